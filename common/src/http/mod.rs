@@ -1,0 +1,57 @@
+//! HTTP building blocks every service mounts the same way.
+
+pub mod health;
+pub mod observability;
+pub mod request_id;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{HttpRequest, web};
+
+use crate::error::{ApiError, ErrorCode};
+
+/// Paths any caller may reach without credentials, on the gateway and on
+/// every service.
+pub fn is_public_path(path: &str) -> bool {
+    matches!(path, "/health" | "/ready" | "/metrics" | "/openapi.json")
+        || path == "/docs"
+        || path.starts_with("/docs/")
+}
+
+/// Turns actix's own extractor failures into problem+json, so that a
+/// malformed body or query never gets a plain-text answer.
+pub fn configure_extractors(config: &mut web::ServiceConfig) {
+    config
+        .app_data(web::JsonConfig::default().error_handler(json_error))
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .app_data(web::PathConfig::default().error_handler(path_error));
+}
+
+fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let api_error = match &error {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::new(ErrorCode::PayloadTooLarge, "The JSON body is too large.")
+        }
+        JsonPayloadError::ContentType => ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "Expected a body of type application/json.",
+        ),
+        JsonPayloadError::Deserialize(cause) if cause.is_data() => {
+            ApiError::new(ErrorCode::ValidationFailed, format!("Invalid JSON body: {cause}"))
+        }
+        _ => ApiError::new(ErrorCode::BadRequest, format!("Malformed JSON body: {error}")),
+    };
+    api_error.into()
+}
+
+fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::new(ErrorCode::BadRequest, format!("Invalid query string: {error}")).into()
+}
+
+fn path_error(error: PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::new(ErrorCode::NotFound, format!("Invalid path parameter: {error}")).into()
+}
+
+/// The answer for any path no route matches.
+pub async fn not_found(request: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::new(ErrorCode::NotFound, format!("No resource at {}.", request.path())))
+}

@@ -1,0 +1,107 @@
+//! One span and two Prometheus series per request.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse, web};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use super::request_id::request_id_of;
+use crate::error::ApiError;
+use crate::telemetry;
+
+/// Request metrics of one application. Each application owns its registry,
+/// so several can live in one process (the all-in-one binary, tests).
+#[derive(Clone)]
+pub struct HttpMetrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    durations: HistogramVec,
+}
+
+impl HttpMetrics {
+    pub fn new(service: &str) -> Self {
+        let registry = Registry::new();
+        let labels = ["method", "route", "status"];
+        let requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "HTTP requests answered").const_label("service", service),
+            &labels,
+        )
+        .expect("static metric definition is valid");
+        let durations = HistogramVec::new(
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency")
+                .const_label("service", service)
+                .buckets(vec![
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+                ]),
+            &labels,
+        )
+        .expect("static metric definition is valid");
+        registry
+            .register(Box::new(requests.clone()))
+            .expect("a fresh registry has no duplicate");
+        registry
+            .register(Box::new(durations.clone()))
+            .expect("a fresh registry has no duplicate");
+        Self {
+            registry,
+            requests,
+            durations,
+        }
+    }
+
+    fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let status = status.to_string();
+        let labels = [method, route, status.as_str()];
+        self.requests.with_label_values(&labels).inc();
+        self.durations.with_label_values(&labels).observe(seconds);
+    }
+
+    fn render(&self) -> Result<String, prometheus::Error> {
+        let mut buffer = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut buffer)?;
+        Ok(String::from_utf8_lossy(&buffer).into_owned())
+    }
+}
+
+/// Middleware: needs `web::Data<HttpMetrics>` in the app data.
+pub async fn observe_requests(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    // The matched pattern, not the path: one series per route, whatever the ids.
+    let route = request.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let metrics = request.app_data::<web::Data<HttpMetrics>>().cloned();
+    let request_id = request_id_of(&request).map(|id| id.to_string()).unwrap_or_default();
+    let span = tracing::info_span!(
+        "http_request",
+        http.method = %method,
+        http.route = %route,
+        http.status_code = tracing::field::Empty,
+        request_id = %request_id,
+    );
+    // Without a layer the parent cannot be set; spans are then local only.
+    let _ = span.set_parent(telemetry::extract_http(request.headers()));
+    let response = next.call(request).instrument(span.clone()).await?;
+    let status = response.status().as_u16();
+    span.record("http.status_code", status);
+    if let Some(metrics) = metrics {
+        metrics.observe(&method, &route, status, started.elapsed().as_secs_f64());
+    }
+    Ok(response)
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format")))]
+pub async fn metrics_endpoint(metrics: web::Data<HttpMetrics>) -> Result<HttpResponse, ApiError> {
+    let body = metrics.render().map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body))
+}

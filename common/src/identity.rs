@@ -1,0 +1,236 @@
+//! The caller's identity as the gateway forwards it to services.
+//!
+//! The gateway authenticates the caller (API key or user JWT), then signs a
+//! short-lived token with the internal key, addressed to one service
+//! (`aud`). A service accepts a request only with such a token, so reaching
+//! its port directly, or replaying a token meant for another service, fails.
+
+use std::collections::BTreeMap;
+use std::future::{Ready, ready};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::HeaderName;
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, ErrorCode};
+use crate::http::is_public_path;
+
+pub const IDENTITY_HEADER: HeaderName = HeaderName::from_static("x-platform-identity");
+const ISSUER: &str = "platform-gateway";
+/// Long enough for clock skew between pods, short enough to be useless if leaked.
+const TOKEN_LIFETIME: Duration = Duration::from_secs(60);
+const MINIMUM_KEY_BYTES: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallerKind {
+    User,
+    ApiKey,
+}
+
+/// Who is calling, as established by the gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caller {
+    /// A user id, or an API key id.
+    #[serde(rename = "sub")]
+    pub subject: String,
+    pub kind: CallerKind,
+    /// Roles per service (`"erp": ["technicien"]`), for users.
+    #[serde(default)]
+    pub roles: BTreeMap<String, Vec<String>>,
+    /// Services an API key may call.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ForwardedClaims {
+    #[serde(flatten)]
+    caller: Caller,
+    iss: String,
+    aud: String,
+    iat: u64,
+    exp: u64,
+}
+
+/// The symmetric key shared by the gateway and the services.
+#[derive(Clone)]
+pub struct InternalKey {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for InternalKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InternalKey([REDACTED])")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InternalKeyError {
+    #[error(
+        "the internal key (PLATFORM_INTERNAL_KEY) is missing; the gateway and every service must share one"
+    )]
+    Missing,
+    #[error("the internal key must be at least {MINIMUM_KEY_BYTES} bytes long")]
+    TooShort,
+}
+
+impl InternalKey {
+    pub fn from_secret(secret: &SecretString) -> Result<Self, InternalKeyError> {
+        let bytes = secret.expose_secret().as_bytes();
+        if bytes.len() < MINIMUM_KEY_BYTES {
+            return Err(InternalKeyError::TooShort);
+        }
+        Ok(Self {
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
+        })
+    }
+
+    pub fn from_settings(secret: Option<&SecretString>) -> Result<Self, InternalKeyError> {
+        Self::from_secret(secret.ok_or(InternalKeyError::Missing)?)
+    }
+
+    /// A random key, for the all-in-one process where nobody else needs it.
+    pub fn generate() -> (Self, SecretString) {
+        let secret = SecretString::from(random_token(32));
+        let key = Self::from_secret(&secret).expect("32 random bytes encode to more than 32 characters");
+        (key, secret)
+    }
+
+    pub fn sign(&self, caller: &Caller, audience: &str) -> Result<String, ApiError> {
+        let now = unix_now();
+        let claims = ForwardedClaims {
+            caller: caller.clone(),
+            iss: ISSUER.to_owned(),
+            aud: audience.to_owned(),
+            iat: now,
+            exp: now + TOKEN_LIFETIME.as_secs(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(ApiError::internal)
+    }
+
+    pub fn verify(&self, token: &str, audience: &str) -> Result<Caller, ApiError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_audience(&[audience]);
+        validation.set_issuer(&[ISSUER]);
+        validation.leeway = 5;
+        jsonwebtoken::decode::<ForwardedClaims>(token, &self.decoding, &validation)
+            .map(|data| data.claims.caller)
+            .map_err(|_| {
+                ApiError::new(
+                    ErrorCode::InvalidIdentity,
+                    "The forwarded identity is invalid or expired; call this service through the gateway.",
+                )
+            })
+    }
+}
+
+/// What a service's identity middleware needs: the key and its own name.
+#[derive(Debug, Clone)]
+pub struct IdentityVerifier {
+    pub key: InternalKey,
+    pub audience: String,
+}
+
+/// Middleware: every non-public path needs a valid forwarded identity, which
+/// then becomes available to handlers as a [`Caller`] extractor.
+pub async fn require_identity(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if !is_public_path(request.path()) {
+        let verifier = request
+            .app_data::<web::Data<IdentityVerifier>>()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("IdentityVerifier missing from app data")))?;
+        let token = request
+            .headers()
+            .get(&IDENTITY_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::MissingIdentity,
+                    "This service is reached through the gateway, which forwards the caller's identity.",
+                )
+            })?;
+        let caller = verifier.key.verify(token, &verifier.audience)?;
+        request.extensions_mut().insert(caller);
+    }
+    next.call(request).await
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(request.extensions().get::<Caller>().cloned().ok_or_else(|| {
+            ApiError::new(ErrorCode::MissingIdentity, "No caller identity on this request.")
+        }))
+    }
+}
+
+/// `n` random bytes, base64url without padding.
+pub fn random_token(n: usize) -> String {
+    let bytes: Vec<u8> = (0..n).map(|_| rand::random::<u8>()).collect();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller() -> Caller {
+        Caller {
+            subject: "key-1".into(),
+            kind: CallerKind::ApiKey,
+            roles: BTreeMap::new(),
+            scopes: vec!["facturx".into()],
+        }
+    }
+
+    #[test]
+    fn a_token_is_accepted_by_its_audience_only() {
+        let (key, _) = InternalKey::generate();
+        let token = key.sign(&caller(), "facturx").expect("sign");
+        assert_eq!(key.verify(&token, "facturx").expect("verify"), caller());
+        assert_eq!(
+            key.verify(&token, "erp").expect_err("other audience").code(),
+            ErrorCode::InvalidIdentity
+        );
+    }
+
+    #[test]
+    fn a_token_signed_with_another_key_is_refused() {
+        let (key, _) = InternalKey::generate();
+        let (other, _) = InternalKey::generate();
+        let token = other.sign(&caller(), "facturx").expect("sign");
+        assert!(key.verify(&token, "facturx").is_err());
+        assert!(key.verify("not-a-token", "facturx").is_err());
+    }
+
+    #[test]
+    fn short_or_missing_keys_are_refused() {
+        assert!(matches!(
+            InternalKey::from_secret(&SecretString::from("short")),
+            Err(InternalKeyError::TooShort)
+        ));
+        assert!(matches!(InternalKey::from_settings(None), Err(InternalKeyError::Missing)));
+    }
+}

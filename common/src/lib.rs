@@ -1,0 +1,16 @@
+//! What every service of the platform shares. Nothing service-specific
+//! lives here.
+
+pub mod configuration;
+pub mod database;
+pub mod error;
+pub mod http;
+pub mod identity;
+pub mod object_storage;
+pub mod queue;
+pub mod service;
+pub mod telemetry;
+pub mod webhook;
+
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,0 +1,148 @@
+//! Objects (uploaded documents, reports, backups) in an S3-compatible bucket
+//! or, in the embedded mode, a local directory, through `object_store`.
+//!
+//! Keys are prefixed with the environment tag (`ENV`: dev/staging/prod), as
+//! the OCR app organised its Spaces bucket.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use secrecy::ExposeSecret;
+
+use crate::configuration::ObjectStoreSettings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("invalid object key {0:?}")]
+    InvalidKey(String),
+    #[error("no object at {0:?}")]
+    NotFound(String),
+    #[error("cannot create the local object directory: {0}")]
+    Directory(#[source] std::io::Error),
+    #[error(transparent)]
+    Store(object_store::Error),
+}
+
+impl From<object_store::Error> for StorageError {
+    fn from(error: object_store::Error) -> Self {
+        match error {
+            object_store::Error::NotFound { path, .. } => Self::NotFound(path),
+            other => Self::Store(other),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ObjectStorage {
+    store: Arc<dyn ObjectStore>,
+    prefix: String,
+    backend: &'static str,
+}
+
+impl ObjectStorage {
+    pub fn from_settings(settings: &ObjectStoreSettings, environment: &str) -> Result<Self, StorageError> {
+        let (store, backend): (Arc<dyn ObjectStore>, _) = match &settings.s3 {
+            Some(s3) => {
+                let mut builder = AmazonS3Builder::new()
+                    .with_bucket_name(&s3.bucket)
+                    .with_region(&s3.region)
+                    .with_access_key_id(&s3.access_key)
+                    .with_secret_access_key(s3.secret_key.expose_secret())
+                    .with_allow_http(s3.allow_http);
+                if let Some(endpoint) = &s3.endpoint {
+                    builder = builder.with_endpoint(endpoint);
+                }
+                (Arc::new(builder.build()?), "s3")
+            }
+            None => {
+                std::fs::create_dir_all(&settings.local_dir).map_err(StorageError::Directory)?;
+                (Arc::new(LocalFileSystem::new_with_prefix(&settings.local_dir)?), "local")
+            }
+        };
+        Ok(Self {
+            store,
+            prefix: environment.to_owned(),
+            backend,
+        })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    fn path(&self, key: &str) -> Result<Path, StorageError> {
+        let invalid = || StorageError::InvalidKey(key.to_owned());
+        if key.is_empty() || key.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+            return Err(invalid());
+        }
+        Path::parse(format!("{}/{key}", self.prefix)).map_err(|_| invalid())
+    }
+
+    pub async fn put(&self, key: &str, content: Bytes) -> Result<(), StorageError> {
+        let path = self.path(key)?;
+        self.store.put(&path, PutPayload::from_bytes(content)).await?;
+        Ok(())
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
+        let path = self.path(key)?;
+        Ok(self.store.get(&path).await?.bytes().await?)
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        let path = self.path(key)?;
+        self.store.delete(&path).await?;
+        Ok(())
+    }
+
+    /// For `/ready`: the bucket or directory answers a listing.
+    pub async fn check(&self) -> Result<(), String> {
+        let prefix = Path::from(self.prefix.as_str());
+        self.store
+            .list_with_delimiter(Some(&prefix))
+            .await
+            .map(drop)
+            .map_err(|_| "unreachable".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local(dir: &std::path::Path) -> ObjectStorage {
+        let settings = ObjectStoreSettings {
+            local_dir: dir.display().to_string(),
+            s3: None,
+        };
+        ObjectStorage::from_settings(&settings, "test").expect("local store")
+    }
+
+    #[tokio::test]
+    async fn local_objects_round_trip_under_the_environment_prefix() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = local(dir.path());
+        storage.put("reports/a.pdf", Bytes::from_static(b"%PDF")).await.expect("put");
+        assert_eq!(storage.get("reports/a.pdf").await.expect("get"), Bytes::from_static(b"%PDF"));
+        assert!(dir.path().join("test/reports/a.pdf").exists());
+        assert_eq!(storage.check().await, Ok(()));
+        storage.delete("reports/a.pdf").await.expect("delete");
+        assert!(matches!(storage.get("reports/a.pdf").await, Err(StorageError::NotFound(_))));
+    }
+
+    #[tokio::test]
+    async fn keys_cannot_escape_the_prefix() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = local(dir.path());
+        for key in ["", "../etc/passwd", "a//b", "a/./b", "/abs"] {
+            assert!(
+                matches!(storage.put(key, Bytes::new()).await, Err(StorageError::InvalidKey(_))),
+                "{key:?} accepted"
+            );
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Durable job queues: RabbitMQ in deployments, an in-process queue in the
+//! all-in-one binary. Both give at-least-once delivery: a job leaves its
+//! queue only when its consumer acknowledges it; a job dropped without an
+//! answer goes back to the queue.
+
+mod in_process;
+mod rabbitmq;
+
+use opentelemetry::Context;
+
+pub use in_process::InProcessQueue;
+pub use rabbitmq::RabbitMqQueue;
+
+use crate::configuration::QueueSettings;
+use secrecy::ExposeSecret;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("the broker is unreachable: {0}")]
+    Broker(#[from] lapin::Error),
+    #[error("the broker refused the message (publisher confirm was a nack or the message was returned)")]
+    Refused,
+    #[error("the queue is closed")]
+    Closed,
+}
+
+#[derive(Clone)]
+pub enum JobQueue {
+    RabbitMq(RabbitMqQueue),
+    InProcess(InProcessQueue),
+}
+
+impl JobQueue {
+    pub async fn connect(settings: &QueueSettings, connection_name: &str) -> Result<Self, QueueError> {
+        match &settings.url {
+            Some(url) => Ok(Self::RabbitMq(
+                RabbitMqQueue::connect(url.expose_secret(), connection_name, settings.prefetch).await?,
+            )),
+            None => Ok(Self::InProcess(InProcessQueue::default())),
+        }
+    }
+
+    /// Returns once the job is safely stored (with RabbitMQ: confirmed by
+    /// the broker, retried across a connection recovery).
+    pub async fn publish(&self, queue: &str, message_id: &str, payload: &[u8]) -> Result<(), QueueError> {
+        match self {
+            Self::RabbitMq(rabbit) => rabbit.publish(queue, message_id, payload).await,
+            Self::InProcess(local) => local.publish(queue, message_id, payload),
+        }
+    }
+
+    pub async fn consume(&self, queue: &str, consumer_tag: &str) -> Result<JobConsumer, QueueError> {
+        match self {
+            Self::RabbitMq(rabbit) => Ok(JobConsumer::RabbitMq(rabbit.consume(queue, consumer_tag).await?)),
+            Self::InProcess(local) => Ok(JobConsumer::InProcess(local.consume(queue))),
+        }
+    }
+
+    /// For `/ready`.
+    pub async fn check(&self) -> Result<(), String> {
+        match self {
+            Self::RabbitMq(rabbit) => rabbit.check(),
+            Self::InProcess(_) => Ok(()),
+        }
+    }
+}
+
+pub enum JobConsumer {
+    RabbitMq(rabbitmq::RabbitMqConsumer),
+    InProcess(in_process::InProcessConsumer),
+}
+
+impl JobConsumer {
+    /// The next job; `None` once the queue is closed for good.
+    pub async fn next(&mut self) -> Option<ReceivedJob> {
+        match self {
+            Self::RabbitMq(consumer) => consumer.next().await,
+            Self::InProcess(consumer) => consumer.next().await,
+        }
+    }
+}
+
+/// A job handed to a consumer, to be answered with [`ReceivedJob::ack`],
+/// [`ReceivedJob::retry`] or [`ReceivedJob::reject`].
+pub struct ReceivedJob {
+    pub message_id: String,
+    pub payload: Vec<u8>,
+    /// True when an earlier delivery of this job was not acknowledged.
+    pub redelivered: bool,
+    /// The trace the publisher was part of; make it the parent of the
+    /// consumer's span.
+    pub trace_context: Context,
+    answer: Answer,
+}
+
+enum Answer {
+    RabbitMq(lapin::Acker),
+    InProcess(in_process::PendingJob),
+}
+
+impl ReceivedJob {
+    /// Done: the job leaves the queue.
+    pub async fn ack(self) -> Result<(), QueueError> {
+        match self.answer {
+            Answer::RabbitMq(acker) => {
+                acker.ack(lapin::options::BasicAckOptions::default()).await?;
+            }
+            Answer::InProcess(pending) => pending.settle(),
+        }
+        Ok(())
+    }
+
+    /// Failed for now: the job goes back to the queue.
+    pub async fn retry(self) -> Result<(), QueueError> {
+        match self.answer {
+            Answer::RabbitMq(acker) => {
+                acker
+                    .nack(lapin::options::BasicNackOptions {
+                        requeue: true,
+                        ..Default::default()
+                    })
+                    .await?;
+            }
+            Answer::InProcess(pending) => pending.requeue(),
+        }
+        Ok(())
+    }
+
+    /// Failed for good: the job moves to the dead-letter queue `<queue>.dead`.
+    pub async fn reject(self) -> Result<(), QueueError> {
+        match self.answer {
+            Answer::RabbitMq(acker) => {
+                acker
+                    .reject(lapin::options::BasicRejectOptions { requeue: false })
+                    .await?;
+            }
+            Answer::InProcess(pending) => pending.dead_letter(),
+        }
+        Ok(())
+    }
+}

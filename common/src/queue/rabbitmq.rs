@@ -1,0 +1,216 @@
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions, ExchangeDeclareOptions,
+    QueueBindOptions, QueueDeclareOptions,
+};
+use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
+use tokio::sync::Mutex;
+
+use super::{Answer, QueueError, ReceivedJob};
+use crate::telemetry;
+
+const EXCHANGE: &str = "platform.jobs";
+const DEAD_LETTER_EXCHANGE: &str = "platform.jobs.dead";
+/// Publishes are retried after a connection recovery at most this many times.
+const PUBLISH_ATTEMPTS: usize = 5;
+const PERSISTENT: u8 = 2;
+
+/// Jobs in durable queues bound to a durable direct exchange, published as
+/// persistent messages on a channel in confirm mode.
+#[derive(Clone)]
+pub struct RabbitMqQueue {
+    connection: Arc<Connection>,
+    publisher: Channel,
+    prefetch: u16,
+    declared: Arc<Mutex<HashSet<String>>>,
+}
+
+impl RabbitMqQueue {
+    pub async fn connect(url: &str, connection_name: &str, prefetch: u16) -> Result<Self, QueueError> {
+        let properties = ConnectionProperties::default()
+            .with_connection_name(connection_name.to_owned().into())
+            .enable_auto_recover();
+        let connection = Connection::connect(url, properties).await?;
+        let publisher = connection.create_channel().await?;
+        publisher.confirm_select(ConfirmSelectOptions::default()).await?;
+        for (exchange, kind) in [(EXCHANGE, ExchangeKind::Direct), (DEAD_LETTER_EXCHANGE, ExchangeKind::Direct)] {
+            publisher
+                .exchange_declare(
+                    exchange.into(),
+                    kind,
+                    ExchangeDeclareOptions {
+                        durable: true,
+                        ..Default::default()
+                    },
+                    FieldTable::default(),
+                )
+                .await?;
+        }
+        Ok(Self {
+            connection: Arc::new(connection),
+            publisher,
+            prefetch,
+            declared: Arc::default(),
+        })
+    }
+
+    /// Declares `<queue>` and its dead-letter queue `<queue>.dead` once per
+    /// process; lapin replays the declarations after a recovery.
+    async fn declare(&self, channel: &Channel, queue: &str) -> Result<(), QueueError> {
+        let mut declared = self.declared.lock().await;
+        if declared.contains(queue) {
+            return Ok(());
+        }
+        let durable = QueueDeclareOptions::durable();
+        let dead = format!("{queue}.dead");
+        channel
+            .queue_declare(dead.clone().into(), durable, FieldTable::default())
+            .await?;
+        channel
+            .queue_bind(
+                dead.clone().into(),
+                DEAD_LETTER_EXCHANGE.into(),
+                queue.to_owned().into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        let mut arguments = FieldTable::default();
+        arguments.insert(
+            ShortString::from("x-dead-letter-exchange"),
+            AMQPValue::LongString(LongString::from(DEAD_LETTER_EXCHANGE)),
+        );
+        channel
+            .queue_declare(queue.to_owned().into(), durable, arguments)
+            .await?;
+        channel
+            .queue_bind(
+                queue.to_owned().into(),
+                EXCHANGE.into(),
+                queue.to_owned().into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        declared.insert(queue.to_owned());
+        Ok(())
+    }
+
+    pub async fn publish(&self, queue: &str, message_id: &str, payload: &[u8]) -> Result<(), QueueError> {
+        self.declare(&self.publisher, queue).await?;
+        let mut headers = FieldTable::default();
+        telemetry::inject_amqp(&mut headers);
+        let properties = BasicProperties::default()
+            .with_delivery_mode(PERSISTENT)
+            .with_message_id(message_id.to_owned().into())
+            .with_content_type("application/json".into())
+            .with_headers(headers);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.publish_once(queue, payload, properties.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(QueueError::Broker(error)) if attempt < PUBLISH_ATTEMPTS => {
+                    tracing::warn!(attempt, %error, "publish failed, waiting for the connection to recover");
+                    self.publisher.wait_for_recovery(error).await?;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    async fn publish_once(
+        &self,
+        queue: &str,
+        payload: &[u8],
+        properties: BasicProperties,
+    ) -> Result<(), QueueError> {
+        let confirmation = self
+            .publisher
+            .basic_publish(
+                EXCHANGE.into(),
+                queue.to_owned().into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..Default::default()
+                },
+                payload,
+                properties,
+            )
+            .await?
+            .await?;
+        if confirmation.is_ack() && confirmation.take_message().is_none() {
+            Ok(())
+        } else {
+            Err(QueueError::Refused)
+        }
+    }
+
+    pub async fn consume(&self, queue: &str, consumer_tag: &str) -> Result<RabbitMqConsumer, QueueError> {
+        let channel = self.connection.create_channel().await?;
+        channel.basic_qos(self.prefetch, BasicQosOptions::default()).await?;
+        self.declare(&channel, queue).await?;
+        let consumer = channel
+            .basic_consume(
+                queue.to_owned().into(),
+                consumer_tag.to_owned().into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        Ok(RabbitMqConsumer { channel, consumer })
+    }
+
+    pub fn check(&self) -> Result<(), String> {
+        if self.connection.status().connected() {
+            Ok(())
+        } else {
+            Err("disconnected".to_owned())
+        }
+    }
+}
+
+pub struct RabbitMqConsumer {
+    channel: Channel,
+    consumer: lapin::Consumer,
+}
+
+impl RabbitMqConsumer {
+    pub async fn next(&mut self) -> Option<ReceivedJob> {
+        loop {
+            match self.consumer.next().await? {
+                Ok(delivery) => {
+                    let trace_context = delivery
+                        .properties
+                        .headers()
+                        .as_ref()
+                        .map(telemetry::extract_amqp)
+                        .unwrap_or_default();
+                    return Some(ReceivedJob {
+                        message_id: delivery
+                            .properties
+                            .message_id()
+                            .as_ref()
+                            .map(|id| id.to_string())
+                            .unwrap_or_default(),
+                        payload: delivery.data,
+                        redelivered: delivery.redelivered,
+                        trace_context,
+                        answer: Answer::RabbitMq(delivery.acker),
+                    });
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "consumer interrupted, waiting for the connection to recover");
+                    if let Err(error) = self.channel.wait_for_recovery(error).await {
+                        tracing::error!(%error, "the connection cannot recover; consumer stops");
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+}
