@@ -16,6 +16,19 @@ use sqlx::{ConnectOptions, Connection};
 
 use crate::configuration::DatabaseSettings;
 
+/// Runs the same statement on whichever engine backs `$database`; the body
+/// is compiled once per engine, so it must be valid SQL for both (bind
+/// parameters as `$1`, `$2`, ...).
+#[macro_export]
+macro_rules! on_database {
+    ($database:expr, $pool:ident => $body:expr) => {
+        match $database {
+            $crate::database::Database::Postgres($pool) => $body,
+            $crate::database::Database::Sqlite($pool) => $body,
+        }
+    };
+}
+
 #[derive(Debug, Clone)]
 pub enum Database {
     Postgres(PgPool),
@@ -116,10 +129,7 @@ impl Database {
 
     /// For `/ready`.
     pub async fn ping(&self) -> Result<(), String> {
-        let outcome = match self {
-            Self::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
-            Self::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
-        };
+        let outcome = on_database!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop));
         outcome.map_err(|error| match error {
             sqlx::Error::PoolTimedOut => "no connection available".to_owned(),
             _ => "unreachable".to_owned(),

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::future::{Ready, ready};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::HeaderName;
 use actix_web::middleware::Next;
@@ -21,7 +21,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorCode};
-use crate::http::is_public_path;
+use crate::http::{is_public_path, refuse};
 
 pub const IDENTITY_HEADER: HeaderName = HeaderName::from_static("x-platform-identity");
 const ISSUER: &str = "platform-gateway";
@@ -145,28 +145,36 @@ pub struct IdentityVerifier {
 
 /// Middleware: every non-public path needs a valid forwarded identity, which
 /// then becomes available to handlers as a [`Caller`] extractor.
-pub async fn require_identity(
+pub async fn require_identity<B: MessageBody + 'static>(
     request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     if !is_public_path(request.path()) {
-        let verifier = request
-            .app_data::<web::Data<IdentityVerifier>>()
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("IdentityVerifier missing from app data")))?;
-        let token = request
-            .headers()
-            .get(&IDENTITY_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::MissingIdentity,
-                    "This service is reached through the gateway, which forwards the caller's identity.",
-                )
-            })?;
-        let caller = verifier.key.verify(token, &verifier.audience)?;
-        request.extensions_mut().insert(caller);
+        match forwarded_caller(&request) {
+            Ok(caller) => {
+                request.extensions_mut().insert(caller);
+            }
+            Err(error) => return Ok(refuse(request, &error)),
+        }
     }
-    next.call(request).await
+    Ok(next.call(request).await?.map_into_left_body())
+}
+
+fn forwarded_caller(request: &ServiceRequest) -> Result<Caller, ApiError> {
+    let verifier = request
+        .app_data::<web::Data<IdentityVerifier>>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("IdentityVerifier missing from app data")))?;
+    let token = request
+        .headers()
+        .get(&IDENTITY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::MissingIdentity,
+                "This service is reached through the gateway, which forwards the caller's identity.",
+            )
+        })?;
+    verifier.key.verify(token, &verifier.audience)
 }
 
 impl FromRequest for Caller {

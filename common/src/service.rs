@@ -13,12 +13,12 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa::openapi::OpenApi as OpenApiDocument;
 
-use crate::configuration::ServerSettings;
+use crate::configuration::{InternalAuthSettings, ServerSettings};
 use crate::http::health::{self, Readiness, ServiceInfo};
 use crate::http::observability::{HttpMetrics, metrics_endpoint, observe_requests};
 use crate::http::request_id::propagate_request_id;
 use crate::http::{configure_extractors, not_found};
-use crate::identity::{IdentityVerifier, require_identity};
+use crate::identity::{IdentityVerifier, InternalKey, InternalKeyError, require_identity};
 
 pub type RouteConfigurator = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
 
@@ -29,6 +29,28 @@ pub struct ServiceDefinition {
     pub readiness: Readiness,
     pub identity: IdentityVerifier,
     pub routes: RouteConfigurator,
+}
+
+impl ServiceDefinition {
+    /// A service named `info.service`, accepting identities forwarded to that name.
+    pub fn new(
+        info: ServiceInfo,
+        openapi: OpenApiDocument,
+        readiness: Readiness,
+        internal_auth: &InternalAuthSettings,
+        routes: impl Fn(&mut web::ServiceConfig) + Send + Sync + 'static,
+    ) -> Result<Self, InternalKeyError> {
+        Ok(Self {
+            identity: IdentityVerifier {
+                key: InternalKey::from_settings(internal_auth.key.as_ref())?,
+                audience: info.service.to_owned(),
+            },
+            info,
+            openapi,
+            readiness,
+            routes: Arc::new(routes),
+        })
+    }
 }
 
 /// The endpoints every service and the gateway answer without credentials.

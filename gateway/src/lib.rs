@@ -1,0 +1,10 @@
+//! The gateway: routes `/{service}/...` to the services, authenticates every
+//! request and forwards the caller's identity, signed, to the service.
+
+pub mod auth;
+pub mod configuration;
+pub mod domain;
+pub mod middleware;
+pub mod rate_limit;
+pub mod routes;
+pub mod startup;

@@ -42,6 +42,30 @@ impl Readiness {
         self
     }
 
+    pub fn with_database(self, database: &crate::database::Database) -> Self {
+        let database = database.clone();
+        self.with_check("database", move || {
+            let database = database.clone();
+            async move { database.ping().await }
+        })
+    }
+
+    pub fn with_queue(self, queue: &crate::queue::JobQueue) -> Self {
+        let queue = queue.clone();
+        self.with_check("queue", move || {
+            let queue = queue.clone();
+            async move { queue.check().await }
+        })
+    }
+
+    pub fn with_object_storage(self, storage: &crate::object_storage::ObjectStorage) -> Self {
+        let storage = storage.clone();
+        self.with_check("object_store", move || {
+            let storage = storage.clone();
+            async move { storage.check().await }
+        })
+    }
+
     /// Runs every check at once, each bounded by a timeout.
     pub async fn run(&self) -> Vec<(&'static str, CheckResult)> {
         join_all(self.checks.iter().map(|(name, check)| async move {

@@ -4,6 +4,9 @@ pub mod health;
 pub mod observability;
 pub mod request_id;
 
+use actix_web::ResponseError;
+use actix_web::body::EitherBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{HttpRequest, web};
 
@@ -54,4 +57,10 @@ fn path_error(error: PathError, _: &HttpRequest) -> actix_web::Error {
 /// The answer for any path no route matches.
 pub async fn not_found(request: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::new(ErrorCode::NotFound, format!("No resource at {}.", request.path())))
+}
+
+/// Answers a request from middleware with a problem, as a response rather
+/// than an error, so outer middleware (request id, metrics) still sees it.
+pub fn refuse<B>(request: ServiceRequest, error: &ApiError) -> ServiceResponse<EitherBody<B>> {
+    request.into_response(error.error_response()).map_into_right_body()
 }

@@ -45,8 +45,9 @@ pub fn request_id_of(request: &impl HttpMessage) -> Option<RequestId> {
     request.extensions().get::<RequestId>().cloned()
 }
 
-/// Middleware; wrap it outermost so that even errors from other middleware
-/// carry the id.
+/// Middleware; wrap it outermost. Inner middleware answers refusals with a
+/// response (see [`super::refuse`]) rather than an error, so they carry the
+/// id too.
 pub async fn propagate_request_id(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -58,11 +59,7 @@ pub async fn propagate_request_id(
         .and_then(RequestId::parse)
         .unwrap_or_else(RequestId::generate);
     request.extensions_mut().insert(id.clone());
-    let http_request = request.request().clone();
-    let mut response = match next.call(request).await {
-        Ok(response) => response.map_into_boxed_body(),
-        Err(error) => ServiceResponse::from_err(error, http_request).map_into_boxed_body(),
-    };
+    let mut response = next.call(request).await?;
     if let Ok(value) = HeaderValue::from_str(id.as_str()) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }

@@ -1,0 +1,160 @@
+//! Who is calling: an API key (`X-API-Key`) or a user token
+//! (`Authorization: Bearer`), and which services they may call.
+
+pub mod api_keys;
+pub mod jwt;
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header::{AUTHORIZATION, HeaderMap, HeaderName};
+use common::error::{ApiError, ErrorCode};
+use common::identity::{Caller, CallerKind};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use subtle::{Choice, ConstantTimeEq};
+
+use self::api_keys::ApiKeyStore;
+use self::jwt::{AccessClaims, JwtVerifier};
+use crate::domain::{ApiKeyToken, Scopes};
+
+pub const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
+
+#[derive(Clone)]
+pub struct Authenticator {
+    keys: ApiKeyStore,
+    legacy_key_hashes: Vec<[u8; 32]>,
+    jwt: JwtVerifier,
+}
+
+/// An authenticated caller and what they may call.
+#[derive(Debug)]
+pub struct Authenticated {
+    pub caller: Caller,
+    /// The bucket this caller's requests are counted in.
+    pub rate_limit_key: String,
+    permission: Permission,
+}
+
+#[derive(Debug)]
+enum Permission {
+    Scopes(Scopes),
+    Claims(AccessClaims),
+}
+
+impl Authenticated {
+    pub fn may_call(&self, service: &str) -> bool {
+        match &self.permission {
+            Permission::Scopes(scopes) => scopes.allows(service),
+            Permission::Claims(claims) => claims.may_call(service),
+        }
+    }
+}
+
+fn unauthorized(detail: &str) -> ApiError {
+    ApiError::new(ErrorCode::InvalidCredentials, detail)
+}
+
+impl Authenticator {
+    pub fn new(keys: ApiKeyStore, legacy_keys: &[SecretString], jwt: JwtVerifier) -> Self {
+        let legacy_key_hashes = legacy_keys
+            .iter()
+            .map(|key| Sha256::digest(key.expose_secret().as_bytes()).into())
+            .collect();
+        Self {
+            keys,
+            legacy_key_hashes,
+            jwt,
+        }
+    }
+
+    pub fn keys(&self) -> &ApiKeyStore {
+        &self.keys
+    }
+
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Authenticated, ApiError> {
+        if let Some(key) = headers.get(&API_KEY_HEADER) {
+            let key = key.to_str().map_err(|_| unauthorized("The API key is not valid."))?;
+            return self.authenticate_key(key.trim()).await;
+        }
+        if let Some(authorization) = headers.get(AUTHORIZATION) {
+            let token = authorization
+                .to_str()
+                .ok()
+                .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+                .ok_or_else(|| unauthorized("Expected `Authorization: Bearer <token>`."))?;
+            return self.authenticate_token(token.trim());
+        }
+        Err(ApiError::new(
+            ErrorCode::MissingCredentials,
+            "Send an API key in X-API-Key or a token in Authorization: Bearer.",
+        ))
+    }
+
+    async fn authenticate_key(&self, presented: &str) -> Result<Authenticated, ApiError> {
+        let Some(token) = ApiKeyToken::parse(presented) else {
+            return self.authenticate_legacy_key(presented);
+        };
+        let record = self
+            .keys
+            .verify(&token)
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(|rejection| {
+                tracing::info!(prefix = token.prefix(), ?rejection, "API key refused");
+                unauthorized("The API key is not valid.")
+            })?;
+        let scopes = record.scopes();
+        Ok(Authenticated {
+            caller: Caller {
+                subject: record.id.clone(),
+                kind: CallerKind::ApiKey,
+                roles: BTreeMap::new(),
+                scopes: scopes.to_list(),
+            },
+            rate_limit_key: format!("key:{}", record.id),
+            permission: Permission::Scopes(scopes),
+        })
+    }
+
+    /// Keys from `API_KEY`: compared with every configured key, in constant
+    /// time, without stopping at the first match.
+    fn authenticate_legacy_key(&self, presented: &str) -> Result<Authenticated, ApiError> {
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        let mut matched = None;
+        for (index, known) in self.legacy_key_hashes.iter().enumerate() {
+            let equal: Choice = known.ct_eq(&digest);
+            if bool::from(equal) {
+                matched = Some(index);
+            }
+        }
+        let index = matched.ok_or_else(|| unauthorized("The API key is not valid."))?;
+        let subject = format!("legacy-key-{index}");
+        Ok(Authenticated {
+            caller: Caller {
+                subject: subject.clone(),
+                kind: CallerKind::ApiKey,
+                roles: BTreeMap::new(),
+                scopes: Scopes::All.to_list(),
+            },
+            rate_limit_key: format!("key:{subject}"),
+            permission: Permission::Scopes(Scopes::All),
+        })
+    }
+
+    fn authenticate_token(&self, token: &str) -> Result<Authenticated, ApiError> {
+        let claims = self
+            .jwt
+            .verify(token)
+            .ok_or_else(|| unauthorized("The access token is invalid or expired."))?;
+        Ok(Authenticated {
+            caller: Caller {
+                subject: claims.sub.clone(),
+                kind: CallerKind::User,
+                roles: claims.roles.clone(),
+                scopes: Vec::new(),
+            },
+            rate_limit_key: format!("user:{}", claims.sub),
+            permission: Permission::Claims(claims),
+        })
+    }
+}

@@ -1,0 +1,276 @@
+//! `/{service}/{path}` → `{upstream}/{path}`, unchanged but for the
+//! credentials, which are replaced by a signed identity for the upstream.
+//! Bodies stream through in both directions.
+
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_web::body::{BodyStream, SizedStream};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use bytes::Bytes;
+use common::error::{ApiError, ErrorCode};
+use common::http::request_id::request_id_of;
+use common::telemetry;
+use futures_util::{StreamExt, TryStreamExt};
+use tokio::sync::mpsc;
+
+use crate::startup::GatewayState;
+
+/// Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus
+/// the ones the gateway sets itself.
+fn is_not_forwarded(name: &str) -> bool {
+    matches!(
+        name,
+        "connection"
+            | "keep-alive"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "proxy-connection"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "host"
+            | "content-length"
+            | "authorization"
+            | "x-api-key"
+            | "x-platform-identity"
+            | "x-request-id"
+            | "traceparent"
+            | "tracestate"
+            | "forwarded"
+            | "x-forwarded-for"
+            | "x-forwarded-host"
+            | "x-forwarded-proto"
+    )
+}
+
+/// The upstream a route leads to.
+struct RoutedService(String);
+
+/// One resource per upstream, so metrics and traces name the service.
+pub fn routes(config: &mut web::ServiceConfig, upstreams: &[String]) {
+    for name in upstreams {
+        config.service(
+            web::resource([format!("/{name}/{{tail:.*}}"), format!("/{name}")])
+                .app_data(web::Data::new(RoutedService(name.clone())))
+                .to(forward),
+        );
+    }
+}
+
+async fn forward(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<GatewayState>,
+    routed: web::Data<RoutedService>,
+) -> Result<HttpResponse, ApiError> {
+    let service = routed.0.as_str();
+    let upstream = state.upstreams.get(service).ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!("route to {service} without an upstream"))
+    })?;
+    let authenticated = state.authenticator.authenticate(request.headers()).await?;
+    if !authenticated.may_call(service) {
+        return Err(ApiError::new(
+            ErrorCode::InsufficientScope,
+            format!("These credentials are not allowed to call {service}."),
+        ));
+    }
+    state.rate_limiter.check(&authenticated.rate_limit_key)?;
+
+    let limit = upstream.max_body_bytes;
+    let declared_length = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared_length.is_some_and(|length| length > limit) {
+        return Err(too_large(limit));
+    }
+
+    let identity = state.internal_key.sign(&authenticated.caller, service)?;
+    let url = upstream_url(&upstream.url, &request, service);
+    let method = reqwest::Method::from_bytes(request.method().as_str().as_bytes())
+        .map_err(|_| ApiError::new(ErrorCode::MethodNotAllowed, "Unsupported method."))?;
+    let mut headers = forwarded_headers(request.headers());
+    add_gateway_headers(&mut headers, &request, &identity);
+
+    let overflowed = Arc::new(AtomicBool::new(false));
+    let mut outgoing = state
+        .client
+        .request(method, url)
+        .headers(headers)
+        .timeout(upstream.timeout());
+    if has_body(&request, declared_length) {
+        outgoing = outgoing.body(stream_body(payload, limit, Arc::clone(&overflowed)));
+    }
+
+    let response = outgoing.send().await.map_err(|error| {
+        if overflowed.load(Ordering::Relaxed) {
+            too_large(limit)
+        } else {
+            upstream_error(service, &error)
+        }
+    })?;
+    Ok(relay_response(response))
+}
+
+fn too_large(limit: u64) -> ApiError {
+    ApiError::new(
+        ErrorCode::PayloadTooLarge,
+        format!("The request body exceeds the {limit} bytes this service accepts."),
+    )
+}
+
+fn upstream_error(service: &str, error: &reqwest::Error) -> ApiError {
+    tracing::warn!(service, error = %error, "upstream request failed");
+    if error.is_timeout() {
+        ApiError::new(ErrorCode::UpstreamTimeout, format!("{service} did not answer in time."))
+    } else if error.is_connect() {
+        ApiError::new(ErrorCode::UpstreamUnavailable, format!("{service} is unavailable."))
+    } else {
+        ApiError::new(ErrorCode::BadGateway, format!("{service} gave an invalid answer."))
+    }
+}
+
+/// The raw path after `/{service}`, so percent-encoding reaches the upstream
+/// exactly as the client sent it.
+fn upstream_url(base: &str, request: &HttpRequest, service: &str) -> String {
+    let path = request.uri().path();
+    let rest = path.get(1 + service.len()..).filter(|rest| !rest.is_empty()).unwrap_or("/");
+    match request.uri().query() {
+        Some(query) => format!("{}{rest}?{query}", base.trim_end_matches('/')),
+        None => format!("{}{rest}", base.trim_end_matches('/')),
+    }
+}
+
+fn forwarded_headers(incoming: &HeaderMap) -> reqwest::header::HeaderMap {
+    let mut outgoing = reqwest::header::HeaderMap::with_capacity(incoming.len() + 6);
+    for (name, value) in incoming {
+        if is_not_forwarded(name.as_str()) {
+            continue;
+        }
+        if let (Ok(name), Ok(value)) = (
+            reqwest::header::HeaderName::from_bytes(name.as_str().as_bytes()),
+            reqwest::header::HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            outgoing.append(name, value);
+        }
+    }
+    outgoing
+}
+
+fn add_gateway_headers(headers: &mut reqwest::header::HeaderMap, request: &HttpRequest, identity: &str) {
+    let info = request.connection_info();
+    let mut set = |name: &'static str, value: &str| {
+        if let Ok(value) = reqwest::header::HeaderValue::from_str(value) {
+            headers.insert(reqwest::header::HeaderName::from_static(name), value);
+        }
+    };
+    set("x-platform-identity", identity);
+    if let Some(id) = request_id_of(request) {
+        set("x-request-id", id.as_str());
+    }
+    if let Some(peer) = info.peer_addr() {
+        set("x-forwarded-for", peer);
+    }
+    set("x-forwarded-proto", info.scheme());
+    set("x-forwarded-host", info.host());
+    drop(info);
+    telemetry::inject_http(headers);
+}
+
+fn has_body(request: &HttpRequest, declared_length: Option<u64>) -> bool {
+    declared_length.is_some_and(|length| length > 0) || request.headers().contains_key("transfer-encoding")
+}
+
+/// Pipes the client's body to the upstream chunk by chunk, counting bytes:
+/// a body that turns out larger than `limit` (chunked, or lying about its
+/// length) is cut off and reported as 413.
+fn stream_body(
+    mut payload: web::Payload,
+    limit: u64,
+    overflowed: Arc<AtomicBool>,
+) -> reqwest::Body {
+    let (sender, mut receiver) = mpsc::channel::<io::Result<Bytes>>(4);
+    // The payload belongs to this worker's thread; the upstream client may
+    // poll the body from anywhere, hence the channel in between.
+    actix_web::rt::spawn(async move {
+        let mut received: u64 = 0;
+        while let Some(chunk) = payload.next().await {
+            let message = match chunk {
+                Ok(bytes) => {
+                    received += bytes.len() as u64;
+                    if received > limit {
+                        overflowed.store(true, Ordering::Relaxed);
+                        Err(io::Error::other("request body too large"))
+                    } else {
+                        Ok(bytes)
+                    }
+                }
+                Err(error) => Err(io::Error::other(error.to_string())),
+            };
+            let stop = message.is_err();
+            if sender.send(message).await.is_err() || stop {
+                return;
+            }
+        }
+    });
+    reqwest::Body::wrap_stream(futures_util::stream::poll_fn(move |context| receiver.poll_recv(context)))
+}
+
+fn relay_response(response: reqwest::Response) -> HttpResponse {
+    let status = StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let mut relayed = HttpResponse::build(status);
+    for (name, value) in response.headers() {
+        if is_not_forwarded(name.as_str()) {
+            continue;
+        }
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_str().as_bytes()),
+            HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            relayed.append_header((name, value));
+        }
+    }
+    let length = response.content_length();
+    let body = response.bytes_stream().map_err(io::Error::other);
+    match length {
+        Some(length) => relayed.body(SizedStream::new(length, body)),
+        None => relayed.body(BodyStream::new(body)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn the_path_after_the_prefix_reaches_the_upstream_unchanged() {
+        let request = TestRequest::with_uri("/erp/api/v1/documents/?page=2&q=a%20b").to_http_request();
+        assert_eq!(
+            upstream_url("http://erp:8003/", &request, "erp"),
+            "http://erp:8003/api/v1/documents/?page=2&q=a%20b"
+        );
+        let bare = TestRequest::with_uri("/erp").to_http_request();
+        assert_eq!(upstream_url("http://erp:8003", &bare, "erp"), "http://erp:8003/");
+    }
+
+    #[test]
+    fn credentials_and_hop_headers_are_not_forwarded() {
+        let request = TestRequest::default()
+            .insert_header(("x-api-key", "secret"))
+            .insert_header(("authorization", "Bearer t"))
+            .insert_header(("x-platform-identity", "forged"))
+            .insert_header(("connection", "close"))
+            .insert_header(("accept", "application/json"))
+            .to_http_request();
+        let forwarded = forwarded_headers(request.headers());
+        assert_eq!(forwarded.len(), 1);
+        assert_eq!(forwarded.get("accept").and_then(|v| v.to_str().ok()), Some("application/json"));
+    }
+}

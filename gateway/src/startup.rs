@@ -1,0 +1,169 @@
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::middleware::{Condition, from_fn};
+use actix_web::{App, HttpServer, http, web};
+use common::database::{Database, Migrations};
+use common::http::health::{Readiness, ServiceInfo};
+use common::http::observability::{HttpMetrics, observe_requests};
+use common::http::request_id::{REQUEST_ID_HEADER, propagate_request_id};
+use common::http::{configure_extractors, not_found};
+use common::identity::InternalKey;
+use common::service::operational_routes;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::auth::Authenticator;
+use crate::auth::api_keys::ApiKeyStore;
+use crate::auth::jwt::JwtVerifier;
+use crate::configuration::{Settings, UpstreamSettings};
+use crate::domain::Scopes;
+use crate::middleware::{guard_host_and_scheme, security_headers};
+use crate::rate_limit::RateLimiter;
+use crate::routes::{docs, health, proxy};
+
+/// What every gateway worker shares.
+pub struct GatewayState {
+    pub upstreams: BTreeMap<String, UpstreamSettings>,
+    pub authenticator: Authenticator,
+    pub rate_limiter: RateLimiter,
+    pub internal_key: InternalKey,
+    pub client: reqwest::Client,
+}
+
+pub fn migrations() -> Migrations {
+    Migrations {
+        postgres: sqlx::migrate!("./migrations/postgres"),
+        sqlite: sqlx::migrate!("./migrations/sqlite"),
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    key_store: ApiKeyStore,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let internal_key = InternalKey::from_settings(settings.internal_auth.key.as_ref())?;
+        let database = Database::connect_and_migrate(&settings.database, &migrations()).await?;
+        let key_store = ApiKeyStore::new(
+            database.clone(),
+            Duration::from_secs(settings.auth.key_cache_secs),
+        );
+        if settings.auth.bootstrap_admin_key && settings.auth.legacy_api_keys.is_empty() {
+            create_first_admin_key(&key_store).await?;
+        }
+        let authenticator = Authenticator::new(
+            key_store.clone(),
+            &settings.auth.legacy_api_keys,
+            JwtVerifier::new(&settings.auth.jwt_keys, settings.auth.legacy_jwt_secret.as_ref()),
+        );
+        let rate_limiter = RateLimiter::new(&settings.rate_limit);
+        rate_limiter.spawn_cleanup();
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .tcp_nodelay(true)
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let state = web::Data::new(GatewayState {
+            upstreams: settings.upstreams.clone(),
+            authenticator,
+            rate_limiter,
+            internal_key,
+            client,
+        });
+        let readiness = web::Data::new(Readiness::default().with_database(&database));
+        let info = web::Data::new(ServiceInfo {
+            service: "gateway",
+            version: env!("CARGO_PKG_VERSION"),
+        });
+        let metrics = web::Data::new(HttpMetrics::new("gateway"));
+        let http_settings = web::Data::new(settings.http.clone());
+        let allowed_origins = settings.http.allowed_origins.clone();
+        let upstream_names: Vec<String> = settings.upstreams.keys().cloned().collect();
+
+        let listener = TcpListener::bind(settings.server.address())?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(Condition::new(!allowed_origins.is_empty(), cors(&allowed_origins)))
+                .wrap(from_fn(guard_host_and_scheme))
+                .wrap(from_fn(security_headers))
+                .wrap(from_fn(observe_requests))
+                .wrap(from_fn(propagate_request_id))
+                .app_data(state.clone())
+                .app_data(readiness.clone())
+                .app_data(info.clone())
+                .app_data(metrics.clone())
+                .app_data(http_settings.clone())
+                .configure(configure_extractors)
+                .route("/health", web::get().to(health::health))
+                .route("/api/health", web::get().to(health::health))
+                .configure(operational_routes)
+                .route("/openapi.json", web::get().to(docs::merged_openapi))
+                .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new(["/openapi.json"])))
+                .configure(|config| proxy::routes(config, &upstream_names))
+                .default_service(web::to(not_found))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            key_store,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The gateway's key store, to manage keys from the same process.
+    pub fn key_store(&self) -> &ApiKeyStore {
+        &self.key_store
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn cors(allowed_origins: &[String]) -> Cors {
+    let allowed: Vec<String> = allowed_origins.to_vec();
+    Cors::default()
+        .allowed_origin_fn(move |origin, _| {
+            origin
+                .to_str()
+                .is_ok_and(|origin| allowed.iter().any(|allowed| allowed == origin))
+        })
+        .allow_any_method()
+        .allowed_headers([
+            http::header::AUTHORIZATION,
+            http::header::CONTENT_TYPE,
+            http::header::ACCEPT,
+            crate::auth::API_KEY_HEADER,
+            REQUEST_ID_HEADER,
+        ])
+        .expose_headers([REQUEST_ID_HEADER])
+        .max_age(3600)
+}
+
+/// On a fresh installation nobody could call anything: create one admin
+/// key and show it once. Printed, not logged, so it never reaches a log
+/// pipeline.
+async fn create_first_admin_key(store: &ApiKeyStore) -> anyhow::Result<()> {
+    if store.count().await? > 0 {
+        return Ok(());
+    }
+    let (record, token) = store.create("admin (created on first start)", &Scopes::All, None).await?;
+    println!(
+        "\nFirst start: created an admin API key (id {}). It is shown only this once; keep it:\n\n    X-API-Key: {token}\n",
+        record.id
+    );
+    Ok(())
+}
