@@ -59,8 +59,10 @@ impl RabbitMqQueue {
     }
 
     /// Declares `<queue>` and its dead-letter queue `<queue>.dead` once per
-    /// process; lapin replays the declarations after a recovery.
+    /// process; lapin replays the declarations after a recovery. Naming a
+    /// dead-letter queue declares the pair it belongs to.
     async fn declare(&self, channel: &Channel, queue: &str) -> Result<(), QueueError> {
+        let queue = queue.strip_suffix(".dead").unwrap_or(queue);
         let mut declared = self.declared.lock().await;
         if declared.contains(queue) {
             return Ok(());

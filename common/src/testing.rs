@@ -1,0 +1,128 @@
+//! Helpers for the integration tests of every crate. They talk to real
+//! servers only (PostgreSQL, RabbitMQ, an S3-compatible server) and fail,
+//! never skip, when one is missing: `scripts/test` starts or installs them.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+use sqlx::{Connection, PgConnection};
+
+use crate::configuration::{DatabaseSettings, S3Settings};
+
+pub const POSTGRES_ENV: &str = "TEST_POSTGRES_URL";
+pub const AMQP_ENV: &str = "TEST_AMQP_URL";
+pub const S3_SERVER_ENV: &str = "TEST_S3_SERVER";
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+/// The maintenance database of the test PostgreSQL server.
+pub fn postgres_url() -> String {
+    env_or(POSTGRES_ENV, "postgres://postgres@127.0.0.1:5432/postgres")
+}
+
+pub fn amqp_url() -> String {
+    env_or(AMQP_ENV, "amqp://guest:guest@127.0.0.1:5672/%2f")
+}
+
+/// A new, empty PostgreSQL database, so tests never share state.
+pub async fn fresh_postgres(schema: &str) -> DatabaseSettings {
+    let admin_url = postgres_url();
+    let mut connection = PgConnection::connect(&admin_url).await.unwrap_or_else(|error| {
+        panic!("PostgreSQL is required at {admin_url} ({error}); `scripts/test` starts it")
+    });
+    let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut connection)
+        .await
+        .expect("create test database");
+    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+    DatabaseSettings {
+        url: SecretString::from(format!("{base}/{name}")),
+        schema: schema.to_owned(),
+        max_connections: 5,
+    }
+}
+
+/// A new SQLite file in `dir`.
+pub fn fresh_sqlite(dir: &std::path::Path, schema: &str) -> DatabaseSettings {
+    DatabaseSettings {
+        url: SecretString::from(format!("sqlite://{}/{}.db", dir.display(), uuid::Uuid::new_v4().simple())),
+        schema: schema.to_owned(),
+        max_connections: 5,
+    }
+}
+
+/// A free loopback port (bound then released; good enough for tests).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
+
+/// An S3-compatible server (s3s-fs) on its own port and directory, for one
+/// test. Killed when dropped.
+pub struct S3Server {
+    child: Child,
+    pub settings: S3Settings,
+    _root: tempfile::TempDir,
+}
+
+impl S3Server {
+    pub fn start() -> Self {
+        let binary = std::env::var(S3_SERVER_ENV).map(PathBuf::from).unwrap_or_else(|_| {
+            let home = std::env::var("HOME").unwrap_or_default();
+            PathBuf::from(home).join(".cache/platform-tools/bin/s3s-fs")
+        });
+        assert!(
+            binary.exists(),
+            "the S3-compatible test server is required at {} (set {S3_SERVER_ENV}); `scripts/test` installs it",
+            binary.display()
+        );
+        let root = tempfile::tempdir().expect("tempdir");
+        let bucket = "platform-test";
+        std::fs::create_dir(root.path().join(bucket)).expect("bucket directory");
+        let port = free_port();
+        let child = Command::new(&binary)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--access-key", "test-access", "--secret-key", "test-secret"])
+            .arg(root.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the S3-compatible server");
+        wait_for_port(port);
+        Self {
+            child,
+            settings: S3Settings {
+                endpoint: Some(format!("http://127.0.0.1:{port}")),
+                region: "us-east-1".to_owned(),
+                bucket: bucket.to_owned(),
+                access_key: "test-access".to_owned(),
+                secret_key: SecretString::from("test-secret"),
+                allow_http: true,
+            },
+            _root: root,
+        }
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server on port {port} did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
