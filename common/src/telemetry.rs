@@ -18,6 +18,8 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Registry};
@@ -60,19 +62,24 @@ pub fn init(service_name: &str, settings: &TelemetrySettings) -> anyhow::Result<
     global::set_tracer_provider(provider.clone());
     let tracer = provider.tracer(service_name.to_owned());
 
+    // The log level filters log lines only: spans are always built, so the
+    // trace context propagates even when logs are quiet.
     let filter = EnvFilter::try_new(&settings.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let otel = tracing_opentelemetry::layer().with_tracer(tracer);
-    let registry = Registry::default().with(filter).with(otel);
-    if settings.json_logs {
-        let logs = tracing_subscriber::fmt::layer()
+    let otel = tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_filter(LevelFilter::INFO);
+    let logs = if settings.json_logs {
+        tracing_subscriber::fmt::layer()
             .json()
             .flatten_event(true)
             .with_current_span(true)
-            .with_span_list(false);
-        registry.with(logs).try_init()?;
+            .with_span_list(false)
+            .with_filter(filter)
+            .boxed()
     } else {
-        registry.with(tracing_subscriber::fmt::layer()).try_init()?;
-    }
+        tracing_subscriber::fmt::layer().with_filter(filter).boxed()
+    };
+    Registry::default().with(otel).with(logs).try_init()?;
     Ok(Some(TelemetryGuard { provider }))
 }
 

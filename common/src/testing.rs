@@ -10,7 +10,23 @@ use std::time::{Duration, Instant};
 use secrecy::SecretString;
 use sqlx::{Connection, PgConnection};
 
-use crate::configuration::{DatabaseSettings, S3Settings};
+use crate::configuration::{DatabaseSettings, S3Settings, TelemetrySettings};
+use crate::telemetry::{self, TelemetryGuard};
+
+static TELEMETRY: std::sync::OnceLock<Option<TelemetryGuard>> = std::sync::OnceLock::new();
+
+/// Installs tracing once per test process, so trace context propagates as
+/// in production. Logs stay quiet unless `TEST_LOG` names a level.
+pub fn init_telemetry() {
+    TELEMETRY.get_or_init(|| {
+        let settings = TelemetrySettings {
+            log_level: std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned()),
+            json_logs: false,
+            otlp_endpoint: None,
+        };
+        telemetry::init("tests", &settings).expect("telemetry installs")
+    });
+}
 
 pub const POSTGRES_ENV: &str = "TEST_POSTGRES_URL";
 pub const AMQP_ENV: &str = "TEST_AMQP_URL";

@@ -1,0 +1,74 @@
+use futures_util::stream;
+
+use crate::helpers::{Options, UPSTREAM_BODY_LIMIT, problem, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn a_credential_past_its_rate_gets_429_with_retry_after_and_others_do_not() {
+    let app = spawn_app_with(Options {
+        per_second: 1,
+        burst: 3,
+        ..Options::default()
+    })
+    .await;
+    let busy = app.key("echo").await;
+    let quiet = app.key("echo").await;
+    for _ in 0..3 {
+        assert_eq!(app.get_with_key("/echo/x", &busy).await.status(), 200);
+    }
+    let limited = app.get_with_key("/echo/x", &busy).await;
+    assert_eq!(limited.status(), 429);
+    let retry_after: u64 = limited.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    assert_eq!(problem(limited).await["code"], "rate_limited");
+    assert_eq!(app.get_with_key("/echo/x", &quiet).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_body_within_the_limit_streams_through() {
+    let app = spawn_app().await;
+    let key = app.key("echo").await;
+    let chunks = vec![Ok::<_, std::io::Error>(vec![b'a'; 500]), Ok(vec![b'b'; 500])];
+    let response = app
+        .client
+        .post(app.url("/echo/upload"))
+        .header("X-API-Key", &key)
+        .body(reqwest::Body::wrap_stream(stream::iter(chunks)))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["received"], 1000);
+}
+
+#[tokio::test]
+async fn a_declared_body_over_the_limit_is_refused_before_it_is_read() {
+    let app = spawn_app().await;
+    let key = app.key("echo").await;
+    let response = app
+        .client
+        .post(app.url("/echo/upload"))
+        .header("X-API-Key", &key)
+        .body(vec![0_u8; usize::try_from(UPSTREAM_BODY_LIMIT).expect("small") + 1])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 413);
+    assert_eq!(problem(response).await["code"], "payload_too_large");
+}
+
+#[tokio::test]
+async fn a_chunked_body_growing_over_the_limit_is_cut_off_with_413() {
+    let app = spawn_app().await;
+    let key = app.key("echo").await;
+    let chunks = (0..8).map(|_| Ok::<_, std::io::Error>(vec![b'x'; 400]));
+    let response = app
+        .client
+        .post(app.url("/echo/upload"))
+        .header("X-API-Key", &key)
+        .body(reqwest::Body::wrap_stream(stream::iter(chunks)))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 413);
+}

@@ -1,0 +1,5 @@
+mod authentication;
+mod helpers;
+mod limits;
+mod policies;
+mod routing;
