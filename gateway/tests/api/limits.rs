@@ -1,6 +1,18 @@
 use futures_util::stream;
 
-use crate::helpers::{Options, UPSTREAM_BODY_LIMIT, problem, spawn_app, spawn_app_with};
+use crate::helpers::{Options, TestApp, UPSTREAM_BODY_LIMIT, problem, spawn_app, spawn_app_with};
+
+/// A chunked upload (no Content-Length), as a client streaming a file.
+async fn upload_in_chunks(app: &TestApp, key: &str, chunks: usize, chunk_size: usize) -> reqwest::Response {
+    let chunks = (0..chunks).map(move |_| Ok::<_, std::io::Error>(vec![b'x'; chunk_size]));
+    app.client
+        .post(app.url("/echo/upload"))
+        .header("X-API-Key", key)
+        .body(reqwest::Body::wrap_stream(stream::iter(chunks)))
+        .send()
+        .await
+        .expect("request")
+}
 
 #[tokio::test]
 async fn a_credential_past_its_rate_gets_429_with_retry_after_and_others_do_not() {
@@ -27,15 +39,7 @@ async fn a_credential_past_its_rate_gets_429_with_retry_after_and_others_do_not(
 async fn a_body_within_the_limit_streams_through() {
     let app = spawn_app().await;
     let key = app.key("echo").await;
-    let chunks = vec![Ok::<_, std::io::Error>(vec![b'a'; 500]), Ok(vec![b'b'; 500])];
-    let response = app
-        .client
-        .post(app.url("/echo/upload"))
-        .header("X-API-Key", &key)
-        .body(reqwest::Body::wrap_stream(stream::iter(chunks)))
-        .send()
-        .await
-        .expect("request");
+    let response = upload_in_chunks(&app, &key, 2, 500).await;
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.expect("json");
     assert_eq!(body["received"], 1000);
@@ -61,14 +65,6 @@ async fn a_declared_body_over_the_limit_is_refused_before_it_is_read() {
 async fn a_chunked_body_growing_over_the_limit_is_cut_off_with_413() {
     let app = spawn_app().await;
     let key = app.key("echo").await;
-    let chunks = (0..8).map(|_| Ok::<_, std::io::Error>(vec![b'x'; 400]));
-    let response = app
-        .client
-        .post(app.url("/echo/upload"))
-        .header("X-API-Key", &key)
-        .body(reqwest::Body::wrap_stream(stream::iter(chunks)))
-        .send()
-        .await
-        .expect("request");
+    let response = upload_in_chunks(&app, &key, 8, 400).await;
     assert_eq!(response.status(), 413);
 }
