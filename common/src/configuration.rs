@@ -162,10 +162,10 @@ impl LegacySource {
                 values.insert(variable.key.to_owned(), value);
             }
         }
-        if !values.contains_key("database.url") {
-            if let Some(url) = postgres_url_from_parts(vars) {
-                values.insert("database.url".to_owned(), Value::from(url));
-            }
+        if !values.contains_key("database.url")
+            && let Some(url) = postgres_url_from_parts(vars)
+        {
+            values.insert("database.url".to_owned(), Value::from(url));
         }
         Self { values }
     }
@@ -197,10 +197,10 @@ fn convert(raw: &str, conversion: Conversion) -> Option<Value> {
 /// Accepts `a, b,c` and JSON arrays of strings.
 pub fn split_list(raw: &str) -> Vec<String> {
     let trimmed = raw.trim();
-    if trimmed.starts_with('[') {
-        if let Ok(items) = serde_json::from_str::<Vec<String>>(trimmed) {
-            return items;
-        }
+    if trimmed.starts_with('[')
+        && let Ok(items) = serde_json::from_str::<Vec<String>>(trimmed)
+    {
+        return items;
     }
     trimmed
         .split(',')

@@ -80,7 +80,7 @@ impl Readiness {
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, description = "Alive")))]
+#[utoipa::path(get, path = "/health", tag = "operations", security(()), responses((status = 200, description = "Alive")))]
 pub async fn health(info: web::Data<ServiceInfo>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "status": "ok",
@@ -90,7 +90,7 @@ pub async fn health(info: web::Data<ServiceInfo>) -> HttpResponse {
 }
 
 /// Readiness: the service's own dependencies answer.
-#[utoipa::path(get, path = "/ready", tag = "operations", responses(
+#[utoipa::path(get, path = "/ready", tag = "operations", security(()), responses(
     (status = 200, description = "Every dependency answers"),
     (status = 503, description = "A dependency does not answer"),
 ))]

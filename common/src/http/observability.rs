@@ -98,7 +98,7 @@ pub async fn observe_requests(
 }
 
 /// Prometheus metrics.
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format")))]
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(()), responses((status = 200, description = "Prometheus text format")))]
 pub async fn metrics_endpoint(metrics: web::Data<HttpMetrics>) -> Result<HttpResponse, ApiError> {
     let body = metrics.render().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()

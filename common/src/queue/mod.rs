@@ -51,7 +51,7 @@ impl JobQueue {
 
     pub async fn consume(&self, queue: &str, consumer_tag: &str) -> Result<JobConsumer, QueueError> {
         match self {
-            Self::RabbitMq(rabbit) => Ok(JobConsumer::RabbitMq(rabbit.consume(queue, consumer_tag).await?)),
+            Self::RabbitMq(rabbit) => Ok(JobConsumer::RabbitMq(Box::new(rabbit.consume(queue, consumer_tag).await?))),
             Self::InProcess(local) => Ok(JobConsumer::InProcess(local.consume(queue))),
         }
     }
@@ -66,7 +66,7 @@ impl JobQueue {
 }
 
 pub enum JobConsumer {
-    RabbitMq(rabbitmq::RabbitMqConsumer),
+    RabbitMq(Box<rabbitmq::RabbitMqConsumer>),
     InProcess(in_process::InProcessConsumer),
 }
 

@@ -94,6 +94,29 @@ mod tests {
         }
     }
 
+    /// Random input near the key's shape never panics the parser, and what
+    /// it accepts always has the documented shape.
+    #[test]
+    fn arbitrary_input_never_panics_and_accepted_keys_are_well_formed() {
+        let alphabet: Vec<char> = "pk_0123456789abcdefABCDEFxyz-é\u{0}".chars().collect();
+        let genuine = GeneratedApiKey::generate().token;
+        for round in 0..20_000 {
+            let candidate: String = if round % 2 == 0 {
+                let length = rand::random_range(0..90);
+                (0..length).map(|_| alphabet[rand::random_range(0..alphabet.len())]).collect()
+            } else {
+                let mut mutated: Vec<char> = genuine.chars().collect();
+                let at = rand::random_range(0..mutated.len());
+                mutated[at] = alphabet[rand::random_range(0..alphabet.len())];
+                mutated.into_iter().collect()
+            };
+            if let Some(token) = ApiKeyToken::parse(&candidate) {
+                assert_eq!(token.prefix().len(), 16, "{candidate:?}");
+                assert!(candidate.starts_with("pk_") && candidate.len() == 3 + 16 + 1 + 64, "{candidate:?}");
+            }
+        }
+    }
+
     #[test]
     fn debug_output_hides_the_secret() {
         let key = GeneratedApiKey::generate();

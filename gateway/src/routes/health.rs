@@ -11,10 +11,11 @@ use crate::startup::GatewayState;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Always 200 while the gateway itself answers (it is a liveness probe:
-/// restarting the gateway would not bring an upstream back); `status` says
-/// `degraded` when an upstream is down.
-#[utoipa::path(get, path = "/health", tag = "operations", responses(
+/// The gateway's liveness and each service's state: always 200 while the
+/// gateway answers; `status` is `degraded` when a service is down.
+// 200 even when degraded: this is a liveness probe, and restarting the
+// gateway would not bring an upstream back.
+#[utoipa::path(get, path = "/health", tag = "operations", security(()), responses(
     (status = 200, description = "The gateway answers; `upstreams` gives each service's state"),
 ))]
 pub async fn health(state: web::Data<GatewayState>) -> HttpResponse {
