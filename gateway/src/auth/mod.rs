@@ -67,10 +67,6 @@ impl Authenticator {
         }
     }
 
-    pub fn keys(&self) -> &ApiKeyStore {
-        &self.keys
-    }
-
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Authenticated, ApiError> {
         if let Some(key) = headers.get(&API_KEY_HEADER) {
             let key = key.to_str().map_err(|_| unauthorized("The API key is not valid."))?;

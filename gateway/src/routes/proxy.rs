@@ -12,7 +12,8 @@ use actix_web::http::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
 use common::error::{ApiError, ErrorCode};
-use common::http::request_id::request_id_of;
+use common::http::request_id::{REQUEST_ID_HEADER, request_id_of};
+use common::identity::IDENTITY_HEADER;
 use common::telemetry;
 use futures_util::{StreamExt, TryStreamExt};
 use tokio::sync::mpsc;
@@ -165,14 +166,17 @@ fn forwarded_headers(incoming: &HeaderMap) -> reqwest::header::HeaderMap {
 
 fn add_gateway_headers(headers: &mut reqwest::header::HeaderMap, request: &HttpRequest, identity: &str) {
     let info = request.connection_info();
-    let mut set = |name: &'static str, value: &str| {
-        if let Ok(value) = reqwest::header::HeaderValue::from_str(value) {
-            headers.insert(reqwest::header::HeaderName::from_static(name), value);
+    let mut set = |name: &str, value: &str| {
+        if let (Ok(name), Ok(value)) = (
+            reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+            reqwest::header::HeaderValue::from_str(value),
+        ) {
+            headers.insert(name, value);
         }
     };
-    set("x-platform-identity", identity);
+    set(IDENTITY_HEADER.as_str(), identity);
     if let Some(id) = request_id_of(request) {
-        set("x-request-id", id.as_str());
+        set(REQUEST_ID_HEADER.as_str(), id.as_str());
     }
     if let Some(peer) = info.peer_addr() {
         set("x-forwarded-for", peer);
