@@ -64,10 +64,7 @@ pub async fn build(vars: HashMap<String, String>) -> anyhow::Result<Platform> {
 
 impl Platform {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let services = self
-            .services
-            .into_iter()
-            .map(|(_, service)| tokio::spawn(service.run_until_stopped()));
+        let services = self.services.into_iter().map(|(_, service)| tokio::spawn(service.run_until_stopped()));
         let mut handles: Vec<_> = services.collect();
         handles.push(tokio::spawn(self.gateway.run_until_stopped()));
         let (first, _, _) = futures_util::future::select_all(handles).await;

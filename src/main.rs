@@ -7,10 +7,7 @@ async fn main() -> anyhow::Result<()> {
         common::configuration::load_from(&gateway::configuration::CONFIG, std::env::vars().collect())?;
     let _telemetry = common::telemetry::init("platform", &telemetry_settings.telemetry)?;
     let platform = platform::build(vars).await?;
-    println!(
-        "Platform ready on http://127.0.0.1:{}  (health: /health, API docs: /docs)",
-        platform.gateway.port()
-    );
+    println!("Platform ready on http://127.0.0.1:{}  (health: /health, API docs: /docs)", platform.gateway.port());
     platform.run_until_stopped().await?;
     Ok(())
 }

@@ -25,20 +25,12 @@ async fn start(mut vars: HashMap<String, String>) -> Running {
     vars.insert("PLATFORM__OBJECT_STORE__LOCAL_DIR".into(), format!("{root}/objects"));
     if !vars.contains_key("DATABASE_URL") {
         for service in ["gateway", "ocr", "erp", "checks"] {
-            vars.insert(
-                format!("{}__DATABASE__URL", service.to_uppercase()),
-                format!("sqlite://{root}/{service}.db"),
-            );
+            vars.insert(format!("{}__DATABASE__URL", service.to_uppercase()), format!("sqlite://{root}/{service}.db"));
         }
     }
     let platform = platform::build(vars).await.expect("the platform builds");
     assert_eq!(platform.gateway.key_store().count().await.expect("count"), 1, "first-start admin key");
-    let (_, key) = platform
-        .gateway
-        .key_store()
-        .create("test", &gateway::domain::Scopes::All, None)
-        .await
-        .expect("key");
+    let (_, key) = platform.gateway.key_store().create("test", &gateway::domain::Scopes::All, None).await.expect("key");
     let gateway = format!("http://127.0.0.1:{}", platform.gateway.port());
     let services = platform
         .services
@@ -46,13 +38,7 @@ async fn start(mut vars: HashMap<String, String>) -> Running {
         .map(|(name, service)| (*name, format!("http://127.0.0.1:{}", service.port())))
         .collect();
     tokio::spawn(platform.run_until_stopped());
-    Running {
-        gateway,
-        services,
-        key,
-        client: reqwest::Client::new(),
-        _data: data,
-    }
+    Running { gateway, services, key, client: reqwest::Client::new(), _data: data }
 }
 
 impl Running {
@@ -84,12 +70,8 @@ async fn every_service_answers_through_the_gateway(running: &Running) {
 async fn embedded_defaults_run_everything_behind_the_gateway() {
     let running = start(HashMap::new()).await;
     every_service_answers_through_the_gateway(&running).await;
-    let ocr: Value = running
-        .get(format!("{}/ocr/ready", running.gateway), Some(&running.key))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let ocr: Value =
+        running.get(format!("{}/ocr/ready", running.gateway), Some(&running.key)).await.json().await.expect("json");
     assert_eq!(ocr["checks"]["queue"]["status"], "up");
     assert_eq!(ocr["checks"]["object_store"]["status"], "up");
 }

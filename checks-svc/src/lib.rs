@@ -1,6 +1,6 @@
 //! Check du Matin: daily client checklists, probes and morning reports.
 //!
-//! 
+//!
 
 pub mod configuration;
 pub mod startup;

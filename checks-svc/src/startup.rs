@@ -12,10 +12,7 @@ struct ApiDoc;
 pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
     let database = Database::connect(&settings.database).await?;
     let definition = ServiceDefinition::new(
-        ServiceInfo {
-            service: "checks",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        ServiceInfo { service: "checks", version: env!("CARGO_PKG_VERSION") },
         ApiDoc::openapi(),
         Readiness::default().with_database(&database),
         &settings.internal_auth,

@@ -75,11 +75,7 @@ pub enum Conversion {
 }
 
 const fn legacy(name: &'static str, key: &'static str, conversion: Conversion) -> LegacyVariable {
-    LegacyVariable {
-        name,
-        key,
-        conversion,
-    }
+    LegacyVariable { name, key, conversion }
 }
 
 /// Legacy names every service accepts.
@@ -116,14 +112,8 @@ pub fn load<T: DeserializeOwned>(source: &ConfigSource) -> Result<T, ConfigError
 
 /// Loads `T` from the given variables instead of the process environment, so
 /// tests and the all-in-one binary never have to mutate the process state.
-pub fn load_from<T: DeserializeOwned>(
-    source: &ConfigSource,
-    vars: HashMap<String, String>,
-) -> Result<T, ConfigError> {
-    let file = vars
-        .get("PLATFORM_CONFIG_FILE")
-        .cloned()
-        .unwrap_or_else(|| format!("config/{}", source.service));
+pub fn load_from<T: DeserializeOwned>(source: &ConfigSource, vars: HashMap<String, String>) -> Result<T, ConfigError> {
+    let file = vars.get("PLATFORM_CONFIG_FILE").cloned().unwrap_or_else(|| format!("config/{}", source.service));
     let legacy = LegacySource::from_vars(source.legacy, &vars);
     let shared_env = prefixed_environment("PLATFORM", &vars);
     let service_env = prefixed_environment(source.env_prefix, &vars);
@@ -185,12 +175,9 @@ fn convert(raw: &str, conversion: Conversion) -> Option<Value> {
     match conversion {
         Conversion::AsIs => Some(Value::from(raw.trim())),
         Conversion::List => Some(Value::from(split_list(raw))),
-        Conversion::MebibytesToBytes => raw
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .and_then(|mib| mib.checked_mul(1024 * 1024))
-            .map(Value::from),
+        Conversion::MebibytesToBytes => {
+            raw.trim().parse::<u64>().ok().and_then(|mib| mib.checked_mul(1024 * 1024)).map(Value::from)
+        }
     }
 }
 
@@ -202,12 +189,7 @@ pub fn split_list(raw: &str) -> Vec<String> {
     {
         return items;
     }
-    trimmed
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .map(str::to_owned)
-        .collect()
+    trimmed.split(',').map(str::trim).filter(|item| !item.is_empty()).map(str::to_owned).collect()
 }
 
 /// The ERP seed configures PostgreSQL with `POSTGRES_HOST`, `POSTGRES_USER`, ...
@@ -226,9 +208,7 @@ fn postgres_url_from_parts(vars: &HashMap<String, String>) -> Option<String> {
 fn percent_encode(raw: &str) -> String {
     raw.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -250,13 +230,8 @@ pub fn string_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Str
 }
 
 /// Same as [`string_list`] for secrets: each item is wrapped before it can leak.
-pub fn secret_list<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Vec<SecretString>, D::Error> {
-    Ok(string_list(deserializer)?
-        .into_iter()
-        .map(SecretString::from)
-        .collect())
+pub fn secret_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<SecretString>, D::Error> {
+    Ok(string_list(deserializer)?.into_iter().map(SecretString::from).collect())
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -390,10 +365,7 @@ mod tests {
     };
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
     #[test]
@@ -420,10 +392,7 @@ mod tests {
         )
         .expect("legacy load");
         assert_eq!(sample.environment, "prod");
-        assert_eq!(
-            sample.http.allowed_origins,
-            ["https://a.example", "https://b.example"]
-        );
+        assert_eq!(sample.http.allowed_origins, ["https://a.example", "https://b.example"]);
         assert!(sample.http.force_https);
         assert_eq!(sample.limit, Some(12 * 1024 * 1024));
         assert_eq!(sample.database.url.expose_secret(), "postgres://u:p@db:5432/app");
@@ -442,14 +411,8 @@ mod tests {
             ]),
         )
         .expect("erp load");
-        assert_eq!(
-            sample.http.allowed_origins,
-            ["http://localhost:3000", "http://localhost:8000"]
-        );
-        assert_eq!(
-            sample.database.url.expose_secret(),
-            "postgres://erp_user:p%40ss%20word@db:5432/erp_db"
-        );
+        assert_eq!(sample.http.allowed_origins, ["http://localhost:3000", "http://localhost:8000"]);
+        assert_eq!(sample.database.url.expose_secret(), "postgres://erp_user:p%40ss%20word@db:5432/erp_db");
     }
 
     #[test]
@@ -479,11 +442,8 @@ mod tests {
 
     #[test]
     fn debug_output_never_shows_secrets() {
-        let sample: Sample = load_from(
-            &SAMPLE,
-            vars(&[("DATABASE_URL", "postgres://user:hunter2@db:5432/app")]),
-        )
-        .expect("load");
+        let sample: Sample =
+            load_from(&SAMPLE, vars(&[("DATABASE_URL", "postgres://user:hunter2@db:5432/app")])).expect("load");
         let printed = format!("{sample:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(printed.contains("postgres://db:5432/[REDACTED]"), "{printed}");

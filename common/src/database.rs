@@ -72,9 +72,7 @@ impl Database {
         let valid = !schema.is_empty()
             && schema.len() <= 63
             && schema.starts_with(|c: char| c.is_ascii_lowercase())
-            && schema
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            && schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !valid {
             return Err(DatabaseError::InvalidSchema(schema.clone()));
         }
@@ -150,11 +148,7 @@ mod tests {
     use secrecy::SecretString;
 
     fn settings(url: &str, schema: &str) -> DatabaseSettings {
-        DatabaseSettings {
-            url: SecretString::from(url),
-            schema: schema.to_owned(),
-            max_connections: 2,
-        }
+        DatabaseSettings { url: SecretString::from(url), schema: schema.to_owned(), max_connections: 2 }
     }
 
     #[tokio::test]

@@ -63,11 +63,7 @@ impl ObjectStorage {
                 (Arc::new(LocalFileSystem::new_with_prefix(&settings.local_dir)?), "local")
             }
         };
-        Ok(Self {
-            store,
-            prefix: environment.to_owned(),
-            backend,
-        })
+        Ok(Self { store, prefix: environment.to_owned(), backend })
     }
 
     pub fn backend(&self) -> &'static str {
@@ -102,11 +98,7 @@ impl ObjectStorage {
     /// For `/ready`: the bucket or directory answers a listing.
     pub async fn check(&self) -> Result<(), String> {
         let prefix = Path::from(self.prefix.as_str());
-        self.store
-            .list_with_delimiter(Some(&prefix))
-            .await
-            .map(drop)
-            .map_err(|_| "unreachable".to_owned())
+        self.store.list_with_delimiter(Some(&prefix)).await.map(drop).map_err(|_| "unreachable".to_owned())
     }
 }
 
@@ -115,10 +107,7 @@ mod tests {
     use super::*;
 
     fn local(dir: &std::path::Path) -> ObjectStorage {
-        let settings = ObjectStoreSettings {
-            local_dir: dir.display().to_string(),
-            s3: None,
-        };
+        let settings = ObjectStoreSettings { local_dir: dir.display().to_string(), s3: None };
         ObjectStorage::from_settings(&settings, "test").expect("local store")
     }
 

@@ -77,13 +77,7 @@ impl Application {
     pub fn build(settings: &ServerSettings, definition: ServiceDefinition) -> std::io::Result<Self> {
         let listener = TcpListener::bind(settings.address())?;
         let port = listener.local_addr()?.port();
-        let ServiceDefinition {
-            info,
-            openapi,
-            readiness,
-            identity,
-            routes,
-        } = definition;
+        let ServiceDefinition { info, openapi, readiness, identity, routes } = definition;
         let openapi = web::Data::new(openapi.merge_from(OperationalApi::openapi()));
         let metrics = web::Data::new(HttpMetrics::new(info.service));
         let info = web::Data::new(info);

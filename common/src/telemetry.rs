@@ -65,9 +65,7 @@ pub fn init(service_name: &str, settings: &TelemetrySettings) -> anyhow::Result<
     // The log level filters log lines only: spans are always built, so the
     // trace context propagates even when logs are quiet.
     let filter = EnvFilter::try_new(&settings.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let otel = tracing_opentelemetry::layer()
-        .with_tracer(tracer)
-        .with_filter(LevelFilter::INFO);
+    let otel = tracing_opentelemetry::layer().with_tracer(tracer).with_filter(LevelFilter::INFO);
     let logs = if settings.json_logs {
         tracing_subscriber::fmt::layer()
             .json()
@@ -138,10 +136,9 @@ struct ReqwestHeaders<'a>(&'a mut reqwest::header::HeaderMap);
 
 impl Injector for ReqwestHeaders<'_> {
     fn set(&mut self, key: &str, value: String) {
-        if let (Ok(name), Ok(value)) = (
-            reqwest::header::HeaderName::from_bytes(key.as_bytes()),
-            reqwest::header::HeaderValue::from_str(&value),
-        ) {
+        if let (Ok(name), Ok(value)) =
+            (reqwest::header::HeaderName::from_bytes(key.as_bytes()), reqwest::header::HeaderValue::from_str(&value))
+        {
             self.0.insert(name, value);
         }
     }
@@ -151,8 +148,7 @@ struct AmqpHeaders<'a>(&'a mut FieldTable);
 
 impl Injector for AmqpHeaders<'_> {
     fn set(&mut self, key: &str, value: String) {
-        self.0
-            .insert(ShortString::from(key.to_owned()), AMQPValue::LongString(LongString::from(value)));
+        self.0.insert(ShortString::from(key.to_owned()), AMQPValue::LongString(LongString::from(value)));
     }
 }
 
@@ -205,16 +201,10 @@ mod tests {
     fn http_headers_round_trip_the_w3c_trace_context() {
         install_propagator();
         let mut incoming = ActixHeaderMap::new();
-        incoming.insert(
-            HeaderName::from_static("traceparent"),
-            HeaderValue::from_static(TRACEPARENT),
-        );
+        incoming.insert(HeaderName::from_static("traceparent"), HeaderValue::from_static(TRACEPARENT));
         let context = extract_http(&incoming);
         let span = context.span();
-        assert_eq!(
-            span.span_context().trace_id().to_string(),
-            "4bf92f3577b34da6a3ce929d0e0e4736"
-        );
+        assert_eq!(span.span_context().trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
 
         let mut outgoing = reqwest::header::HeaderMap::new();
         global::get_text_map_propagator(|p| p.inject_context(&context, &mut ReqwestHeaders(&mut outgoing)));
@@ -230,10 +220,7 @@ mod tests {
         let mut table = FieldTable::default();
         global::get_text_map_propagator(|p| p.inject_context(&context, &mut AmqpHeaders(&mut table)));
         let extracted = extract_amqp(&table);
-        assert_eq!(
-            extracted.span().span_context().trace_id().to_string(),
-            "4bf92f3577b34da6a3ce929d0e0e4736"
-        );
+        assert_eq!(extracted.span().span_context().trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
         assert!(extracted.span().span_context().is_remote());
     }
 }

@@ -48,9 +48,9 @@ pub fn amqp_url() -> String {
 /// A new, empty PostgreSQL database, so tests never share state.
 pub async fn fresh_postgres(schema: &str) -> DatabaseSettings {
     let admin_url = postgres_url();
-    let mut connection = PgConnection::connect(&admin_url).await.unwrap_or_else(|error| {
-        panic!("PostgreSQL is required at {admin_url} ({error}); `scripts/test` starts it")
-    });
+    let mut connection = PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|error| panic!("PostgreSQL is required at {admin_url} ({error}); `scripts/test` starts it"));
     let name = format!("test_{}", uuid::Uuid::new_v4().simple());
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
         .execute(&mut connection)

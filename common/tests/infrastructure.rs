@@ -41,10 +41,11 @@ async fn postgres_migrations_run_in_the_service_schema_and_are_idempotent() {
     assert_eq!(insert_and_count(&database).await, 1);
     database.migrate(&test_migrations()).await.expect("second run is a no-op");
     let Database::Postgres(pool) = &database else { unreachable!() };
-    let schema: String = sqlx::query_scalar("SELECT table_schema::text FROM information_schema.tables WHERE table_name = 'notes'")
-        .fetch_one(pool)
-        .await
-        .expect("table schema");
+    let schema: String =
+        sqlx::query_scalar("SELECT table_schema::text FROM information_schema.tables WHERE table_name = 'notes'")
+            .fetch_one(pool)
+            .await
+            .expect("table schema");
     assert_eq!(schema, "notes_service");
     assert_eq!(database.ping().await, Ok(()));
 }
@@ -64,17 +65,13 @@ async fn two_services_share_one_postgres_database_without_colliding() {
 #[tokio::test]
 async fn sqlite_runs_the_same_statements() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let database = Database::connect_and_migrate(&fresh_sqlite(dir.path(), "notes"), &test_migrations())
-        .await
-        .expect("migrate");
+    let database =
+        Database::connect_and_migrate(&fresh_sqlite(dir.path(), "notes"), &test_migrations()).await.expect("migrate");
     assert_eq!(insert_and_count(&database).await, 1);
 }
 
 async fn rabbitmq(name: &str) -> JobQueue {
-    let settings = QueueSettings {
-        url: Some(SecretString::from(amqp_url())),
-        prefetch: 4,
-    };
+    let settings = QueueSettings { url: Some(SecretString::from(amqp_url())), prefetch: 4 };
     JobQueue::connect(&settings, name)
         .await
         .unwrap_or_else(|error| panic!("RabbitMQ is required at {} ({error})", amqp_url()))
@@ -191,16 +188,10 @@ fn close_connection_named(connection_name: &str) {
 #[tokio::test]
 async fn objects_round_trip_through_an_s3_compatible_server() {
     let server = S3Server::start();
-    let settings = ObjectStoreSettings {
-        local_dir: "unused".to_owned(),
-        s3: Some(server.settings.clone()),
-    };
+    let settings = ObjectStoreSettings { local_dir: "unused".to_owned(), s3: Some(server.settings.clone()) };
     let storage = ObjectStorage::from_settings(&settings, "prod").expect("s3 storage");
     assert_eq!(storage.backend(), "s3");
-    storage
-        .put("2026/11/invoice.pdf", Bytes::from_static(b"%PDF-1.7"))
-        .await
-        .expect("put");
+    storage.put("2026/11/invoice.pdf", Bytes::from_static(b"%PDF-1.7")).await.expect("put");
     assert_eq!(storage.get("2026/11/invoice.pdf").await.expect("get"), Bytes::from_static(b"%PDF-1.7"));
     assert_eq!(storage.check().await, Ok(()));
     storage.delete("2026/11/invoice.pdf").await.expect("delete");
@@ -212,10 +203,7 @@ async fn a_wrong_s3_secret_makes_readiness_fail() {
     let server = S3Server::start();
     let mut s3 = server.settings.clone();
     s3.secret_key = SecretString::from("wrong");
-    let settings = ObjectStoreSettings {
-        local_dir: "unused".to_owned(),
-        s3: Some(s3),
-    };
+    let settings = ObjectStoreSettings { local_dir: "unused".to_owned(), s3: Some(s3) };
     let storage = ObjectStorage::from_settings(&settings, "prod").expect("s3 storage");
     assert!(storage.check().await.is_err());
 }

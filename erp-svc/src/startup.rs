@@ -14,14 +14,9 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
     let database = Database::connect(&settings.database).await?;
     let storage = ObjectStorage::from_settings(&settings.object_store, &settings.environment)?;
     let definition = ServiceDefinition::new(
-        ServiceInfo {
-            service: "erp",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        ServiceInfo { service: "erp", version: env!("CARGO_PKG_VERSION") },
         ApiDoc::openapi(),
-        Readiness::default()
-            .with_database(&database)
-            .with_object_storage(&storage),
+        Readiness::default().with_database(&database).with_object_storage(&storage),
         &settings.internal_auth,
         |_| {},
     )?;

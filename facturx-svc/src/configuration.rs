@@ -1,12 +1,8 @@
 use common::configuration::{ConfigSource, InternalAuthSettings, ServerSettings, TelemetrySettings};
 use serde::Deserialize;
 
-pub const CONFIG: ConfigSource = ConfigSource {
-    service: "facturx",
-    env_prefix: "FACTURX",
-    defaults: "[server]\nport = 8001\n",
-    legacy: &[],
-};
+pub const CONFIG: ConfigSource =
+    ConfigSource { service: "facturx", env_prefix: "FACTURX", defaults: "[server]\nport = 8001\n", legacy: &[] };
 
 /// Stateless: no database, no object store.
 #[derive(Debug, Clone, Deserialize)]

@@ -10,10 +10,7 @@ struct ApiDoc;
 
 pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
     let definition = ServiceDefinition::new(
-        ServiceInfo {
-            service: "facturx",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        ServiceInfo { service: "facturx", version: env!("CARGO_PKG_VERSION") },
         ApiDoc::openapi(),
         // Stateless: ready as soon as it answers.
         Readiness::default(),

@@ -8,7 +8,10 @@ use utoipa::OpenApi;
 use crate::configuration::Settings;
 
 #[derive(OpenApi)]
-#[openapi(info(title = "Energy-invoice OCR API", description = "Energy-invoice analysis: extraction, market comparison, reports, async jobs."))]
+#[openapi(info(
+    title = "Energy-invoice OCR API",
+    description = "Energy-invoice analysis: extraction, market comparison, reports, async jobs."
+))]
 struct ApiDoc;
 
 pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
@@ -16,15 +19,9 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
     let queue = JobQueue::connect(&settings.queue, "ocr-svc").await?;
     let storage = ObjectStorage::from_settings(&settings.object_store, &settings.environment)?;
     let definition = ServiceDefinition::new(
-        ServiceInfo {
-            service: "ocr",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        ServiceInfo { service: "ocr", version: env!("CARGO_PKG_VERSION") },
         ApiDoc::openapi(),
-        Readiness::default()
-            .with_database(&database)
-            .with_queue(&queue)
-            .with_object_storage(&storage),
+        Readiness::default().with_database(&database).with_queue(&queue).with_object_storage(&storage),
         &settings.internal_auth,
         |_| {},
     )?;

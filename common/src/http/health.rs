@@ -37,8 +37,7 @@ impl Readiness {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = CheckResult> + Send + 'static,
     {
-        self.checks
-            .push((name, Arc::new(move || Box::pin(check()) as CheckFuture)));
+        self.checks.push((name, Arc::new(move || Box::pin(check()) as CheckFuture)));
         self
     }
 
@@ -108,9 +107,5 @@ pub async fn ready(readiness: web::Data<Readiness>) -> HttpResponse {
         })
         .collect();
     let body = json!({"status": if all_ok { "ready" } else { "not_ready" }, "checks": checks});
-    if all_ok {
-        HttpResponse::Ok().json(body)
-    } else {
-        HttpResponse::ServiceUnavailable().json(body)
-    }
+    if all_ok { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
 }

@@ -15,9 +15,7 @@ use crate::error::{ApiError, ErrorCode};
 /// Paths any caller may reach without credentials, on the gateway and on
 /// every service.
 pub fn is_public_path(path: &str) -> bool {
-    matches!(path, "/health" | "/ready" | "/metrics" | "/openapi.json")
-        || path == "/docs"
-        || path.starts_with("/docs/")
+    matches!(path, "/health" | "/ready" | "/metrics" | "/openapi.json") || path == "/docs" || path.starts_with("/docs/")
 }
 
 /// Turns actix's own extractor failures into problem+json, so that a
@@ -34,10 +32,9 @@ fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
             ApiError::new(ErrorCode::PayloadTooLarge, "The JSON body is too large.")
         }
-        JsonPayloadError::ContentType => ApiError::new(
-            ErrorCode::UnsupportedMediaType,
-            "Expected a body of type application/json.",
-        ),
+        JsonPayloadError::ContentType => {
+            ApiError::new(ErrorCode::UnsupportedMediaType, "Expected a body of type application/json.")
+        }
         JsonPayloadError::Deserialize(cause) if cause.is_data() => {
             ApiError::new(ErrorCode::ValidationFailed, format!("Invalid JSON body: {cause}"))
         }

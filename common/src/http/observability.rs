@@ -41,17 +41,9 @@ impl HttpMetrics {
             &labels,
         )
         .expect("static metric definition is valid");
-        registry
-            .register(Box::new(requests.clone()))
-            .expect("a fresh registry has no duplicate");
-        registry
-            .register(Box::new(durations.clone()))
-            .expect("a fresh registry has no duplicate");
-        Self {
-            registry,
-            requests,
-            durations,
-        }
+        registry.register(Box::new(requests.clone())).expect("a fresh registry has no duplicate");
+        registry.register(Box::new(durations.clone())).expect("a fresh registry has no duplicate");
+        Self { registry, requests, durations }
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
@@ -101,7 +93,5 @@ pub async fn observe_requests(
 #[utoipa::path(get, path = "/metrics", tag = "operations", security(()), responses((status = 200, description = "Prometheus text format")))]
 pub async fn metrics_endpoint(metrics: web::Data<HttpMetrics>) -> Result<HttpResponse, ApiError> {
     let body = metrics.render().map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(body))
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body))
 }

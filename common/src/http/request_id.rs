@@ -19,9 +19,7 @@ pub struct RequestId(String);
 impl RequestId {
     pub fn parse(raw: &str) -> Option<Self> {
         let valid = (1..=128).contains(&raw.len())
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
         valid.then(|| Self(raw.to_owned()))
     }
 

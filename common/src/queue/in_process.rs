@@ -59,17 +59,12 @@ impl InProcessQueue {
     }
 
     pub fn consume(&self, queue: &str) -> InProcessConsumer {
-        InProcessConsumer {
-            queue: self.queue(queue),
-        }
+        InProcessConsumer { queue: self.queue(queue) }
     }
 
     /// Message ids of the jobs rejected for good on `queue`.
     pub fn dead_letters(&self, queue: &str) -> Vec<String> {
-        lock(&self.queue(queue).dead)
-            .iter()
-            .map(|job| job.message_id.clone())
-            .collect()
+        lock(&self.queue(queue).dead).iter().map(|job| job.message_id.clone()).collect()
     }
 }
 
@@ -87,10 +82,7 @@ impl InProcessConsumer {
                     payload: job.payload.clone(),
                     redelivered: job.redelivered,
                     trace_context: telemetry::extract_map(&job.headers),
-                    answer: Answer::InProcess(PendingJob {
-                        queue: Arc::clone(&self.queue),
-                        job: Some(job),
-                    }),
+                    answer: Answer::InProcess(PendingJob { queue: Arc::clone(&self.queue), job: Some(job) }),
                 });
             }
             // A push between the pop above and this wait leaves a permit, so

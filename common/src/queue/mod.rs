@@ -114,12 +114,7 @@ impl ReceivedJob {
     pub async fn retry(self) -> Result<(), QueueError> {
         match self.answer {
             Answer::RabbitMq(acker) => {
-                acker
-                    .nack(lapin::options::BasicNackOptions {
-                        requeue: true,
-                        ..Default::default()
-                    })
-                    .await?;
+                acker.nack(lapin::options::BasicNackOptions { requeue: true, ..Default::default() }).await?;
             }
             Answer::InProcess(pending) => pending.requeue(),
         }
@@ -130,9 +125,7 @@ impl ReceivedJob {
     pub async fn reject(self) -> Result<(), QueueError> {
         match self.answer {
             Answer::RabbitMq(acker) => {
-                acker
-                    .reject(lapin::options::BasicRejectOptions { requeue: false })
-                    .await?;
+                acker.reject(lapin::options::BasicRejectOptions { requeue: false }).await?;
             }
             Answer::InProcess(pending) => pending.dead_letter(),
         }

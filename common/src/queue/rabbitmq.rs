@@ -42,20 +42,12 @@ impl RabbitMqQueue {
                 .exchange_declare(
                     exchange.into(),
                     kind,
-                    ExchangeDeclareOptions {
-                        durable: true,
-                        ..Default::default()
-                    },
+                    ExchangeDeclareOptions { durable: true, ..Default::default() },
                     FieldTable::default(),
                 )
                 .await?;
         }
-        Ok(Self {
-            connection: Arc::new(connection),
-            publisher,
-            prefetch,
-            declared: Arc::default(),
-        })
+        Ok(Self { connection: Arc::new(connection), publisher, prefetch, declared: Arc::default() })
     }
 
     /// Declares `<queue>` and its dead-letter queue `<queue>.dead` once per
@@ -69,9 +61,7 @@ impl RabbitMqQueue {
         }
         let durable = QueueDeclareOptions::durable();
         let dead = format!("{queue}.dead");
-        channel
-            .queue_declare(dead.clone().into(), durable, FieldTable::default())
-            .await?;
+        channel.queue_declare(dead.clone().into(), durable, FieldTable::default()).await?;
         channel
             .queue_bind(
                 dead.clone().into(),
@@ -86,9 +76,7 @@ impl RabbitMqQueue {
             ShortString::from("x-dead-letter-exchange"),
             AMQPValue::LongString(LongString::from(DEAD_LETTER_EXCHANGE)),
         );
-        channel
-            .queue_declare(queue.to_owned().into(), durable, arguments)
-            .await?;
+        channel.queue_declare(queue.to_owned().into(), durable, arguments).await?;
         channel
             .queue_bind(
                 queue.to_owned().into(),
@@ -125,31 +113,19 @@ impl RabbitMqQueue {
         }
     }
 
-    async fn publish_once(
-        &self,
-        queue: &str,
-        payload: &[u8],
-        properties: BasicProperties,
-    ) -> Result<(), QueueError> {
+    async fn publish_once(&self, queue: &str, payload: &[u8], properties: BasicProperties) -> Result<(), QueueError> {
         let confirmation = self
             .publisher
             .basic_publish(
                 EXCHANGE.into(),
                 queue.to_owned().into(),
-                BasicPublishOptions {
-                    mandatory: true,
-                    ..Default::default()
-                },
+                BasicPublishOptions { mandatory: true, ..Default::default() },
                 payload,
                 properties,
             )
             .await?
             .await?;
-        if confirmation.is_ack() && confirmation.take_message().is_none() {
-            Ok(())
-        } else {
-            Err(QueueError::Refused)
-        }
+        if confirmation.is_ack() && confirmation.take_message().is_none() { Ok(()) } else { Err(QueueError::Refused) }
     }
 
     pub async fn consume(&self, queue: &str, consumer_tag: &str) -> Result<RabbitMqConsumer, QueueError> {
@@ -168,11 +144,7 @@ impl RabbitMqQueue {
     }
 
     pub fn check(&self) -> Result<(), String> {
-        if self.connection.status().connected() {
-            Ok(())
-        } else {
-            Err("disconnected".to_owned())
-        }
+        if self.connection.status().connected() { Ok(()) } else { Err("disconnected".to_owned()) }
     }
 }
 
@@ -186,12 +158,8 @@ impl RabbitMqConsumer {
         loop {
             match self.consumer.next().await? {
                 Ok(delivery) => {
-                    let trace_context = delivery
-                        .properties
-                        .headers()
-                        .as_ref()
-                        .map(telemetry::extract_amqp)
-                        .unwrap_or_default();
+                    let trace_context =
+                        delivery.properties.headers().as_ref().map(telemetry::extract_amqp).unwrap_or_default();
                     return Some(ReceivedJob {
                         message_id: delivery
                             .properties
