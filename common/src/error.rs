@@ -26,6 +26,7 @@ pub enum ErrorCode {
     MissingIdentity,
     InvalidIdentity,
     InsufficientScope,
+    PasswordChangeRequired,
     NotFound,
     MethodNotAllowed,
     Conflict,
@@ -44,11 +45,10 @@ impl ErrorCode {
         match self {
             Self::BadRequest | Self::InvalidHost => StatusCode::BAD_REQUEST,
             Self::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::MissingCredentials
-            | Self::InvalidCredentials
-            | Self::MissingIdentity
-            | Self::InvalidIdentity => StatusCode::UNAUTHORIZED,
-            Self::InsufficientScope => StatusCode::FORBIDDEN,
+            Self::MissingCredentials | Self::InvalidCredentials | Self::MissingIdentity | Self::InvalidIdentity => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::InsufficientScope | Self::PasswordChangeRequired => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict => StatusCode::CONFLICT,
@@ -72,6 +72,7 @@ impl ErrorCode {
             Self::MissingIdentity => "missing_identity",
             Self::InvalidIdentity => "invalid_identity",
             Self::InsufficientScope => "insufficient_scope",
+            Self::PasswordChangeRequired => "password_change_required",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict => "conflict",
@@ -111,13 +112,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self {
-            code,
-            detail: detail.into(),
-            field_errors: Vec::new(),
-            retry_after_secs: None,
-            source: None,
-        }
+        Self { code, detail: detail.into(), field_errors: Vec::new(), retry_after_secs: None, source: None }
     }
 
     /// A failure whose cause is logged but never shown to the client.
@@ -126,10 +121,7 @@ impl ApiError {
     }
 
     pub fn validation(field_errors: Vec<FieldError>) -> Self {
-        Self {
-            field_errors,
-            ..Self::new(ErrorCode::ValidationFailed, "The request has invalid fields.")
-        }
+        Self { field_errors, ..Self::new(ErrorCode::ValidationFailed, "The request has invalid fields.") }
     }
 
     pub fn with_source(mut self, source: impl Into<anyhow::Error>) -> Self {
@@ -146,7 +138,12 @@ impl ApiError {
         self.code
     }
 
-    fn public_detail(&self) -> &str {
+    pub fn field_errors(&self) -> &[FieldError] {
+        &self.field_errors
+    }
+
+    /// The detail the client sees (never the cause of an internal error).
+    pub fn public_detail(&self) -> &str {
         if self.code == ErrorCode::Internal {
             "An internal error occurred. Quote the request id when reporting it."
         } else {
@@ -218,12 +215,8 @@ mod tests {
     async fn render(error: ApiError) -> (StatusCode, String, serde_json::Value) {
         let response = error.error_response();
         let status = response.status();
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let content_type =
+            response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let body = to_bytes(response.into_body()).await.expect("body");
         (status, content_type, serde_json::from_slice(&body).expect("json"))
     }
@@ -260,9 +253,7 @@ mod tests {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body["errors"][0]["field"], "email");
 
-        let response = ApiError::new(ErrorCode::RateLimited, "Slow down.")
-            .with_retry_after(3)
-            .error_response();
+        let response = ApiError::new(ErrorCode::RateLimited, "Slow down.").with_retry_after(3).error_response();
         assert_eq!(response.headers().get(header::RETRY_AFTER).map(|v| v.as_bytes()), Some(&b"3"[..]));
     }
 

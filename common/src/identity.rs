@@ -49,6 +49,14 @@ pub struct Caller {
     /// Services an API key may call.
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// Per service, the records a user is confined to: the client company
+    /// of an ERP `client`, the clients a Check du Matin `gestionnaire`
+    /// manages. Absent means no such confinement.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub limited_to: BTreeMap<String, Vec<String>>,
+    /// The user's e-mail address, for services that record who did what.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -76,9 +84,7 @@ impl std::fmt::Debug for InternalKey {
 
 #[derive(Debug, thiserror::Error)]
 pub enum InternalKeyError {
-    #[error(
-        "the internal key (PLATFORM_INTERNAL_KEY) is missing; the gateway and every service must share one"
-    )]
+    #[error("the internal key (PLATFORM_INTERNAL_KEY) is missing; the gateway and every service must share one")]
     Missing,
     #[error("the internal key must be at least {MINIMUM_KEY_BYTES} bytes long")]
     TooShort,
@@ -90,10 +96,7 @@ impl InternalKey {
         if bytes.len() < MINIMUM_KEY_BYTES {
             return Err(InternalKeyError::TooShort);
         }
-        Ok(Self {
-            encoding: EncodingKey::from_secret(bytes),
-            decoding: DecodingKey::from_secret(bytes),
-        })
+        Ok(Self { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes) })
     }
 
     pub fn from_settings(secret: Option<&SecretString>) -> Result<Self, InternalKeyError> {
@@ -116,8 +119,7 @@ impl InternalKey {
             iat: now,
             exp: now + TOKEN_LIFETIME.as_secs(),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(ApiError::internal)
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
     }
 
     pub fn verify(&self, token: &str, audience: &str) -> Result<Caller, ApiError> {
@@ -164,16 +166,12 @@ fn forwarded_caller(request: &ServiceRequest) -> Result<Caller, ApiError> {
     let verifier = request
         .app_data::<web::Data<IdentityVerifier>>()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("IdentityVerifier missing from app data")))?;
-    let token = request
-        .headers()
-        .get(&IDENTITY_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::MissingIdentity,
-                "This service is reached through the gateway, which forwards the caller's identity.",
-            )
-        })?;
+    let token = request.headers().get(&IDENTITY_HEADER).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::MissingIdentity,
+            "This service is reached through the gateway, which forwards the caller's identity.",
+        )
+    })?;
     verifier.key.verify(token, &verifier.audience)
 }
 
@@ -182,9 +180,13 @@ impl FromRequest for Caller {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(request.extensions().get::<Caller>().cloned().ok_or_else(|| {
-            ApiError::new(ErrorCode::MissingIdentity, "No caller identity on this request.")
-        }))
+        ready(
+            request
+                .extensions()
+                .get::<Caller>()
+                .cloned()
+                .ok_or_else(|| ApiError::new(ErrorCode::MissingIdentity, "No caller identity on this request.")),
+        )
     }
 }
 
@@ -195,9 +197,7 @@ pub fn random_token(n: usize) -> String {
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
 }
 
 #[cfg(test)]
@@ -210,6 +210,8 @@ mod tests {
             kind: CallerKind::ApiKey,
             roles: BTreeMap::new(),
             scopes: vec!["facturx".into()],
+            limited_to: BTreeMap::new(),
+            email: None,
         }
     }
 
@@ -218,10 +220,7 @@ mod tests {
         let (key, _) = InternalKey::generate();
         let token = key.sign(&caller(), "facturx").expect("sign");
         assert_eq!(key.verify(&token, "facturx").expect("verify"), caller());
-        assert_eq!(
-            key.verify(&token, "erp").expect_err("other audience").code(),
-            ErrorCode::InvalidIdentity
-        );
+        assert_eq!(key.verify(&token, "erp").expect_err("other audience").code(), ErrorCode::InvalidIdentity);
     }
 
     #[test]
@@ -235,10 +234,7 @@ mod tests {
 
     #[test]
     fn short_or_missing_keys_are_refused() {
-        assert!(matches!(
-            InternalKey::from_secret(&SecretString::from("short")),
-            Err(InternalKeyError::TooShort)
-        ));
+        assert!(matches!(InternalKey::from_secret(&SecretString::from("short")), Err(InternalKeyError::TooShort)));
         assert!(matches!(InternalKey::from_settings(None), Err(InternalKeyError::Missing)));
     }
 }

@@ -8,21 +8,22 @@ use common::configuration::{
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use crate::identity::passwords::Argon2Settings;
+use crate::identity::throttle::LoginLimits;
+
 pub const CONFIG: ConfigSource = ConfigSource {
     service: "gateway",
     env_prefix: "GATEWAY",
     defaults: include_str!("../defaults.toml"),
     legacy: &[
         // The OCR app's comma-separated list of accepted keys.
-        LegacyVariable {
-            name: "API_KEY",
-            key: "auth.legacy_api_keys",
-            conversion: Conversion::List,
-        },
+        LegacyVariable { name: "API_KEY", key: "auth.legacy_api_keys", conversion: Conversion::List },
         // The ERP's JWT signing secret: its tokens stay valid.
+        LegacyVariable { name: "SECRET_KEY", key: "auth.legacy_jwt_secret", conversion: Conversion::AsIs },
+        // The ERP's access-token lifetime.
         LegacyVariable {
-            name: "SECRET_KEY",
-            key: "auth.legacy_jwt_secret",
+            name: "ACCESS_TOKEN_EXPIRE_MINUTES",
+            key: "auth.access_token_minutes",
             conversion: Conversion::AsIs,
         },
         LegacyVariable {
@@ -78,10 +79,22 @@ pub struct AuthSettings {
     /// without logging everyone out.
     #[serde(default)]
     pub jwt_keys: BTreeMap<String, SecretString>,
+    /// The key id that signs new tokens; by default the last of
+    /// `jwt_keys` in order. With no `jwt_keys` at all, a key kept in the
+    /// database signs.
+    pub jwt_signing_kid: Option<String>,
     /// The ERP's `SECRET_KEY`, for tokens without a key id.
     pub legacy_jwt_secret: Option<SecretString>,
-    /// Create and print an admin key when the key table is empty.
+    /// On a fresh installation, create and print a first admin user and
+    /// API key.
     pub bootstrap_admin_key: bool,
+    /// The first admin's e-mail address.
+    pub bootstrap_admin_email: String,
+    pub access_token_minutes: i64,
+    /// How long a sign-in lasts without signing in again.
+    pub refresh_token_days: i64,
+    pub argon2: Argon2Settings,
+    pub login: LoginLimits,
 }
 
 #[derive(Debug, Clone, Deserialize)]

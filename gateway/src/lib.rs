@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod configuration;
 pub mod domain;
+pub mod identity;
 pub mod middleware;
 pub mod rate_limit;
 pub mod routes;

@@ -13,6 +13,10 @@ use common::http::{is_public_path, refuse};
 const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
                         img-src 'self' data:; connect-src 'self'; font-src 'self'; \
                         frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/// The admin page: no script at all, its one stylesheet, forms posting
+/// back to itself only.
+const ADMIN_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+                         frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 const HSTS: &str = "max-age=63072000; includeSubDomains";
 
 /// Refuses hosts outside `ALLOWED_HOSTS` and, with `FORCE_HTTPS`, redirects
@@ -41,13 +45,8 @@ pub async fn guard_host_and_scheme<B: MessageBody + 'static>(
         }
     }
     if settings.force_https && scheme != "https" {
-        let target = format!(
-            "https://{host}{}",
-            request.uri().path_and_query().map_or("/", |pq| pq.as_str())
-        );
-        let response = HttpResponse::PermanentRedirect()
-            .insert_header((header::LOCATION, target))
-            .finish();
+        let target = format!("https://{host}{}", request.uri().path_and_query().map_or("/", |pq| pq.as_str()));
+        let response = HttpResponse::PermanentRedirect().insert_header((header::LOCATION, target)).finish();
         return Ok(request.into_response(response).map_into_right_body());
     }
     Ok(next.call(request).await?.map_into_left_body())
@@ -58,10 +57,14 @@ pub async fn security_headers(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let force_https = request
-        .app_data::<web::Data<HttpSettings>>()
-        .is_some_and(|settings| settings.force_https);
-    let own_page = request.path().starts_with("/docs");
+    let force_https = request.app_data::<web::Data<HttpSettings>>().is_some_and(|settings| settings.force_https);
+    let page_policy = if request.path().starts_with("/docs") {
+        Some(PAGE_CSP)
+    } else if request.path().starts_with("/admin") {
+        Some(ADMIN_CSP)
+    } else {
+        None
+    };
     let mut response = next.call(request).await?;
     let headers = response.headers_mut();
     let mut default = |name: HeaderName, value: &'static str| {
@@ -75,8 +78,8 @@ pub async fn security_headers(
     if force_https {
         default(header::STRICT_TRANSPORT_SECURITY, HSTS);
     }
-    if own_page {
-        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
+    if let Some(policy) = page_policy {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
     }
     Ok(response)
 }

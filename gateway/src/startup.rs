@@ -17,12 +17,13 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::Authenticator;
 use crate::auth::api_keys::ApiKeyStore;
-use crate::auth::jwt::JwtVerifier;
-use crate::configuration::{Settings, UpstreamSettings};
-use crate::domain::Scopes;
+use crate::configuration::{AuthSettings, Settings, UpstreamSettings};
+use crate::domain::{EmailAddress, NewPassword, PersonName, Roles, Scopes};
+use crate::identity::Identity;
+use crate::identity::users::NewUser;
 use crate::middleware::{guard_host_and_scheme, security_headers};
 use crate::rate_limit::RateLimiter;
-use crate::routes::{docs, health, proxy};
+use crate::routes::{admin, api_keys, auth, docs, health, proxy, stats, users};
 
 /// What every gateway worker shares.
 pub struct GatewayState {
@@ -31,13 +32,11 @@ pub struct GatewayState {
     pub rate_limiter: RateLimiter,
     pub internal_key: InternalKey,
     pub client: reqwest::Client,
+    pub identity: Identity,
 }
 
 pub fn migrations() -> Migrations {
-    Migrations {
-        postgres: sqlx::migrate!("./migrations/postgres"),
-        sqlite: sqlx::migrate!("./migrations/sqlite"),
-    }
+    Migrations { postgres: sqlx::migrate!("./migrations/postgres"), sqlite: sqlx::migrate!("./migrations/sqlite") }
 }
 
 pub struct Application {
@@ -50,17 +49,17 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let internal_key = InternalKey::from_settings(settings.internal_auth.key.as_ref())?;
         let database = Database::connect_and_migrate(&settings.database, &migrations()).await?;
-        let key_store = ApiKeyStore::new(
-            database.clone(),
-            Duration::from_secs(settings.auth.key_cache_secs),
-        );
-        if settings.auth.bootstrap_admin_key && settings.auth.legacy_api_keys.is_empty() {
-            create_first_admin_key(&key_store).await?;
+        let key_store = ApiKeyStore::new(database.clone(), Duration::from_secs(settings.auth.key_cache_secs));
+        let identity = Identity::build(&settings.auth, &database).await?;
+        identity.spawn_session_purge();
+        if settings.auth.bootstrap_admin_key {
+            bootstrap_first_admin(&settings.auth, &identity, &key_store).await?;
         }
         let authenticator = Authenticator::new(
             key_store.clone(),
             &settings.auth.legacy_api_keys,
-            JwtVerifier::new(&settings.auth.jwt_keys, settings.auth.legacy_jwt_secret.as_ref()),
+            identity.keys.verifier().clone(),
+            identity.sessions.clone(),
         );
         let rate_limiter = RateLimiter::new(&settings.rate_limit);
         rate_limiter.spawn_cleanup();
@@ -76,12 +75,10 @@ impl Application {
             rate_limiter,
             internal_key,
             client,
+            identity,
         });
         let readiness = web::Data::new(Readiness::default().with_database(&database));
-        let info = web::Data::new(ServiceInfo {
-            service: "gateway",
-            version: env!("CARGO_PKG_VERSION"),
-        });
+        let info = web::Data::new(ServiceInfo { service: "gateway", version: env!("CARGO_PKG_VERSION") });
         let metrics = web::Data::new(HttpMetrics::new("gateway"));
         let http_settings = web::Data::new(settings.http.clone());
         let allowed_origins = settings.http.allowed_origins.clone();
@@ -105,6 +102,11 @@ impl Application {
                 .route("/health", web::get().to(health::health))
                 .route("/api/health", web::get().to(health::health))
                 .configure(operational_routes)
+                .configure(auth::routes)
+                .configure(users::routes)
+                .configure(api_keys::routes)
+                .route("/api/stats", web::get().to(stats::stats))
+                .configure(admin::routes)
                 .route("/openapi.json", web::get().to(docs::merged_openapi))
                 .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new(["/openapi.json"])))
                 .configure(|config| proxy::routes(config, &upstream_names))
@@ -112,11 +114,7 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Self {
-            port,
-            server,
-            key_store,
-        })
+        Ok(Self { port, server, key_store })
     }
 
     pub fn port(&self) -> u16 {
@@ -137,9 +135,7 @@ fn cors(allowed_origins: &[String]) -> Cors {
     let allowed: Vec<String> = allowed_origins.to_vec();
     Cors::default()
         .allowed_origin_fn(move |origin, _| {
-            origin
-                .to_str()
-                .is_ok_and(|origin| allowed.iter().any(|allowed| allowed == origin))
+            origin.to_str().is_ok_and(|origin| allowed.iter().any(|allowed| allowed == origin))
         })
         .allow_any_method()
         .allowed_headers([
@@ -153,17 +149,36 @@ fn cors(allowed_origins: &[String]) -> Cors {
         .max_age(3600)
 }
 
-/// On a fresh installation nobody could call anything: create one admin
-/// key and show it once. Printed, not logged, so it never reaches a log
-/// pipeline.
-async fn create_first_admin_key(store: &ApiKeyStore) -> anyhow::Result<()> {
-    if store.count().await? > 0 {
-        return Ok(());
+/// On a fresh installation nobody could sign in or call anything: create
+/// an admin user (with a temporary password) and an admin API key, and
+/// show them once. Printed, not logged, so they never reach a log pipeline.
+async fn bootstrap_first_admin(settings: &AuthSettings, identity: &Identity, keys: &ApiKeyStore) -> anyhow::Result<()> {
+    if identity.users.count(false).await? == 0 {
+        let email = EmailAddress::parse(&settings.bootstrap_admin_email)
+            .map_err(|problem| anyhow::anyhow!("auth.bootstrap_admin_email {problem}"))?;
+        let password = NewPassword::generate();
+        identity
+            .users
+            .create(NewUser {
+                name: PersonName::parse("Administrator").map_err(anyhow::Error::msg)?,
+                email: email.clone(),
+                password_hash: identity.hasher.hash(password.secret()).await?,
+                roles: Roles { platform_admin: true, ..Roles::default() },
+                active: true,
+                must_change_password: true,
+            })
+            .await?;
+        println!(
+            "\nFirst start: created the administrator {email} with the temporary password\n\n    {}\n\nSign in at /admin; you will be asked to choose a new password.",
+            secrecy::ExposeSecret::expose_secret(password.secret())
+        );
     }
-    let (record, token) = store.create("admin (created on first start)", &Scopes::All, None).await?;
-    println!(
-        "\nFirst start: created an admin API key (id {}). It is shown only this once; keep it:\n\n    X-API-Key: {token}\n",
-        record.id
-    );
+    if settings.legacy_api_keys.is_empty() && keys.count().await? == 0 {
+        let (record, token) = keys.create("admin (created on first start)", &Scopes::All, None).await?;
+        println!(
+            "\nFirst start: created an admin API key (id {}). It is shown only this once; keep it:\n\n    X-API-Key: {token}\n",
+            record.id
+        );
+    }
     Ok(())
 }

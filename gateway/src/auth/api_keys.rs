@@ -59,11 +59,7 @@ struct CachedLookup {
 
 impl ApiKeyStore {
     pub fn new(database: Database, cache_for: Duration) -> Self {
-        Self {
-            database,
-            cache: Arc::default(),
-            cache_for,
-        }
+        Self { database, cache: Arc::default(), cache_for }
     }
 
     /// Creates a key; the returned token is the only copy of its secret.
@@ -111,6 +107,8 @@ impl ApiKeyStore {
         .execute(pool)
         .await
         .map(|done| done.rows_affected()))?;
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.retain(|_, entry| entry.record.as_ref().is_none_or(|record| record.id != id));
         Ok(result > 0)
     }
 
@@ -150,10 +148,7 @@ impl ApiKeyStore {
 
     fn cached(&self, prefix: &str) -> Option<Option<ApiKeyRecord>> {
         let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        cache
-            .get(prefix)
-            .filter(|entry| entry.fetched.elapsed() < self.cache_for)
-            .map(|entry| entry.record.clone())
+        cache.get(prefix).filter(|entry| entry.fetched.elapsed() < self.cache_for).map(|entry| entry.record.clone())
     }
 
     fn remember(&self, prefix: &str, record: Option<ApiKeyRecord>) {
@@ -163,13 +158,7 @@ impl ApiKeyStore {
         if cache.len() > 100_000 {
             cache.retain(|_, entry| entry.fetched.elapsed() < self.cache_for);
         }
-        cache.insert(
-            prefix.to_owned(),
-            CachedLookup {
-                record,
-                fetched: Instant::now(),
-            },
-        );
+        cache.insert(prefix.to_owned(), CachedLookup { record, fetched: Instant::now() });
     }
 
     async fn fetch(&self, prefix: &str) -> Result<Option<ApiKeyRecord>, sqlx::Error> {
@@ -192,6 +181,13 @@ impl ApiKeyStore {
                 tracing::warn!(%error, key_id = %id, "could not record the key's last use");
             }
         });
+    }
+
+    /// Every key, newest first.
+    pub async fn list(&self) -> Result<Vec<ApiKeyRecord>, sqlx::Error> {
+        on_database!(&self.database, pool => sqlx::query_as::<_, ApiKeyRecord>(select_key!("TRUE ORDER BY created_at DESC"))
+            .fetch_all(pool)
+            .await)
     }
 
     pub async fn find(&self, id: &str) -> Result<Option<ApiKeyRecord>, sqlx::Error> {

@@ -1,4 +1,4 @@
-//! Verification of user access tokens (HS256 JWTs).
+//! Signing and verification of user access tokens (HS256 JWTs).
 //!
 //! Tokens name their signing key in the `kid` header; several keys can be
 //! active at once, so a new key signs new tokens while tokens signed with
@@ -7,27 +7,122 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use chrono::Utc;
+use common::database::Database;
+use common::error::ApiError;
+use common::on_database;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+
+const MINIMUM_KEY_BYTES: usize = 32;
 
 /// What an access token says about its user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessClaims {
     pub sub: String,
     pub exp: u64,
+    #[serde(default)]
+    pub iat: u64,
+    /// The sign-in session; tokens of the ERP's legacy secret have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// The user's token version when the token was issued.
+    #[serde(default)]
+    pub ver: i64,
     /// Roles per service: `{"erp": ["technicien"], "checks": ["gestionnaire"]}`.
     #[serde(default)]
     pub roles: BTreeMap<String, Vec<String>>,
+    /// Records each service confines the user to (see `Caller::limited_to`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub limited_to: BTreeMap<String, Vec<String>>,
     /// Platform administrators may call every service.
     #[serde(default)]
     pub platform_admin: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Until the user picks a new password, the token only lets them do that.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub password_change_required: bool,
 }
 
 impl AccessClaims {
     pub fn may_call(&self, service: &str) -> bool {
-        self.platform_admin || self.roles.get(service).is_some_and(|roles| !roles.is_empty())
+        !self.password_change_required
+            && (self.platform_admin || self.roles.get(service).is_some_and(|roles| !roles.is_empty()))
     }
+}
+
+/// The keys access tokens are signed and checked with.
+#[derive(Clone)]
+pub struct JwtKeys {
+    signing_kid: String,
+    signing: EncodingKey,
+    verifier: JwtVerifier,
+}
+
+impl JwtKeys {
+    /// The configured keys (`auth.jwt_keys`, signing with
+    /// `auth.jwt_signing_kid` or else the last key id in order), or, when
+    /// none are configured, a key kept in the database, created on first
+    /// start, so that the embedded platform needs no setting.
+    pub async fn resolve(
+        configured: &BTreeMap<String, SecretString>,
+        signing_kid: Option<&str>,
+        legacy: Option<&SecretString>,
+        database: &Database,
+    ) -> anyhow::Result<Self> {
+        let keys = if configured.is_empty() { stored_keys(database).await? } else { configured.clone() };
+        if let Some((kid, _)) = keys.iter().find(|(_, key)| key.expose_secret().len() < MINIMUM_KEY_BYTES) {
+            anyhow::bail!("JWT key {kid:?} is shorter than {MINIMUM_KEY_BYTES} bytes");
+        }
+        let signing_kid = match signing_kid {
+            Some(kid) if keys.contains_key(kid) => kid.to_owned(),
+            Some(kid) => anyhow::bail!("auth.jwt_signing_kid {kid:?} is not among auth.jwt_keys"),
+            None if configured.is_empty() => newest_stored_kid(database).await?,
+            None => keys.keys().next_back().cloned().ok_or_else(|| anyhow::anyhow!("no JWT key"))?,
+        };
+        let signing = EncodingKey::from_secret(keys[&signing_kid].expose_secret().as_bytes());
+        Ok(Self { signing_kid, signing, verifier: JwtVerifier::new(&keys, legacy) })
+    }
+
+    pub fn sign(&self, claims: &AccessClaims) -> Result<String, ApiError> {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.signing_kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.signing).map_err(ApiError::internal)
+    }
+
+    pub fn verifier(&self) -> &JwtVerifier {
+        &self.verifier
+    }
+}
+
+async fn stored_keys(database: &Database) -> anyhow::Result<BTreeMap<String, SecretString>> {
+    let kid = format!("local-{}", Utc::now().format("%Y%m%d"));
+    // Several replicas starting at once: the first insert wins, and all
+    // read back the same rows.
+    on_database!(database, pool => sqlx::query(
+        "INSERT INTO signing_keys (kid, secret, created_at) SELECT $1, $2, $3 \
+         WHERE NOT EXISTS (SELECT 1 FROM signing_keys)",
+    )
+    .bind(&kid)
+    .bind(common::identity::random_token(48))
+    .bind(Utc::now())
+    .execute(pool)
+    .await
+    .map(drop))?;
+    let rows = on_database!(database, pool => sqlx::query_as::<_, (String, String)>("SELECT kid, secret FROM signing_keys")
+        .fetch_all(pool)
+        .await)?;
+    Ok(rows.into_iter().map(|(kid, secret)| (kid, SecretString::from(secret))).collect())
+}
+
+async fn newest_stored_kid(database: &Database) -> anyhow::Result<String> {
+    Ok(on_database!(database, pool => sqlx::query_scalar::<_, String>(
+        "SELECT kid FROM signing_keys ORDER BY created_at DESC, kid DESC LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await)?)
 }
 
 #[derive(Clone)]
@@ -56,23 +151,26 @@ impl JwtVerifier {
             Some(kid) => self.keys.get(kid)?,
             None => self.legacy.as_ref()?,
         };
-        jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation)
-            .ok()
-            .map(|data| data.claims)
+        jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation).ok().map(|data| data.claims)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jsonwebtoken::{EncodingKey, Header};
 
     fn claims(exp: u64) -> AccessClaims {
         AccessClaims {
             sub: "user-1".into(),
             exp,
+            iat: 0,
+            sid: None,
+            ver: 1,
             roles: BTreeMap::from([("erp".into(), vec!["technicien".into()])]),
+            limited_to: BTreeMap::new(),
             platform_admin: false,
+            email: None,
+            password_change_required: false,
         }
     }
 
@@ -98,6 +196,8 @@ mod tests {
         assert_eq!(verifier.verify(&sign(&valid, Some("2026-11"), "new-key")), Some(valid.clone()));
         assert_eq!(verifier.verify(&sign(&valid, None, "change_me")), Some(valid.clone()));
         assert!(valid.may_call("erp") && !valid.may_call("ocr"));
+        let restricted = AccessClaims { password_change_required: true, ..valid };
+        assert!(!restricted.may_call("erp"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use subtle::{Choice, ConstantTimeEq};
 use self::api_keys::ApiKeyStore;
 use self::jwt::{AccessClaims, JwtVerifier};
 use crate::domain::{ApiKeyToken, Scopes};
+use crate::identity::sessions::SessionStore;
 
 pub const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
 
@@ -24,6 +25,7 @@ pub struct Authenticator {
     keys: ApiKeyStore,
     legacy_key_hashes: Vec<[u8; 32]>,
     jwt: JwtVerifier,
+    sessions: SessionStore,
 }
 
 /// An authenticated caller and what they may call.
@@ -41,13 +43,54 @@ enum Permission {
     Claims(AccessClaims),
 }
 
+/// The scope that lets an API key manage users and keys; `*` includes it.
+pub const ADMIN_SCOPE: &str = "admin";
+
 impl Authenticated {
-    pub fn may_call(&self, service: &str) -> bool {
-        match &self.permission {
+    /// May these credentials call `service`?
+    pub fn authorize(&self, service: &str) -> Result<(), ApiError> {
+        let allowed = match &self.permission {
             Permission::Scopes(scopes) => scopes.allows(service),
+            Permission::Claims(claims) if claims.password_change_required => {
+                return Err(password_change_required());
+            }
             Permission::Claims(claims) => claims.may_call(service),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                ErrorCode::InsufficientScope,
+                format!("These credentials are not allowed to call {service}."),
+            ))
         }
     }
+
+    /// Platform administrators, and keys with the `admin` scope, manage
+    /// users and API keys.
+    pub fn authorize_admin(&self) -> Result<(), ApiError> {
+        match &self.permission {
+            Permission::Scopes(scopes) if scopes.allows(ADMIN_SCOPE) => Ok(()),
+            Permission::Claims(claims) if claims.password_change_required => Err(password_change_required()),
+            Permission::Claims(claims) if claims.platform_admin => Ok(()),
+            _ => Err(ApiError::new(
+                ErrorCode::InsufficientScope,
+                "Only platform administrators manage users and API keys.",
+            )),
+        }
+    }
+
+    /// The user's token, when a user (not a key) is calling.
+    pub fn claims(&self) -> Option<&AccessClaims> {
+        match &self.permission {
+            Permission::Claims(claims) => Some(claims),
+            Permission::Scopes(_) => None,
+        }
+    }
+}
+
+fn password_change_required() -> ApiError {
+    ApiError::new(ErrorCode::PasswordChangeRequired, "Choose a new password first (POST /auth/password).")
 }
 
 fn unauthorized(detail: &str) -> ApiError {
@@ -55,16 +98,14 @@ fn unauthorized(detail: &str) -> ApiError {
 }
 
 impl Authenticator {
-    pub fn new(keys: ApiKeyStore, legacy_keys: &[SecretString], jwt: JwtVerifier) -> Self {
-        let legacy_key_hashes = legacy_keys
-            .iter()
-            .map(|key| Sha256::digest(key.expose_secret().as_bytes()).into())
-            .collect();
-        Self {
-            keys,
-            legacy_key_hashes,
-            jwt,
-        }
+    pub fn new(keys: ApiKeyStore, legacy_keys: &[SecretString], jwt: JwtVerifier, sessions: SessionStore) -> Self {
+        let legacy_key_hashes =
+            legacy_keys.iter().map(|key| Sha256::digest(key.expose_secret().as_bytes()).into()).collect();
+        Self { keys, legacy_key_hashes, jwt, sessions }
+    }
+
+    pub fn keys(&self) -> &ApiKeyStore {
+        &self.keys
     }
 
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Authenticated, ApiError> {
@@ -78,7 +119,7 @@ impl Authenticator {
                 .ok()
                 .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
                 .ok_or_else(|| unauthorized("Expected `Authorization: Bearer <token>`."))?;
-            return self.authenticate_token(token.trim());
+            return self.authenticate_token(token.trim()).await;
         }
         Err(ApiError::new(
             ErrorCode::MissingCredentials,
@@ -90,15 +131,10 @@ impl Authenticator {
         let Some(token) = ApiKeyToken::parse(presented) else {
             return self.authenticate_legacy_key(presented);
         };
-        let record = self
-            .keys
-            .verify(&token)
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(|rejection| {
-                tracing::info!(prefix = token.prefix(), ?rejection, "API key refused");
-                unauthorized("The API key is not valid.")
-            })?;
+        let record = self.keys.verify(&token).await.map_err(ApiError::internal)?.map_err(|rejection| {
+            tracing::info!(prefix = token.prefix(), ?rejection, "API key refused");
+            unauthorized("The API key is not valid.")
+        })?;
         let scopes = record.scopes();
         Ok(Authenticated {
             caller: Caller {
@@ -106,6 +142,8 @@ impl Authenticator {
                 kind: CallerKind::ApiKey,
                 roles: BTreeMap::new(),
                 scopes: scopes.to_list(),
+                limited_to: BTreeMap::new(),
+                email: None,
             },
             rate_limit_key: format!("key:{}", record.id),
             permission: Permission::Scopes(scopes),
@@ -131,26 +169,55 @@ impl Authenticator {
                 kind: CallerKind::ApiKey,
                 roles: BTreeMap::new(),
                 scopes: Scopes::All.to_list(),
+                limited_to: BTreeMap::new(),
+                email: None,
             },
             rate_limit_key: format!("key:{subject}"),
             permission: Permission::Scopes(Scopes::All),
         })
     }
 
-    fn authenticate_token(&self, token: &str) -> Result<Authenticated, ApiError> {
-        let claims = self
-            .jwt
-            .verify(token)
-            .ok_or_else(|| unauthorized("The access token is invalid or expired."))?;
+    pub async fn authenticate_token(&self, token: &str) -> Result<Authenticated, ApiError> {
+        let claims = self.jwt.verify(token).ok_or_else(|| unauthorized("The access token is invalid or expired."))?;
+        if let Some(session_id) = &claims.sid {
+            let status = self.sessions.status(session_id).await.map_err(ApiError::internal)?;
+            match status {
+                Some(status) if status.usable && status.token_version == claims.ver => {}
+                Some(status) if status.usable => {
+                    return Err(unauthorized("The account changed since this token was issued; refresh it."));
+                }
+                _ => return Err(unauthorized("The session has ended; sign in again.")),
+            }
+        }
         Ok(Authenticated {
             caller: Caller {
                 subject: claims.sub.clone(),
                 kind: CallerKind::User,
                 roles: claims.roles.clone(),
                 scopes: Vec::new(),
+                limited_to: claims.limited_to.clone(),
+                email: claims.email.clone(),
             },
             rate_limit_key: format!("user:{}", claims.sub),
             permission: Permission::Claims(claims),
+        })
+    }
+}
+
+/// Handlers of the gateway's own API take the caller as an argument; the
+/// caller's requests count against the same rate limit as proxied ones.
+impl actix_web::FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(request: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = request.app_data::<actix_web::web::Data<crate::startup::GatewayState>>().cloned();
+        let headers = request.headers().clone();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("GatewayState missing")))?;
+            let authenticated = state.authenticator.authenticate(&headers).await?;
+            state.rate_limiter.check(&authenticated.rate_limit_key)?;
+            Ok(authenticated)
         })
     }
 }

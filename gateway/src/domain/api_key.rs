@@ -20,10 +20,8 @@ impl ApiKeyToken {
     pub fn parse(raw: &str) -> Option<Self> {
         let (prefix, secret) = raw.strip_prefix(MARKER)?.split_once('_')?;
         let is_hex = |s: &str, bytes: usize| s.len() == bytes * 2 && s.bytes().all(|b| b.is_ascii_hexdigit());
-        (is_hex(prefix, PREFIX_BYTES) && is_hex(secret, SECRET_BYTES)).then(|| Self {
-            prefix: prefix.to_ascii_lowercase(),
-            secret: secret.to_ascii_lowercase(),
-        })
+        (is_hex(prefix, PREFIX_BYTES) && is_hex(secret, SECRET_BYTES))
+            .then(|| Self { prefix: prefix.to_ascii_lowercase(), secret: secret.to_ascii_lowercase() })
     }
 
     pub fn prefix(&self) -> &str {
@@ -52,11 +50,7 @@ impl GeneratedApiKey {
     pub fn generate() -> Self {
         let prefix = hex::encode(rand::random::<[u8; PREFIX_BYTES]>());
         let secret = hex::encode(rand::random::<[u8; SECRET_BYTES]>());
-        Self {
-            token: format!("{MARKER}{prefix}_{secret}"),
-            secret_hash: hash_secret(&secret),
-            prefix,
-        }
+        Self { token: format!("{MARKER}{prefix}_{secret}"), secret_hash: hash_secret(&secret), prefix }
     }
 }
 

@@ -20,9 +20,7 @@ impl Scopes {
         }
         let services: BTreeSet<String> = raw.split_whitespace().map(str::to_owned).collect();
         let valid = !services.is_empty()
-            && services
-                .iter()
-                .all(|s| s.len() <= 32 && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
+            && services.iter().all(|s| s.len() <= 32 && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
         valid.then_some(Self::Services(services))
     }
 

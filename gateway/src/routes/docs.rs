@@ -17,7 +17,14 @@ const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Platform API", description = "Factur-X, energy-invoice OCR, maintenance ERP and Check du Matin, behind one gateway."),
-    paths(super::health::health),
+    paths(
+        super::health::health,
+        super::auth::login, super::auth::refresh, super::auth::logout, super::auth::me, super::auth::change_password,
+        super::users::list, super::users::create, super::users::get, super::users::update, super::users::delete,
+        super::users::reset_password,
+        super::api_keys::list, super::api_keys::create, super::api_keys::get, super::api_keys::revoke,
+        super::stats::stats,
+    ),
     modifiers(&Credentials),
     security(("api_key" = []), ("bearer" = [])),
 )]
@@ -28,10 +35,8 @@ struct Credentials;
 impl Modify for Credentials {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "api_key",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
-        );
+        components
+            .add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
@@ -40,10 +45,9 @@ impl Modify for Credentials {
 }
 
 pub async fn merged_openapi(state: web::Data<GatewayState>) -> HttpResponse {
-    let mut document = serde_json::to_value(
-        GatewayApi::openapi().merge_from(common::service::OperationalApi::openapi()),
-    )
-    .unwrap_or_else(|_| json!({}));
+    let mut document =
+        serde_json::to_value(GatewayApi::openapi().merge_from(common::service::OperationalApi::openapi()))
+            .unwrap_or_else(|_| json!({}));
     let fetches = state.upstreams.iter().map(|(name, upstream)| {
         let client = state.client.clone();
         let url = format!("{}/openapi.json", upstream.url.trim_end_matches('/'));
@@ -65,9 +69,8 @@ pub async fn merged_openapi(state: web::Data<GatewayState>) -> HttpResponse {
 /// excepted: they are not routed) and its schemas under `{service}_` names.
 fn merge_service(document: &mut Value, service: &str, upstream: Value) {
     let schema_prefix = format!("{service}_");
-    let rewritten = upstream
-        .to_string()
-        .replace("#/components/schemas/", &format!("#/components/schemas/{schema_prefix}"));
+    let rewritten =
+        upstream.to_string().replace("#/components/schemas/", &format!("#/components/schemas/{schema_prefix}"));
     let Ok(upstream) = serde_json::from_str::<Value>(&rewritten) else {
         return;
     };
@@ -84,9 +87,7 @@ fn merge_service(document: &mut Value, service: &str, upstream: Value) {
     }
     if let Some(schemas) = upstream.pointer("/components/schemas").and_then(Value::as_object) {
         let components = object_at(document, "components");
-        let target = components
-            .entry("schemas")
-            .or_insert_with(|| Value::Object(Map::new()));
+        let target = components.entry("schemas").or_insert_with(|| Value::Object(Map::new()));
         if let Some(target) = target.as_object_mut() {
             for (name, schema) in schemas {
                 target.insert(format!("{schema_prefix}{name}"), schema.clone());

@@ -70,24 +70,17 @@ async fn forward(
     routed: web::Data<RoutedService>,
 ) -> Result<HttpResponse, ApiError> {
     let service = routed.0.as_str();
-    let upstream = state.upstreams.get(service).ok_or_else(|| {
-        ApiError::internal(anyhow::anyhow!("route to {service} without an upstream"))
-    })?;
+    let upstream = state
+        .upstreams
+        .get(service)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("route to {service} without an upstream")))?;
     let authenticated = state.authenticator.authenticate(request.headers()).await?;
-    if !authenticated.may_call(service) {
-        return Err(ApiError::new(
-            ErrorCode::InsufficientScope,
-            format!("These credentials are not allowed to call {service}."),
-        ));
-    }
+    authenticated.authorize(service)?;
     state.rate_limiter.check(&authenticated.rate_limit_key)?;
 
     let limit = upstream.max_body_bytes;
-    let declared_length = request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared_length =
+        request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared_length.is_some_and(|length| length > limit) {
         return Err(too_large(limit));
     }
@@ -100,21 +93,13 @@ async fn forward(
     add_gateway_headers(&mut headers, &request, &identity);
 
     let overflowed = Arc::new(AtomicBool::new(false));
-    let mut outgoing = state
-        .client
-        .request(method, url)
-        .headers(headers)
-        .timeout(upstream.timeout());
+    let mut outgoing = state.client.request(method, url).headers(headers).timeout(upstream.timeout());
     if has_body(&request, declared_length) {
         outgoing = outgoing.body(stream_body(payload, limit, Arc::clone(&overflowed)));
     }
 
     let response = outgoing.send().await.map_err(|error| {
-        if overflowed.load(Ordering::Relaxed) {
-            too_large(limit)
-        } else {
-            upstream_error(service, &error)
-        }
+        if overflowed.load(Ordering::Relaxed) { too_large(limit) } else { upstream_error(service, &error) }
     })?;
     Ok(relay_response(response))
 }
@@ -167,10 +152,9 @@ fn forwarded_headers(incoming: &HeaderMap) -> reqwest::header::HeaderMap {
 fn add_gateway_headers(headers: &mut reqwest::header::HeaderMap, request: &HttpRequest, identity: &str) {
     let info = request.connection_info();
     let mut set = |name: &str, value: &str| {
-        if let (Ok(name), Ok(value)) = (
-            reqwest::header::HeaderName::from_bytes(name.as_bytes()),
-            reqwest::header::HeaderValue::from_str(value),
-        ) {
+        if let (Ok(name), Ok(value)) =
+            (reqwest::header::HeaderName::from_bytes(name.as_bytes()), reqwest::header::HeaderValue::from_str(value))
+        {
             headers.insert(name, value);
         }
     };
@@ -194,11 +178,7 @@ fn has_body(request: &HttpRequest, declared_length: Option<u64>) -> bool {
 /// Pipes the client's body to the upstream chunk by chunk, counting bytes:
 /// a body that turns out larger than `limit` (chunked, or lying about its
 /// length) is cut off and reported as 413.
-fn stream_body(
-    mut payload: web::Payload,
-    limit: u64,
-    overflowed: Arc<AtomicBool>,
-) -> reqwest::Body {
+fn stream_body(mut payload: web::Payload, limit: u64, overflowed: Arc<AtomicBool>) -> reqwest::Body {
     let (sender, mut receiver) = mpsc::channel::<io::Result<Bytes>>(4);
     // The payload belongs to this worker's thread; the upstream client may
     // poll the body from anywhere, hence the channel in between.
@@ -233,10 +213,9 @@ fn relay_response(response: reqwest::Response) -> HttpResponse {
         if is_not_forwarded(name.as_str()) {
             continue;
         }
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_str().as_bytes()),
-            HeaderValue::from_bytes(value.as_bytes()),
-        ) {
+        if let (Ok(name), Ok(value)) =
+            (HeaderName::from_bytes(name.as_str().as_bytes()), HeaderValue::from_bytes(value.as_bytes()))
+        {
             relayed.append_header((name, value));
         }
     }

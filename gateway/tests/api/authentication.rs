@@ -48,11 +48,8 @@ async fn a_revoked_key_stops_working_and_an_expired_one_never_does() {
     assert!(app.keys.revoke(&record.id).await.expect("revoke"));
     assert_eq!(app.get_with_key("/echo/x", &key).await.status(), 401);
 
-    let (_, expired) = app
-        .keys
-        .create("expired", &Scopes::All, Some(Utc::now() - Duration::minutes(1)))
-        .await
-        .expect("create");
+    let (_, expired) =
+        app.keys.create("expired", &Scopes::All, Some(Utc::now() - Duration::minutes(1))).await.expect("create");
     assert_eq!(app.get_with_key("/echo/x", &expired).await.status(), 401);
 }
 
@@ -83,34 +80,38 @@ async fn keys_work_the_same_on_sqlite() {
 
 #[tokio::test]
 async fn legacy_api_key_values_still_work_for_every_service() {
-    let app = spawn_app_with(Options {
-        legacy_api_keys: vec!["cle1", "cle2"],
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(Options { legacy_api_keys: vec!["cle1", "cle2"], ..Options::default() }).await;
     assert_eq!(app.get_with_key("/echo/x", "cle2").await.status(), 200);
     assert_eq!(app.get_with_key("/echo/x", "cle3").await.status(), 401);
 }
 
 #[tokio::test]
-async fn the_first_start_creates_one_admin_key() {
-    let app = spawn_app_with(Options {
-        bootstrap_admin_key: true,
-        ..Options::default()
-    })
-    .await;
+async fn the_first_start_creates_one_admin_key_and_one_admin_user() {
+    let app = spawn_app_with(Options { bootstrap_admin_key: true, ..Options::default() }).await;
     assert_eq!(app.keys.count().await.expect("count"), 1);
+    let key = app.admin_key().await;
+    let users: Value = app.get_with_key("/api/users", &key).await.json().await.expect("users");
+    assert_eq!(users["total"], 1);
+    assert_eq!(users["items"][0]["email"], "admin@platform.local");
+    assert_eq!(users["items"][0]["roles"]["platform_admin"], true);
+    assert_eq!(users["items"][0]["must_change_password"], true);
 }
 
 fn token(kid: &str, secret: &str, roles: &[(&str, &str)], expires_in: Duration) -> String {
     let claims = AccessClaims {
         sub: "user-7".into(),
         exp: u64::try_from((Utc::now() + expires_in).timestamp()).expect("positive"),
+        iat: 0,
+        sid: None,
+        ver: 0,
         roles: roles
             .iter()
             .map(|(service, role)| ((*service).to_owned(), vec![(*role).to_owned()]))
             .collect::<BTreeMap<_, _>>(),
+        limited_to: BTreeMap::new(),
         platform_admin: false,
+        email: None,
+        password_change_required: false,
     };
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(kid.to_owned());
@@ -120,27 +121,26 @@ fn token(kid: &str, secret: &str, roles: &[(&str, &str)], expires_in: Duration) 
 #[tokio::test]
 async fn bearer_tokens_are_verified_and_their_roles_forwarded() {
     let app = spawn_app().await;
-    let bearer = |token: String| {
-        app.client
-            .get(app.url("/echo/x"))
-            .header("Authorization", format!("Bearer {token}"))
-            .send()
-    };
-    let ok = bearer(token(JWT_KID, JWT_SECRET, &[("echo", "technicien")], Duration::minutes(5)))
-        .await
-        .expect("request");
+    let bearer =
+        |token: String| app.client.get(app.url("/echo/x")).header("Authorization", format!("Bearer {token}")).send();
+    let ok =
+        bearer(token(JWT_KID, JWT_SECRET, &[("echo", "technicien")], Duration::minutes(5))).await.expect("request");
     assert_eq!(ok.status(), 200);
     let body: Value = ok.json().await.expect("json");
     assert_eq!(body["caller"]["kind"], "user");
     assert_eq!(body["caller"]["sub"], "user-7");
     assert_eq!(body["caller"]["roles"]["echo"][0], "technicien");
 
-    let expired = bearer(token(JWT_KID, JWT_SECRET, &[("echo", "admin")], Duration::minutes(-5))).await.expect("request");
+    let expired =
+        bearer(token(JWT_KID, JWT_SECRET, &[("echo", "admin")], Duration::minutes(-5))).await.expect("request");
     assert_eq!(expired.status(), 401);
-    let wrong_key = bearer(token(JWT_KID, "not-the-secret", &[("echo", "admin")], Duration::minutes(5))).await.expect("request");
+    let wrong_key =
+        bearer(token(JWT_KID, "not-the-secret", &[("echo", "admin")], Duration::minutes(5))).await.expect("request");
     assert_eq!(wrong_key.status(), 401);
-    let other_service = bearer(token(JWT_KID, JWT_SECRET, &[("down", "admin")], Duration::minutes(5))).await.expect("request");
+    let other_service =
+        bearer(token(JWT_KID, JWT_SECRET, &[("down", "admin")], Duration::minutes(5))).await.expect("request");
     assert_eq!(other_service.status(), 403);
-    let malformed = app.client.get(app.url("/echo/x")).header("Authorization", "Token abc").send().await.expect("request");
+    let malformed =
+        app.client.get(app.url("/echo/x")).header("Authorization", "Token abc").send().await.expect("request");
     assert_eq!(problem(malformed).await["code"], "invalid_credentials");
 }

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use common::configuration::load_from;
+use common::configuration::{DatabaseSettings, load_from};
 use common::identity::{IDENTITY_HEADER, InternalKey};
 use common::testing::{free_port, fresh_postgres, fresh_sqlite};
 use gateway::auth::api_keys::ApiKeyStore;
@@ -14,13 +14,14 @@ use serde_json::{Value, json};
 
 pub const INTERNAL_KEY: &str = "an-internal-key-of-at-least-thirty-two-bytes";
 pub const JWT_KID: &str = "test-key";
-pub const JWT_SECRET: &str = "jwt-signing-secret";
+pub const JWT_SECRET: &str = "a-jwt-signing-secret-of-32-bytes-or-more";
 pub const UPSTREAM_BODY_LIMIT: u64 = 1024;
 
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub keys: ApiKeyStore,
+    pub database: DatabaseSettings,
     _sqlite_dir: Option<tempfile::TempDir>,
 }
 
@@ -34,6 +35,12 @@ pub struct Options {
     pub allowed_hosts: Vec<&'static str>,
     pub force_https: bool,
     pub bootstrap_admin_key: bool,
+    /// `(kid, secret)` pairs; one test key by default.
+    pub jwt_keys: Vec<(&'static str, &'static str)>,
+    pub jwt_signing_kid: Option<&'static str>,
+    /// Another gateway's database, to run a second replica.
+    pub database: Option<DatabaseSettings>,
+    pub key_cache_secs: u64,
 }
 
 impl Default for Options {
@@ -47,6 +54,10 @@ impl Default for Options {
             allowed_hosts: Vec::new(),
             force_https: false,
             bootstrap_admin_key: false,
+            jwt_keys: vec![(JWT_KID, JWT_SECRET)],
+            jwt_signing_kid: None,
+            database: None,
+            key_cache_secs: 0,
         }
     }
 }
@@ -63,29 +74,30 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let mut settings: Settings = load_from(&CONFIG, Default::default()).expect("default settings");
     settings.server.port = 0;
     settings.internal_auth.key = Some(SecretString::from(INTERNAL_KEY));
-    let sqlite_dir = options.sqlite.then(|| tempfile::tempdir().expect("tempdir"));
-    settings.database = match &sqlite_dir {
-        Some(dir) => fresh_sqlite(dir.path(), "gateway"),
-        None => fresh_postgres("gateway").await,
+    let sqlite_dir = (options.sqlite && options.database.is_none()).then(|| tempfile::tempdir().expect("tempdir"));
+    settings.database = match (&sqlite_dir, options.database) {
+        (_, Some(shared)) => shared,
+        (Some(dir), None) => fresh_sqlite(dir.path(), "gateway"),
+        (None, None) => fresh_postgres("gateway").await,
     };
-    settings.auth.key_cache_secs = 0;
+    let database = settings.database.clone();
+    settings.auth.key_cache_secs = options.key_cache_secs;
+    settings.auth.jwt_signing_kid = options.jwt_signing_kid.map(str::to_owned);
     settings.auth.bootstrap_admin_key = options.bootstrap_admin_key;
     settings.auth.legacy_api_keys = options.legacy_api_keys.iter().map(|k| SecretString::from(*k)).collect();
-    settings.auth.jwt_keys = BTreeMap::from([(JWT_KID.to_owned(), SecretString::from(JWT_SECRET))]);
+    settings.auth.jwt_keys =
+        options.jwt_keys.iter().map(|(kid, secret)| ((*kid).to_owned(), SecretString::from(*secret))).collect();
     settings.rate_limit.per_second = options.per_second;
     settings.rate_limit.burst = options.burst;
     settings.http.allowed_origins = options.allowed_origins.iter().map(|o| (*o).to_owned()).collect();
     settings.http.allowed_hosts = options.allowed_hosts.iter().map(|h| (*h).to_owned()).collect();
     settings.http.force_https = options.force_https;
+    let echo =
+        |url: &str| UpstreamSettings { url: url.to_owned(), timeout_secs: 1, max_body_bytes: UPSTREAM_BODY_LIMIT };
     settings.upstreams = BTreeMap::from([
-        (
-            "echo".to_owned(),
-            UpstreamSettings {
-                url: upstream,
-                timeout_secs: 1,
-                max_body_bytes: UPSTREAM_BODY_LIMIT,
-            },
-        ),
+        ("echo".to_owned(), echo(&upstream)),
+        ("erp".to_owned(), echo(&upstream)),
+        ("checks".to_owned(), echo(&upstream)),
         (
             "down".to_owned(),
             UpstreamSettings {
@@ -101,11 +113,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
         keys,
+        database,
         _sqlite_dir: sqlite_dir,
     }
 }
@@ -121,20 +131,55 @@ impl TestApp {
     }
 
     pub async fn get_with_key(&self, path: &str, key: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).header("X-API-Key", key).send().await.expect("request")
+    }
+}
+
+impl TestApp {
+    /// An API key allowed everything, administration included.
+    pub async fn admin_key(&self) -> String {
+        self.key("*").await
+    }
+
+    pub async fn create_user(&self, admin_key: &str, user: Value) -> Value {
+        let response = self
+            .client
+            .post(self.url("/api/users"))
+            .header("X-API-Key", admin_key)
+            .json(&user)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 201, "creating {user}");
+        response.json().await.expect("user")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
         self.client
-            .get(self.url(path))
-            .header("X-API-Key", key)
+            .post(self.url("/auth/login"))
+            .form(&[("username", email), ("password", password)])
             .send()
             .await
             .expect("request")
     }
+
+    /// Signs in and returns the token pair.
+    pub async fn signed_in(&self, email: &str, password: &str) -> Value {
+        let response = self.login(email, password).await;
+        assert_eq!(response.status(), 200, "signing in as {email}");
+        response.json().await.expect("tokens")
+    }
+
+    pub fn get_with_token(&self, path: &str, token: &Value) -> reqwest::RequestBuilder {
+        let access = token["access_token"].as_str().expect("access token");
+        self.client.get(self.url(path)).bearer_auth(access)
+    }
 }
 
+pub const PASSWORD: &str = "a long enough password";
+
 pub async fn problem(response: reqwest::Response) -> Value {
-    assert_eq!(
-        response.headers().get("content-type").and_then(|v| v.to_str().ok()),
-        Some("application/problem+json")
-    );
+    assert_eq!(response.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"));
     response.json().await.expect("problem body")
 }
 
@@ -162,6 +207,9 @@ async fn spawn_upstream() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
+/// The services the echo upstream stands in for.
+const ECHOED_SERVICES: [&str; 3] = ["echo", "erp", "checks"];
+
 async fn echo(request: HttpRequest, key: web::Data<InternalKey>) -> HttpResponse {
     let headers: BTreeMap<String, String> = request
         .headers()
@@ -172,7 +220,7 @@ async fn echo(request: HttpRequest, key: web::Data<InternalKey>) -> HttpResponse
         .headers()
         .get(&IDENTITY_HEADER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|token| key.verify(token, "echo").ok());
+        .and_then(|token| ECHOED_SERVICES.iter().find_map(|service| key.verify(token, service).ok()));
     HttpResponse::Ok().insert_header(("x-upstream", "echo")).json(json!({
         "method": request.method().as_str(),
         "uri": request.uri().to_string(),

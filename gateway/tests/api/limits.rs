@@ -16,12 +16,7 @@ async fn upload_in_chunks(app: &TestApp, key: &str, chunks: usize, chunk_size: u
 
 #[tokio::test]
 async fn a_credential_past_its_rate_gets_429_with_retry_after_and_others_do_not() {
-    let app = spawn_app_with(Options {
-        per_second: 1,
-        burst: 3,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(Options { per_second: 1, burst: 3, ..Options::default() }).await;
     let busy = app.key("echo").await;
     let quiet = app.key("echo").await;
     for _ in 0..3 {

@@ -1,5 +1,9 @@
+mod admin_page;
 mod authentication;
 mod helpers;
+mod identity;
+mod key_admin;
 mod limits;
 mod policies;
 mod routing;
+mod users;

@@ -13,11 +13,7 @@ async fn responses_carry_security_headers() {
 
 #[tokio::test]
 async fn cors_answers_allowed_origins_only() {
-    let app = spawn_app_with(Options {
-        allowed_origins: vec!["https://app.exemple.com"],
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(Options { allowed_origins: vec!["https://app.exemple.com"], ..Options::default() }).await;
     let preflight = |origin: &'static str| {
         app.client
             .request(reqwest::Method::OPTIONS, app.url("/echo/x"))
@@ -35,11 +31,7 @@ async fn cors_answers_allowed_origins_only() {
 
 #[tokio::test]
 async fn forced_https_redirects_plain_requests_and_sets_hsts() {
-    let app = spawn_app_with(Options {
-        force_https: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(Options { force_https: true, ..Options::default() }).await;
     let plain = app.client.get(app.url("/echo/x?a=1")).send().await.expect("request");
     assert_eq!(plain.status(), 308);
     assert!(plain.headers()["location"].to_str().expect("ascii").starts_with("https://"));
@@ -62,20 +54,10 @@ async fn forced_https_redirects_plain_requests_and_sets_hsts() {
 
 #[tokio::test]
 async fn hosts_outside_the_allow_list_are_refused() {
-    let app = spawn_app_with(Options {
-        allowed_hosts: vec!["api.exemple.com"],
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(Options { allowed_hosts: vec!["api.exemple.com"], ..Options::default() }).await;
     let wrong = app.client.get(app.url("/echo/x")).send().await.expect("request");
     assert_eq!(wrong.status(), 400);
     assert_eq!(problem(wrong).await["code"], "invalid_host");
-    let right = app
-        .client
-        .get(app.url("/echo/x"))
-        .header("Host", "api.exemple.com")
-        .send()
-        .await
-        .expect("request");
+    let right = app.client.get(app.url("/echo/x")).header("Host", "api.exemple.com").send().await.expect("request");
     assert_eq!(right.status(), 401);
 }

@@ -20,9 +20,7 @@ async fn health_is_public_and_reports_each_upstream() {
 async fn the_path_and_query_after_the_prefix_reach_the_upstream_unchanged() {
     let app = spawn_app().await;
     let key = app.key("echo").await;
-    let response = app
-        .get_with_key("/echo/api/v1/documents/?page=2&q=caf%C3%A9%20noir", &key)
-        .await;
+    let response = app.get_with_key("/echo/api/v1/documents/?page=2&q=caf%C3%A9%20noir", &key).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers().get("x-upstream").map(|v| v.as_bytes()), Some(&b"echo"[..]));
     let body: Value = response.json().await.expect("json");
@@ -72,7 +70,8 @@ async fn request_ids_are_generated_or_propagated_and_echoed() {
     let traceparent = body["headers"]["traceparent"].as_str().expect("trace context forwarded");
     assert!(traceparent.contains("4bf92f3577b34da6a3ce929d0e0e4736"), "{traceparent}");
 
-    let refused = app.client.get(app.url("/echo/x")).header("X-Request-Id", "bad id\twith tab").send().await.expect("request");
+    let refused =
+        app.client.get(app.url("/echo/x")).header("X-Request-Id", "bad id\twith tab").send().await.expect("request");
     let generated = refused.headers()["x-request-id"].to_str().expect("ascii").to_owned();
     assert_eq!(generated.len(), 36, "{generated}");
     assert_eq!(refused.status(), 401);
@@ -104,7 +103,8 @@ async fn an_upstream_that_is_down_is_a_503_and_a_slow_one_a_504() {
 #[tokio::test]
 async fn one_openapi_document_covers_the_gateway_and_its_upstreams_and_swagger_ui_is_served_offline() {
     let app = spawn_app().await;
-    let document: Value = app.client.get(app.url("/openapi.json")).send().await.expect("request").json().await.expect("json");
+    let document: Value =
+        app.client.get(app.url("/openapi.json")).send().await.expect("request").json().await.expect("json");
     assert!(document["paths"]["/health"].is_object());
     assert!(document["paths"]["/echo/upload"]["post"].is_object());
     assert!(document["components"]["securitySchemes"]["api_key"].is_object());
@@ -127,7 +127,8 @@ async fn metrics_count_requests_per_route_and_status() {
     app.get_with_key("/echo/b", &key).await;
     let metrics = app.client.get(app.url("/metrics")).send().await.expect("request").text().await.expect("text");
     assert!(
-        metrics.contains(r#"http_requests_total{method="GET",route="/echo/{tail:.*}",service="gateway",status="200"} 2"#),
+        metrics
+            .contains(r#"http_requests_total{method="GET",route="/echo/{tail:.*}",service="gateway",status="200"} 2"#),
         "{metrics}"
     );
     assert!(metrics.contains("http_request_duration_seconds_bucket"));

@@ -1,0 +1,108 @@
+//! Limits on guessing passwords: a rate per client address and per
+//! account, and a temporary lockout after repeated failures.
+//!
+//! Failures are counted per e-mail address whether or not an account has
+//! it, in the database so that every replica agrees: a locked address
+//! looks the same for a real account and for a made-up one.
+
+use chrono::{DateTime, Utc};
+use common::database::Database;
+use common::error::{ApiError, ErrorCode};
+use common::on_database;
+use serde::Deserialize;
+
+use crate::domain::EmailAddress;
+use crate::rate_limit::RateLimiter;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LoginLimits {
+    /// Sign-in attempts one client address may make per minute.
+    pub per_ip_per_minute: u32,
+    /// Sign-in attempts one account may receive per minute.
+    pub per_account_per_minute: u32,
+    /// Consecutive failures before the account is locked.
+    pub max_failures: i64,
+    pub lockout_minutes: i64,
+}
+
+#[derive(Clone)]
+pub struct LoginThrottle {
+    database: Database,
+    per_ip: RateLimiter,
+    per_account: RateLimiter,
+    limits: LoginLimits,
+}
+
+impl LoginThrottle {
+    pub fn new(database: Database, limits: &LoginLimits) -> Self {
+        let per_ip = RateLimiter::per_minute(
+            limits.per_ip_per_minute,
+            "Too many sign-in attempts from this address; retry later.",
+        );
+        let per_account = RateLimiter::per_minute(
+            limits.per_account_per_minute,
+            "Too many sign-in attempts for this account; retry later.",
+        );
+        per_ip.spawn_cleanup();
+        per_account.spawn_cleanup();
+        Self { database, per_ip, per_account, limits: limits.clone() }
+    }
+
+    /// Refuses the attempt before any password is checked.
+    pub async fn admit(&self, client_address: &str, email: &EmailAddress) -> Result<(), ApiError> {
+        self.per_ip.check(client_address)?;
+        self.per_account.check(email.as_str())?;
+        let locked_until = on_database!(&self.database, pool => sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
+            "SELECT locked_until FROM login_failures WHERE email = $1",
+        )
+        .bind(email.as_str())
+        .fetch_optional(pool)
+        .await)
+        .map_err(ApiError::internal)?
+        .flatten();
+        match locked_until {
+            Some(until) if until > Utc::now() => {
+                let seconds = u64::try_from((until - Utc::now()).num_seconds()).unwrap_or(1).max(1);
+                Err(ApiError::new(
+                    ErrorCode::RateLimited,
+                    "Too many failed sign-in attempts for this account; it is locked for a while.",
+                )
+                .with_retry_after(seconds))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a failure; the one that reaches the limit locks the account
+    /// and starts the count again.
+    pub async fn failed(&self, email: &EmailAddress) -> Result<(), sqlx::Error> {
+        let now = Utc::now();
+        let lock_until = now + chrono::Duration::minutes(self.limits.lockout_minutes);
+        on_database!(&self.database, pool => sqlx::query(
+            "INSERT INTO login_failures (email, failures, last_failure_at) VALUES ($1, 1, $2) \
+             ON CONFLICT (email) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = $2",
+        )
+        .bind(email.as_str())
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(drop))?;
+        on_database!(&self.database, pool => sqlx::query(
+            "UPDATE login_failures SET locked_until = $1, failures = 0 WHERE email = $2 AND failures >= $3",
+        )
+        .bind(lock_until)
+        .bind(email.as_str())
+        .bind(self.limits.max_failures)
+        .execute(pool)
+        .await
+        .map(drop))
+    }
+
+    pub async fn succeeded(&self, email: &EmailAddress) -> Result<(), sqlx::Error> {
+        on_database!(&self.database, pool => sqlx::query("DELETE FROM login_failures WHERE email = $1")
+            .bind(email.as_str())
+            .execute(pool)
+            .await
+            .map(drop))
+    }
+}

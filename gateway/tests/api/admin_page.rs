@@ -1,0 +1,211 @@
+//! The `/admin` page, driven end to end in headless Chromium through
+//! chromedriver (Debian's `chromium` and `chromium-driver`, installed by
+//! `scripts/test`). Screenshots of each step go to
+//! `$TMPDIR/platform-admin-page/` for a person to look at.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app};
+
+struct Chromedriver(Child);
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn browser() -> (Chromedriver, Client) {
+    let port = common::testing::free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is missing: scripts/test installs Debian's chromium and chromium-driver");
+    let driver = Chromedriver(child);
+    let mut options = json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"]});
+    if std::path::Path::new("/usr/bin/chromium").exists() {
+        options["binary"] = json!("/usr/bin/chromium");
+    }
+    let capabilities = serde_json::Map::from_iter([("goog:chromeOptions".to_owned(), options)]);
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if let Ok(client) = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities.clone())
+            .connect(&url)
+            .await
+        {
+            return (driver, client);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start a Chromium session");
+}
+
+fn screenshots() -> PathBuf {
+    let dir = std::env::temp_dir().join("platform-admin-page");
+    std::fs::create_dir_all(&dir).expect("screenshot directory");
+    dir
+}
+
+async fn snap(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(screenshots().join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+async fn fill(client: &Client, css: &str, text: &str) {
+    let field = client.find(Locator::Css(css)).await.expect(css);
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+/// Clicks what leads to another page and waits until that page replaced
+/// the current one.
+async fn navigate(client: &Client, target: Locator<'_>) {
+    let before = client.find(Locator::Css("html")).await.expect("page");
+    client.find(target).await.expect("target").click().await.expect("click");
+    for _ in 0..200 {
+        if before.tag_name().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the click did not lead to a new page");
+}
+
+async fn body_text(client: &Client) -> String {
+    client.find(Locator::Css("body")).await.expect("body").text().await.expect("text")
+}
+
+async fn admin_with_temporary_password(app: &TestApp) -> String {
+    let key = app.admin_key().await;
+    let created: Value = app
+        .create_user(
+            &key,
+            json!({"name": "Camille Admin", "email": "camille@example.fr", "roles": {"platform_admin": true}}),
+        )
+        .await;
+    created["temporary_password"].as_str().expect("temporary password").to_owned()
+}
+
+#[tokio::test]
+async fn an_administrator_signs_in_adds_a_user_and_finds_them_in_the_list() {
+    let app = spawn_app().await;
+    let temporary = admin_with_temporary_password(&app).await;
+    let (_driver, client) = browser().await;
+
+    client.goto(&app.url("/admin")).await.expect("open");
+    assert_eq!(client.title().await.expect("title"), "Connexion · Administration de la plateforme");
+    snap(&client, "1-sign-in").await;
+    fill(&client, "#email", "camille@example.fr").await;
+    fill(&client, "#password", "a wrong password").await;
+    navigate(&client, Locator::Css("button[type=submit]")).await;
+    assert!(body_text(&client).await.contains("Adresse e-mail ou mot de passe incorrect."));
+
+    fill(&client, "#password", &temporary).await;
+    navigate(&client, Locator::Css("button[type=submit]")).await;
+    // A temporary password leads to choosing a new one first.
+    assert!(body_text(&client).await.contains("Choisissez un nouveau mot de passe"));
+    snap(&client, "2-new-password").await;
+    fill(&client, "#current_password", &temporary).await;
+    fill(&client, "#new_password", PASSWORD).await;
+    navigate(&client, Locator::Css("main button[type=submit]")).await;
+
+    assert!(body_text(&client).await.contains("1 utilisateur(s)"));
+    navigate(&client, Locator::LinkText("Ajouter un utilisateur")).await;
+    fill(&client, "#name", "Rémi Technicien").await;
+    fill(&client, "#email", "Remi@Example.fr").await;
+    client.find(Locator::Css("#erp_role")).await.expect("select").select_by_value("technicien").await.expect("select");
+    client
+        .find(Locator::Css("#checks_role"))
+        .await
+        .expect("select")
+        .select_by_value("gestionnaire")
+        .await
+        .expect("select");
+    fill(&client, "#checks_clients", "acme, globex").await;
+    snap(&client, "3-new-user").await;
+    navigate(&client, Locator::Css("main form.card button[type=submit]")).await;
+    let created = body_text(&client).await;
+    assert!(created.contains("Utilisateur créé."), "{created}");
+    assert!(created.contains("Mot de passe provisoire"), "{created}");
+    snap(&client, "4-user-created").await;
+
+    navigate(&client, Locator::LinkText("Utilisateurs")).await;
+    let list = body_text(&client).await;
+    assert!(list.contains("Rémi Technicien") && list.contains("remi@example.fr"), "{list}");
+    assert!(
+        list.contains("ERP : technicien") && list.contains("Check du Matin : gestionnaire (acme, globex)"),
+        "{list}"
+    );
+    fill(&client, "#q", "rémi").await;
+    navigate(&client, Locator::Css("form.search button")).await;
+    let found = body_text(&client).await;
+    assert!(
+        found.contains("1 utilisateur(s)") && found.contains("Rémi Technicien") && !found.contains("Camille Admin"),
+        "{found}"
+    );
+    snap(&client, "5-search").await;
+
+    // The same user, as the API sees them.
+    let key = app.admin_key().await;
+    let users: Value = app.get_with_key("/api/users?q=remi", &key).await.json().await.expect("users");
+    assert_eq!(users["items"][0]["roles"]["checks"]["clients"], json!(["acme", "globex"]));
+
+    navigate(&client, Locator::LinkText("Clés d'API")).await;
+    fill(&client, "#key_name", "Intégration PHP").await;
+    client.find(Locator::Css("input[name=scope][value=erp]")).await.expect("scope").click().await.expect("check");
+    navigate(&client, Locator::Css("form.card button[type=submit]")).await;
+    let token = client.find(Locator::Css("code.secret")).await.expect("token").text().await.expect("text");
+    assert!(token.starts_with("pk_"));
+    snap(&client, "6-key-created").await;
+    navigate(&client, Locator::Css("button[aria-label='Révoquer Intégration PHP']")).await;
+    assert!(body_text(&client).await.contains("révoquée"));
+    assert_eq!(app.get_with_key("/erp/x", &token).await.status(), 401);
+
+    navigate(&client, Locator::Css("header button")).await;
+    assert_eq!(client.title().await.expect("title"), "Connexion · Administration de la plateforme");
+    client.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn admin_forms_without_the_right_token_are_refused_and_pages_are_locked_down() {
+    let app = spawn_app().await;
+    let page = app.client.get(app.url("/admin")).send().await.expect("request");
+    assert_eq!(page.status(), 200);
+    let policy = page.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
+    assert!(policy.contains("default-src 'none'") && policy.contains("form-action 'self'"), "{policy}");
+    let cookie = page.headers()["set-cookie"].to_str().expect("ascii").to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/admin"),
+        "{cookie}"
+    );
+
+    // A cross-site post carries no matching token: refused before any password check.
+    let forged = app
+        .client
+        .post(app.url("/admin/login"))
+        .form(&[("email", "camille@example.fr"), ("password", PASSWORD), ("csrf", "guess")])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(forged.status(), 403);
+    let forged_user = app
+        .client
+        .post(app.url("/admin/users"))
+        .form(&[("name", "Mallory"), ("email", "mallory@example.fr")])
+        .send()
+        .await
+        .expect("request");
+    assert!(!forged_user.text().await.expect("text").contains("Utilisateur créé"));
+    let key = app.admin_key().await;
+    let users: Value = app.get_with_key("/api/users?q=mallory", &key).await.json().await.expect("users");
+    assert_eq!(users["total"], 0);
+}
