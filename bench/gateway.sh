@@ -118,15 +118,4 @@ Upstream: facturx-svc \`/health\` (release). Target: gateway ≥ 1.2× nginx's r
 MD
 )
 echo "$TABLE"
-python3 - "$TABLE" <<'PY'
-import pathlib, sys
-path = pathlib.Path("bench/README.md")
-text = path.read_text() if path.exists() else ""
-start, end = "<!-- gateway:start -->", "<!-- gateway:end -->"
-block = f"{start}\n{sys.argv[1]}\n{end}"
-if start in text:
-    text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
-else:
-    text = text.rstrip() + "\n\n## Gateway vs nginx (`bench/gateway.sh`)\n\n" + block + "\n"
-path.write_text(text)
-PY
+echo "$TABLE" | python3 bench/record.py gateway "Gateway vs nginx (\`bench/gateway.sh\`)"

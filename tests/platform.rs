@@ -93,6 +93,8 @@ async fn a_service_reached_without_the_gateway_refuses_the_request() {
             kind: CallerKind::ApiKey,
             roles: Default::default(),
             scopes: vec!["*".into()],
+            limited_to: Default::default(),
+            email: None,
         };
         let forged = stranger.sign(&caller, service).expect("sign");
         let response = running

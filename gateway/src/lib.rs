@@ -1,6 +1,7 @@
 //! The gateway: routes `/{service}/...` to the services, authenticates every
 //! request and forwards the caller's identity, signed, to the service.
 
+pub mod admin_cli;
 pub mod auth;
 pub mod configuration;
 pub mod domain;

@@ -1,3 +1,4 @@
+mod admin_cli;
 mod admin_page;
 mod authentication;
 mod helpers;
