@@ -364,3 +364,35 @@ async fn signing_out_on_one_replica_is_honoured_by_another_within_seconds() {
     }
     assert!(refused_after.is_some(), "the other replica still accepts the token after 3 s");
 }
+
+#[tokio::test]
+async fn the_same_refresh_token_sent_twice_at_once_wins_once_and_ends_the_session() {
+    let app = spawn_app().await;
+    technicien(&app).await;
+    let pair = app.signed_in("theo.martin@example.fr", PASSWORD).await;
+    let (first, second) = tokio::join!(refresh(&app, &pair["refresh_token"]), refresh(&app, &pair["refresh_token"]));
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 401]);
+    let winner: Value = if first.status() == 200 { first.json().await } else { second.json().await }.expect("pair");
+    assert_eq!(app.get_with_token("/auth/me", &winner).send().await.expect("request").status(), 401);
+}
+
+#[tokio::test]
+async fn a_session_past_its_end_cannot_be_refreshed_and_its_access_tokens_stop() {
+    let app = spawn_app().await;
+    technicien(&app).await;
+    let pair = app.signed_in("theo.martin@example.fr", PASSWORD).await;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .connect_with(
+            secrecy::ExposeSecret::expose_secret(&app.database.url)
+                .parse::<sqlx::postgres::PgConnectOptions>()
+                .expect("url")
+                .options([("search_path", "gateway")]),
+        )
+        .await
+        .expect("connect");
+    sqlx::query("UPDATE sessions SET expires_at = now() - interval '1 second'").execute(&pool).await.expect("expire");
+    assert_eq!(refresh(&app, &pair["refresh_token"]).await.status(), 401);
+    assert_eq!(app.get_with_token("/auth/me", &pair).send().await.expect("request").status(), 401);
+}
