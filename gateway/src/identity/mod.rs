@@ -76,7 +76,7 @@ impl Identity {
                 Duration::from_secs(settings.key_cache_secs),
             ),
             hasher: PasswordHasher::new(&settings.argon2)?,
-            throttle: LoginThrottle::new(database.clone(), &settings.login),
+            throttle: LoginThrottle::new(database.clone(), &settings.login)?,
             keys,
             access_lifetime: chrono::Duration::minutes(settings.access_token_minutes),
         })

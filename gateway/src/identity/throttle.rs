@@ -5,6 +5,10 @@
 //! it, in the database so that every replica agrees: a locked address
 //! looks the same for a real account and for a made-up one.
 
+use std::net::IpAddr;
+
+use actix_web::HttpRequest;
+use actix_web::http::header::X_FORWARDED_FOR;
 use chrono::{DateTime, Utc};
 use common::database::Database;
 use common::error::{ApiError, ErrorCode};
@@ -23,6 +27,12 @@ pub struct LoginLimits {
     /// Consecutive failures before the account is locked.
     pub max_failures: i64,
     pub lockout_minutes: i64,
+    /// Addresses of the reverse proxies in front of the gateway: for a
+    /// request from one of them, the client is the last address in
+    /// `X-Forwarded-For` that is not a trusted proxy. Anyone else could
+    /// write that header, so it is ignored.
+    #[serde(default, deserialize_with = "common::configuration::string_list")]
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -31,10 +41,20 @@ pub struct LoginThrottle {
     per_ip: RateLimiter,
     per_account: RateLimiter,
     limits: LoginLimits,
+    trusted_proxies: Vec<IpAddr>,
 }
 
 impl LoginThrottle {
-    pub fn new(database: Database, limits: &LoginLimits) -> Self {
+    pub fn new(database: Database, limits: &LoginLimits) -> anyhow::Result<Self> {
+        let trusted_proxies = limits
+            .trusted_proxies
+            .iter()
+            .map(|address| {
+                address
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("auth.login.trusted_proxies: {address:?} is not an IP address"))
+            })
+            .collect::<anyhow::Result<_>>()?;
         let per_ip = RateLimiter::per_minute(
             limits.per_ip_per_minute,
             "Too many sign-in attempts from this address; retry later.",
@@ -45,7 +65,25 @@ impl LoginThrottle {
         );
         per_ip.spawn_cleanup();
         per_account.spawn_cleanup();
-        Self { database, per_ip, per_account, limits: limits.clone() }
+        Ok(Self { database, per_ip, per_account, limits: limits.clone(), trusted_proxies })
+    }
+
+    /// The address sign-in attempts are counted against.
+    pub fn client_address(&self, request: &HttpRequest) -> String {
+        let Some(peer) = request.peer_addr().map(|address| address.ip()) else {
+            return "unknown".to_owned();
+        };
+        if !self.trusted_proxies.contains(&peer) {
+            return peer.to_string();
+        }
+        let forwarded: Vec<IpAddr> = request
+            .headers()
+            .get_all(X_FORWARDED_FOR)
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .filter_map(|hop| hop.trim().parse().ok())
+            .collect();
+        forwarded.into_iter().rev().find(|hop| !self.trusted_proxies.contains(hop)).unwrap_or(peer).to_string()
     }
 
     /// Refuses the attempt before any password is checked.

@@ -76,10 +76,6 @@ fn form_or_json<T: serde::de::DeserializeOwned>(request: &HttpRequest, body: &[u
     }
 }
 
-pub fn client_address(request: &HttpRequest) -> String {
-    request.peer_addr().map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string())
-}
-
 #[utoipa::path(
     post, path = "/auth/login", tag = "identity",
     request_body(content = LoginRequest, content_type = "application/x-www-form-urlencoded", description = "Also accepted as JSON."),
@@ -110,7 +106,7 @@ pub async fn login(
             return Err(ApiError::validation(errors));
         }
     };
-    let pair = state.identity.login(&username, &password, &client_address(&request)).await?;
+    let pair = state.identity.login(&username, &password, &state.identity.throttle.client_address(&request)).await?;
     Ok(web::Json(pair))
 }
 

@@ -159,13 +159,21 @@ async fn an_administrator_signs_in_adds_a_user_and_finds_them_in_the_list() {
     let users: Value = app.get_with_key("/api/users?q=remi", &key).await.json().await.expect("users");
     assert_eq!(users["items"][0]["roles"]["checks"]["clients"], json!(["acme", "globex"]));
 
+    // Deleting asks first.
+    navigate(&client, Locator::LinkText("Modifier")).await;
+    navigate(&client, Locator::Css("button.danger")).await;
+    assert!(body_text(&client).await.contains("Supprimer Rémi Technicien"));
+    snap(&client, "6-confirm-deletion").await;
+    navigate(&client, Locator::Css("button.danger")).await;
+    assert!(!body_text(&client).await.contains("Rémi Technicien"));
+
     navigate(&client, Locator::LinkText("Clés d'API")).await;
     fill(&client, "#key_name", "Intégration PHP").await;
     client.find(Locator::Css("input[name=scope][value=erp]")).await.expect("scope").click().await.expect("check");
     navigate(&client, Locator::Css("form.card button[type=submit]")).await;
     let token = client.find(Locator::Css("code.secret")).await.expect("token").text().await.expect("text");
     assert!(token.starts_with("pk_"));
-    snap(&client, "6-key-created").await;
+    snap(&client, "7-key-created").await;
     navigate(&client, Locator::Css("button[aria-label='Révoquer Intégration PHP']")).await;
     assert!(body_text(&client).await.contains("révoquée"));
     assert_eq!(app.get_with_key("/erp/x", &token).await.status(), 401);

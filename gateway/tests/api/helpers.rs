@@ -41,6 +41,7 @@ pub struct Options {
     /// Another gateway's database, to run a second replica.
     pub database: Option<DatabaseSettings>,
     pub key_cache_secs: u64,
+    pub trusted_proxies: Vec<&'static str>,
 }
 
 impl Default for Options {
@@ -58,6 +59,7 @@ impl Default for Options {
             jwt_signing_kid: None,
             database: None,
             key_cache_secs: 0,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -83,6 +85,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let database = settings.database.clone();
     settings.auth.key_cache_secs = options.key_cache_secs;
     settings.auth.jwt_signing_kid = options.jwt_signing_kid.map(str::to_owned);
+    settings.auth.login.trusted_proxies = options.trusted_proxies.iter().map(|p| (*p).to_owned()).collect();
     settings.auth.bootstrap_admin_key = options.bootstrap_admin_key;
     settings.auth.legacy_api_keys = options.legacy_api_keys.iter().map(|k| SecretString::from(*k)).collect();
     settings.auth.jwt_keys =

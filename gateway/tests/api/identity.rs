@@ -266,6 +266,37 @@ async fn one_address_cannot_try_more_than_its_share_of_passwords() {
     assert_eq!(statuses[30], 429);
 }
 
+/// A failed sign-in for `account`, sent with an `X-Forwarded-For` header.
+async fn guess(app: &TestApp, account: usize, forwarded_for: &str) -> u16 {
+    app.client
+        .post(app.url("/auth/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .form(&[("username", format!("guess{account}@example.fr").as_str()), ("password", "wrong password")])
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_share_and_forged_headers_do_not_help() {
+    let proxied = spawn_app_with(Options { trusted_proxies: vec!["127.0.0.1"], ..Options::default() }).await;
+    // Different guessed accounts, one client: its share runs out.
+    for account in 0..30 {
+        assert_eq!(guess(&proxied, account, "203.0.113.7, 127.0.0.1").await, 401);
+    }
+    assert_eq!(guess(&proxied, 30, "203.0.113.7").await, 429);
+    assert_eq!(guess(&proxied, 31, "198.51.100.2").await, 401, "another client behind the same proxy");
+
+    // Without a trusted proxy the header is the caller's word: ignored.
+    let direct = spawn_app().await;
+    for account in 0..30 {
+        assert_eq!(guess(&direct, account, &format!("192.0.2.{account}")).await, 401);
+    }
+    assert_eq!(guess(&direct, 30, "192.0.2.99").await, 429);
+}
+
 #[tokio::test]
 async fn role_changes_and_deactivation_reach_existing_tokens() {
     let app = spawn_app().await;

@@ -25,7 +25,6 @@ use crate::auth::Authenticated;
 use crate::domain::{ChecksRoleDocument, ErpRoleDocument, RolesDocument};
 use crate::identity::TokenPair;
 use crate::routes::api_keys::{KeyCreation, create_key, known_scopes, revoke_key};
-use crate::routes::auth::client_address;
 use crate::routes::users::{ListParameters, UserCreation, UserUpdate, create_user, list_users, update_user};
 use crate::startup::GatewayState;
 
@@ -259,7 +258,7 @@ async fn login(request: HttpRequest, state: web::Data<GatewayState>, body: web::
         return sign_in_page(&request, StatusCode::FORBIDDEN, email, Some("Le formulaire a expiré ; réessayez."));
     }
     let password = SecretString::from(first(&fields, "password"));
-    match state.identity.login(email, &password, &client_address(&request)).await {
+    match state.identity.login(email, &password, &state.identity.throttle.client_address(&request)).await {
         Ok(pair) => {
             let mut response = redirect(&request, "/admin", None);
             store_tokens(&request, &mut response, &pair);
@@ -524,10 +523,20 @@ async fn delete_user(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let (visit, _) = match admin_form(&request, &state, &body).await {
+    let (visit, fields) = match admin_form(&request, &state, &body).await {
         Ok(form) => form,
         Err(response) => return response,
     };
+    // Without script there is no dialog: the first post asks, the second deletes.
+    if first(&fields, "confirm") != "yes" {
+        return match state.identity.users.find(&id).await {
+            Ok(Some(user)) => {
+                let content = views::confirm_deletion(&user.view(), &visit.csrf);
+                page(&request, StatusCode::OK, "Supprimer", Some(&visit), &visit.csrf, &content)
+            }
+            _ => redirect(&request, "/admin", Some(&visit)),
+        };
+    }
     match state.identity.users.delete(&id).await {
         Ok(_) => {
             state.identity.sessions.forget_user(&id);

@@ -305,6 +305,24 @@ pub fn user_actions(user: &User, csrf: &str) -> Markup {
     }
 }
 
+pub fn confirm_deletion(user: &User, csrf: &str) -> Markup {
+    html! {
+        div.card.narrow {
+            h1 { "Supprimer " (user.name) "\u{a0}?" }
+            p { "Le compte " strong { (user.email) } " et ses sessions seront supprimés définitivement. "
+                "Pour suspendre l'accès sans rien perdre, désactivez plutôt le compte." }
+            form method="post" action={ "/admin/users/" (user.id) "/delete" } {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="confirm" value="yes";
+                div.actions {
+                    button.danger type="submit" { "Supprimer définitivement" }
+                    a href={ "/admin/users/" (user.id) } { "Annuler" }
+                }
+            }
+        }
+    }
+}
+
 pub fn key_list(keys: &[ApiKey], scopes: &[String], csrf: &str, created: &Markup, messages: &[String]) -> Markup {
     html! {
         h1 { "Clés d'API" }
