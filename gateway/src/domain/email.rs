@@ -91,4 +91,21 @@ mod tests {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
+
+    /// Random text near the shape of an address never panics the parser,
+    /// and what it accepts is normalised and has one domain with a dot.
+    #[test]
+    fn arbitrary_input_never_panics_and_accepted_addresses_are_normalised() {
+        let alphabet: Vec<char> = "aZ09.@-_+ é\u{0}\u{202e}<>\"'İ".chars().collect();
+        for _ in 0..20_000 {
+            let length = rand::random_range(0..40);
+            let candidate: String = (0..length).map(|_| alphabet[rand::random_range(0..alphabet.len())]).collect();
+            if let Ok(address) = EmailAddress::parse(&candidate) {
+                let text = address.as_str();
+                assert_eq!(text, text.to_lowercase(), "{candidate:?}");
+                let (_, domain) = text.rsplit_once('@').expect("an @");
+                assert!(domain.contains('.') && !text.chars().any(char::is_whitespace), "{candidate:?}");
+            }
+        }
+    }
 }

@@ -108,6 +108,18 @@ async fn one_openapi_document_covers_the_gateway_and_its_upstreams_and_swagger_u
     assert!(document["paths"]["/health"].is_object());
     assert!(document["paths"]["/echo/upload"]["post"].is_object());
     assert!(document["components"]["securitySchemes"]["api_key"].is_object());
+    for (path, method) in [
+        ("/auth/login", "post"),
+        ("/api/users", "get"),
+        ("/api/users/{id}", "patch"),
+        ("/api/keys", "post"),
+        ("/api/stats", "get"),
+    ] {
+        assert!(document["paths"][path][method].is_object(), "{method} {path}");
+    }
+    for schema in ["User", "UserCreation", "RolesDocument", "TokenPair", "CreatedKey", "Stats"] {
+        assert!(document["components"]["schemas"][schema].is_object(), "{schema}");
+    }
 
     let page = app.client.get(app.url("/docs/")).send().await.expect("request");
     assert_eq!(page.status(), 200);
