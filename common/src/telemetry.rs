@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use actix_web::http::header::{HeaderMap as ActixHeaderMap, HeaderName};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use opentelemetry::propagation::{Extractor, Injector};
-use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
 use opentelemetry::{Context, global};
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::Resource;
@@ -79,6 +79,13 @@ pub fn init(service_name: &str, settings: &TelemetrySettings) -> anyhow::Result<
     };
     Registry::default().with(otel).with(logs).try_init()?;
     Ok(Some(TelemetryGuard { provider }))
+}
+
+/// The span's trace id (32 hex digits), once it belongs to a trace.
+pub fn trace_id(span: &tracing::Span) -> Option<String> {
+    let context = span.context();
+    let span_context = context.span().span_context().clone();
+    span_context.is_valid().then(|| span_context.trace_id().to_string())
 }
 
 /// The trace context carried by incoming HTTP headers.

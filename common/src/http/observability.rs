@@ -77,9 +77,14 @@ pub async fn observe_requests(
         http.route = %route,
         http.status_code = tracing::field::Empty,
         request_id = %request_id,
+        trace_id = tracing::field::Empty,
     );
     // Without a layer the parent cannot be set; spans are then local only.
     let _ = span.set_parent(telemetry::extract_http(request.headers()));
+    // In every log line of the request, so logs and traces join up.
+    if let Some(trace_id) = telemetry::trace_id(&span) {
+        span.record("trace_id", trace_id);
+    }
     let response = next.call(request).instrument(span.clone()).await?;
     let status = response.status().as_u16();
     span.record("http.status_code", status);

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use common::database::Database;
 use common::error::{ApiError, ErrorCode};
 use common::on_database;
+use ipnet::IpNet;
 use serde::Deserialize;
 
 use crate::domain::EmailAddress;
@@ -27,7 +28,7 @@ pub struct LoginLimits {
     /// Consecutive failures before the account is locked.
     pub max_failures: i64,
     pub lockout_minutes: i64,
-    /// Addresses of the reverse proxies in front of the gateway: for a
+    /// Addresses or networks (`10.0.0.0/8`) of the reverse proxies in front of the gateway: for a
     /// request from one of them, the client is the last address in
     /// `X-Forwarded-For` that is not a trusted proxy. Anyone else could
     /// write that header, so it is ignored.
@@ -41,7 +42,7 @@ pub struct LoginThrottle {
     per_ip: RateLimiter,
     per_account: RateLimiter,
     limits: LoginLimits,
-    trusted_proxies: Vec<IpAddr>,
+    trusted_proxies: Vec<IpNet>,
 }
 
 impl LoginThrottle {
@@ -73,7 +74,8 @@ impl LoginThrottle {
         let Some(peer) = request.peer_addr().map(|address| address.ip()) else {
             return "unknown".to_owned();
         };
-        if !self.trusted_proxies.contains(&peer) {
+        let trusted = |address: &IpAddr| self.trusted_proxies.iter().any(|network| network.contains(address));
+        if !trusted(&peer) {
             return peer.to_string();
         }
         let forwarded: Vec<IpAddr> = request
@@ -83,7 +85,7 @@ impl LoginThrottle {
             .flat_map(|value| value.split(','))
             .filter_map(|hop| hop.trim().parse().ok())
             .collect();
-        forwarded.into_iter().rev().find(|hop| !self.trusted_proxies.contains(hop)).unwrap_or(peer).to_string()
+        forwarded.into_iter().rev().find(|hop| !trusted(hop)).unwrap_or(peer).to_string()
     }
 
     /// Refuses the attempt before any password is checked.

@@ -281,7 +281,7 @@ async fn guess(app: &TestApp, account: usize, forwarded_for: &str) -> u16 {
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_client_has_its_own_share_and_forged_headers_do_not_help() {
-    let proxied = spawn_app_with(Options { trusted_proxies: vec!["127.0.0.1"], ..Options::default() }).await;
+    let proxied = spawn_app_with(Options { trusted_proxies: vec!["127.0.0.0/8"], ..Options::default() }).await;
     // Different guessed accounts, one client: its share runs out.
     for account in 0..30 {
         assert_eq!(guess(&proxied, account, "203.0.113.7, 127.0.0.1").await, 401);
