@@ -58,6 +58,10 @@ pub async fn security_headers(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let force_https = request.app_data::<web::Data<HttpSettings>>().is_some_and(|settings| settings.force_https);
+    // Tokens, passwords shown once, user data: nothing a cache should keep.
+    let private = ["/auth/", "/api/users", "/api/keys", "/api/stats", "/erp/api/v1/auth/"]
+        .iter()
+        .any(|prefix| request.path().starts_with(prefix));
     let page_policy = if request.path().starts_with("/docs") {
         Some(PAGE_CSP)
     } else if request.path().starts_with("/admin") {
@@ -77,6 +81,9 @@ pub async fn security_headers(
     default(header::REFERRER_POLICY, "no-referrer");
     if force_https {
         default(header::STRICT_TRANSPORT_SECURITY, HSTS);
+    }
+    if private {
+        default(header::CACHE_CONTROL, "no-store");
     }
     if let Some(policy) = page_policy {
         headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));

@@ -20,7 +20,7 @@ use crate::auth::api_keys::ApiKeyStore;
 use crate::configuration::{AuthSettings, Settings, UpstreamSettings};
 use crate::domain::{EmailAddress, NewPassword, PersonName, Roles, Scopes};
 use crate::identity::Identity;
-use crate::identity::users::NewUser;
+use crate::identity::users::{NewUser, StoreError};
 use crate::middleware::{guard_host_and_scheme, security_headers};
 use crate::rate_limit::RateLimiter;
 use crate::routes::{admin, api_keys, auth, docs, health, proxy, stats, users};
@@ -51,7 +51,7 @@ impl Application {
         let database = Database::connect_and_migrate(&settings.database, &migrations()).await?;
         let key_store = ApiKeyStore::new(database.clone(), Duration::from_secs(settings.auth.key_cache_secs));
         let identity = Identity::build(&settings.auth, &database).await?;
-        identity.spawn_session_purge();
+        identity.spawn_purge();
         if settings.auth.bootstrap_admin_key {
             bootstrap_first_admin(&settings.auth, &identity, &key_store).await?;
         }
@@ -157,7 +157,7 @@ async fn bootstrap_first_admin(settings: &AuthSettings, identity: &Identity, key
         let email = EmailAddress::parse(&settings.bootstrap_admin_email)
             .map_err(|problem| anyhow::anyhow!("auth.bootstrap_admin_email {problem}"))?;
         let password = NewPassword::generate();
-        identity
+        let created = identity
             .users
             .create(NewUser {
                 name: PersonName::parse("Administrator").map_err(anyhow::Error::msg)?,
@@ -167,7 +167,12 @@ async fn bootstrap_first_admin(settings: &AuthSettings, identity: &Identity, key
                 active: true,
                 must_change_password: true,
             })
-            .await?;
+            .await;
+        match created {
+            // Another replica starting at the same time made it.
+            Err(StoreError::DuplicateEmail) => return Ok(()),
+            other => other?,
+        };
         println!(
             "\nFirst start: created the administrator {email} with the temporary password\n\n    {}\n\nSign in at /admin; you will be asked to choose a new password.",
             secrecy::ExposeSecret::expose_secret(password.secret())

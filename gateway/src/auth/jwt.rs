@@ -11,9 +11,11 @@ use chrono::Utc;
 use common::database::Database;
 use common::error::ApiError;
 use common::on_database;
+use hmac::{Hmac, KeyInit, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 const MINIMUM_KEY_BYTES: usize = 32;
 
@@ -59,6 +61,8 @@ pub struct JwtKeys {
     signing_kid: String,
     signing: EncodingKey,
     verifier: JwtVerifier,
+    /// Derived from the signing key: the same on every replica.
+    form_key: [u8; 32],
 }
 
 impl JwtKeys {
@@ -82,14 +86,24 @@ impl JwtKeys {
             None if configured.is_empty() => newest_stored_kid(database).await?,
             None => keys.keys().next_back().cloned().ok_or_else(|| anyhow::anyhow!("no JWT key"))?,
         };
-        let signing = EncodingKey::from_secret(keys[&signing_kid].expose_secret().as_bytes());
-        Ok(Self { signing_kid, signing, verifier: JwtVerifier::new(&keys, legacy) })
+        let secret = keys[&signing_kid].expose_secret().as_bytes();
+        let signing = EncodingKey::from_secret(secret);
+        let form_key = Sha256::new_with_prefix(b"platform admin form token\0").chain_update(secret).finalize().into();
+        Ok(Self { signing_kid, signing, verifier: JwtVerifier::new(&keys, legacy), form_key })
     }
 
     pub fn sign(&self, claims: &AccessClaims) -> Result<String, ApiError> {
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.signing_kid.clone());
         jsonwebtoken::encode(&header, claims, &self.signing).map_err(ApiError::internal)
+    }
+
+    /// The token the admin page's forms carry for a session: only pages
+    /// rendered for that session know it, so another site cannot post.
+    pub fn form_token(&self, session_id: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.form_key).expect("HMAC accepts keys of any length");
+        mac.update(session_id.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 
     pub fn verifier(&self) -> &JwtVerifier {

@@ -25,7 +25,7 @@ use crate::domain::{EmailAddress, NewPassword};
 
 /// What a successful sign-in or refresh returns. `access_token` and
 /// `token_type` are what the ERP's OAuth2 password flow returned.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct TokenPair {
     pub access_token: String,
     /// Always `bearer`.
@@ -82,15 +82,20 @@ impl Identity {
         })
     }
 
-    /// Ends finished sessions now and then, so their tokens don't pile up.
-    pub fn spawn_session_purge(&self) {
+    /// Deletes ended sessions and stale sign-in failures now and then, so
+    /// that neither piles up.
+    pub fn spawn_purge(&self) {
         let sessions = self.sessions.clone();
+        let throttle = self.throttle.clone();
         tokio::spawn(async move {
             let mut interval = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 interval.tick().await;
                 if let Err(error) = sessions.purge_ended().await {
                     tracing::warn!(%error, "could not purge ended sessions");
+                }
+                if let Err(error) = throttle.purge_stale().await {
+                    tracing::warn!(%error, "could not purge stale sign-in failures");
                 }
             }
         });
@@ -105,6 +110,7 @@ impl Identity {
         client_address: &str,
     ) -> Result<TokenPair, ApiError> {
         let Ok(email) = EmailAddress::parse(email) else {
+            self.throttle.admit_address(client_address)?;
             self.hasher.verify(password, None).await.map_err(ApiError::internal)?;
             return Err(wrong_credentials());
         };
@@ -188,12 +194,15 @@ impl Identity {
     }
 
     /// The user's own change: the current password is required, every
-    /// other session ends, and a fresh pair is returned.
+    /// other session ends, and a fresh pair is returned. A wrong current
+    /// password counts as a failed sign-in, so a stolen access token is no
+    /// faster way to guess the password.
     pub async fn change_password(
         &self,
         user_id: &str,
         current: &SecretString,
         new: &NewPassword,
+        client_address: &str,
     ) -> Result<TokenPair, ApiError> {
         let user = self
             .users
@@ -202,9 +211,13 @@ impl Identity {
             .map_err(ApiError::internal)?
             .filter(|user| user.active)
             .ok_or_else(|| ApiError::new(ErrorCode::InvalidCredentials, "The account no longer exists."))?;
+        let email = EmailAddress::parse(&user.email)
+            .map_err(|problem| ApiError::internal(anyhow::anyhow!("stored e-mail address {problem}")))?;
+        self.throttle.admit(client_address, &email).await?;
         let verification =
             self.hasher.verify(current, Some(user.password_hash().to_owned())).await.map_err(ApiError::internal)?;
         if verification == Verification::DoesNotMatch {
+            self.throttle.failed(&email).await.map_err(ApiError::internal)?;
             return Err(ApiError::validation(vec![common::error::FieldError {
                 field: "current_password".into(),
                 message: "is not the current password".into(),

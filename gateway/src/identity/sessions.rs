@@ -187,7 +187,8 @@ impl SessionStore {
         cache.retain(|id, (status, _)| !matches(id, status));
     }
 
-    /// Whether the session behind an access token still stands.
+    /// Whether the session behind an access token still stands, as read
+    /// within the last `cache_for`.
     pub async fn status(&self, session_id: &str) -> Result<Option<SessionStatus>, sqlx::Error> {
         {
             let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
@@ -197,6 +198,11 @@ impl SessionStore {
                 return Ok(status.clone());
             }
         }
+        self.status_now(session_id).await
+    }
+
+    /// The same, read from the database now.
+    pub async fn status_now(&self, session_id: &str) -> Result<Option<SessionStatus>, sqlx::Error> {
         let row = on_database!(&self.database, pool => sqlx::query_as::<_, (String, Option<DateTime<Utc>>, DateTime<Utc>, bool, i64)>(
             "SELECT s.user_id, s.revoked_at, s.expires_at, u.active, u.token_version \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",

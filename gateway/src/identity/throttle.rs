@@ -88,9 +88,15 @@ impl LoginThrottle {
         forwarded.into_iter().rev().find(|hop| !trusted(hop)).unwrap_or(peer).to_string()
     }
 
-    /// Refuses the attempt before any password is checked.
+    /// Counts an attempt from `client_address`, whatever it is for.
+    pub fn admit_address(&self, client_address: &str) -> Result<(), ApiError> {
+        self.per_ip.check(client_address)
+    }
+
+    /// Refuses an attempt on `email` before any password is checked: the
+    /// address's share, the account's, and a lockout in force.
     pub async fn admit(&self, client_address: &str, email: &EmailAddress) -> Result<(), ApiError> {
-        self.per_ip.check(client_address)?;
+        self.admit_address(client_address)?;
         self.per_account.check(email.as_str())?;
         let locked_until = on_database!(&self.database, pool => sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
             "SELECT locked_until FROM login_failures WHERE email = $1",
@@ -136,6 +142,19 @@ impl LoginThrottle {
         .execute(pool)
         .await
         .map(drop))
+    }
+
+    /// Forgets failures older than a lockout, so made-up addresses do not
+    /// pile up.
+    pub async fn purge_stale(&self) -> Result<u64, sqlx::Error> {
+        let cutoff = Utc::now() - chrono::Duration::minutes(self.limits.lockout_minutes);
+        on_database!(&self.database, pool => sqlx::query(
+            "DELETE FROM login_failures WHERE last_failure_at < $1 AND (locked_until IS NULL OR locked_until < $1)",
+        )
+        .bind(cutoff)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))
     }
 
     pub async fn succeeded(&self, email: &EmailAddress) -> Result<(), sqlx::Error> {

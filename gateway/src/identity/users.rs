@@ -112,6 +112,8 @@ pub struct UserChanges {
 pub enum StoreError {
     #[error("the e-mail address is already taken")]
     DuplicateEmail,
+    #[error("the user was changed by someone else meanwhile")]
+    ChangedMeanwhile,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -270,14 +272,21 @@ impl UserStore {
         };
         let roles = changes.roles.unwrap_or_else(|| current.roles());
         let active = changes.active.unwrap_or(current.active);
-        let invalidates_tokens = roles != current.roles() || active != current.active;
         let email = changes.email.map_or(current.email.clone(), |email| email.as_str().to_owned());
         let name = changes.name.map_or(current.name.clone(), |name| name.as_str().to_owned());
+        let must_change_password = changes.must_change_password.unwrap_or(current.must_change_password);
+        // Whatever an access token says that is no longer true.
+        let invalidates_tokens = roles != current.roles()
+            || active != current.active
+            || email != current.email
+            || (must_change_password && !current.must_change_password);
         let columns = RoleColumns::of(&roles);
-        on_database!(&self.database, pool => sqlx::query(
+        // Only if nobody changed the user since it was read: two
+        // administrators editing at once must not undo each other silently.
+        let updated = on_database!(&self.database, pool => sqlx::query(
             "UPDATE users SET name = $1, email = $2, platform_admin = $3, erp_role = $4, erp_client_company = $5, \
              checks_role = $6, checks_clients = $7, active = $8, must_change_password = $9, \
-             token_version = token_version + $10, updated_at = $11 WHERE id = $12",
+             token_version = token_version + $10, updated_at = $11 WHERE id = $12 AND updated_at = $13",
         )
         .bind(&name)
         .bind(&email)
@@ -287,14 +296,18 @@ impl UserStore {
         .bind(&columns.checks_role)
         .bind(&columns.checks_clients)
         .bind(active)
-        .bind(changes.must_change_password.unwrap_or(current.must_change_password))
+        .bind(must_change_password)
         .bind(i64::from(invalidates_tokens))
         .bind(Utc::now())
         .bind(id)
+        .bind(current.updated_at)
         .execute(pool)
         .await
-        .map(drop))
+        .map(|done| done.rows_affected()))
         .map_err(classify)?;
+        if updated == 0 {
+            return Err(StoreError::ChangedMeanwhile);
+        }
         Ok(self.find(id).await?)
     }
 

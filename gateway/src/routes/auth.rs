@@ -195,6 +195,7 @@ pub async fn me(caller: Authenticated, state: web::Data<GatewayState>) -> Result
     security(("bearer" = []))
 )]
 pub async fn change_password(
+    request: HttpRequest,
     caller: Authenticated,
     state: web::Data<GatewayState>,
     body: web::Json<PasswordChange>,
@@ -219,6 +220,7 @@ pub async fn change_password(
     let (Some(current), Some(new_password), true) = (body.current_password, new_password, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
-    let pair = state.identity.change_password(&user.id, &current, &new_password).await?;
+    let client = state.identity.throttle.client_address(&request);
+    let pair = state.identity.change_password(&user.id, &current, &new_password, &client).await?;
     Ok(web::Json(pair))
 }

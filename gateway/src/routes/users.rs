@@ -166,6 +166,9 @@ fn store_error(error: StoreError) -> ApiError {
         StoreError::DuplicateEmail => {
             ApiError::new(ErrorCode::Conflict, "A user with this e-mail address already exists.")
         }
+        StoreError::ChangedMeanwhile => {
+            ApiError::new(ErrorCode::Conflict, "The user was changed meanwhile; read it again and retry.")
+        }
         StoreError::Database(error) => ApiError::internal(error),
     }
 }
@@ -267,7 +270,12 @@ pub async fn update_user(identity: &Identity, id: &str, request: UserUpdate) -> 
         return Err(ApiError::validation(errors));
     }
     let user = identity.users.update(id, changes).await.map_err(store_error)?.ok_or_else(no_such_user)?;
-    identity.sessions.forget_user(id);
+    if user.active {
+        identity.sessions.forget_user(id);
+    } else {
+        // Reactivating the account later must not revive old sessions.
+        identity.sessions.revoke_all(id, "deactivated").await.map_err(ApiError::internal)?;
+    }
     Ok(user.view())
 }
 

@@ -216,4 +216,41 @@ async fn admin_forms_without_the_right_token_are_refused_and_pages_are_locked_do
     let key = app.admin_key().await;
     let users: Value = app.get_with_key("/api/users?q=mallory", &key).await.json().await.expect("users");
     assert_eq!(users["total"], 0);
+
+    // Signed in, with a cookie token an attacker on a sibling subdomain could
+    // have planted: the form token must come from the session, so it fails.
+    app.create_user(
+        &key,
+        json!({"name": "Camille", "email": "camille@example.fr", "password": PASSWORD,
+                                  "roles": {"platform_admin": true}}),
+    )
+    .await;
+    let signed_in = app
+        .client
+        .post(app.url("/admin/login"))
+        .header("cookie", "gw_csrf=planted")
+        .form(&[("email", "camille@example.fr"), ("password", PASSWORD), ("csrf", "planted")])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(signed_in.status(), 303);
+    let session_cookies: Vec<String> = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect();
+    assert_eq!(session_cookies.len(), 2, "{session_cookies:?}");
+    let forged = app
+        .client
+        .post(app.url("/admin/users"))
+        .header("cookie", format!("{}; gw_csrf=planted", session_cookies.join("; ")))
+        .form(&[("csrf", "planted"), ("name", "Mallory"), ("email", "mallory@example.fr")])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(forged.status(), 403);
+    assert!(forged.text().await.expect("text").contains("Formulaire expiré"));
+    let users: Value = app.get_with_key("/api/users?q=mallory", &key).await.json().await.expect("users");
+    assert_eq!(users["total"], 0);
 }

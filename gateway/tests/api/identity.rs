@@ -34,7 +34,9 @@ fn header_of(pair: &Value) -> Value {
 async fn sign_in_everywhere(app: TestApp) {
     let user = technicien(&app).await;
     // The ERP's OAuth2 form, at the gateway's path and at the ERP's own.
-    let pair = app.signed_in("theo.martin@example.fr", PASSWORD).await;
+    let response = app.login("theo.martin@example.fr", PASSWORD).await;
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let pair: Value = response.json().await.expect("tokens");
     assert_eq!(pair["token_type"], "bearer");
     assert_eq!(pair["expires_in"], 3600);
     assert_eq!(pair["must_change_password"], false);
@@ -318,10 +320,39 @@ async fn role_changes_and_deactivation_reach_existing_tokens() {
     assert_eq!(app.get_with_token("/checks/x", &renewed).send().await.expect("request").status(), 200);
     assert_eq!(app.get_with_token("/erp/x", &renewed).send().await.expect("request").status(), 403);
 
-    assert_eq!(patch(json!({"active": false})).await.expect("request").status(), 200);
+    // Asking for a new password takes effect on live tokens too.
+    assert_eq!(patch(json!({"must_change_password": true})).await.expect("request").status(), 200);
     assert_eq!(app.get_with_token("/checks/x", &renewed).send().await.expect("request").status(), 401);
-    assert_eq!(refresh(&app, &renewed["refresh_token"]).await.status(), 401);
+    let restricted: Value = refresh(&app, &renewed["refresh_token"]).await.json().await.expect("pair");
+    assert_eq!(restricted["must_change_password"], true);
+
+    assert_eq!(patch(json!({"active": false})).await.expect("request").status(), 200);
+    assert_eq!(app.get_with_token("/auth/me", &restricted).send().await.expect("request").status(), 401);
+    assert_eq!(refresh(&app, &restricted["refresh_token"]).await.status(), 401);
     assert_eq!(app.login("theo.martin@example.fr", PASSWORD).await.status(), 401);
+    // Reactivated, the account signs in again, but its old sessions stay ended.
+    assert_eq!(patch(json!({"active": true})).await.expect("request").status(), 200);
+    assert_eq!(refresh(&app, &restricted["refresh_token"]).await.status(), 401);
+    assert_eq!(app.login("theo.martin@example.fr", PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_with_a_stolen_token_locks_the_account_too() {
+    let app = spawn_app().await;
+    technicien(&app).await;
+    let pair = app.signed_in("theo.martin@example.fr", PASSWORD).await;
+    let change = |current: &'static str| {
+        app.client
+            .post(app.url("/auth/password"))
+            .bearer_auth(pair["access_token"].as_str().expect("token"))
+            .json(&json!({"current_password": current, "new_password": "another long password"}))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(change("a wrong guess").await.expect("request").status(), 422);
+    }
+    assert_eq!(change(PASSWORD).await.expect("request").status(), 429);
+    assert_eq!(app.login("theo.martin@example.fr", PASSWORD).await.status(), 429);
 }
 
 #[tokio::test]

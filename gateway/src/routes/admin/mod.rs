@@ -4,9 +4,11 @@
 //!
 //! The session lives in two HttpOnly, SameSite=Strict cookies scoped to
 //! `/admin` (the access token and the refresh token, renewed when the
-//! access token expires). Every form carries a token that must match a
-//! third cookie (double-submit), so another site cannot post on the
-//! administrator's behalf.
+//! access token expires). Every form of a signed-in page carries a token
+//! derived from the session (an HMAC under a key only the gateway has), so
+//! another site, even a sibling subdomain that can set cookies, cannot post
+//! on the administrator's behalf. The sign-in form, before any session,
+//! carries a random token that must match a cookie (double submit).
 
 mod views;
 
@@ -65,7 +67,14 @@ async fn stylesheet() -> HttpResponse {
 struct Visit {
     caller: Authenticated,
     renewed: Option<TokenPair>,
+    /// The form token of this visitor's session.
     csrf: String,
+}
+
+impl Visit {
+    fn posted_by_this_session(&self, fields: &[(String, String)]) -> bool {
+        bool::from(self.csrf.as_bytes().ct_eq(first(fields, "csrf").as_bytes()))
+    }
 }
 
 fn cookie_value(request: &HttpRequest, name: &str) -> Option<String> {
@@ -95,16 +104,18 @@ fn expired_cookie<'a>(request: &HttpRequest, name: &'a str) -> Cookie<'a> {
 /// The visitor's session, renewed with the refresh cookie if the access
 /// token has expired; `None` when they must sign in.
 async fn visit(request: &HttpRequest, state: &GatewayState) -> Option<Visit> {
-    let csrf = cookie_value(request, CSRF_COOKIE)?;
-    if let Some(access) = cookie_value(request, ACCESS_COOKIE)
-        && let Ok(caller) = state.authenticator.authenticate_token(&access).await
-    {
-        return Some(Visit { caller, renewed: None, csrf });
-    }
-    let refresh = cookie_value(request, REFRESH_COOKIE)?;
-    let pair = state.identity.refresh(&refresh).await.ok()?;
-    let caller = state.authenticator.authenticate_token(&pair.access_token).await.ok()?;
-    Some(Visit { caller, renewed: Some(pair), csrf })
+    let (caller, renewed) = match cookie_value(request, ACCESS_COOKIE) {
+        Some(access) if let Ok(caller) = state.authenticator.authenticate_token(&access).await => (caller, None),
+        _ => {
+            let refresh = cookie_value(request, REFRESH_COOKIE)?;
+            let pair = state.identity.refresh(&refresh).await.ok()?;
+            let caller = state.authenticator.authenticate_token(&pair.access_token).await.ok()?;
+            (caller, Some(pair))
+        }
+    };
+    let session = caller.claims().and_then(|claims| claims.sid.clone())?;
+    let csrf = state.identity.keys.form_token(&session);
+    Some(Visit { caller, renewed, csrf })
 }
 
 fn store_tokens(request: &HttpRequest, response: &mut HttpResponse, pair: &TokenPair) {
@@ -176,8 +187,8 @@ async fn admin_visit(request: &HttpRequest, state: &GatewayState) -> Result<Visi
     Ok(visit)
 }
 
-/// Forms post the CSRF token they were rendered with; it must match the cookie.
-fn csrf_matches(request: &HttpRequest, posted: &str) -> bool {
+/// The sign-in form posts the token it was rendered with; it must match the cookie.
+fn sign_in_token_matches(request: &HttpRequest, posted: &str) -> bool {
     cookie_value(request, CSRF_COOKIE).is_some_and(|expected| bool::from(expected.as_bytes().ct_eq(posted.as_bytes())))
 }
 
@@ -198,15 +209,22 @@ async fn admin_form(
 ) -> Result<(Visit, Vec<(String, String)>), HttpResponse> {
     let visit = admin_visit(request, state).await?;
     let fields = form_fields(body).map_err(|error| actix_web::ResponseError::error_response(&error))?;
-    if !csrf_matches(request, first(&fields, "csrf")) {
-        return Err(sign_in_page(
-            request,
-            StatusCode::FORBIDDEN,
-            "",
-            Some("Le formulaire a expiré ; reconnectez-vous."),
-        ));
+    if !visit.posted_by_this_session(&fields) {
+        return Err(expired_form(request, &visit));
     }
     Ok((visit, fields))
+}
+
+/// A form from another session or another site: refused, tokens kept.
+fn expired_form(request: &HttpRequest, visit: &Visit) -> HttpResponse {
+    let content = html! {
+        div.card.narrow {
+            h1 { "Formulaire expiré" }
+            p { "Ce formulaire ne vient pas de votre session en cours. Rien n'a été modifié." }
+            p { a href="/admin" { "Revenir à l'administration" } }
+        }
+    };
+    page(request, StatusCode::FORBIDDEN, "Formulaire expiré", Some(visit), &visit.csrf, &content)
 }
 
 fn messages(error: &ApiError) -> Vec<String> {
@@ -254,7 +272,7 @@ async fn login(request: HttpRequest, state: web::Data<GatewayState>, body: web::
         Err(error) => return actix_web::ResponseError::error_response(&error),
     };
     let email = first(&fields, "email");
-    if !csrf_matches(&request, first(&fields, "csrf")) {
+    if !sign_in_token_matches(&request, first(&fields, "csrf")) {
         return sign_in_page(&request, StatusCode::FORBIDDEN, email, Some("Le formulaire a expiré ; réessayez."));
     }
     let password = SecretString::from(first(&fields, "password"));
@@ -280,8 +298,8 @@ async fn login(request: HttpRequest, state: web::Data<GatewayState>, body: web::
 
 async fn logout(request: HttpRequest, state: web::Data<GatewayState>, body: web::Bytes) -> HttpResponse {
     let fields = form_fields(&body).unwrap_or_default();
-    if csrf_matches(&request, first(&fields, "csrf"))
-        && let Some(visit) = visit(&request, &state).await
+    if let Some(visit) = visit(&request, &state).await
+        && visit.posted_by_this_session(&fields)
         && let Some(session) = visit.caller.claims().and_then(|claims| claims.sid.clone())
         && let Err(error) = state.identity.logout(&session).await
     {
@@ -301,15 +319,18 @@ async fn change_password(request: HttpRequest, state: web::Data<GatewayState>, b
     let Ok(fields) = form_fields(&body) else {
         return redirect(&request, "/admin", Some(&visit));
     };
-    if !csrf_matches(&request, first(&fields, "csrf")) {
-        return sign_in_page(&request, StatusCode::FORBIDDEN, "", Some("Le formulaire a expiré ; reconnectez-vous."));
+    if !visit.posted_by_this_session(&fields) {
+        return expired_form(&request, &visit);
     }
     let Some(user_id) = visit.caller.claims().map(|claims| claims.sub.clone()) else {
         return redirect(&request, "/admin", Some(&visit));
     };
     let current = SecretString::from(first(&fields, "current_password"));
     let outcome = match crate::domain::NewPassword::parse(SecretString::from(first(&fields, "new_password"))) {
-        Ok(new) => state.identity.change_password(&user_id, &current, &new).await,
+        Ok(new) => {
+            let client = state.identity.throttle.client_address(&request);
+            state.identity.change_password(&user_id, &current, &new, &client).await
+        }
         Err(message) => {
             Err(ApiError::validation(vec![FieldError { field: "new_password".into(), message: message.into() }]))
         }
