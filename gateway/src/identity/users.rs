@@ -177,6 +177,11 @@ pub struct UserStore {
     database: Database,
 }
 
+/// What a search looks in: the name and the address, lowercased here.
+fn search_text(name: &str, email: &str) -> String {
+    format!("{} {email}", name.to_lowercase())
+}
+
 fn like_pattern(search: &str) -> String {
     let escaped = search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
@@ -197,8 +202,8 @@ impl UserStore {
         let columns = RoleColumns::of(&user.roles);
         on_database!(&self.database, pool => sqlx::query(
             "INSERT INTO users (id, name, email, password_hash, platform_admin, erp_role, erp_client_company, \
-             checks_role, checks_clients, active, must_change_password, token_version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12)",
+             checks_role, checks_clients, active, must_change_password, token_version, created_at, updated_at, \
+             search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13)",
         )
         .bind(&id)
         .bind(user.name.as_str())
@@ -212,6 +217,7 @@ impl UserStore {
         .bind(user.active)
         .bind(user.must_change_password)
         .bind(now)
+        .bind(search_text(user.name.as_str(), user.email.as_str()))
         .execute(pool)
         .await
         .map(drop))
@@ -239,8 +245,7 @@ impl UserStore {
     pub async fn list(&self, query: &UserQuery) -> Result<(Vec<UserRecord>, i64), sqlx::Error> {
         // The same filter for both statements; `$1` is NULL when there is
         // no search, `$2` when every state is wanted.
-        let filter = "WHERE ($1 IS NULL OR lower(name) LIKE $1 ESCAPE '\\' OR email LIKE $1 ESCAPE '\\') \
-                      AND ($2 IS NULL OR active = $2)";
+        let filter = "WHERE ($1 IS NULL OR search_text LIKE $1 ESCAPE '\\') AND ($2 IS NULL OR active = $2)";
         let pattern = query.search.as_deref().map(like_pattern);
         let select =
             format!("SELECT {COLUMNS} FROM users {filter} ORDER BY {} LIMIT $3 OFFSET $4", query.sort.order_by());
@@ -286,7 +291,8 @@ impl UserStore {
         let updated = on_database!(&self.database, pool => sqlx::query(
             "UPDATE users SET name = $1, email = $2, platform_admin = $3, erp_role = $4, erp_client_company = $5, \
              checks_role = $6, checks_clients = $7, active = $8, must_change_password = $9, \
-             token_version = token_version + $10, updated_at = $11 WHERE id = $12 AND updated_at = $13",
+             token_version = token_version + $10, updated_at = $11, search_text = $14 \
+             WHERE id = $12 AND updated_at = $13",
         )
         .bind(&name)
         .bind(&email)
@@ -301,6 +307,7 @@ impl UserStore {
         .bind(Utc::now())
         .bind(id)
         .bind(current.updated_at)
+        .bind(search_text(&name, &email))
         .execute(pool)
         .await
         .map(|done| done.rows_affected()))

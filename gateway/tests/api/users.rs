@@ -295,3 +295,17 @@ async fn stats_count_users_per_role_and_report_the_database_size() {
     assert!(stats["database_size_mb"].is_number());
     assert!(chrono::DateTime::parse_from_rfc3339(stats["timestamp"].as_str().expect("timestamp")).is_ok());
 }
+
+#[tokio::test]
+async fn searches_ignore_case_beyond_ascii_on_sqlite_too() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Options { sqlite: true, ..Default::default() }).await;
+    let key = app.admin_key().await;
+    app.create_user(&key, json!({"name": "Élodie Çavaillès", "email": "elodie@example.fr", "password": PASSWORD}))
+        .await;
+    app.create_user(&key, json!({"name": "Bob", "email": "bob@example.fr", "password": PASSWORD})).await;
+    for query in ["%C3%A9lodie", "%C3%89LODIE", "%C3%A7availl", "ELODIE%40"] {
+        let page: Value = app.get_with_key(&format!("/api/users?q={query}"), &key).await.json().await.expect("page");
+        assert_eq!(page["total"], 1, "{query}");
+        assert_eq!(page["items"][0]["name"], "Élodie Çavaillès");
+    }
+}
