@@ -100,3 +100,82 @@ pub async fn metrics_endpoint(metrics: web::Data<HttpMetrics>) -> Result<HttpRes
     let body = metrics.render().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    use actix_web::middleware::from_fn;
+    use actix_web::{App, test};
+    use opentelemetry::global;
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_sdk::propagation::TraceContextPropagator;
+    use opentelemetry_sdk::trace::SdkTracerProvider;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+    use crate::http::request_id::propagate_request_id;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The JSON log lines of a request name its request id and its trace
+    /// id, so that a log line leads to the trace in Jaeger and back.
+    #[actix_web::test]
+    async fn request_log_lines_carry_the_request_id_and_the_trace_id() {
+        global::set_text_map_propagator(TraceContextPropagator::new());
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let provider = SdkTracerProvider::builder().build();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_writer(move || writer.clone()),
+            );
+        let _default = tracing::subscriber::set_default(subscriber);
+
+        let app = test::init_service(
+            App::new()
+                .app_data(web::Data::new(HttpMetrics::new("test")))
+                .wrap(from_fn(observe_requests))
+                .wrap(from_fn(propagate_request_id))
+                .route(
+                    "/orders/{id}",
+                    web::get().to(|| async {
+                        tracing::info!("handled");
+                        HttpResponse::Ok()
+                    }),
+                ),
+        )
+        .await;
+        let request = test::TestRequest::get()
+            .uri("/orders/7")
+            .insert_header(("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
+            .insert_header(("x-request-id", "req-123"))
+            .to_request();
+        assert!(test::call_service(&app, request).await.status().is_success());
+
+        let logs = String::from_utf8(captured.0.lock().unwrap_or_else(PoisonError::into_inner).clone()).expect("utf-8");
+        let line = logs.lines().find(|line| line.contains("handled")).expect("the handler's log line");
+        let line: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        assert_eq!(line["span"]["request_id"], "req-123", "{line}");
+        assert_eq!(line["span"]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736", "{line}");
+        assert_eq!(line["span"]["http.route"], "/orders/{id}", "{line}");
+    }
+}
