@@ -159,7 +159,7 @@ mod tests {
                     "/orders/{id}",
                     web::get().to(|| async {
                         tracing::info!("handled");
-                        HttpResponse::Ok()
+                        HttpResponse::Ok().finish()
                     }),
                 ),
         )
