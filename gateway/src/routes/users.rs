@@ -300,6 +300,13 @@ pub async fn update(
     Ok(web::Json(update_user(&state.identity, &id, body.into_inner()).await?))
 }
 
+/// Deletes a user with their sessions; `false` when there is no such user.
+pub async fn delete_user(identity: &Identity, id: &str) -> Result<bool, ApiError> {
+    let deleted = identity.users.delete(id).await.map_err(ApiError::internal)?;
+    identity.sessions.forget_user(id);
+    Ok(deleted)
+}
+
 #[utoipa::path(
     delete, path = "/api/users/{id}", tag = "identity",
     responses((status = 204, description = "Deleted, with its sessions"), (status = 404, description = "No such user")),
@@ -311,10 +318,9 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.authorize_admin()?;
-    if !state.identity.users.delete(&id).await.map_err(ApiError::internal)? {
+    if !delete_user(&state.identity, &id).await? {
         return Err(no_such_user());
     }
-    state.identity.sessions.forget_user(&id);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -27,7 +27,9 @@ use crate::auth::Authenticated;
 use crate::domain::{ChecksRoleDocument, ErpRoleDocument, RolesDocument};
 use crate::identity::TokenPair;
 use crate::routes::api_keys::{KeyCreation, create_key, known_scopes, revoke_key};
-use crate::routes::users::{ListParameters, UserCreation, UserUpdate, create_user, list_users, update_user};
+use crate::routes::users::{
+    ListParameters, UserCreation, UserUpdate, create_user, delete_user as delete_account, list_users, update_user,
+};
 use crate::startup::GatewayState;
 
 const ACCESS_COOKIE: &str = "gw_access";
@@ -225,6 +227,19 @@ fn expired_form(request: &HttpRequest, visit: &Visit) -> HttpResponse {
         }
     };
     page(request, StatusCode::FORBIDDEN, "Formulaire expiré", Some(visit), &visit.csrf, &content)
+}
+
+/// A failed action: what was wrong, in French, or for an internal error
+/// only that it failed (the cause goes to the log).
+fn error_page(request: &HttpRequest, visit: &Visit, error: &ApiError) -> HttpResponse {
+    let status = actix_web::ResponseError::status_code(error);
+    let shown = if status.is_server_error() {
+        tracing::error!(%error, "an admin page action failed");
+        vec!["Erreur interne ; réessayez.".to_owned()]
+    } else {
+        messages(error)
+    };
+    page(request, status, "Erreur", Some(visit), &visit.csrf, &views::errors(&shown))
 }
 
 fn messages(error: &ApiError) -> Vec<String> {
@@ -453,11 +468,7 @@ async fn user_page(
             let content = html! { h1 { "Utilisateur introuvable" } p { a href="/admin" { "Retour à la liste" } } };
             return page(request, StatusCode::NOT_FOUND, "Introuvable", Some(visit), &visit.csrf, &content);
         }
-        Err(error) => {
-            tracing::error!(%error, "could not load a user for the admin page");
-            let content = views::errors(&["Erreur interne ; réessayez.".to_owned()]);
-            return page(request, StatusCode::INTERNAL_SERVER_ERROR, "Erreur", Some(visit), &visit.csrf, &content);
-        }
+        Err(error) => return error_page(request, visit, &ApiError::internal(error)),
     };
     let content = html! {
         h1 { (user.name) }
@@ -531,10 +542,7 @@ async fn reset_password(
             .await
         }
         Ok(None) => user_page(&request, &state, &visit, &id, None, None).await,
-        Err(error) => {
-            let content = views::errors(&messages(&error));
-            page(&request, StatusCode::INTERNAL_SERVER_ERROR, "Erreur", Some(&visit), &visit.csrf, &content)
-        }
+        Err(error) => error_page(&request, &visit, &error),
     }
 }
 
@@ -558,16 +566,9 @@ async fn delete_user(
             _ => redirect(&request, "/admin", Some(&visit)),
         };
     }
-    match state.identity.users.delete(&id).await {
-        Ok(_) => {
-            state.identity.sessions.forget_user(&id);
-            redirect(&request, "/admin", Some(&visit))
-        }
-        Err(error) => {
-            tracing::error!(%error, "could not delete a user from the admin page");
-            let content = views::errors(&["Erreur interne ; réessayez.".to_owned()]);
-            page(&request, StatusCode::INTERNAL_SERVER_ERROR, "Erreur", Some(&visit), &visit.csrf, &content)
-        }
+    match delete_account(&state.identity, &id).await {
+        Ok(_) => redirect(&request, "/admin", Some(&visit)),
+        Err(error) => error_page(&request, &visit, &error),
     }
 }
 
@@ -642,8 +643,8 @@ async fn revoke_api_key(
         Ok(form) => form,
         Err(response) => return response,
     };
-    if let Err(error) = revoke_key(state.authenticator.keys(), &id).await {
-        tracing::error!(error = %error, "could not revoke a key from the admin page");
+    match revoke_key(state.authenticator.keys(), &id).await {
+        Ok(_) => redirect(&request, "/admin/keys", Some(&visit)),
+        Err(error) => error_page(&request, &visit, &error),
     }
-    redirect(&request, "/admin/keys", Some(&visit))
 }
