@@ -1,6 +1,10 @@
-//! Energy-invoice analysis: text layer and OCR, field extraction, reports, async jobs.
-//!
-//!
+//! Energy-invoice analysis: text layer and OCR, field extraction, market
+//! comparison against reference tariffs, two PDF reports, S3 backup.
 
 pub mod configuration;
+pub mod domain;
+pub mod engine;
+pub mod extraction;
+pub mod pdf;
 pub mod startup;
+pub mod synthetic;

@@ -1,0 +1,107 @@
+//! Synthetic bills for measuring the extraction.
+//!
+//! `ocr-bills generate DIR [COUNT]` writes digital PDFs, scanned JPEGs and
+//! image-only PDFs with their ground truth (JSON) into DIR.
+//! `ocr-bills evaluate [COUNT] [digital|scans|both]` reads COUNT bills of
+//! each kind with the service's engine and prints field-level precision,
+//! recall and F1, overall and per field.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use ocr_svc::engine::{Engine, OcrPool};
+use ocr_svc::extraction::extract;
+use ocr_svc::extraction::fields::{Key, Value};
+use ocr_svc::synthetic::scan::{image_pdf, scan_pages};
+use ocr_svc::synthetic::{Score, corpus_bill, ground_truth, render::render};
+
+const SEED: u64 = 2026;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    match arguments.first().map(String::as_str) {
+        Some("generate") => {
+            let directory = PathBuf::from(arguments.get(1).context("generate DIR [COUNT]")?);
+            let count = arguments.get(2).map_or(Ok(12), |count| count.parse())?;
+            generate(&directory, count)
+        }
+        Some("evaluate") => {
+            let count = arguments.get(1).map_or(Ok(12), |count| count.parse())?;
+            let kinds = arguments.get(2).map_or("both", String::as_str);
+            evaluate(count, kinds).await
+        }
+        _ => anyhow::bail!("usage: ocr-bills generate DIR [COUNT] | ocr-bills evaluate [COUNT] [digital|scans|both]"),
+    }
+}
+
+fn generate(directory: &std::path::Path, count: usize) -> anyhow::Result<()> {
+    std::fs::create_dir_all(directory)?;
+    for index in 0..count {
+        let spec = corpus_bill(SEED, index);
+        let name = format!("bill-{index:03}-{}-layout{}", spec.energy, spec.layout);
+        let pdf = render(&spec);
+        std::fs::write(directory.join(format!("{name}.pdf")), &pdf)?;
+        let pages = scan_pages(&pdf, spec.seed)?;
+        for (page, jpeg) in pages.iter().enumerate() {
+            std::fs::write(directory.join(format!("{name}-scan-{}.jpg", page + 1)), &jpeg.data)?;
+        }
+        std::fs::write(directory.join(format!("{name}-scan.pdf")), image_pdf(pages))?;
+        let truth: BTreeMap<String, Value> = ground_truth(&spec).into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        std::fs::write(directory.join(format!("{name}.json")), serde_json::to_vec_pretty(&truth)?)?;
+    }
+    println!("{count} bills written to {}", directory.display());
+    Ok(())
+}
+
+async fn evaluate(count: usize, kinds: &str) -> anyhow::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(2, usize::from);
+    let engine = Engine::new(OcrPool::start(threads, "fra")?);
+    for kind in ["digital", "scans"] {
+        if kinds != "both" && kinds != kind {
+            continue;
+        }
+        let mut total = Score::default();
+        let mut per_field: BTreeMap<String, Score> = BTreeMap::new();
+        for index in 0..count {
+            let spec = corpus_bill(SEED, index);
+            let pdf = render(&spec);
+            let pdf = if kind == "scans" { image_pdf(scan_pages(&pdf, spec.seed)?) } else { pdf };
+            let pages = engine.read_pdf(&pdf).await?;
+            let extraction = extract(&pages);
+            let found: BTreeMap<Key, Value> =
+                extraction.fields.iter().map(|(key, field)| (*key, field.value.clone())).collect();
+            let truth = ground_truth(&spec);
+            let score = Score::compare(&truth, &found);
+            total.add(score);
+            for key in truth.keys().chain(found.keys()) {
+                let one = |map: &BTreeMap<Key, Value>| map.get_key_value(key).map(|(k, v)| (*k, v.clone())).into_iter().collect();
+                per_field.entry(key.to_string()).or_default().add(Score::compare(&one(&truth), &one(&found)));
+            }
+            if score.false_positives + score.false_negatives > 0 && std::env::var_os("VERBOSE").is_some() {
+                for (key, value) in &truth {
+                    let got = found.get(key);
+                    if got.is_none_or(|got| !value.matches(got)) {
+                        eprintln!("{kind} bill {index} ({} layout {}): {key} expected {value:?}, found {got:?}", spec.energy, spec.layout);
+                    }
+                }
+                for (key, value) in &found {
+                    if !truth.contains_key(key) {
+                        eprintln!("{kind} bill {index}: unexpected {key} = {value:?}");
+                    }
+                }
+            }
+        }
+        println!(
+            "{kind}: {count} bills, precision {:.4}, recall {:.4}, F1 {:.4}",
+            total.precision(),
+            total.recall(),
+            total.f1()
+        );
+        for (field, score) in per_field.iter().filter(|(_, score)| score.f1() < 1.0) {
+            println!("  {field:<32} P {:.3} R {:.3} F1 {:.3}", score.precision(), score.recall(), score.f1());
+        }
+    }
+    Ok(())
+}

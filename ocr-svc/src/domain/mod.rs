@@ -1,0 +1,2 @@
+pub mod energy;
+pub mod upload;
