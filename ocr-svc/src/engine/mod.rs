@@ -14,7 +14,7 @@ use serde::Serialize;
 use tokio::process::Command;
 
 pub use self::ocr::{OcrError, OcrPool};
-use self::words::{BoundingBox, Line, group_lines, parse_tsv, tsv_page_count};
+use self::words::{BoundingBox, Line, deskew, group_lines, parse_tsv, tsv_page_count};
 
 /// Resolution scanned pages are rasterised at, as Tesseract reads best.
 const RASTER_DPI: i32 = 300;
@@ -95,7 +95,8 @@ impl Engine {
                     return Ok(PageText { number, source: TextSource::TextLayer, unit: "pt", lines: group_lines(words) });
                 }
                 let image = rasterise(&path, number).await?;
-                let words = self.ocr.recognise(image, Some(RASTER_DPI), 72.0 / RASTER_DPI as f32).await?;
+                let mut words = self.ocr.recognise(image, Some(RASTER_DPI), 72.0 / RASTER_DPI as f32).await?;
+                deskew(&mut words);
                 Ok(PageText { number, source: TextSource::Ocr, unit: "pt", lines: group_lines(words) })
             }
         });
@@ -105,10 +106,11 @@ impl Engine {
     /// Every image read by OCR, in order.
     pub async fn read_images(&self, images: &[Vec<u8>]) -> Result<Vec<PageText>, EngineError> {
         let pages = images.iter().enumerate().map(|(index, image)| async move {
-            let words = self.ocr.recognise(image.clone(), None, 1.0).await.map_err(|error| match error {
+            let mut words = self.ocr.recognise(image.clone(), None, 1.0).await.map_err(|error| match error {
                 OcrError::UnreadableImage => EngineError::UnreadableImage(index + 1),
                 other => EngineError::Ocr(other),
             })?;
+            deskew(&mut words);
             Ok(PageText { number: index + 1, source: TextSource::Ocr, unit: "px", lines: group_lines(words) })
         });
         try_join_all(pages).await

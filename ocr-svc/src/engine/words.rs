@@ -41,6 +41,8 @@ pub struct Word {
     pub bbox: BoundingBox,
     /// 0..=1; text-layer words are certain.
     pub confidence: f32,
+    /// The tool's own line (block, paragraph, line), which follows a skewed line.
+    pub tool_line: (u32, u32, u32),
 }
 
 /// Words of one page from a TSV export; `scale` converts its units to
@@ -66,9 +68,41 @@ pub fn parse_tsv(tsv: &str, page: usize, scale: f32) -> Vec<Word> {
                     height: number(9)? * scale,
                 },
                 confidence: (number(10)? / 100.0).clamp(0.0, 1.0),
+                tool_line: (columns[3].parse().ok()?, columns[2].parse().ok()?, columns[4].parse().ok()?),
             })
         })
         .collect()
+}
+
+/// Straightens the boxes of a page scanned at an angle, so that a table
+/// row's label and amount, far apart, still share a line. The angle is the
+/// median slope of the tool's own lines that span some width.
+pub fn deskew(words: &mut [Word]) {
+    let mut lines: std::collections::BTreeMap<(u32, u32, u32), Vec<&Word>> = std::collections::BTreeMap::new();
+    for word in words.iter() {
+        lines.entry(word.tool_line).or_default().push(word);
+    }
+    let mut slopes: Vec<f32> = lines
+        .values()
+        .filter_map(|line| {
+            let first = line.iter().min_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x))?;
+            let last = line.iter().max_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x))?;
+            let run = last.bbox.x - first.bbox.x;
+            (line.len() >= 3 && run > first.bbox.height * 8.0)
+                .then(|| (last.bbox.bottom() - first.bbox.bottom()) / run)
+        })
+        .collect();
+    if slopes.len() < 3 {
+        return;
+    }
+    slopes.sort_by(f32::total_cmp);
+    let slope = slopes[slopes.len() / 2];
+    if slope.abs() < 0.002 {
+        return;
+    }
+    for word in words {
+        word.bbox.y -= slope * word.bbox.x;
+    }
 }
 
 /// The pages numbers a Poppler TSV export lists, with or without words.
@@ -109,7 +143,7 @@ pub fn group_lines(mut words: Vec<Word>) -> Vec<Line> {
     for word in words {
         let centre = word.bbox.vertical_centre();
         match lines.last_mut() {
-            Some(line) if (line_centre(line) - centre).abs() <= word.bbox.height.max(4.0) * 0.5 => {
+            Some(line) if (line_centre(line) - centre).abs() <= word.bbox.height.max(4.0) * 0.6 => {
                 line.words.push(word)
             }
             _ => lines.push(Line { words: vec![word] }),

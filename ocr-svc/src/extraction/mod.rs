@@ -206,8 +206,9 @@ fn read_customer(page: &PageText, fields: &mut Fields) {
             let x = segment.words[0].bbox.x;
             let mut address = Vec::new();
             let mut bbox = location.bbox;
-            for next in page.lines.iter().skip(index + 1).take(3) {
-                let Some(words) = words_near(next, x) else { break };
+            // Lines of other columns may come between, on a skewed scan.
+            for next in page.lines.iter().skip(index + 1).take(5) {
+                let Some(words) = words_near(next, x) else { continue };
                 let text: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
                 let text = text.join(" ");
                 bbox = words.iter().fold(bbox, |acc, word| acc.union(&word.bbox));

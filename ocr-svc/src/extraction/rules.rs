@@ -40,6 +40,8 @@ enum Reader {
     ReadingKind,
     ConversionFactor,
     Zone,
+    /// Cubic metres, or the first whole number when OCR lost the ³.
+    Volume,
     /// A consumption band: its kWh, and its amount towards the energy total.
     Band,
 }
@@ -103,7 +105,7 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         rule(N::ReadingKind, S::Part, r"^(type de releve|type d'index|nature (du releve|de l'index)|releve)\b", R::ReadingKind),
         rule(N::ConversionFactor, S::Fixed(Part::Gaz), r"^(coefficient de conversion|coef(ficient)? (de conversion|thermique))", R::ConversionFactor),
         rule(N::TariffZone, S::Fixed(Part::Gaz), r"^zone tarifaire", R::Zone),
-        rule(N::VolumeM3, S::Fixed(Part::Gaz), r"^(volume|consommation en m3|volume consomme)\b", R::WithUnit(Unit::CubicMetre)),
+        rule(N::VolumeM3, S::Fixed(Part::Gaz), r"^(volume|consommation en m3|volume consomme)\b", R::Volume),
         rule(
             N::ConsumptionKwh,
             S::Part,
@@ -336,9 +338,19 @@ pub fn read_line(
             Reader::ConversionFactor => {
                 let factor = quantities(after_label)
                     .into_iter()
-                    .find(|quantity| matches!(quantity.unit, Unit::KwhPerCubicMetre | Unit::None) && quantity.decimals > 0);
+                    .find(|quantity| matches!(quantity.unit, Unit::KwhPerCubicMetre | Unit::Kwh | Unit::None) && quantity.decimals > 0);
                 if let Some(factor) = factor {
                     found.push((key(rule.name), Value::Number(factor.value), index..end));
+                }
+            }
+            Reader::Volume => {
+                let quantities = quantities(after_label);
+                let volume = quantities
+                    .iter()
+                    .find(|quantity| quantity.unit == Unit::CubicMetre)
+                    .or_else(|| quantities.iter().find(|quantity| quantity.decimals == 0));
+                if let Some(volume) = volume {
+                    found.push((key(rule.name), Value::Number(volume.value), index..end));
                 }
             }
             Reader::Zone => {
