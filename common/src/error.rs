@@ -38,6 +38,10 @@ pub enum ErrorCode {
     UpstreamUnavailable,
     ServiceUnavailable,
     UpstreamTimeout,
+    UnsupportedFile,
+    UnreadableDocument,
+    EnergyTypeMismatch,
+    LowConfidence,
 }
 
 impl ErrorCode {
@@ -59,6 +63,10 @@ impl ErrorCode {
             Self::BadGateway => StatusCode::BAD_GATEWAY,
             Self::UpstreamUnavailable | Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+            Self::UnsupportedFile => StatusCode::BAD_REQUEST,
+            Self::UnreadableDocument | Self::EnergyTypeMismatch | Self::LowConfidence => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
         }
     }
 
@@ -84,6 +92,10 @@ impl ErrorCode {
             Self::UpstreamUnavailable => "upstream_unavailable",
             Self::ServiceUnavailable => "service_unavailable",
             Self::UpstreamTimeout => "upstream_timeout",
+            Self::UnsupportedFile => "unsupported_file",
+            Self::UnreadableDocument => "unreadable_document",
+            Self::EnergyTypeMismatch => "energy_type_mismatch",
+            Self::LowConfidence => "low_confidence",
         }
     }
 }

@@ -1,6 +1,6 @@
 use common::configuration::{
-    ConfigSource, DatabaseSettings, InternalAuthSettings, ObjectStoreSettings, QueueSettings, ServerSettings,
-    TelemetrySettings,
+    ConfigSource, Conversion, DatabaseSettings, InternalAuthSettings, LegacyVariable, ObjectStoreSettings,
+    QueueSettings, ServerSettings, TelemetrySettings,
 };
 use serde::Deserialize;
 
@@ -14,8 +14,19 @@ port = 8002
 [database]
 url = "sqlite://data/ocr.db"
 schema = "ocr"
+
+[analysis]
+# The seed's limit: 16 MiB per request.
+max_content_length = 16777216
+# 0: one OCR engine per core.
+ocr_threads = 0
+ocr_language = "fra"
 "#,
-    legacy: &[],
+    legacy: &[LegacyVariable {
+        name: "MAX_CONTENT_LENGTH",
+        key: "analysis.max_content_length",
+        conversion: Conversion::AsIs,
+    }],
 };
 
 #[derive(Debug, Clone, Deserialize)]
@@ -28,4 +39,22 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub queue: QueueSettings,
     pub object_store: ObjectStoreSettings,
+    pub analysis: AnalysisSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AnalysisSettings {
+    pub max_content_length: u64,
+    pub ocr_threads: usize,
+    pub ocr_language: String,
+}
+
+impl AnalysisSettings {
+    pub fn threads(&self) -> usize {
+        if self.ocr_threads > 0 {
+            self.ocr_threads
+        } else {
+            std::thread::available_parallelism().map_or(2, usize::from)
+        }
+    }
 }

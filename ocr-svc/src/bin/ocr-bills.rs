@@ -76,14 +76,19 @@ async fn evaluate(count: usize, kinds: &str) -> anyhow::Result<()> {
             let score = Score::compare(&truth, &found);
             total.add(score);
             for key in truth.keys().chain(found.keys()) {
-                let one = |map: &BTreeMap<Key, Value>| map.get_key_value(key).map(|(k, v)| (*k, v.clone())).into_iter().collect();
+                let one = |map: &BTreeMap<Key, Value>| {
+                    map.get_key_value(key).map(|(k, v)| (*k, v.clone())).into_iter().collect()
+                };
                 per_field.entry(key.to_string()).or_default().add(Score::compare(&one(&truth), &one(&found)));
             }
             if score.false_positives + score.false_negatives > 0 && std::env::var_os("VERBOSE").is_some() {
                 for (key, value) in &truth {
                     let got = found.get(key);
                     if got.is_none_or(|got| !value.matches(got)) {
-                        eprintln!("{kind} bill {index} ({} layout {}): {key} expected {value:?}, found {got:?}", spec.energy, spec.layout);
+                        eprintln!(
+                            "{kind} bill {index} ({} layout {}): {key} expected {value:?}, found {got:?}",
+                            spec.energy, spec.layout
+                        );
                     }
                 }
                 for (key, value) in &found {

@@ -99,7 +99,8 @@ impl Default for ConfidenceMin {
 
 impl ConfidenceMin {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let value: f32 = raw.trim().replace(',', ".").parse().map_err(|_| "confidence_min must be a number".to_owned())?;
+        let value: f32 =
+            raw.trim().replace(',', ".").parse().map_err(|_| "confidence_min must be a number".to_owned())?;
         if (0.0..=1.0).contains(&value) {
             Ok(Self(value))
         } else {

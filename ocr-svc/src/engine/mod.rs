@@ -92,7 +92,12 @@ impl Engine {
             let path = path.clone();
             async move {
                 if words.len() >= MIN_TEXT_LAYER_WORDS {
-                    return Ok(PageText { number, source: TextSource::TextLayer, unit: "pt", lines: group_lines(words) });
+                    return Ok(PageText {
+                        number,
+                        source: TextSource::TextLayer,
+                        unit: "pt",
+                        lines: group_lines(words),
+                    });
                 }
                 let image = rasterise(&path, number).await?;
                 let mut words = self.ocr.recognise(image, Some(RASTER_DPI), 72.0 / RASTER_DPI as f32).await?;

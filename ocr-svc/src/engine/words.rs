@@ -88,8 +88,7 @@ pub fn deskew(words: &mut [Word]) {
             let first = line.iter().min_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x))?;
             let last = line.iter().max_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x))?;
             let run = last.bbox.x - first.bbox.x;
-            (line.len() >= 3 && run > first.bbox.height * 8.0)
-                .then(|| (last.bbox.bottom() - first.bbox.bottom()) / run)
+            (line.len() >= 3 && run > first.bbox.height * 8.0).then(|| (last.bbox.bottom() - first.bbox.bottom()) / run)
         })
         .collect();
     if slopes.len() < 3 {

@@ -153,9 +153,7 @@ impl Value {
     pub fn matches(&self, other: &Value) -> bool {
         match (self, other) {
             (Value::Number(a), Value::Number(b)) => (a - b).abs() < 0.005 + 1e-9 * a.abs(),
-            (Value::Text(a), Value::Text(b)) => {
-                crate::extraction::text::fold(a) == crate::extraction::text::fold(b)
-            }
+            (Value::Text(a), Value::Text(b)) => crate::extraction::text::fold(a) == crate::extraction::text::fold(b),
             _ => self == other,
         }
     }

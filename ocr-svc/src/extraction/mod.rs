@@ -17,8 +17,8 @@ use self::fields::{Field, Fields, Key, Name, Value};
 use self::rules::{LineContext, read_line};
 use self::text::fold;
 use crate::domain::energy::EnergyType;
-use crate::engine::{Location, PageText, TextSource};
 use crate::engine::words::{Line, Word};
+use crate::engine::{Location, PageText, TextSource};
 
 /// The result of reading a bill.
 #[derive(Debug, Clone)]
@@ -128,7 +128,8 @@ fn ocr_factor(source: TextSource, words: f32) -> f32 {
 /// Which energy the bill is for, from the vocabulary only one of them uses.
 pub fn detect_energy(folded: &str) -> EnergyType {
     let count = |words: &[&str]| words.iter().filter(|word| folded.contains(*word)).count();
-    let electricity = count(&["pdl", "prm", "kva", "heures creuses", "heures pleines", "turpe", "electricite", "tempo"]);
+    let electricity =
+        count(&["pdl", "prm", "kva", "heures creuses", "heures pleines", "turpe", "electricite", "tempo"]);
     let gas = count(&["pce", "m3", "m³", "zone tarifaire", "coefficient de conversion", "gaz naturel", "ticgn"]);
     match (electricity >= 2, gas >= 2) {
         (true, true) => EnergyType::Dual,

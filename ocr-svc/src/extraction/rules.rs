@@ -78,8 +78,18 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             r"^(n[°o] de facture|facture n[°o]|numero de (la )?facture|reference (de la )?facture)",
             R::Reference,
         ),
-        rule(N::ContractNumber, S::Bill, r"^(n[°o] de contrat|contrat n[°o]|numero de contrat|reference (du )?contrat)", R::Reference),
-        rule(N::InvoiceDate, S::Bill, r"^(date de (la )?facture|facture du|emise le|date d'emission|date de facturation)", R::FirstDate),
+        rule(
+            N::ContractNumber,
+            S::Bill,
+            r"^(n[°o] de contrat|contrat n[°o]|numero de contrat|reference (du )?contrat)",
+            R::Reference,
+        ),
+        rule(
+            N::InvoiceDate,
+            S::Bill,
+            r"^(date de (la )?facture|facture du|emise le|date d'emission|date de facturation)",
+            R::FirstDate,
+        ),
         rule(
             N::DueDate,
             S::Bill,
@@ -99,11 +109,31 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             R::DeliveryPoint,
         ),
         rule(N::DeliveryPoint, S::Fixed(Part::Gaz), r"^(pce|point de comptage|reference (du )?pce)", R::DeliveryPoint),
-        rule(N::PeriodStart, S::Part, r"^(periode( de (consommation|facturation))?|consommation du|facturation du)", R::Period),
-        rule(N::TariffOption, S::Fixed(Part::Electricite), r"^(option tarifaire|option|formule tarifaire)\b", R::TariffOption),
+        rule(
+            N::PeriodStart,
+            S::Part,
+            r"^(periode( de (consommation|facturation))?|consommation du|facturation du)",
+            R::Period,
+        ),
+        rule(
+            N::TariffOption,
+            S::Fixed(Part::Electricite),
+            r"^(option tarifaire|option|formule tarifaire)\b",
+            R::TariffOption,
+        ),
         rule(N::SubscribedKva, S::Fixed(Part::Electricite), r"^puissance( souscrite)?\b", R::WithUnit(Unit::Kva)),
-        rule(N::ReadingKind, S::Part, r"^(type de releve|type d'index|nature (du releve|de l'index)|releve)\b", R::ReadingKind),
-        rule(N::ConversionFactor, S::Fixed(Part::Gaz), r"^(coefficient de conversion|coef(ficient)? (de conversion|thermique))", R::ConversionFactor),
+        rule(
+            N::ReadingKind,
+            S::Part,
+            r"^(type de releve|type d'index|nature (du releve|de l'index)|releve)\b",
+            R::ReadingKind,
+        ),
+        rule(
+            N::ConversionFactor,
+            S::Fixed(Part::Gaz),
+            r"^(coefficient de conversion|coef(ficient)? (de conversion|thermique))",
+            R::ConversionFactor,
+        ),
         rule(N::TariffZone, S::Fixed(Part::Gaz), r"^zone tarifaire", R::Zone),
         rule(N::VolumeM3, S::Fixed(Part::Gaz), r"^(volume|consommation en m3|volume consomme)\b", R::Volume),
         rule(
@@ -161,9 +191,8 @@ static ADDRESSEE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:0[1-9]|[1-8]\d|9[0-5]|2a|2b|97)\d{3}\s+(?P<word>\p{L}+)").expect("valid regex")
-});
+static POSTCODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:0[1-9]|[1-8]\d|9[0-5]|2a|2b|97)\d{3}\s+(?P<word>\p{L}+)").expect("valid regex"));
 
 pub fn is_addressee(folded: &str) -> bool {
     ADDRESSEE.is_match(folded)
@@ -176,8 +205,9 @@ pub fn has_postcode(text: &str) -> bool {
     })
 }
 
-static REFERENCE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[\s:])([a-z0-9][a-z0-9/-]{3,})\s*$|(?:^|[\s:])([a-z0-9][a-z0-9/-]{3,})").expect("valid regex"));
+static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s:])([a-z0-9][a-z0-9/-]{3,})\s*$|(?:^|[\s:])([a-z0-9][a-z0-9/-]{3,})").expect("valid regex")
+});
 static FOURTEEN_DIGITS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d(?:\s?\d){13}").expect("valid regex"));
 static OLD_PCE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bgi\s?\d{6}\b").expect("valid regex"));
 static ZONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b([1-6])\b").expect("valid regex"));
@@ -196,7 +226,11 @@ impl Accumulated {
             if let (Some(location), true) = (location, energy_type.parts().contains(&part)) {
                 fields.offer(
                     Key::of(part, Name::EnergyAmount),
-                    Field { value: Value::Number(round_cents(amount)), confidence: confidence * 0.95, source: location },
+                    Field {
+                        value: Value::Number(round_cents(amount)),
+                        confidence: confidence * 0.95,
+                        source: location,
+                    },
                 );
             }
         }
@@ -230,7 +264,8 @@ pub fn read_line(
             .is_some_and(|m| segments[index].folded[m.end()..].trim_matches([' ', ':', '.']).is_empty());
         let mut end = index + 1;
         while end < segments.len()
-            && ((label_only && end == index + 1) || !RULES.iter().any(|rule| rule.label.is_match(&segments[end].folded)))
+            && ((label_only && end == index + 1)
+                || !RULES.iter().any(|rule| rule.label.is_match(&segments[end].folded)))
         {
             end += 1;
         }
@@ -310,7 +345,10 @@ pub fn read_line(
             Reader::TariffOption => {
                 let option = if after_label.contains("tempo") {
                     Some("tempo")
-                } else if after_label.contains("creuses") || after_label.contains("hp/hc") || after_label.contains("hp / hc") {
+                } else if after_label.contains("creuses")
+                    || after_label.contains("hp/hc")
+                    || after_label.contains("hp / hc")
+                {
                     Some("hphc")
                 } else if after_label.contains("base") {
                     Some("base")
@@ -336,9 +374,9 @@ pub fn read_line(
                 }
             }
             Reader::ConversionFactor => {
-                let factor = quantities(after_label)
-                    .into_iter()
-                    .find(|quantity| matches!(quantity.unit, Unit::KwhPerCubicMetre | Unit::Kwh | Unit::None) && quantity.decimals > 0);
+                let factor = quantities(after_label).into_iter().find(|quantity| {
+                    matches!(quantity.unit, Unit::KwhPerCubicMetre | Unit::Kwh | Unit::None) && quantity.decimals > 0
+                });
                 if let Some(factor) = factor {
                     found.push((key(rule.name), Value::Number(factor.value), index..end));
                 }
@@ -363,11 +401,8 @@ pub fn read_line(
                     found.push((key(rule.name), Value::Number(kwh), index..end));
                     if let Some(amount) = line_amount(after_label) {
                         let location = location_of(segments, index..end, context);
-                        let band = accumulated.band_amounts.entry(part.unwrap_or(context.part)).or_insert((
-                            0.0,
-                            1.0,
-                            None,
-                        ));
+                        let band =
+                            accumulated.band_amounts.entry(part.unwrap_or(context.part)).or_insert((0.0, 1.0, None));
                         band.0 += amount;
                         band.1 = band.1.min(BASE_CONFIDENCE);
                         band.2.get_or_insert(location);

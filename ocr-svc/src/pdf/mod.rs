@@ -284,11 +284,8 @@ impl Document {
             let id = if font == Font::Regular { 3 } else { 4 };
             writer.object(
                 id,
-                format!(
-                    "<< /Type /Font /Subtype /Type1 /BaseFont /{} /Encoding /WinAnsiEncoding >>",
-                    font.base_font()
-                )
-                .as_bytes(),
+                format!("<< /Type /Font /Subtype /Type1 /BaseFont /{} /Encoding /WinAnsiEncoding >>", font.base_font())
+                    .as_bytes(),
             );
         }
         writer.object(
@@ -343,7 +340,8 @@ impl Writer {
         for (_, offset) in &self.offsets {
             let _ = writeln!(xref, "{offset:010} 00000 n ");
         }
-        let _ = write!(xref, "trailer\n<< /Size {size} /Root 1 0 R /Info {info_id} 0 R >>\nstartxref\n{xref_at}\n%%EOF\n");
+        let _ =
+            write!(xref, "trailer\n<< /Size {size} /Root 1 0 R /Info {info_id} 0 R >>\nstartxref\n{xref_at}\n%%EOF\n");
         self.bytes.extend_from_slice(xref.as_bytes());
         self.bytes
     }

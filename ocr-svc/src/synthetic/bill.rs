@@ -76,7 +76,9 @@ impl BillSpec {
         let parts: f64 = self
             .parts
             .iter()
-            .map(|part| part.subscription + part.energy_amount() + part.delivery.unwrap_or(0.0) + part.excise + part.cta)
+            .map(|part| {
+                part.subscription + part.energy_amount() + part.delivery.unwrap_or(0.0) + part.excise + part.cta
+            })
             .sum();
         round_cents(parts + self.extra_fees.unwrap_or(0.0))
     }
@@ -192,7 +194,11 @@ impl BillSpec {
             .parts()
             .iter()
             .map(|&part| {
-                let reading_kind = if estimated { "estime" } else { *["reel", "reel", "autoreleve"].choose(&mut rng).unwrap_or(&"reel") };
+                let reading_kind = if estimated {
+                    "estime"
+                } else {
+                    *["reel", "reel", "autoreleve"].choose(&mut rng).unwrap_or(&"reel")
+                };
                 match part {
                     Part::Electricite => {
                         let kva = *[3, 6, 6, 9, 9, 12].choose(&mut rng).unwrap_or(&6);
@@ -222,7 +228,8 @@ impl BillSpec {
                             consumption_kwh: monthly,
                             bands,
                             subscription: round_cents((8.0 + 1.6 * f64::from(kva)) * f64::from(months) * overpricing),
-                            delivery: (layout == 2).then(|| round_cents(f64::from(monthly) * 0.0451 + 2.9 * f64::from(months))),
+                            delivery: (layout == 2)
+                                .then(|| round_cents(f64::from(monthly) * 0.0451 + 2.9 * f64::from(months))),
                             excise_rate,
                             excise: round_cents(f64::from(monthly) * excise_rate / 1000.0),
                             cta: round_cents(1.12 * f64::from(months)),
@@ -247,7 +254,8 @@ impl BillSpec {
                             consumption_kwh: kwh,
                             bands: vec![band("Consommation", kwh, prices.gas_kwh * overpricing)],
                             subscription: round_cents(22.5 * f64::from(months) * overpricing),
-                            delivery: (layout == 2).then(|| round_cents(f64::from(kwh) * 0.0123 + 4.1 * f64::from(months))),
+                            delivery: (layout == 2)
+                                .then(|| round_cents(f64::from(kwh) * 0.0123 + 4.1 * f64::from(months))),
                             excise_rate,
                             excise: round_cents(f64::from(kwh) * excise_rate / 1000.0),
                             cta: round_cents(2.35 * f64::from(months)),
@@ -273,8 +281,16 @@ impl BillSpec {
             supplier,
             customer_name,
             address_lines,
-            invoice_number: format!("{}{}", ["FA", "F-", "INV", "10"].choose(&mut rng).unwrap_or(&"FA"), digits(&mut rng, 9)),
-            contract_number: format!("{}{}", ["C", "CT-", "", "4"].choose(&mut rng).unwrap_or(&"C"), digits(&mut rng, 8)),
+            invoice_number: format!(
+                "{}{}",
+                ["FA", "F-", "INV", "10"].choose(&mut rng).unwrap_or(&"FA"),
+                digits(&mut rng, 9)
+            ),
+            contract_number: format!(
+                "{}{}",
+                ["C", "CT-", "", "4"].choose(&mut rng).unwrap_or(&"C"),
+                digits(&mut rng, 8)
+            ),
             invoice_date,
             due_date,
             parts,

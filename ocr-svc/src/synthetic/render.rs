@@ -20,7 +20,11 @@ pub fn render(spec: &BillSpec) -> Vec<u8> {
         1 => modern(spec, &mut document),
         _ => compact(spec, &mut document),
     }
-    let info = Info { title: format!("Facture {}", spec.invoice_number), author: spec.supplier.into(), subject: String::new() };
+    let info = Info {
+        title: format!("Facture {}", spec.invoice_number),
+        author: spec.supplier.into(),
+        subject: String::new(),
+    };
     document.finish(&info, "D:20260101000000Z")
 }
 
@@ -120,7 +124,8 @@ fn classic(spec: &BillSpec, document: &mut Document) {
             Some(kva) => format!("Abonnement {kva} kVA"),
             None => "Abonnement".into(),
         };
-        let mut rows: Vec<(String, String, String, f64)> = vec![(subscription_label, String::new(), String::new(), part.subscription)];
+        let mut rows: Vec<(String, String, String, f64)> =
+            vec![(subscription_label, String::new(), String::new(), part.subscription)];
         for band in &part.bands {
             rows.push((
                 band.label.into(),
@@ -129,7 +134,8 @@ fn classic(spec: &BillSpec, document: &mut Document) {
                 band.amount,
             ));
         }
-        let excise = if part.part == Part::Electricite { "Accise sur l'électricité" } else { "Accise sur le gaz naturel" };
+        let excise =
+            if part.part == Part::Electricite { "Accise sur l'électricité" } else { "Accise sur le gaz naturel" };
         rows.push((
             excise.into(),
             format!("{} kWh", french_number(f64::from(part.consumption_kwh), 0, " ")),
@@ -158,7 +164,8 @@ fn contract_block(
     electricity_point: &str,
     gas_point: &str,
 ) -> f32 {
-    let heading = if part.part == Part::Electricite { "Votre contrat d'électricité" } else { "Votre contrat de gaz naturel" };
+    let heading =
+        if part.part == Part::Electricite { "Votre contrat d'électricité" } else { "Votre contrat de gaz naturel" };
     page.text(LEFT, y, Font::Bold, 12.0, Rgb(0, 70, 140), heading);
     y += 18.0;
     let mut rows = Vec::new();
@@ -171,7 +178,10 @@ fn contract_block(
         Part::Gaz => {
             rows.push(format!("{gas_point} {}", part.delivery_point));
             rows.push(format!("Zone tarifaire : {}", part.tariff_zone.unwrap_or(1)));
-            rows.push(format!("Volume consommé : {} m³", french_number(f64::from(part.volume_m3.unwrap_or(0)), 0, " ")));
+            rows.push(format!(
+                "Volume consommé : {} m³",
+                french_number(f64::from(part.volume_m3.unwrap_or(0)), 0, " ")
+            ));
             rows.push(format!(
                 "Coefficient de conversion : {} kWh/m³",
                 french_number(part.conversion_factor.unwrap_or(11.0), 3, "")
@@ -237,13 +247,14 @@ fn modern(spec: &BillSpec, document: &mut Document) {
         let mut pairs: Vec<(String, String)> = Vec::new();
         match part.part {
             Part::Electricite => {
-                let spaced: String = part.delivery_point.chars().enumerate().fold(String::new(), |mut acc, (index, c)| {
-                    if index > 0 && index % 3 == 0 && index < 12 {
-                        acc.push(' ');
-                    }
-                    acc.push(c);
-                    acc
-                });
+                let spaced: String =
+                    part.delivery_point.chars().enumerate().fold(String::new(), |mut acc, (index, c)| {
+                        if index > 0 && index % 3 == 0 && index < 12 {
+                            acc.push(' ');
+                        }
+                        acc.push(c);
+                        acc
+                    });
                 pairs.push(("Point de livraison (PRM) :".into(), spaced));
                 pairs.push(("Formule tarifaire :".into(), option_label(part.tariff_option.unwrap_or("base")).into()));
                 pairs.push(("Puissance :".into(), format!("{} kVA", part.subscribed_kva.unwrap_or(6))));
@@ -371,7 +382,8 @@ fn compact_part(page: &mut Page, part: &PartSpec, y: f32) -> f32 {
             band.amount,
         ));
     }
-    let network = if part.part == Part::Electricite { "Utilisation des réseaux (TURPE)" } else { "Acheminement (ATRD)" };
+    let network =
+        if part.part == Part::Electricite { "Utilisation des réseaux (TURPE)" } else { "Acheminement (ATRD)" };
     rows.push((network.into(), part.delivery.unwrap_or(0.0)));
     rows.push((format!("Taxe intérieure (accise) {} €/MWh", french_number(part.excise_rate, 2, "")), part.excise));
     rows.push(("CTA".into(), part.cta));

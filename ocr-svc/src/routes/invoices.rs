@@ -1,0 +1,252 @@
+//! `POST /v1/invoices/pdf` and `POST /v1/invoices/images`: the seed's
+//! synchronous analysis, same form fields, same response, plus the fields.
+
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use common::error::{ApiError, ErrorCode, FieldError};
+use futures_util::StreamExt;
+use serde::Serialize;
+
+use crate::analysis::Analysis;
+use crate::domain::energy::{ConfidenceMin, RequestedType};
+use crate::domain::upload::FileKind;
+use crate::engine::{Engine, EngineError};
+use crate::extraction::fields::Fields;
+use crate::pipeline::{Document, Expectations, ReadingSummary, Refusal, process};
+use crate::startup::Limits;
+
+const MAX_IMAGES: usize = 8;
+
+/// The seed's response, then what this service adds.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AnalysisResponse {
+    /// The complete report, PDF in base64.
+    pub non_anonymous_report_base64: String,
+    /// The report with supplier, delivery points and customer masked.
+    pub anonymous_report_base64: String,
+    /// 3 or 4 short French lines for a user interface.
+    pub highlights: Vec<String>,
+    pub user_id: Option<i64>,
+    pub invoice_id: Option<i64>,
+    pub external_ref: Option<String>,
+    pub energy_type: String,
+    /// Every field read, keyed `name` or `energy.name`, with value, confidence and source.
+    #[schema(value_type = Object)]
+    pub fields: Fields,
+    pub reading: ReadingSummary,
+    pub analysis: Analysis,
+}
+
+/// The form fields besides the files.
+#[derive(Default)]
+struct Form {
+    expectations: Expectations,
+    user_id: Option<i64>,
+    invoice_id: Option<i64>,
+    external_ref: Option<String>,
+    customer_name: Option<String>,
+    files: Vec<(String, FileKind, Vec<u8>)>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/invoices/pdf",
+    tag = "invoices",
+    request_body(content_type = "multipart/form-data", description = "file (PDF), type, confidence_min, strict, user_id, invoice_id, external_ref, customer_name"),
+    responses(
+        (status = 200, body = AnalysisResponse),
+        (status = 400, description = "not a PDF, bad extension or bad type"),
+        (status = 413, description = "over MAX_CONTENT_LENGTH"),
+        (status = 422, description = "energy type mismatch or confidence below confidence_min (strict), unreadable document"),
+    )
+)]
+pub async fn analyse_pdf(
+    request: HttpRequest,
+    payload: Multipart,
+    engine: web::Data<Engine>,
+    limits: web::Data<Limits>,
+) -> Result<HttpResponse, ApiError> {
+    let mut form = read_form(&request, payload, &limits, "file").await?;
+    let (_, kind, bytes) = match form.files.len() {
+        1 => form.files.remove(0),
+        0 => return Err(ApiError::new(ErrorCode::UnsupportedFile, "Send the bill as a PDF in the `file` field.")),
+        _ => return Err(ApiError::new(ErrorCode::UnsupportedFile, "Send exactly one PDF in the `file` field.")),
+    };
+    if kind != FileKind::Pdf {
+        return Err(ApiError::new(ErrorCode::UnsupportedFile, "The `file` field must hold a PDF."));
+    }
+    respond(&engine, Document::Pdf(bytes), form).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/invoices/images",
+    tag = "invoices",
+    request_body(content_type = "multipart/form-data", description = "files (1 to 8 images: jpg, jpeg, png, bmp, tif, tiff), and the same fields as /v1/invoices/pdf"),
+    responses(
+        (status = 200, body = AnalysisResponse),
+        (status = 400, description = "not an image, bad extension, no image or more than 8, or bad type"),
+        (status = 413, description = "over MAX_CONTENT_LENGTH"),
+        (status = 422, description = "energy type mismatch or confidence below confidence_min (strict), unreadable image"),
+    )
+)]
+pub async fn analyse_images(
+    request: HttpRequest,
+    payload: Multipart,
+    engine: web::Data<Engine>,
+    limits: web::Data<Limits>,
+) -> Result<HttpResponse, ApiError> {
+    let mut form = read_form(&request, payload, &limits, "files").await?;
+    if form.files.is_empty() || form.files.len() > MAX_IMAGES {
+        return Err(ApiError::new(ErrorCode::UnsupportedFile, "Send between 1 and 8 images in the `files` field."));
+    }
+    let mut images = Vec::new();
+    for (name, kind, bytes) in std::mem::take(&mut form.files) {
+        if kind == FileKind::Pdf {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedFile,
+                format!("`{name}` is a PDF: send it to /v1/invoices/pdf."),
+            ));
+        }
+        images.push((kind, bytes));
+    }
+    respond(&engine, Document::Images(images), form).await
+}
+
+async fn respond(engine: &Engine, document: Document, form: Form) -> Result<HttpResponse, ApiError> {
+    let outcome = process(engine, &document, form.expectations).await.map_err(refusal)?;
+    let reading = outcome.summary();
+    tracing::info!(
+        source_kind = document.source_kind(),
+        energy_type = %outcome.extraction.energy_type,
+        pages = reading.pages,
+        ocr_pages = reading.ocr_pages,
+        fields = outcome.extraction.fields.len(),
+        defects = outcome.analysis.defects.len(),
+        "invoice analysed"
+    );
+    let _ = &form.customer_name;
+    Ok(HttpResponse::Ok().json(AnalysisResponse {
+        non_anonymous_report_base64: STANDARD.encode(&outcome.reports.full),
+        anonymous_report_base64: STANDARD.encode(&outcome.reports.anonymous),
+        highlights: outcome.highlights,
+        user_id: form.user_id,
+        invoice_id: form.invoice_id,
+        external_ref: form.external_ref,
+        energy_type: outcome.extraction.energy_type.to_string(),
+        fields: outcome.extraction.fields,
+        reading,
+        analysis: outcome.analysis,
+    }))
+}
+
+fn refusal(refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::Engine(EngineError::UnreadablePdf) => ApiError::new(
+            ErrorCode::UnreadableDocument,
+            "The PDF could not be read: it is damaged, encrypted or not a PDF.",
+        ),
+        Refusal::Engine(EngineError::UnreadableImage(index)) => {
+            ApiError::new(ErrorCode::UnreadableDocument, format!("Image {index} could not be decoded."))
+        }
+        Refusal::Engine(EngineError::Empty) | Refusal::NothingRead => {
+            ApiError::new(ErrorCode::UnreadableDocument, "No bill could be read in this document.")
+        }
+        Refusal::EnergyMismatch { requested, detected } => ApiError::new(
+            ErrorCode::EnergyTypeMismatch,
+            format!(
+                "The bill looks like a {detected} bill, not {requested}. Send type=auto, or strict=false to force it."
+            ),
+        ),
+        Refusal::LowConfidence { confidence, minimum } => ApiError::new(
+            ErrorCode::LowConfidence,
+            format!("The reading's confidence ({confidence:.2}) is below confidence_min ({minimum:.2})."),
+        ),
+        Refusal::Engine(other) => ApiError::internal(other),
+    }
+}
+
+/// Reads the multipart form, refusing it as soon as it passes the size limit.
+async fn read_form(
+    request: &HttpRequest,
+    mut payload: Multipart,
+    limits: &Limits,
+    file_field: &str,
+) -> Result<Form, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("The upload is larger than MAX_CONTENT_LENGTH ({} bytes).", limits.max_content_length),
+        )
+    };
+    let declared =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limits.max_content_length) {
+        return Err(too_large());
+    }
+    let mut form = Form { expectations: Expectations { strict: true, ..Expectations::default() }, ..Form::default() };
+    let mut received: u64 = 0;
+    let mut errors = Vec::new();
+    while let Some(field) = payload.next().await {
+        let mut field =
+            field.map_err(|error| ApiError::new(ErrorCode::BadRequest, format!("Malformed form: {error}")))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name =
+            field.content_disposition().and_then(|disposition| disposition.get_filename()).map(str::to_owned);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk =
+                chunk.map_err(|error| ApiError::new(ErrorCode::BadRequest, format!("Malformed form: {error}")))?;
+            received += chunk.len() as u64;
+            if received > limits.max_content_length {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if name == file_field {
+            let file_name = file_name.unwrap_or_default();
+            let kind = FileKind::sniff(&bytes).ok_or_else(|| {
+                ApiError::new(ErrorCode::UnsupportedFile, format!("`{file_name}` is not a PDF or a supported image."))
+            })?;
+            if !kind.name_agrees(&file_name) {
+                return Err(ApiError::new(
+                    ErrorCode::UnsupportedFile,
+                    format!("`{file_name}`: the extension does not match its content ({}).", kind.extension()),
+                ));
+            }
+            form.files.push((file_name, kind, bytes));
+            continue;
+        }
+        let text = String::from_utf8(bytes).unwrap_or_default();
+        let text = text.trim();
+        match name.as_str() {
+            "type" => {
+                form.expectations.requested =
+                    RequestedType::parse(text).map_err(|message| ApiError::new(ErrorCode::BadRequest, message))?;
+            }
+            "confidence_min" => match ConfidenceMin::parse(text) {
+                Ok(minimum) => form.expectations.confidence_min = minimum,
+                Err(message) => errors.push(FieldError { field: name.clone(), message }),
+            },
+            "strict" => match text.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => form.expectations.strict = true,
+                "false" | "0" | "no" | "off" => form.expectations.strict = false,
+                _ => errors.push(FieldError { field: name.clone(), message: "strict must be true or false".into() }),
+            },
+            "user_id" | "invoice_id" if !text.is_empty() => match text.parse::<i64>() {
+                Ok(id) if name == "user_id" => form.user_id = Some(id),
+                Ok(id) => form.invoice_id = Some(id),
+                Err(_) => {
+                    errors.push(FieldError { field: name.clone(), message: format!("{name} must be an integer") })
+                }
+            },
+            "external_ref" if !text.is_empty() => form.external_ref = Some(text.chars().take(200).collect()),
+            "customer_name" if !text.is_empty() => form.customer_name = Some(text.chars().take(200).collect()),
+            _ => {}
+        }
+    }
+    if errors.is_empty() { Ok(form) } else { Err(ApiError::validation(errors)) }
+}
