@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::domain::energy::Part;
 use crate::extraction::Extraction;
 use crate::extraction::fields::{Key, Name};
-use crate::extraction::text::round_cents;
+use crate::extraction::text::{french_number, round_cents};
 use crate::reference::{Dated, REFERENCE, in_force};
 
 /// The gap to the reference is reported within ±this many percent.
@@ -90,10 +90,10 @@ pub fn analyse(extraction: &Extraction) -> Analysis {
                     code: "kwh_price_above_reference",
                     title: format!("Prix du kWh {} supérieur à la référence", label(part)),
                     explanation: format!(
-                        "Vous payez {:.4} € HT/kWh hors taxes, contre {:.4} € pour la référence de la période \
+                        "Vous payez {} € HT par kWh (hors accise), contre {} € pour la référence de la période \
                          ({:.0} % de plus). Une offre au tarif de référence coûterait environ {:.0} € TTC de moins par an.",
-                        price_paid.unwrap_or_default(),
-                        reference,
+                        french_number(price_paid.unwrap_or_default(), 4, ""),
+                        french_number(reference, 4, ""),
                         gap,
                         impact
                     ),
@@ -368,7 +368,7 @@ pub fn highlights(analysis: &Analysis) -> Vec<String> {
             break;
         }
         lines.push(if defect.impact_eur > 0.0 {
-            format!("{} (≈ {:.0} €)", defect.title, defect.impact_eur)
+            format!("{} (environ {:.0} €)", defect.title, defect.impact_eur)
         } else {
             defect.title.clone()
         });

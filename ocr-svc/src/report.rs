@@ -7,8 +7,8 @@ use crate::analysis::{Analysis, Defect};
 use crate::domain::energy::Part;
 use crate::extraction::Extraction;
 use crate::extraction::fields::{Key, Name, Value};
+use crate::extraction::text::french_number;
 use crate::pdf::{A4_HEIGHT, A4_WIDTH, Document, Font, Info, Page, Rgb, wrap};
-use crate::synthetic::render::french_number;
 
 const LEFT: f32 = 48.0;
 const RIGHT: f32 = A4_WIDTH - 48.0;
@@ -246,7 +246,14 @@ fn price_comparison(page: &mut Page, analysis: &Analysis, mut y: f32) {
         {
             let length = (value / scale_max) as f32 * bar_width;
             page.fill_rect(bar_left, y + offset, length, 12.0, color);
-            page.text(bar_left + length + 6.0, y + offset + 9.5, Font::Regular, 8.5, INK, &format!("{value:.4} €"));
+            page.text(
+                bar_left + length + 6.0,
+                y + offset + 9.5,
+                Font::Regular,
+                8.5,
+                INK,
+                &format!("{} €", french_number(value, 4, "")),
+            );
             page.text_right(bar_left - 6.0, y + offset + 9.5, Font::Regular, 7.5, MUTED, caption);
         }
         y += 44.0;
@@ -263,7 +270,7 @@ fn defects_page(page: &mut Page, extraction: &Extraction, analysis: &Analysis, a
     for defect in analysis.defects.iter().take(7) {
         y = defect_card(page, defect, y);
     }
-    y += 8.0;
+    y += 18.0;
     page.text(LEFT, y, Font::Bold, 12.0, INK, "Données lues sur la facture");
     y += 16.0;
     let mut rows: Vec<(String, String, f32)> = Vec::new();
@@ -302,7 +309,7 @@ fn defect_card(page: &mut Page, defect: &Defect, y: f32) -> f32 {
     page.fill_rect(LEFT, y, 3.0, height, color);
     page.text(LEFT + 12.0, y + 15.0, Font::Bold, 10.0, INK, &defect.title);
     if defect.impact_eur > 0.0 {
-        page.text_right(RIGHT - 10.0, y + 15.0, Font::Bold, 10.0, color, &format!("≈ {}", money(defect.impact_eur)));
+        page.text_right(RIGHT - 10.0, y + 15.0, Font::Bold, 10.0, color, &money(defect.impact_eur));
     }
     for (index, line) in lines.iter().enumerate() {
         page.text(LEFT + 12.0, y + 29.0 + index as f32 * 12.0, Font::Regular, 9.0, INK, line);

@@ -164,6 +164,21 @@ pub fn first_with_unit(folded: &str, unit: Unit) -> Option<f64> {
     quantities(folded).into_iter().find(|quantity| quantity.unit == unit).map(|quantity| quantity.value)
 }
 
+/// `1 234,56` with the given thousands separator.
+pub fn french_number(value: f64, decimals: usize, separator: &str) -> String {
+    let formatted = format!("{:.*}", decimals, value.abs());
+    let (integer, fraction) = formatted.split_once('.').unwrap_or((&formatted, ""));
+    let mut grouped = String::new();
+    for (index, digit) in integer.chars().enumerate() {
+        if index > 0 && (integer.len() - index) % 3 == 0 {
+            grouped.push_str(separator);
+        }
+        grouped.push(digit);
+    }
+    let sign = if value < 0.0 { "-" } else { "" };
+    if fraction.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped},{fraction}") }
+}
+
 pub fn round_cents(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }

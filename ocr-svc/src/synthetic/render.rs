@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::bill::{BillSpec, PartSpec};
 use crate::domain::energy::Part;
-use crate::extraction::text::MONTHS;
+use crate::extraction::text::{MONTHS, french_number};
 use crate::pdf::{A4_HEIGHT, A4_WIDTH, Document, Font, Info, Page, Rgb};
 
 const LEFT: f32 = 50.0;
@@ -26,21 +26,6 @@ pub fn render(spec: &BillSpec) -> Vec<u8> {
         subject: String::new(),
     };
     document.finish(&info, "D:20260101000000Z")
-}
-
-/// `1 234,56` with the given thousands separator.
-pub fn french_number(value: f64, decimals: usize, separator: &str) -> String {
-    let formatted = format!("{:.*}", decimals, value.abs());
-    let (integer, fraction) = formatted.split_once('.').unwrap_or((&formatted, ""));
-    let mut grouped = String::new();
-    for (index, digit) in integer.chars().enumerate() {
-        if index > 0 && (integer.len() - index) % 3 == 0 {
-            grouped.push_str(separator);
-        }
-        grouped.push(digit);
-    }
-    let sign = if value < 0.0 { "-" } else { "" };
-    if fraction.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped},{fraction}") }
 }
 
 fn euros(value: f64) -> String {
