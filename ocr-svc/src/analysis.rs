@@ -82,11 +82,12 @@ pub fn analyse(extraction: &Extraction) -> Analysis {
         let price_paid = energy_amount.filter(|_| kwh > 0.0).map(|amount| amount / kwh);
         let reference_kwh = reference_energy_price(extraction, part, end, annual_kwh, &mut analysis);
         let gap = price_paid.zip(reference_kwh).map(|(paid, reference)| (paid / reference - 1.0) * 100.0);
-        if let (Some(gap), Some(reference)) = (gap, reference_kwh) {
-            if gap > 5.0 {
-                let impact = round_cents((price_paid.unwrap_or(reference) - reference) * annual_kwh * 1.2);
-                analysis.annual_savings += impact;
-                analysis.defects.push(Defect {
+        if let (Some(gap), Some(reference)) = (gap, reference_kwh)
+            && gap > 5.0
+        {
+            let impact = round_cents((price_paid.unwrap_or(reference) - reference) * annual_kwh * 1.2);
+            analysis.annual_savings += impact;
+            analysis.defects.push(Defect {
                     code: "kwh_price_above_reference",
                     title: format!("Prix du kWh {} supérieur à la référence", label(part)),
                     explanation: format!(
@@ -99,7 +100,6 @@ pub fn analyse(extraction: &Extraction) -> Analysis {
                     ),
                     impact_eur: impact,
                 });
-            }
         }
         if part == Part::Electricite {
             check_power_and_option(extraction, end, annual_kwh, &mut analysis);
@@ -275,22 +275,22 @@ fn check_vat(extraction: &Extraction, analysis: &mut Analysis) {
         .filter_map(|part| fields.date(Key::of(*part, Name::PeriodEnd)))
         .max()
         .or(fields.date(Key::bill(Name::InvoiceDate)));
-    if let (Some(last_day), Some(vat)) = (last_day, in_force(&REFERENCE.vat, VAT_REFORM)) {
-        if last_day >= VAT_REFORM {
-            analysis.sources.push(vat.entry.source.clone());
-            let base = reduced / 0.055;
-            analysis.defects.push(Defect {
-                code: "reduced_vat_after_reform",
-                title: "TVA à 5,5 % après le 1er août 2025".into(),
-                explanation: format!(
-                    "Depuis le 1er août 2025, l'abonnement et la CTA sont soumis à la TVA à 20 %. Cette facture \
+    if let (Some(last_day), Some(vat)) = (last_day, in_force(&REFERENCE.vat, VAT_REFORM))
+        && last_day >= VAT_REFORM
+    {
+        analysis.sources.push(vat.entry.source.clone());
+        let base = reduced / 0.055;
+        analysis.defects.push(Defect {
+            code: "reduced_vat_after_reform",
+            title: "TVA à 5,5 % après le 1er août 2025".into(),
+            explanation: format!(
+                "Depuis le 1er août 2025, l'abonnement et la CTA sont soumis à la TVA à 20 %. Cette facture \
                      applique encore 5,5 % sur {base:.2} € : le fournisseur devra régulariser (environ {:.2} € à \
                      prévoir).",
-                    base * 0.145
-                ),
-                impact_eur: round_cents(base * 0.145),
-            });
-        }
+                base * 0.145
+            ),
+            impact_eur: round_cents(base * 0.145),
+        });
     }
 }
 
@@ -308,8 +308,7 @@ fn check_power_and_option(extraction: &Extraction, on: NaiveDate, annual_kwh: f6
         let needed = (annual_kwh / 2500.0 * 3.0).ceil().max(3.0);
         let lower = [3.0, 6.0, 9.0, 12.0, 15.0, 18.0, 24.0, 30.0, 36.0]
             .into_iter()
-            .filter(|power| *power >= needed && *power < kva)
-            .next();
+            .find(|power| *power >= needed && *power < kva);
         if let Some(lower) = lower {
             let cost = |power: f64| grid.get(&format!("{power:.0}")).copied();
             let saving = cost(kva).zip(cost(lower)).map(|(current, cheaper)| round_cents(current - cheaper));

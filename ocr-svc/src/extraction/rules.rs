@@ -299,10 +299,10 @@ pub fn read_line(
                     } else {
                         found.push((key(rule.name), Value::Number(amount), index..end));
                     }
-                    if rule.name == Name::Excise {
-                        if let Some(rate) = excise_rate(after_label) {
-                            found.push((key(Name::ExciseRate), Value::Number(rate), index..end));
-                        }
+                    if rule.name == Name::Excise
+                        && let Some(rate) = excise_rate(after_label)
+                    {
+                        found.push((key(Name::ExciseRate), Value::Number(rate), index..end));
                     }
                 }
             }

@@ -212,7 +212,10 @@ mod tests {
         let found = dates(&fold("Période du 1er janvier 2025 au 28/02/2025"));
         assert_eq!(
             found,
-            vec![NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2025, 2, 28).unwrap()]
+            vec![
+                NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
+                NaiveDate::from_ymd_opt(2025, 2, 28).expect("date")
+            ]
         );
         assert!(dates("31/02/2025").is_empty());
     }
