@@ -88,18 +88,18 @@ pub fn analyse(extraction: &Extraction) -> Analysis {
             let impact = round_cents((price_paid.unwrap_or(reference) - reference) * annual_kwh * 1.2);
             analysis.annual_savings += impact;
             analysis.defects.push(Defect {
-                    code: "kwh_price_above_reference",
-                    title: format!("Prix du kWh {} supérieur à la référence", label(part)),
-                    explanation: format!(
-                        "Vous payez {} € HT par kWh (hors accise), contre {} € pour la référence de la période \
-                         ({:.0} % de plus). Une offre au tarif de référence coûterait environ {:.0} € TTC de moins par an.",
-                        french_number(price_paid.unwrap_or_default(), 4, ""),
-                        french_number(reference, 4, ""),
-                        gap,
-                        impact
-                    ),
-                    impact_eur: impact,
-                });
+                code: "kwh_price_above_reference",
+                title: format!("Prix du kWh {} supérieur à la référence", label(part)),
+                explanation: format!(
+                    "Vous payez {} € HT par kWh (hors accise), contre {} € pour la référence de la période \
+                     ({:.0} % de plus). Une offre au tarif de référence coûterait environ {:.0} € TTC de moins par an.",
+                    french_number(price_paid.unwrap_or_default(), 4, ""),
+                    french_number(reference, 4, ""),
+                    gap,
+                    impact
+                ),
+                impact_eur: impact,
+            });
         }
         if part == Part::Electricite {
             check_power_and_option(extraction, end, annual_kwh, &mut analysis);

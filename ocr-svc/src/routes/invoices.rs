@@ -47,7 +47,6 @@ struct Form {
     user_id: Option<i64>,
     invoice_id: Option<i64>,
     external_ref: Option<String>,
-    customer_name: Option<String>,
     files: Vec<(String, FileKind, Vec<u8>)>,
 }
 
@@ -128,7 +127,6 @@ async fn respond(engine: &Engine, document: Document, form: Form) -> Result<Http
         defects = outcome.analysis.defects.len(),
         "invoice analysed"
     );
-    let _ = &form.customer_name;
     Ok(HttpResponse::Ok().json(AnalysisResponse {
         non_anonymous_report_base64: STANDARD.encode(&outcome.reports.full),
         anonymous_report_base64: STANDARD.encode(&outcome.reports.anonymous),
@@ -244,7 +242,7 @@ async fn read_form(
                 }
             },
             "external_ref" if !text.is_empty() => form.external_ref = Some(text.chars().take(200).collect()),
-            "customer_name" if !text.is_empty() => form.customer_name = Some(text.chars().take(200).collect()),
+            // customer_name names the backup folder, which is not written yet.
             _ => {}
         }
     }
