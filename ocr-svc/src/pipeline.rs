@@ -77,7 +77,7 @@ pub async fn process(engine: &Engine, document: &Document, expectations: Expecta
     let pages = match document {
         Document::Pdf(pdf) => engine.read_pdf(pdf).await?,
         Document::Images(images) => {
-            let images: Vec<Vec<u8>> = images.iter().map(|(_, bytes)| bytes.clone()).collect();
+            let images: Vec<&[u8]> = images.iter().map(|(_, bytes)| bytes.as_slice()).collect();
             engine.read_images(&images).await?
         }
     };

@@ -70,8 +70,7 @@ async fn evaluate(count: usize, kinds: &str) -> anyhow::Result<()> {
             let pdf = if kind == "scans" { image_pdf(scan_pages(&pdf, spec.seed)?) } else { pdf };
             let pages = engine.read_pdf(&pdf).await?;
             let extraction = extract(&pages);
-            let found: BTreeMap<Key, Value> =
-                extraction.fields.iter().map(|(key, field)| (*key, field.value.clone())).collect();
+            let found = extraction.fields.values();
             let truth = ground_truth(&spec);
             let score = Score::compare(&truth, &found);
             total.add(score);

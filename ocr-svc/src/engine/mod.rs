@@ -109,9 +109,9 @@ impl Engine {
     }
 
     /// Every image read by OCR, in order.
-    pub async fn read_images(&self, images: &[Vec<u8>]) -> Result<Vec<PageText>, EngineError> {
+    pub async fn read_images(&self, images: &[&[u8]]) -> Result<Vec<PageText>, EngineError> {
         let pages = images.iter().enumerate().map(|(index, image)| async move {
-            let mut words = self.ocr.recognise(image.clone(), None, 1.0).await.map_err(|error| match error {
+            let mut words = self.ocr.recognise(image.to_vec(), None, 1.0).await.map_err(|error| match error {
                 OcrError::UnreadableImage => EngineError::UnreadableImage(index + 1),
                 other => EngineError::Ocr(other),
             })?;

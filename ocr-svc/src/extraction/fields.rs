@@ -204,6 +204,11 @@ impl Fields {
         }
     }
 
+    /// The values alone, as the ground truth of a synthetic bill is kept.
+    pub fn values(&self) -> BTreeMap<Key, Value> {
+        self.0.iter().map(|(key, field)| (*key, field.value.clone())).collect()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&Key, &Field)> {
         self.0.iter()
     }

@@ -58,6 +58,11 @@ impl Segment<'_> {
         Location { kind: page.source, page: page.number, bbox, unit: page.unit }
     }
 
+    /// The words as printed, not folded.
+    pub fn text(&self) -> String {
+        self.words.iter().map(|word| word.text.as_str()).collect::<Vec<_>>().join(" ")
+    }
+
     fn confidence(segments: &[Segment<'_>]) -> f32 {
         segments.iter().flat_map(|segment| segment.words.iter()).map(|word| word.confidence).fold(1.0, f32::min)
     }
@@ -90,19 +95,19 @@ pub fn extract(pages: &[PageText]) -> Extraction {
     let mut accumulated = rules::Accumulated::default();
     let mut part = energy_type.parts()[0];
     for page in pages {
-        for line in &page.lines {
-            let segments = segments(line);
+        let segmented: Vec<Vec<Segment<'_>>> = page.lines.iter().map(segments).collect();
+        for (line, segments) in page.lines.iter().zip(&segmented) {
             if let Some(heading) = rules::section_heading(&fold(&line.text())) {
                 part = heading;
             }
             let context = LineContext { page, part };
-            for (key, value, used) in read_line(&segments, &context, &mut accumulated) {
+            for (key, value, used) in read_line(segments, &context, &mut accumulated) {
                 let used = &segments[used];
                 let confidence = rules::BASE_CONFIDENCE * ocr_factor(page.source, Segment::confidence(used));
                 fields.offer(key, Field { value, confidence, source: Segment::location(used, page) });
             }
         }
-        read_customer(page, &mut fields);
+        read_customer(page, &segmented, &mut fields);
     }
     read_supplier(&all_text, pages, &mut fields);
     accumulated.settle(&mut fields, energy_type);
@@ -187,32 +192,31 @@ fn contains_word(haystack: &str, needle: &str) -> bool {
 
 /// The addressee block: a civility or company form, then address lines down
 /// to the one with a postcode.
-fn read_customer(page: &PageText, fields: &mut Fields) {
+fn read_customer(page: &PageText, segmented: &[Vec<Segment<'_>>], fields: &mut Fields) {
     if page.number != 1 || fields.get(Key::bill(Name::CustomerName)).is_some() {
         return;
     }
-    for (index, line) in page.lines.iter().enumerate() {
-        let segments = segments(line);
-        for segment in &segments {
+    for (index, segments) in segmented.iter().enumerate() {
+        for segment in segments {
             if !rules::is_addressee(&segment.folded) {
                 continue;
             }
-            let text: Vec<&str> = segment.words.iter().map(|word| word.text.as_str()).collect();
             let location = Segment::location(std::slice::from_ref(segment), page);
             let confidence = 0.9 * ocr_factor(page.source, Segment::confidence(std::slice::from_ref(segment)));
             fields.offer(
                 Key::bill(Name::CustomerName),
-                Field { value: Value::Text(text.join(" ")), confidence, source: location },
+                Field { value: Value::Text(segment.text()), confidence, source: location },
             );
             let x = segment.words[0].bbox.x;
             let mut address = Vec::new();
             let mut bbox = location.bbox;
             // Lines of other columns may come between, on a skewed scan.
-            for next in page.lines.iter().skip(index + 1).take(5) {
-                let Some(words) = words_near(next, x) else { continue };
-                let text: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
-                let text = text.join(" ");
-                bbox = words.iter().fold(bbox, |acc, word| acc.union(&word.bbox));
+            for next in segmented.iter().skip(index + 1).take(5) {
+                let Some(column) = next.iter().find(|segment| (segment.words[0].bbox.x - x).abs() < 6.0) else {
+                    continue;
+                };
+                let text = column.text();
+                bbox = column.words.iter().fold(bbox, |acc, word| acc.union(&word.bbox));
                 let has_postcode = rules::has_postcode(&text);
                 address.push(text);
                 if has_postcode {
@@ -230,20 +234,6 @@ fn read_customer(page: &PageText, fields: &mut Fields) {
             return;
         }
     }
-}
-
-/// The words of `line` in the column that starts at `x`.
-fn words_near(line: &Line, x: f32) -> Option<Vec<Word>> {
-    let start = line.words.iter().position(|word| (word.bbox.x - x).abs() < 6.0)?;
-    let mut words = vec![line.words[start].clone()];
-    for word in &line.words[start + 1..] {
-        let previous = &words[words.len() - 1].bbox;
-        if word.bbox.x - (previous.x + previous.width) > (previous.height * 2.2).max(14.0) {
-            break;
-        }
-        words.push(word.clone());
-    }
-    Some(words)
 }
 
 /// Sums that must hold on a bill; fields that pass are trusted more.

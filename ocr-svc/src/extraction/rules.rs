@@ -258,10 +258,8 @@ pub fn read_line(
         };
         // The value is in this segment or, in a table row, in the following
         // ones up to the next label.
-        let label_only = rule
-            .label
-            .find(&segments[index].folded)
-            .is_some_and(|m| segments[index].folded[m.end()..].trim_matches([' ', ':', '.']).is_empty());
+        let label_end = rule.label.find(&segments[index].folded).map_or(0, |m| m.end());
+        let label_only = segments[index].folded[label_end..].trim_matches([' ', ':', '.']).is_empty();
         let mut end = index + 1;
         while end < segments.len()
             && ((label_only && end == index + 1)
@@ -279,14 +277,7 @@ pub fn read_line(
             None => Key::bill(name),
         };
         let text = segments[index..end].iter().map(|segment| segment.folded.as_str()).collect::<Vec<_>>().join(" ");
-        let raw_text = || {
-            segments[index..end]
-                .iter()
-                .flat_map(|segment| segment.words.iter().map(|word| word.text.as_str()))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        let label_end = rule.label.find(&segments[index].folded).map_or(0, |m| m.end());
+        let raw_text = || segments[index..end].iter().map(Segment::text).collect::<Vec<_>>().join(" ");
         let after_label = text.get(label_end..).unwrap_or("");
         match rule.reader {
             Reader::Amount => {
