@@ -1,4 +1,7 @@
-use common::configuration::{ConfigSource, DatabaseSettings, InternalAuthSettings, ServerSettings, TelemetrySettings};
+use common::configuration::{
+    ConfigSource, DatabaseSettings, HttpSettings, InternalAuthSettings, ServerSettings, StandaloneSettings,
+    TelemetrySettings,
+};
 use serde::Deserialize;
 
 pub const CONFIG: ConfigSource = ConfigSource {
@@ -21,5 +24,8 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     #[serde(default)]
     pub internal_auth: InternalAuthSettings,
+    #[serde(default)]
+    pub standalone: StandaloneSettings,
+    pub http: HttpSettings,
     pub database: DatabaseSettings,
 }

@@ -1,6 +1,6 @@
 use common::database::Database;
 use common::http::health::{Readiness, ServiceInfo};
-use common::service::{Application, ServiceDefinition};
+use common::service::{Access, Application, ServiceDefinition};
 use utoipa::OpenApi;
 
 use crate::configuration::Settings;
@@ -15,7 +15,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         ServiceInfo { service: "checks", version: env!("CARGO_PKG_VERSION") },
         ApiDoc::openapi(),
         Readiness::default().with_database(&database),
-        &settings.internal_auth,
+        Access { internal_auth: &settings.internal_auth, standalone: &settings.standalone, http: &settings.http },
         |_| {},
     )?;
     Ok(Application::build(&settings.server, definition)?)

@@ -253,7 +253,7 @@ pub struct TelemetrySettings {
     pub otlp_endpoint: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct HttpSettings {
     #[serde(deserialize_with = "string_list")]
     pub allowed_origins: Vec<String>,
@@ -342,6 +342,18 @@ fn default_region() -> String {
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct InternalAuthSettings {
     pub key: Option<SecretString>,
+}
+
+/// A service deployed on its own, as the legacy apps were: callers present
+/// one of `api_keys` (the legacy `API_KEY` list) in `X-API-Key`, and the
+/// `[http]` edge settings apply. Off by default, so that the edge settings
+/// shared with the gateway never reach a service behind it.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct StandaloneSettings {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default, deserialize_with = "secret_list")]
+    pub api_keys: Vec<SecretString>,
 }
 
 #[cfg(test)]

@@ -4,6 +4,10 @@
 //! short-lived token with the internal key, addressed to one service
 //! (`aud`). A service accepts a request only with such a token, so reaching
 //! its port directly, or replaying a token meant for another service, fails.
+//!
+//! A service deployed on its own, as the legacy apps were, may instead be
+//! given the legacy `API_KEY` list: callers then present one of those keys
+//! in `X-API-Key`, compared in constant time.
 
 use std::collections::BTreeMap;
 use std::future::{Ready, ready};
@@ -19,8 +23,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
+use crate::configuration::{InternalAuthSettings, StandaloneSettings};
 use crate::error::{ApiError, ErrorCode};
+use crate::http::security::API_KEY_HEADER;
 use crate::http::{is_public_path, refuse};
 
 pub const IDENTITY_HEADER: HeaderName = HeaderName::from_static("x-platform-identity");
@@ -138,11 +146,113 @@ impl InternalKey {
     }
 }
 
-/// What a service's identity middleware needs: the key and its own name.
+/// Keys configured in settings (the legacy `API_KEY` list), kept as
+/// SHA-256 digests so that comparing them takes the same time whatever the
+/// presented key shares with a known one.
+#[derive(Clone, Default)]
+pub struct StaticApiKeys {
+    digests: Vec<[u8; 32]>,
+}
+
+impl StaticApiKeys {
+    pub fn new(keys: &[SecretString]) -> Self {
+        let digests = keys
+            .iter()
+            .filter(|key| !key.expose_secret().is_empty())
+            .map(|key| Sha256::digest(key.expose_secret().as_bytes()).into())
+            .collect();
+        Self { digests }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.digests.is_empty()
+    }
+
+    /// The position of `presented` in the list, compared with every key
+    /// without stopping at the first match.
+    pub fn position(&self, presented: &str) -> Option<usize> {
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        let mut matched = None;
+        for (index, known) in self.digests.iter().enumerate() {
+            if bool::from(known.ct_eq(&digest)) {
+                matched = Some(index);
+            }
+        }
+        matched
+    }
+}
+
+impl std::fmt::Debug for StaticApiKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StaticApiKeys({} keys)", self.digests.len())
+    }
+}
+
+/// What a service's identity middleware needs: its own name, the internal
+/// key the gateway signs with, and the keys it accepts when reached directly.
 #[derive(Debug, Clone)]
 pub struct IdentityVerifier {
-    pub key: InternalKey,
+    pub key: Option<InternalKey>,
+    pub standalone_keys: StaticApiKeys,
     pub audience: String,
+}
+
+impl IdentityVerifier {
+    /// A service accepting forwarded identities only.
+    pub fn forwarded(settings: &InternalAuthSettings, audience: &str) -> Result<Self, InternalKeyError> {
+        Self::build(settings, StaticApiKeys::default(), audience)
+    }
+
+    /// A service also accepting `standalone.api_keys` in `X-API-Key`, with
+    /// no internal key needed when there is no gateway.
+    pub fn standalone(
+        settings: &InternalAuthSettings,
+        standalone: &StandaloneSettings,
+        audience: &str,
+    ) -> Result<Self, InternalKeyError> {
+        Self::build(settings, StaticApiKeys::new(&standalone.api_keys), audience)
+    }
+
+    fn build(
+        settings: &InternalAuthSettings,
+        standalone_keys: StaticApiKeys,
+        audience: &str,
+    ) -> Result<Self, InternalKeyError> {
+        let key = match &settings.key {
+            None if !standalone_keys.is_empty() => None,
+            secret => Some(InternalKey::from_settings(secret.as_ref())?),
+        };
+        Ok(Self { key, standalone_keys, audience: audience.to_owned() })
+    }
+
+    fn verify(&self, request: &ServiceRequest) -> Result<Caller, ApiError> {
+        let header = |name: &HeaderName| request.headers().get(name).and_then(|value| value.to_str().ok());
+        if let (Some(token), Some(key)) = (header(&IDENTITY_HEADER), &self.key) {
+            return key.verify(token, &self.audience);
+        }
+        if let Some(presented) = header(&API_KEY_HEADER).filter(|_| !self.standalone_keys.is_empty()) {
+            let index = self
+                .standalone_keys
+                .position(presented)
+                .ok_or_else(|| ApiError::new(ErrorCode::InvalidCredentials, "The API key is not valid."))?;
+            return Ok(Caller {
+                subject: format!("standalone-key-{index}"),
+                kind: CallerKind::ApiKey,
+                roles: BTreeMap::new(),
+                scopes: vec![self.audience.clone()],
+                limited_to: BTreeMap::new(),
+                email: None,
+            });
+        }
+        Err(if self.standalone_keys.is_empty() {
+            ApiError::new(
+                ErrorCode::MissingIdentity,
+                "This service is reached through the gateway, which forwards the caller's identity.",
+            )
+        } else {
+            ApiError::new(ErrorCode::MissingCredentials, "Send your API key in the X-API-Key header.")
+        })
+    }
 }
 
 /// Middleware: every non-public path needs a valid forwarded identity, which
@@ -166,13 +276,7 @@ fn forwarded_caller(request: &ServiceRequest) -> Result<Caller, ApiError> {
     let verifier = request
         .app_data::<web::Data<IdentityVerifier>>()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("IdentityVerifier missing from app data")))?;
-    let token = request.headers().get(&IDENTITY_HEADER).and_then(|v| v.to_str().ok()).ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::MissingIdentity,
-            "This service is reached through the gateway, which forwards the caller's identity.",
-        )
-    })?;
-    verifier.key.verify(token, &verifier.audience)
+    verifier.verify(request)
 }
 
 impl FromRequest for Caller {
@@ -230,6 +334,28 @@ mod tests {
         let token = other.sign(&caller(), "facturx").expect("sign");
         assert!(key.verify(&token, "facturx").is_err());
         assert!(key.verify("not-a-token", "facturx").is_err());
+    }
+
+    #[test]
+    fn static_keys_are_found_by_position_and_empty_ones_ignored() {
+        let keys =
+            StaticApiKeys::new(&[SecretString::from("first"), SecretString::from(""), SecretString::from("second")]);
+        assert_eq!(keys.position("second"), Some(1));
+        assert_eq!(keys.position("first"), Some(0));
+        assert_eq!(keys.position("secon"), None);
+        assert_eq!(keys.position(""), None);
+        assert!(StaticApiKeys::new(&[]).is_empty());
+        assert!(!format!("{keys:?}").contains("first"));
+    }
+
+    #[test]
+    fn a_standalone_service_with_keys_needs_no_internal_key() {
+        let no_key = InternalAuthSettings::default();
+        let keys = StandaloneSettings { enabled: true, api_keys: vec![SecretString::from("k")] };
+        assert!(IdentityVerifier::standalone(&no_key, &keys, "ocr").expect("standalone").key.is_none());
+        let no_keys = StandaloneSettings { enabled: true, api_keys: Vec::new() };
+        assert!(matches!(IdentityVerifier::standalone(&no_key, &no_keys, "ocr"), Err(InternalKeyError::Missing)));
+        assert!(matches!(IdentityVerifier::forwarded(&no_key, "ocr"), Err(InternalKeyError::Missing)));
     }
 
     #[test]

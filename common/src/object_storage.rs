@@ -10,7 +10,7 @@ use bytes::Bytes;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
 use secrecy::ExposeSecret;
 
 use crate::configuration::ObjectStoreSettings;
@@ -34,6 +34,15 @@ impl From<object_store::Error> for StorageError {
             other => Self::Store(other),
         }
     }
+}
+
+/// What describes an object besides its bytes: its media type and the user
+/// metadata S3 keeps as `x-amz-meta-*` headers. A local directory has no
+/// place for them and keeps the bytes only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub content_type: Option<String>,
+    pub metadata: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +93,41 @@ impl ObjectStorage {
         Ok(())
     }
 
+    /// Stores an object with its media type and metadata (S3) or its bytes
+    /// only (local directory).
+    pub async fn put_described(&self, key: &str, content: Bytes, info: &ObjectInfo) -> Result<(), StorageError> {
+        let path = self.path(key)?;
+        let mut attributes = Attributes::new();
+        if self.backend == "s3" {
+            if let Some(content_type) = &info.content_type {
+                attributes.insert(Attribute::ContentType, content_type.clone().into());
+            }
+            for (name, value) in &info.metadata {
+                attributes.insert(Attribute::Metadata(name.clone().into()), value.clone().into());
+            }
+        }
+        let options = PutOptions { attributes, ..PutOptions::default() };
+        self.store.put_opts(&path, PutPayload::from_bytes(content), options).await?;
+        Ok(())
+    }
+
+    /// The media type and metadata of a stored object, without its bytes.
+    pub async fn describe(&self, key: &str) -> Result<ObjectInfo, StorageError> {
+        let path = self.path(key)?;
+        let options = object_store::GetOptions { head: true, ..object_store::GetOptions::default() };
+        let result = self.store.get_opts(&path, options).await?;
+        let mut info = ObjectInfo::default();
+        for (attribute, value) in result.attributes.iter() {
+            match attribute {
+                Attribute::ContentType => info.content_type = Some(value.to_string()),
+                Attribute::Metadata(name) => info.metadata.push((name.to_string(), value.to_string())),
+                _ => {}
+            }
+        }
+        info.metadata.sort();
+        Ok(info)
+    }
+
     pub async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
         let path = self.path(key)?;
         Ok(self.store.get(&path).await?.bytes().await?)
@@ -121,6 +165,16 @@ mod tests {
         assert_eq!(storage.check().await, Ok(()));
         storage.delete("reports/a.pdf").await.expect("delete");
         assert!(matches!(storage.get("reports/a.pdf").await, Err(StorageError::NotFound(_))));
+    }
+
+    #[tokio::test]
+    async fn a_local_directory_keeps_the_bytes_of_described_objects() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = local(dir.path());
+        let info = ObjectInfo { content_type: Some("image/png".into()), metadata: vec![("run-id".into(), "1".into())] };
+        storage.put_described("runs/page-001.png", Bytes::from_static(b"png"), &info).await.expect("put");
+        assert_eq!(storage.get("runs/page-001.png").await.expect("get"), Bytes::from_static(b"png"));
+        assert_eq!(storage.describe("runs/page-001.png").await.expect("describe"), ObjectInfo::default());
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! How every service is served: the same middleware stack (request id,
 //! tracing and metrics, forwarded identity), the same operational endpoints
-//! (`/health`, `/ready`, `/metrics`, `/openapi.json`) and problem+json for
+//! (`/health`, `/ready`, `/metrics`, `/openapi.json`), the legacy edge
+//! settings when run standalone, and problem+json for
 //! anything unmatched. A service brings its routes, its OpenAPI document and
 //! its readiness checks.
 
@@ -8,17 +9,18 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa::openapi::OpenApi as OpenApiDocument;
 
-use crate::configuration::{InternalAuthSettings, ServerSettings};
+use crate::configuration::{HttpSettings, InternalAuthSettings, ServerSettings, StandaloneSettings};
 use crate::http::health::{self, Readiness, ServiceInfo};
 use crate::http::observability::{HttpMetrics, metrics_endpoint, observe_requests};
 use crate::http::request_id::propagate_request_id;
+use crate::http::security::{cors, guard_host_and_scheme, service_security_headers};
 use crate::http::{configure_extractors, not_found};
-use crate::identity::{IdentityVerifier, InternalKey, InternalKeyError, require_identity};
+use crate::identity::{IdentityVerifier, InternalKeyError, require_identity};
 
 pub type RouteConfigurator = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
 
@@ -28,28 +30,39 @@ pub struct ServiceDefinition {
     pub openapi: OpenApiDocument,
     pub readiness: Readiness,
     pub identity: IdentityVerifier,
+    /// Hosts, HTTPS and CORS when the service is its own edge; by default
+    /// (nothing listed) the gateway does that.
+    pub http: HttpSettings,
     pub routes: RouteConfigurator,
 }
 
+/// Who may call a service: the gateway, with identities signed by the
+/// internal key; or, when `standalone.enabled`, callers with one of the
+/// standalone API keys, the service then applying the `[http]` edge
+/// settings itself (behind the gateway, the gateway does).
+#[derive(Clone, Copy)]
+pub struct Access<'a> {
+    pub internal_auth: &'a InternalAuthSettings,
+    pub standalone: &'a StandaloneSettings,
+    pub http: &'a HttpSettings,
+}
+
 impl ServiceDefinition {
-    /// A service named `info.service`, accepting identities forwarded to that name.
+    /// A service named `info.service`, accepting identities forwarded to
+    /// that name (and standalone keys when so configured).
     pub fn new(
         info: ServiceInfo,
         openapi: OpenApiDocument,
         readiness: Readiness,
-        internal_auth: &InternalAuthSettings,
+        access: Access<'_>,
         routes: impl Fn(&mut web::ServiceConfig) + Send + Sync + 'static,
     ) -> Result<Self, InternalKeyError> {
-        Ok(Self {
-            identity: IdentityVerifier {
-                key: InternalKey::from_settings(internal_auth.key.as_ref())?,
-                audience: info.service.to_owned(),
-            },
-            info,
-            openapi,
-            readiness,
-            routes: Arc::new(routes),
-        })
+        let (identity, http) = if access.standalone.enabled {
+            (IdentityVerifier::standalone(access.internal_auth, access.standalone, info.service)?, access.http.clone())
+        } else {
+            (IdentityVerifier::forwarded(access.internal_auth, info.service)?, HttpSettings::default())
+        };
+        Ok(Self { identity, info, openapi, readiness, http, routes: Arc::new(routes) })
     }
 }
 
@@ -77,7 +90,9 @@ impl Application {
     pub fn build(settings: &ServerSettings, definition: ServiceDefinition) -> std::io::Result<Self> {
         let listener = TcpListener::bind(settings.address())?;
         let port = listener.local_addr()?.port();
-        let ServiceDefinition { info, openapi, readiness, identity, routes } = definition;
+        let ServiceDefinition { info, openapi, readiness, identity, http, routes } = definition;
+        let allowed_origins = http.allowed_origins.clone();
+        let http = web::Data::new(http);
         let openapi = web::Data::new(openapi.merge_from(OperationalApi::openapi()));
         let metrics = web::Data::new(HttpMetrics::new(info.service));
         let info = web::Data::new(info);
@@ -86,11 +101,15 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(require_identity))
+                .wrap(Condition::new(!allowed_origins.is_empty(), cors(&allowed_origins)))
+                .wrap(from_fn(guard_host_and_scheme))
+                .wrap(from_fn(service_security_headers))
                 .wrap(from_fn(observe_requests))
                 .wrap(from_fn(propagate_request_id))
                 .app_data(info.clone())
                 .app_data(readiness.clone())
                 .app_data(identity.clone())
+                .app_data(http.clone())
                 .app_data(metrics.clone())
                 .app_data(openapi.clone())
                 .configure(configure_extractors)

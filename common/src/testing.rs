@@ -86,7 +86,7 @@ pub fn free_port() -> u16 {
 pub struct S3Server {
     child: Child,
     pub settings: S3Settings,
-    _root: tempfile::TempDir,
+    root: tempfile::TempDir,
 }
 
 impl S3Server {
@@ -123,8 +123,16 @@ impl S3Server {
                 secret_key: SecretString::from("test-secret"),
                 allow_http: true,
             },
-            _root: root,
+            root,
         }
+    }
+}
+
+impl S3Server {
+    /// Where the server keeps the bucket's objects, one file per key, so a
+    /// test can see which keys were written.
+    pub fn bucket_dir(&self) -> PathBuf {
+        self.root.path().join(&self.settings.bucket)
     }
 }
 

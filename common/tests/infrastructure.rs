@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use common::configuration::{ObjectStoreSettings, QueueSettings};
 use common::database::{Database, Migrations};
-use common::object_storage::{ObjectStorage, StorageError};
+use common::object_storage::{ObjectInfo, ObjectStorage, StorageError};
 use common::on_database;
 use common::queue::{JobQueue, ReceivedJob};
 use common::testing::{S3Server, amqp_url, fresh_postgres, fresh_sqlite};
@@ -196,6 +196,20 @@ async fn objects_round_trip_through_an_s3_compatible_server() {
     assert_eq!(storage.check().await, Ok(()));
     storage.delete("2026/11/invoice.pdf").await.expect("delete");
     assert!(matches!(storage.get("2026/11/invoice.pdf").await, Err(StorageError::NotFound(_))));
+}
+
+#[tokio::test]
+async fn s3_objects_keep_their_media_type_and_metadata() {
+    let server = S3Server::start();
+    let settings = ObjectStoreSettings { local_dir: "unused".to_owned(), s3: Some(server.settings.clone()) };
+    let storage = ObjectStorage::from_settings(&settings, "prod").expect("s3 storage");
+    let info = ObjectInfo {
+        content_type: Some("application/pdf".to_owned()),
+        metadata: vec![("invoice-id".to_owned(), "456".to_owned()), ("user-id".to_owned(), "123".to_owned())],
+    };
+    storage.put_described("user-123/report.pdf", Bytes::from_static(b"%PDF-1.7"), &info).await.expect("put");
+    assert_eq!(storage.describe("user-123/report.pdf").await.expect("describe"), info);
+    assert_eq!(storage.get("user-123/report.pdf").await.expect("get"), Bytes::from_static(b"%PDF-1.7"));
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 use common::configuration::{
-    ConfigSource, DatabaseSettings, InternalAuthSettings, ObjectStoreSettings, ServerSettings, TelemetrySettings,
+    ConfigSource, DatabaseSettings, HttpSettings, InternalAuthSettings, ObjectStoreSettings, ServerSettings,
+    StandaloneSettings, TelemetrySettings,
 };
 use serde::Deserialize;
 
@@ -24,6 +25,9 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     #[serde(default)]
     pub internal_auth: InternalAuthSettings,
+    #[serde(default)]
+    pub standalone: StandaloneSettings,
+    pub http: HttpSettings,
     pub database: DatabaseSettings,
     pub object_store: ObjectStoreSettings,
 }

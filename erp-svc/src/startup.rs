@@ -1,7 +1,7 @@
 use common::database::Database;
 use common::http::health::{Readiness, ServiceInfo};
 use common::object_storage::ObjectStorage;
-use common::service::{Application, ServiceDefinition};
+use common::service::{Access, Application, ServiceDefinition};
 use utoipa::OpenApi;
 
 use crate::configuration::Settings;
@@ -17,7 +17,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         ServiceInfo { service: "erp", version: env!("CARGO_PKG_VERSION") },
         ApiDoc::openapi(),
         Readiness::default().with_database(&database).with_object_storage(&storage),
-        &settings.internal_auth,
+        Access { internal_auth: &settings.internal_auth, standalone: &settings.standalone, http: &settings.http },
         |_| {},
     )?;
     Ok(Application::build(&settings.server, definition)?)

@@ -1,4 +1,6 @@
-use common::configuration::{ConfigSource, InternalAuthSettings, ServerSettings, TelemetrySettings};
+use common::configuration::{
+    ConfigSource, HttpSettings, InternalAuthSettings, ServerSettings, StandaloneSettings, TelemetrySettings,
+};
 use serde::Deserialize;
 
 pub const CONFIG: ConfigSource =
@@ -11,4 +13,7 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     #[serde(default)]
     pub internal_auth: InternalAuthSettings,
+    #[serde(default)]
+    pub standalone: StandaloneSettings,
+    pub http: HttpSettings,
 }

@@ -1,5 +1,5 @@
 use common::http::health::{Readiness, ServiceInfo};
-use common::service::{Application, ServiceDefinition};
+use common::service::{Access, Application, ServiceDefinition};
 use utoipa::OpenApi;
 
 use crate::configuration::Settings;
@@ -14,7 +14,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         ApiDoc::openapi(),
         // Stateless: ready as soon as it answers.
         Readiness::default(),
-        &settings.internal_auth,
+        Access { internal_auth: &settings.internal_auth, standalone: &settings.standalone, http: &settings.http },
         |_| {},
     )?;
     Ok(Application::build(&settings.server, definition)?)

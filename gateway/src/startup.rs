@@ -2,14 +2,14 @@ use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::time::Duration;
 
-use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::{Condition, from_fn};
-use actix_web::{App, HttpServer, http, web};
+use actix_web::{App, HttpServer, web};
 use common::database::{Database, Migrations};
 use common::http::health::{Readiness, ServiceInfo};
 use common::http::observability::{HttpMetrics, observe_requests};
-use common::http::request_id::{REQUEST_ID_HEADER, propagate_request_id};
+use common::http::request_id::propagate_request_id;
+use common::http::security::{cors, guard_host_and_scheme};
 use common::http::{configure_extractors, not_found};
 use common::identity::InternalKey;
 use common::service::operational_routes;
@@ -21,7 +21,7 @@ use crate::configuration::{AuthSettings, Settings, UpstreamSettings};
 use crate::domain::{EmailAddress, NewPassword, PersonName, Roles, Scopes};
 use crate::identity::Identity;
 use crate::identity::users::{NewUser, StoreError};
-use crate::middleware::{guard_host_and_scheme, security_headers};
+use crate::middleware::security_headers;
 use crate::rate_limit::RateLimiter;
 use crate::routes::{admin, api_keys, auth, docs, health, proxy, stats, users};
 
@@ -129,24 +129,6 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
-}
-
-fn cors(allowed_origins: &[String]) -> Cors {
-    let allowed: Vec<String> = allowed_origins.to_vec();
-    Cors::default()
-        .allowed_origin_fn(move |origin, _| {
-            origin.to_str().is_ok_and(|origin| allowed.iter().any(|allowed| allowed == origin))
-        })
-        .allow_any_method()
-        .allowed_headers([
-            http::header::AUTHORIZATION,
-            http::header::CONTENT_TYPE,
-            http::header::ACCEPT,
-            crate::auth::API_KEY_HEADER,
-            REQUEST_ID_HEADER,
-        ])
-        .expose_headers([REQUEST_ID_HEADER])
-        .max_age(3600)
 }
 
 /// On a fresh installation nobody could sign in or call anything: create

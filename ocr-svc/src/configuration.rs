@@ -1,6 +1,6 @@
 use common::configuration::{
-    ConfigSource, Conversion, DatabaseSettings, InternalAuthSettings, LegacyVariable, ObjectStoreSettings,
-    QueueSettings, ServerSettings, TelemetrySettings,
+    ConfigSource, Conversion, DatabaseSettings, HttpSettings, InternalAuthSettings, LegacyVariable,
+    ObjectStoreSettings, QueueSettings, ServerSettings, StandaloneSettings, TelemetrySettings,
 };
 use serde::Deserialize;
 
@@ -21,12 +21,14 @@ max_content_length = 16777216
 # 0: one OCR engine per core.
 ocr_threads = 0
 ocr_language = "fra"
+# Unset: back analyses up when an S3 bucket (DO_SPACES_*) is configured.
+# backup = true
 "#,
-    legacy: &[LegacyVariable {
-        name: "MAX_CONTENT_LENGTH",
-        key: "analysis.max_content_length",
-        conversion: Conversion::AsIs,
-    }],
+    legacy: &[
+        LegacyVariable { name: "MAX_CONTENT_LENGTH", key: "analysis.max_content_length", conversion: Conversion::AsIs },
+        // Read only when the service runs standalone (`OCR__STANDALONE__ENABLED=true`).
+        LegacyVariable { name: "API_KEY", key: "standalone.api_keys", conversion: Conversion::List },
+    ],
 };
 
 #[derive(Debug, Clone, Deserialize)]
@@ -36,6 +38,9 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     #[serde(default)]
     pub internal_auth: InternalAuthSettings,
+    #[serde(default)]
+    pub standalone: StandaloneSettings,
+    pub http: HttpSettings,
     pub database: DatabaseSettings,
     pub queue: QueueSettings,
     pub object_store: ObjectStoreSettings,
@@ -47,6 +52,10 @@ pub struct AnalysisSettings {
     pub max_content_length: u64,
     pub ocr_threads: usize,
     pub ocr_language: String,
+    /// Back each analysis up to the object store; unset follows the seed:
+    /// on exactly when an S3 bucket is configured.
+    #[serde(default)]
+    pub backup: Option<bool>,
 }
 
 impl AnalysisSettings {

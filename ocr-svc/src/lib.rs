@@ -2,6 +2,7 @@
 //! comparison against reference tariffs, two PDF reports, S3 backup.
 
 pub mod analysis;
+pub mod backup;
 pub mod configuration;
 pub mod domain;
 pub mod engine;

@@ -3,6 +3,7 @@
 pub mod health;
 pub mod observability;
 pub mod request_id;
+pub mod security;
 
 use actix_web::ResponseError;
 use actix_web::body::EitherBody;

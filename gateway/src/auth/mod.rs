@@ -6,24 +6,22 @@ pub mod jwt;
 
 use std::collections::BTreeMap;
 
-use actix_web::http::header::{AUTHORIZATION, HeaderMap, HeaderName};
+use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use common::error::{ApiError, ErrorCode};
-use common::identity::{Caller, CallerKind};
-use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
-use subtle::{Choice, ConstantTimeEq};
+use common::identity::{Caller, CallerKind, StaticApiKeys};
+use secrecy::SecretString;
 
 use self::api_keys::ApiKeyStore;
 use self::jwt::{AccessClaims, JwtVerifier};
 use crate::domain::{ApiKeyToken, Scopes};
 use crate::identity::sessions::SessionStore;
 
-pub const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
+pub use common::http::security::API_KEY_HEADER;
 
 #[derive(Clone)]
 pub struct Authenticator {
     keys: ApiKeyStore,
-    legacy_key_hashes: Vec<[u8; 32]>,
+    legacy_keys: StaticApiKeys,
     jwt: JwtVerifier,
     sessions: SessionStore,
 }
@@ -101,9 +99,7 @@ fn unauthorized(detail: &str) -> ApiError {
 
 impl Authenticator {
     pub fn new(keys: ApiKeyStore, legacy_keys: &[SecretString], jwt: JwtVerifier, sessions: SessionStore) -> Self {
-        let legacy_key_hashes =
-            legacy_keys.iter().map(|key| Sha256::digest(key.expose_secret().as_bytes()).into()).collect();
-        Self { keys, legacy_key_hashes, jwt, sessions }
+        Self { keys, legacy_keys: StaticApiKeys::new(legacy_keys), jwt, sessions }
     }
 
     pub fn keys(&self) -> &ApiKeyStore {
@@ -155,15 +151,7 @@ impl Authenticator {
     /// Keys from `API_KEY`: compared with every configured key, in constant
     /// time, without stopping at the first match.
     fn authenticate_legacy_key(&self, presented: &str) -> Result<Authenticated, ApiError> {
-        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-        let mut matched = None;
-        for (index, known) in self.legacy_key_hashes.iter().enumerate() {
-            let equal: Choice = known.ct_eq(&digest);
-            if bool::from(equal) {
-                matched = Some(index);
-            }
-        }
-        let index = matched.ok_or_else(|| unauthorized("The API key is not valid."))?;
+        let index = self.legacy_keys.position(presented).ok_or_else(|| unauthorized("The API key is not valid."))?;
         let subject = format!("legacy-key-{index}");
         Ok(Authenticated {
             caller: Caller {

@@ -11,6 +11,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 
 use crate::analysis::Analysis;
+use crate::backup::{Backup, Owner, Run};
 use crate::domain::energy::{ConfidenceMin, RequestedType};
 use crate::domain::upload::FileKind;
 use crate::engine::{Engine, EngineError};
@@ -44,9 +45,7 @@ pub struct AnalysisResponse {
 #[derive(Default)]
 struct Form {
     expectations: Expectations,
-    user_id: Option<i64>,
-    invoice_id: Option<i64>,
-    external_ref: Option<String>,
+    owner: Owner,
     files: Vec<(String, FileKind, Vec<u8>)>,
 }
 
@@ -67,6 +66,7 @@ pub async fn analyse_pdf(
     payload: Multipart,
     engine: web::Data<Engine>,
     limits: web::Data<Limits>,
+    backup: web::Data<Option<Backup>>,
 ) -> Result<HttpResponse, ApiError> {
     let mut form = read_form(&request, payload, &limits, "file").await?;
     let (_, kind, bytes) = match form.files.len() {
@@ -77,7 +77,7 @@ pub async fn analyse_pdf(
     if kind != FileKind::Pdf {
         return Err(ApiError::new(ErrorCode::UnsupportedFile, "The `file` field must hold a PDF."));
     }
-    respond(&engine, Document::Pdf(bytes), form).await
+    respond(&engine, backup.as_ref().as_ref(), Document::Pdf(bytes), form).await
 }
 
 #[utoipa::path(
@@ -97,6 +97,7 @@ pub async fn analyse_images(
     payload: Multipart,
     engine: web::Data<Engine>,
     limits: web::Data<Limits>,
+    backup: web::Data<Option<Backup>>,
 ) -> Result<HttpResponse, ApiError> {
     let mut form = read_form(&request, payload, &limits, "files").await?;
     if form.files.is_empty() || form.files.len() > MAX_IMAGES {
@@ -112,10 +113,15 @@ pub async fn analyse_images(
         }
         images.push((kind, bytes));
     }
-    respond(&engine, Document::Images(images), form).await
+    respond(&engine, backup.as_ref().as_ref(), Document::Images(images), form).await
 }
 
-async fn respond(engine: &Engine, document: Document, form: Form) -> Result<HttpResponse, ApiError> {
+async fn respond(
+    engine: &Engine,
+    backup: Option<&Backup>,
+    document: Document,
+    form: Form,
+) -> Result<HttpResponse, ApiError> {
     let outcome = process(engine, &document, form.expectations).await.map_err(refusal)?;
     let reading = outcome.summary();
     tracing::info!(
@@ -127,18 +133,29 @@ async fn respond(engine: &Engine, document: Document, form: Form) -> Result<Http
         defects = outcome.analysis.defects.len(),
         "invoice analysed"
     );
-    Ok(HttpResponse::Ok().json(AnalysisResponse {
+    let response = AnalysisResponse {
         non_anonymous_report_base64: STANDARD.encode(&outcome.reports.full),
         anonymous_report_base64: STANDARD.encode(&outcome.reports.anonymous),
-        highlights: outcome.highlights,
-        user_id: form.user_id,
-        invoice_id: form.invoice_id,
-        external_ref: form.external_ref,
+        highlights: outcome.highlights.clone(),
+        user_id: form.owner.user_id,
+        invoice_id: form.owner.invoice_id,
+        external_ref: form.owner.external_ref.clone(),
         energy_type: outcome.extraction.energy_type.to_string(),
         fields: outcome.extraction.fields,
         reading,
         analysis: outcome.analysis,
-    }))
+    };
+    if let Some(backup) = backup {
+        backup.spawn(Run {
+            owner: form.owner,
+            document,
+            energy_type: outcome.extraction.energy_type,
+            full_report: outcome.reports.full,
+            anonymous_report: outcome.reports.anonymous,
+            highlights: outcome.highlights,
+        });
+    }
+    Ok(HttpResponse::Ok().json(response))
 }
 
 fn refusal(refusal: Refusal) -> ApiError {
@@ -235,14 +252,14 @@ async fn read_form(
                 _ => errors.push(FieldError { field: name.clone(), message: "strict must be true or false".into() }),
             },
             "user_id" | "invoice_id" if !text.is_empty() => match text.parse::<i64>() {
-                Ok(id) if name == "user_id" => form.user_id = Some(id),
-                Ok(id) => form.invoice_id = Some(id),
+                Ok(id) if name == "user_id" => form.owner.user_id = Some(id),
+                Ok(id) => form.owner.invoice_id = Some(id),
                 Err(_) => {
                     errors.push(FieldError { field: name.clone(), message: format!("{name} must be an integer") })
                 }
             },
-            "external_ref" if !text.is_empty() => form.external_ref = Some(text.chars().take(200).collect()),
-            // customer_name names the backup folder, which is not written yet.
+            "external_ref" if !text.is_empty() => form.owner.external_ref = Some(text.chars().take(200).collect()),
+            "customer_name" if !text.is_empty() => form.owner.customer_name = Some(text.chars().take(200).collect()),
             _ => {}
         }
     }

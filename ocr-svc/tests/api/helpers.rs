@@ -12,7 +12,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     key: InternalKey,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
 }
 
 /// The service on a free port, with its own SQLite database and object store.
@@ -39,10 +39,15 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let application = ocr_svc::startup::build(&settings).await.expect("the service builds");
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), key, _data: data }
+    TestApp { address, client: reqwest::Client::new(), key, data }
 }
 
 impl TestApp {
+    /// The directory holding the service's database and local object store.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data.path()
+    }
+
     /// Posts a multipart form as the gateway would forward it.
     pub async fn post_form(&self, path: &str, form: Form) -> reqwest::Response {
         let caller = Caller {

@@ -1,3 +1,5 @@
 mod accuracy;
+mod backup;
 mod helpers;
 mod invoices;
+mod standalone;
