@@ -229,6 +229,34 @@ pub fn string_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Str
     })
 }
 
+/// Same as [`string_list`] for numbers (`"0.5, 2"` or `[0.5, 2]`).
+pub fn number_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<f64>, D::Error> {
+    use serde::de::Error as _;
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Item {
+        Number(f64),
+        Text(String),
+    }
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrString {
+        List(Vec<Item>),
+        String(String),
+    }
+    let items = match ListOrString::deserialize(deserializer)? {
+        ListOrString::List(items) => items,
+        ListOrString::String(raw) => split_list(&raw).into_iter().map(Item::Text).collect(),
+    };
+    items
+        .into_iter()
+        .map(|item| match item {
+            Item::Number(number) => Ok(number),
+            Item::Text(text) => text.trim().parse().map_err(|_| D::Error::custom(format!("`{text}` is not a number"))),
+        })
+        .collect()
+}
+
 /// Same as [`string_list`] for secrets: each item is wrapped before it can leak.
 pub fn secret_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<SecretString>, D::Error> {
     Ok(string_list(deserializer)?.into_iter().map(SecretString::from).collect())
@@ -342,6 +370,15 @@ fn default_region() -> String {
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct InternalAuthSettings {
     pub key: Option<SecretString>,
+}
+
+/// How outgoing webhooks are authenticated: the Standard Webhooks
+/// signature (`WEBHOOK_SECRET`) and the seed's optional bearer token
+/// (`WEBHOOK_TOKEN`).
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct WebhookSettings {
+    pub secret: Option<SecretString>,
+    pub token: Option<SecretString>,
 }
 
 /// A service deployed on its own, as the legacy apps were: callers present

@@ -127,6 +127,28 @@ async fn rabbitmq_delivers_at_least_once_with_retries_and_dead_letters() {
     job.ack().await.expect("ack dead letter");
 }
 
+async fn a_delayed_job_arrives_after_its_delay(queue: &JobQueue, name: &str) {
+    let mut consumer = queue.consume(name, &unique("consumer")).await.expect("consume");
+    let published = std::time::Instant::now();
+    queue.publish_delayed(name, "later", b"{}", Duration::from_millis(400)).await.expect("publish delayed");
+    let job = next_job(&mut consumer).await;
+    assert_eq!(job.message_id, "later");
+    assert!(published.elapsed() >= Duration::from_millis(400), "arrived after {:?}", published.elapsed());
+    job.ack().await.expect("ack");
+}
+
+#[tokio::test]
+async fn rabbitmq_delays_a_job_in_a_ttl_queue_that_dead_letters_back() {
+    let queue = rabbitmq("delay-test").await;
+    a_delayed_job_arrives_after_its_delay(&queue, &unique("test.delay")).await;
+}
+
+#[tokio::test]
+async fn the_in_process_queue_delays_a_job() {
+    let queue = JobQueue::connect(&QueueSettings { url: None, prefetch: 4 }, "local").await.expect("local");
+    a_delayed_job_arrives_after_its_delay(&queue, "local.delay").await;
+}
+
 #[tokio::test]
 async fn the_in_process_queue_keeps_the_same_contract() {
     let queue = JobQueue::connect(&QueueSettings { url: None, prefetch: 4 }, "local").await.expect("local");

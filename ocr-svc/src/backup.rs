@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::energy::EnergyType;
 use crate::extraction::text::fold;
-use crate::pipeline::Document;
+use crate::pipeline::{Document, Outcome};
 
 const ATTEMPTS: u32 = 3;
 const FIRST_RETRY: Duration = Duration::from_secs(1);
@@ -76,6 +76,19 @@ struct Object {
     name: String,
     content_type: &'static str,
     content: Bytes,
+}
+
+impl Run {
+    pub fn new(owner: Owner, document: Document, outcome: Outcome) -> Self {
+        Self {
+            owner,
+            document,
+            energy_type: outcome.extraction.energy_type,
+            full_report: outcome.reports.full,
+            anonymous_report: outcome.reports.anonymous,
+            highlights: outcome.highlights,
+        }
+    }
 }
 
 impl Backup {

@@ -7,6 +7,7 @@ pub mod configuration;
 pub mod domain;
 pub mod engine;
 pub mod extraction;
+pub mod jobs;
 pub mod pdf;
 pub mod pipeline;
 pub mod reference;

@@ -1,5 +1,7 @@
+use std::sync::Arc;
+
 use actix_web::web;
-use common::database::Database;
+use common::database::{Database, Migrations};
 use common::http::health::{Readiness, ServiceInfo};
 use common::object_storage::ObjectStorage;
 use common::queue::JobQueue;
@@ -8,8 +10,13 @@ use utoipa::OpenApi;
 
 use crate::backup::Backup;
 use crate::configuration::Settings;
+use crate::domain::webhook_url::Destinations;
 use crate::engine::{Engine, OcrPool};
+use crate::jobs::store::JobStore;
+use crate::jobs::worker::{Worker, WorkerParts};
 use crate::routes::invoices;
+use crate::routes::jobs::{self, JobsApi};
+use tokio_util::sync::CancellationToken;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,8 +24,8 @@ use crate::routes::invoices;
         title = "Energy-invoice OCR API",
         description = "Energy-invoice analysis: extraction, market comparison, reports, async jobs."
     ),
-    paths(invoices::analyse_pdf, invoices::analyse_images),
-    components(schemas(invoices::AnalysisResponse))
+    paths(invoices::analyse_pdf, invoices::analyse_images, jobs::submit_pdf, jobs::submit_images, jobs::job_status),
+    components(schemas(invoices::AnalysisResponse, jobs::Accepted, jobs::JobStatus))
 )]
 struct ApiDoc;
 
@@ -28,34 +35,94 @@ pub struct Limits {
     pub max_content_length: u64,
 }
 
-pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
-    let database = Database::connect(&settings.database).await?;
-    let queue = JobQueue::connect(&settings.queue, "ocr-svc").await?;
-    let storage = ObjectStorage::from_settings(&settings.object_store, &settings.environment)?;
-    let engine =
-        web::Data::new(Engine::new(OcrPool::start(settings.analysis.threads(), &settings.analysis.ocr_language)?));
-    let limits = web::Data::new(Limits { max_content_length: settings.analysis.max_content_length });
-    let backup = settings
-        .analysis
-        .backup
-        .unwrap_or(settings.object_store.s3.is_some())
-        .then(|| Backup::new(storage.clone(), &settings.environment));
-    if let Some(backup) = &backup {
-        backup.probe().await;
+pub fn migrations() -> Migrations {
+    Migrations { postgres: sqlx::migrate!("./migrations/postgres"), sqlite: sqlx::migrate!("./migrations/sqlite") }
+}
+
+/// What the API and the worker are both made of.
+pub struct Components {
+    pub database: Database,
+    pub queue: JobQueue,
+    pub storage: ObjectStorage,
+    pub engine: Arc<Engine>,
+    pub backup: Option<Backup>,
+}
+
+impl Components {
+    pub async fn connect(settings: &Settings, connection_name: &str) -> anyhow::Result<Self> {
+        let database = Database::connect_and_migrate(&settings.database, &migrations()).await?;
+        let queue = JobQueue::connect(&settings.queue, connection_name).await?;
+        let storage = ObjectStorage::from_settings(&settings.object_store, &settings.environment)?;
+        let engine =
+            Arc::new(Engine::new(OcrPool::start(settings.analysis.threads(), &settings.analysis.ocr_language)?));
+        let backup = settings
+            .analysis
+            .backup
+            .unwrap_or(settings.object_store.s3.is_some())
+            .then(|| Backup::new(storage.clone(), &settings.environment));
+        if let Some(backup) = &backup {
+            backup.probe().await;
+        }
+        Ok(Self { database, queue, storage, engine, backup })
     }
-    let backup = web::Data::new(backup);
+
+    pub fn worker(&self, settings: &Settings) -> anyhow::Result<Worker> {
+        Worker::new(WorkerParts {
+            store: JobStore::new(self.database.clone()),
+            queue: self.queue.clone(),
+            storage: self.storage.clone(),
+            engine: Arc::clone(&self.engine),
+            backup: self.backup.clone(),
+            settings: settings.jobs.clone(),
+            webhook_secret: settings.webhook.secret.clone(),
+            webhook_token: settings.webhook.token.clone(),
+        })
+    }
+}
+
+/// The API. With the in-process queue (one process, embedded defaults) it
+/// also runs the worker, as nothing else could consume the jobs.
+pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
+    let components = Components::connect(settings, "ocr-svc").await?;
+    if matches!(components.queue, JobQueue::InProcess(_)) {
+        let worker = Arc::new(components.worker(settings)?);
+        tokio::spawn(async move {
+            if let Err(error) = worker.run(CancellationToken::new()).await {
+                tracing::error!(%error, "the in-process OCR worker stopped");
+            }
+        });
+    }
+    let destinations = Destinations::new(&settings.jobs.webhook_allowed_networks)
+        .map_err(|problem| anyhow::anyhow!("jobs.webhook_allowed_networks: {problem}"))?;
+    let jobs = web::Data::new(JobsApi {
+        store: JobStore::new(components.database.clone()),
+        queue: components.queue.clone(),
+        storage: components.storage.clone(),
+        destinations,
+        jobs_queue: settings.jobs.jobs_queue(),
+    });
+    let engine = web::Data::from(Arc::clone(&components.engine));
+    let limits = web::Data::new(Limits { max_content_length: settings.analysis.max_content_length });
+    let backup = web::Data::new(components.backup.clone());
     let definition = ServiceDefinition::new(
         ServiceInfo { service: "ocr", version: env!("CARGO_PKG_VERSION") },
         ApiDoc::openapi(),
-        Readiness::default().with_database(&database).with_queue(&queue).with_object_storage(&storage),
+        Readiness::default()
+            .with_database(&components.database)
+            .with_queue(&components.queue)
+            .with_object_storage(&components.storage),
         Access { internal_auth: &settings.internal_auth, standalone: &settings.standalone, http: &settings.http },
         move |config| {
             config
                 .app_data(engine.clone())
                 .app_data(limits.clone())
                 .app_data(backup.clone())
+                .app_data(jobs.clone())
                 .route("/v1/invoices/pdf", web::post().to(invoices::analyse_pdf))
-                .route("/v1/invoices/images", web::post().to(invoices::analyse_images));
+                .route("/v1/invoices/images", web::post().to(invoices::analyse_images))
+                .route("/v1/jobs/pdf", web::post().to(jobs::submit_pdf))
+                .route("/v1/jobs/images", web::post().to(jobs::submit_images))
+                .route("/v1/jobs/{task_id}", web::get().to(jobs::job_status));
         },
     )?;
     Ok(Application::build(&settings.server, definition)?)

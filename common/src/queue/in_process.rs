@@ -58,6 +58,23 @@ impl InProcessQueue {
         Ok(())
     }
 
+    pub fn publish_delayed(
+        &self,
+        queue: &str,
+        message_id: &str,
+        payload: &[u8],
+        delay: std::time::Duration,
+    ) -> Result<(), QueueError> {
+        let (queues, queue, message_id, payload) =
+            (self.clone(), queue.to_owned(), message_id.to_owned(), payload.to_vec());
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            // Publishing to a local queue cannot fail.
+            let _ = queues.publish(&queue, &message_id, &payload);
+        });
+        Ok(())
+    }
+
     pub fn consume(&self, queue: &str) -> InProcessConsumer {
         InProcessConsumer { queue: self.queue(queue) }
     }

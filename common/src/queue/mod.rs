@@ -49,6 +49,23 @@ impl JobQueue {
         }
     }
 
+    /// Like [`JobQueue::publish`], the job reaching `queue` after `delay`.
+    /// With RabbitMQ it waits in a durable `<queue>.delay.<ms>` queue whose
+    /// expired messages dead-letter back to `queue`, so a retry scheduled
+    /// for later survives restarts of both the broker and the consumer.
+    pub async fn publish_delayed(
+        &self,
+        queue: &str,
+        message_id: &str,
+        payload: &[u8],
+        delay: std::time::Duration,
+    ) -> Result<(), QueueError> {
+        match self {
+            Self::RabbitMq(rabbit) => rabbit.publish_delayed(queue, message_id, payload, delay).await,
+            Self::InProcess(local) => local.publish_delayed(queue, message_id, payload, delay),
+        }
+    }
+
     pub async fn consume(&self, queue: &str, consumer_tag: &str) -> Result<JobConsumer, QueueError> {
         match self {
             Self::RabbitMq(rabbit) => Ok(JobConsumer::RabbitMq(Box::new(rabbit.consume(queue, consumer_tag).await?))),

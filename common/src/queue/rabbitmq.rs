@@ -1,5 +1,6 @@
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use lapin::options::{
@@ -92,6 +93,16 @@ impl RabbitMqQueue {
 
     pub async fn publish(&self, queue: &str, message_id: &str, payload: &[u8]) -> Result<(), QueueError> {
         self.declare(&self.publisher, queue).await?;
+        self.publish_to(EXCHANGE, queue, message_id, payload).await
+    }
+
+    async fn publish_to(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        message_id: &str,
+        payload: &[u8],
+    ) -> Result<(), QueueError> {
         let mut headers = FieldTable::default();
         telemetry::inject_amqp(&mut headers);
         let properties = BasicProperties::default()
@@ -102,7 +113,7 @@ impl RabbitMqQueue {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.publish_once(queue, payload, properties.clone()).await {
+            match self.publish_once(exchange, routing_key, payload, properties.clone()).await {
                 Ok(()) => return Ok(()),
                 Err(QueueError::Broker(error)) if attempt < PUBLISH_ATTEMPTS => {
                     tracing::warn!(attempt, %error, "publish failed, waiting for the connection to recover");
@@ -113,12 +124,52 @@ impl RabbitMqQueue {
         }
     }
 
-    async fn publish_once(&self, queue: &str, payload: &[u8], properties: BasicProperties) -> Result<(), QueueError> {
+    /// Publishes to `<queue>.delay.<ms>` through the default exchange; the
+    /// message expires there and dead-letters to `queue`.
+    pub async fn publish_delayed(
+        &self,
+        queue: &str,
+        message_id: &str,
+        payload: &[u8],
+        delay: Duration,
+    ) -> Result<(), QueueError> {
+        self.declare(&self.publisher, queue).await?;
+        let milliseconds = delay.as_millis().clamp(1, u128::from(u32::MAX)) as u32;
+        let delay_queue = format!("{queue}.delay.{milliseconds}");
+        {
+            let mut declared = self.declared.lock().await;
+            if !declared.contains(&delay_queue) {
+                let mut arguments = FieldTable::default();
+                arguments.insert(ShortString::from("x-message-ttl"), AMQPValue::LongUInt(milliseconds));
+                arguments.insert(
+                    ShortString::from("x-dead-letter-exchange"),
+                    AMQPValue::LongString(LongString::from(EXCHANGE)),
+                );
+                arguments.insert(
+                    ShortString::from("x-dead-letter-routing-key"),
+                    AMQPValue::LongString(LongString::from(queue)),
+                );
+                self.publisher
+                    .queue_declare(delay_queue.clone().into(), QueueDeclareOptions::durable(), arguments)
+                    .await?;
+                declared.insert(delay_queue.clone());
+            }
+        }
+        self.publish_to("", &delay_queue, message_id, payload).await
+    }
+
+    async fn publish_once(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        payload: &[u8],
+        properties: BasicProperties,
+    ) -> Result<(), QueueError> {
         let confirmation = self
             .publisher
             .basic_publish(
-                EXCHANGE.into(),
-                queue.to_owned().into(),
+                exchange.to_owned().into(),
+                routing_key.to_owned().into(),
                 BasicPublishOptions { mandatory: true, ..Default::default() },
                 payload,
                 properties,

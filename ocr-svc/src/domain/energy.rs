@@ -61,6 +61,13 @@ impl RequestedType {
             _ => Err("type must be one of auto, electricite, gaz, dual".into()),
         }
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestedType::Auto => "auto",
+            RequestedType::Known(energy) => energy.as_str(),
+        }
+    }
 }
 
 /// One energy's part of a bill (a dual bill has both).

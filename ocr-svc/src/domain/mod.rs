@@ -1,2 +1,3 @@
 pub mod energy;
 pub mod upload;
+pub mod webhook_url;

@@ -1,7 +1,8 @@
 //! What an uploaded file really is, told by its first bytes, not its name.
 
 /// The formats the service reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FileKind {
     Pdf,
     Jpeg,

@@ -16,7 +16,7 @@ use crate::domain::energy::{ConfidenceMin, RequestedType};
 use crate::domain::upload::FileKind;
 use crate::engine::{Engine, EngineError};
 use crate::extraction::fields::Fields;
-use crate::pipeline::{Document, Expectations, ReadingSummary, Refusal, process};
+use crate::pipeline::{Document, Expectations, Outcome, ReadingSummary, Refusal, process};
 use crate::startup::Limits;
 
 const MAX_IMAGES: usize = 8;
@@ -41,11 +41,30 @@ pub struct AnalysisResponse {
     pub analysis: Analysis,
 }
 
+impl AnalysisResponse {
+    pub fn new(outcome: &Outcome, owner: &Owner) -> Self {
+        Self {
+            non_anonymous_report_base64: STANDARD.encode(&outcome.reports.full),
+            anonymous_report_base64: STANDARD.encode(&outcome.reports.anonymous),
+            highlights: outcome.highlights.clone(),
+            user_id: owner.user_id,
+            invoice_id: owner.invoice_id,
+            external_ref: owner.external_ref.clone(),
+            energy_type: outcome.extraction.energy_type.to_string(),
+            fields: outcome.extraction.fields.clone(),
+            reading: outcome.summary(),
+            analysis: outcome.analysis.clone(),
+        }
+    }
+}
+
 /// The form fields besides the files.
 #[derive(Default)]
-struct Form {
-    expectations: Expectations,
-    owner: Owner,
+pub(crate) struct Form {
+    pub expectations: Expectations,
+    pub owner: Owner,
+    /// Jobs only: where the result is posted.
+    pub webhook_url: Option<String>,
     files: Vec<(String, FileKind, Vec<u8>)>,
 }
 
@@ -69,15 +88,8 @@ pub async fn analyse_pdf(
     backup: web::Data<Option<Backup>>,
 ) -> Result<HttpResponse, ApiError> {
     let mut form = read_form(&request, payload, &limits, "file").await?;
-    let (_, kind, bytes) = match form.files.len() {
-        1 => form.files.remove(0),
-        0 => return Err(ApiError::new(ErrorCode::UnsupportedFile, "Send the bill as a PDF in the `file` field.")),
-        _ => return Err(ApiError::new(ErrorCode::UnsupportedFile, "Send exactly one PDF in the `file` field.")),
-    };
-    if kind != FileKind::Pdf {
-        return Err(ApiError::new(ErrorCode::UnsupportedFile, "The `file` field must hold a PDF."));
-    }
-    respond(&engine, backup.as_ref().as_ref(), Document::Pdf(bytes), form).await
+    let document = pdf_document(&mut form)?;
+    respond(&engine, backup.as_ref().as_ref(), document, form).await
 }
 
 #[utoipa::path(
@@ -100,6 +112,25 @@ pub async fn analyse_images(
     backup: web::Data<Option<Backup>>,
 ) -> Result<HttpResponse, ApiError> {
     let mut form = read_form(&request, payload, &limits, "files").await?;
+    let document = image_document(&mut form)?;
+    respond(&engine, backup.as_ref().as_ref(), document, form).await
+}
+
+/// The one PDF of a `/pdf` form.
+pub(crate) fn pdf_document(form: &mut Form) -> Result<Document, ApiError> {
+    let (_, kind, bytes) = match form.files.len() {
+        1 => form.files.remove(0),
+        0 => return Err(ApiError::new(ErrorCode::UnsupportedFile, "Send the bill as a PDF in the `file` field.")),
+        _ => return Err(ApiError::new(ErrorCode::UnsupportedFile, "Send exactly one PDF in the `file` field.")),
+    };
+    if kind != FileKind::Pdf {
+        return Err(ApiError::new(ErrorCode::UnsupportedFile, "The `file` field must hold a PDF."));
+    }
+    Ok(Document::Pdf(bytes))
+}
+
+/// The 1 to 8 page images of an `/images` form.
+pub(crate) fn image_document(form: &mut Form) -> Result<Document, ApiError> {
     if form.files.is_empty() || form.files.len() > MAX_IMAGES {
         return Err(ApiError::new(ErrorCode::UnsupportedFile, "Send between 1 and 8 images in the `files` field."));
     }
@@ -108,12 +139,12 @@ pub async fn analyse_images(
         if kind == FileKind::Pdf {
             return Err(ApiError::new(
                 ErrorCode::UnsupportedFile,
-                format!("`{name}` is a PDF: send it to /v1/invoices/pdf."),
+                format!("`{name}` is a PDF: send it to /pdf, not /images."),
             ));
         }
         images.push((kind, bytes));
     }
-    respond(&engine, backup.as_ref().as_ref(), Document::Images(images), form).await
+    Ok(Document::Images(images))
 }
 
 async fn respond(
@@ -133,32 +164,15 @@ async fn respond(
         defects = outcome.analysis.defects.len(),
         "invoice analysed"
     );
-    let response = AnalysisResponse {
-        non_anonymous_report_base64: STANDARD.encode(&outcome.reports.full),
-        anonymous_report_base64: STANDARD.encode(&outcome.reports.anonymous),
-        highlights: outcome.highlights.clone(),
-        user_id: form.owner.user_id,
-        invoice_id: form.owner.invoice_id,
-        external_ref: form.owner.external_ref.clone(),
-        energy_type: outcome.extraction.energy_type.to_string(),
-        fields: outcome.extraction.fields,
-        reading,
-        analysis: outcome.analysis,
-    };
+    let response = AnalysisResponse::new(&outcome, &form.owner);
     if let Some(backup) = backup {
-        backup.spawn(Run {
-            owner: form.owner,
-            document,
-            energy_type: outcome.extraction.energy_type,
-            full_report: outcome.reports.full,
-            anonymous_report: outcome.reports.anonymous,
-            highlights: outcome.highlights,
-        });
+        backup.spawn(Run::new(form.owner, document, outcome));
     }
     Ok(HttpResponse::Ok().json(response))
 }
 
-fn refusal(refusal: Refusal) -> ApiError {
+/// The problem a refused analysis answers with (sync) or fails with (jobs).
+pub fn refusal(refusal: Refusal) -> ApiError {
     match refusal {
         Refusal::Engine(EngineError::UnreadablePdf) => ApiError::new(
             ErrorCode::UnreadableDocument,
@@ -185,7 +199,7 @@ fn refusal(refusal: Refusal) -> ApiError {
 }
 
 /// Reads the multipart form, refusing it as soon as it passes the size limit.
-async fn read_form(
+pub(crate) async fn read_form(
     request: &HttpRequest,
     mut payload: Multipart,
     limits: &Limits,
@@ -259,6 +273,7 @@ async fn read_form(
                 }
             },
             "external_ref" if !text.is_empty() => form.owner.external_ref = Some(text.chars().take(200).collect()),
+            "webhook_url" if !text.is_empty() => form.webhook_url = Some(text.to_owned()),
             "customer_name" if !text.is_empty() => form.owner.customer_name = Some(text.chars().take(200).collect()),
             _ => {}
         }

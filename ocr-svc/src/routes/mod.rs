@@ -1,1 +1,2 @@
 pub mod invoices;
+pub mod jobs;

@@ -13,6 +13,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     key: InternalKey,
     data: tempfile::TempDir,
+    settings: Settings,
 }
 
 /// The service on a free port, with its own SQLite database and object store.
@@ -39,7 +40,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let application = ocr_svc::startup::build(&settings).await.expect("the service builds");
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), key, data }
+    TestApp { address, client: reqwest::Client::new(), key, data, settings }
 }
 
 impl TestApp {
@@ -48,21 +49,43 @@ impl TestApp {
         self.data.path()
     }
 
-    /// Posts a multipart form as the gateway would forward it.
-    pub async fn post_form(&self, path: &str, form: Form) -> reqwest::Response {
+    /// The settings the service was built with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The identity header the gateway would forward for `subject`.
+    fn identity(&self, subject: &str) -> String {
         let caller = Caller {
-            subject: "key-test".into(),
+            subject: subject.into(),
             kind: CallerKind::ApiKey,
             roles: Default::default(),
             scopes: vec!["ocr".into()],
             limited_to: Default::default(),
             email: None,
         };
-        let identity = self.key.sign(&caller, "ocr").expect("sign");
+        self.key.sign(&caller, "ocr").expect("sign")
+    }
+
+    /// Posts a multipart form as the gateway would forward it.
+    pub async fn post_form(&self, path: &str, form: Form) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.address))
-            .header("X-Platform-Identity", identity)
+            .header("X-Platform-Identity", self.identity("key-test"))
             .multipart(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.get_as(path, "key-test").await
+    }
+
+    pub async fn get_as(&self, path: &str, subject: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .header("X-Platform-Identity", self.identity(subject))
             .send()
             .await
             .expect("request")

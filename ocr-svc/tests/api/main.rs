@@ -2,4 +2,5 @@ mod accuracy;
 mod backup;
 mod helpers;
 mod invoices;
+mod jobs;
 mod standalone;
