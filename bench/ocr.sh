@@ -33,7 +33,7 @@ trap cleanup EXIT
 "$BIN/ocr-bills" generate "$WORK/bills" "$BILLS" >/dev/null
 PAGES_PER_BILL=$(pdfinfo "$(ls "$WORK"/bills/*-scan.pdf | head -1)" | awk '/^Pages:/ {print $2}')
 
-OCR__STANDALONE__ENABLED=true API_KEY=bench-key OCR__SERVER__PORT=18002 \
+OMP_THREAD_LIMIT=1 OCR__STANDALONE__ENABLED=true API_KEY=bench-key OCR__SERVER__PORT=18002 \
   OCR__DATABASE__URL="sqlite://$WORK/ocr.db" PLATFORM__OBJECT_STORE__LOCAL_DIR="$WORK/objects" \
   PLATFORM__TELEMETRY__LOG_LEVEL=warn "$BIN/ocr-svc" >"$WORK/ocr.log" 2>&1 &
 PID=$!
