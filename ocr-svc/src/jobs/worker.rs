@@ -183,6 +183,18 @@ impl Worker {
         tracing::Span::current().record("attempt", attempt);
         let record =
             self.store.get(task_id).await.map_err(transient)?.ok_or_else(|| Transient("row vanished".into()))?;
+        if attempt > i64::from(self.settings.max_attempts) {
+            // Started that often without an outcome: it keeps killing its worker.
+            tracing::error!(attempt, "job started too many times; parked");
+            let error = JobError {
+                code: "too_many_attempts".into(),
+                detail: format!("The analysis was started {attempt} times without finishing."),
+            };
+            let finished = self.finish_failure(task_id, &error).await?;
+            self.announce(&finished).await?;
+            self.remove_uploads(&record).await;
+            return Ok(Disposition::Park);
+        }
         let soft_limit = Duration::from_secs_f64(self.settings.soft_time_limit_secs);
         let started = std::time::Instant::now();
         let finished = match tokio::time::timeout(soft_limit, self.analyse(&record)).await {

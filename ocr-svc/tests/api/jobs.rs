@@ -287,3 +287,17 @@ async fn with_rabbitmq_and_postgres_a_separate_worker_runs_the_job_once() {
     shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(10), running).await.expect("stops").expect("joins").expect("clean exit");
 }
+
+#[tokio::test]
+async fn a_job_started_more_often_than_allowed_is_parked_and_reported_failed() {
+    // max_attempts 0: the first start already counts as one too many, as a
+    // job that killed its worker max_attempts times would.
+    let receiver = start_receiver(&[]).await;
+    let app = spawn_jobs_app(&[("OCR__JOBS__MAX_ATTEMPTS", "0".to_owned())]).await;
+    let task_id =
+        accepted_task(submit(&app, &BillSpec::generate(38, EnergyType::Gaz, 0), &receiver.url, "auto").await).await;
+    let status = finished(&app, &task_id).await;
+    assert_eq!(status["status"], "failed");
+    assert_eq!(status["error"]["code"], "too_many_attempts");
+    assert_eq!(verify(&receiver.wait_for(1).await[0])["error"]["code"], "too_many_attempts");
+}
