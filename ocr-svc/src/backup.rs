@@ -112,7 +112,7 @@ impl Backup {
             let started = Utc::now();
             let run_id = run_id(started);
             let folder = folder(&run.owner, &run_id);
-            match backup.write(&run, &folder, &run_id, started).await {
+            match backup.write(run, &folder, &run_id, started).await {
                 Ok(objects) => tracing::info!(%run_id, objects, "spaces_upload_ok"),
                 Err((object, error)) => {
                     tracing::error!(%run_id, %object, reason = reason(&error), "spaces_upload_error");
@@ -123,53 +123,51 @@ impl Backup {
 
     async fn write(
         &self,
-        run: &Run,
+        run: Run,
         folder: &str,
         run_id: &str,
         started: DateTime<Utc>,
     ) -> Result<usize, (String, StorageError)> {
-        let energy = run.energy_type.as_str();
+        let Run { owner, document, energy_type, full_report, anonymous_report, highlights } = run;
+        let energy = energy_type.as_str();
+        let source_kind = document.source_kind();
         let mut objects = Vec::new();
         let mut original_pages = Vec::new();
-        match &run.document {
+        match document {
             Document::Pdf(pdf) => objects.push(Object {
                 name: format!("original_{energy}.pdf"),
                 content_type: "application/pdf",
-                content: Bytes::copy_from_slice(pdf),
+                content: Bytes::from(pdf),
             }),
             Document::Images(images) => {
-                for (index, (kind, bytes)) in images.iter().enumerate() {
+                for (index, (kind, bytes)) in images.into_iter().enumerate() {
                     let name = format!("page-{:03}.{}", index + 1, kind.extension());
                     original_pages.push(name.clone());
-                    objects.push(Object {
-                        name,
-                        content_type: kind.content_type(),
-                        content: Bytes::copy_from_slice(bytes),
-                    });
+                    objects.push(Object { name, content_type: kind.content_type(), content: Bytes::from(bytes) });
                 }
             }
         }
         objects.push(Object {
             name: format!("report_full_{energy}.pdf"),
             content_type: "application/pdf",
-            content: Bytes::copy_from_slice(&run.full_report),
+            content: Bytes::from(full_report),
         });
         objects.push(Object {
             name: format!("report_anon_{energy}.pdf"),
             content_type: "application/pdf",
-            content: Bytes::copy_from_slice(&run.anonymous_report),
+            content: Bytes::from(anonymous_report),
         });
         let manifest = Manifest {
             env: &self.environment,
             run_id,
             timestamp: started.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            user_id: run.owner.user_id,
-            invoice_id: run.owner.invoice_id,
-            external_ref: run.owner.external_ref.as_deref(),
-            energy_type: run.energy_type,
-            customer_name: run.owner.customer_name.as_deref(),
-            source_kind: run.document.source_kind(),
-            highlights: &run.highlights,
+            user_id: owner.user_id,
+            invoice_id: owner.invoice_id,
+            external_ref: owner.external_ref.as_deref(),
+            energy_type,
+            customer_name: owner.customer_name.as_deref(),
+            source_kind,
+            highlights: &highlights,
             original_pages,
             files: objects
                 .iter()
@@ -191,7 +189,7 @@ impl Backup {
 
         let info = |content_type: &str| ObjectInfo {
             content_type: Some(content_type.to_owned()),
-            metadata: metadata(&run.owner, run.document.source_kind(), energy, run_id),
+            metadata: metadata(&owner, source_kind, energy, run_id),
         };
         for object in &objects {
             let key = format!("{folder}/{}", object.name);

@@ -46,6 +46,7 @@ pub struct Components {
     pub storage: ObjectStorage,
     pub engine: Arc<Engine>,
     pub backup: Option<Backup>,
+    pub destinations: Arc<Destinations>,
 }
 
 impl Components {
@@ -63,7 +64,9 @@ impl Components {
         if let Some(backup) = &backup {
             backup.probe().await;
         }
-        Ok(Self { database, queue, storage, engine, backup })
+        let destinations = Destinations::new(&settings.jobs.webhook_allowed_networks)
+            .map_err(|problem| anyhow::anyhow!("jobs.webhook_allowed_networks: {problem}"))?;
+        Ok(Self { database, queue, storage, engine, backup, destinations: Arc::new(destinations) })
     }
 
     pub fn worker(&self, settings: &Settings) -> anyhow::Result<Worker> {
@@ -74,6 +77,7 @@ impl Components {
             engine: Arc::clone(&self.engine),
             backup: self.backup.clone(),
             settings: settings.jobs.clone(),
+            destinations: Arc::clone(&self.destinations),
             webhook_secret: settings.webhook.secret.clone(),
             webhook_token: settings.webhook.token.clone(),
         })
@@ -92,13 +96,11 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
             }
         });
     }
-    let destinations = Destinations::new(&settings.jobs.webhook_allowed_networks)
-        .map_err(|problem| anyhow::anyhow!("jobs.webhook_allowed_networks: {problem}"))?;
     let jobs = web::Data::new(JobsApi {
         store: JobStore::new(components.database.clone()),
         queue: components.queue.clone(),
         storage: components.storage.clone(),
-        destinations,
+        destinations: Arc::clone(&components.destinations),
         jobs_queue: settings.jobs.jobs_queue(),
     });
     let engine = web::Data::from(Arc::clone(&components.engine));

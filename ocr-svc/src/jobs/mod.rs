@@ -7,6 +7,7 @@
 pub mod store;
 pub mod worker;
 
+use common::object_storage::ObjectStorage;
 use serde::{Deserialize, Serialize};
 
 use crate::backup::Owner;
@@ -89,4 +90,13 @@ pub struct JobResult {
 pub struct JobError {
     pub code: String,
     pub detail: String,
+}
+
+/// Removes a job's uploads: when it ends, or when it could not be accepted.
+pub async fn delete_uploads(storage: &ObjectStorage, files: &[(String, FileKind)]) {
+    for (key, _) in files {
+        if let Err(error) = storage.delete(key).await {
+            tracing::warn!(%error, "upload not removed");
+        }
+    }
 }

@@ -24,7 +24,7 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::store::{JobRecord, JobStore, ReportDigests};
-use super::{JobError, JobRequest, JobResult, TaskMessage};
+use super::{JobError, JobRequest, JobResult, TaskMessage, delete_uploads};
 use crate::backup::{Backup, Run};
 use crate::configuration::JobSettings;
 use crate::domain::webhook_url::{Destinations, GuardedResolver};
@@ -64,6 +64,7 @@ pub struct WorkerParts {
     pub engine: Arc<Engine>,
     pub backup: Option<Backup>,
     pub settings: JobSettings,
+    pub destinations: Arc<Destinations>,
     pub webhook_secret: Option<SecretString>,
     pub webhook_token: Option<SecretString>,
 }
@@ -80,10 +81,7 @@ struct WebhookPayload<'a> {
 
 impl Worker {
     pub fn new(parts: WorkerParts) -> anyhow::Result<Self> {
-        let destinations = Arc::new(
-            Destinations::new(&parts.settings.webhook_allowed_networks)
-                .map_err(|problem| anyhow::anyhow!("jobs.webhook_allowed_networks: {problem}"))?,
-        );
+        let destinations = parts.destinations;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs_f64(parts.settings.webhook_timeout_secs))
@@ -181,8 +179,7 @@ impl Worker {
             };
         };
         tracing::Span::current().record("attempt", attempt);
-        let record =
-            self.store.get(task_id).await.map_err(transient)?.ok_or_else(|| Transient("row vanished".into()))?;
+        let record = self.reload(task_id).await?;
         if attempt > i64::from(self.settings.max_attempts) {
             // Started that often without an outcome: it keeps killing its worker.
             tracing::error!(attempt, "job started too many times; parked");
@@ -294,11 +291,16 @@ impl Worker {
             anonymous_sha256: result.anonymous_sha256.clone(),
         };
         self.store.succeed(task_id, &json, &digests).await.map_err(transient)?;
-        self.store.get(task_id).await.map_err(transient)?.ok_or_else(|| Transient("row vanished".into()))
+        self.reload(task_id).await
     }
 
     async fn finish_failure(&self, task_id: &str, error: &JobError) -> Result<JobRecord, Transient> {
         self.store.fail(task_id, &error.code, &error.detail).await.map_err(transient)?;
+        self.reload(task_id).await
+    }
+
+    /// The job's row as it stands now.
+    async fn reload(&self, task_id: &str) -> Result<JobRecord, Transient> {
         self.store.get(task_id).await.map_err(transient)?.ok_or_else(|| Transient("row vanished".into()))
     }
 
@@ -313,11 +315,8 @@ impl Worker {
     }
 
     async fn remove_uploads(&self, record: &JobRecord) {
-        let Ok(request) = serde_json::from_str::<JobRequest>(&record.request) else { return };
-        for (key, _) in &request.files {
-            if let Err(error) = self.storage.delete(key).await {
-                tracing::warn!(%error, "upload not removed");
-            }
+        if let Ok(request) = serde_json::from_str::<JobRequest>(&record.request) {
+            delete_uploads(&self.storage, &request.files).await;
         }
     }
 

@@ -154,17 +154,16 @@ async fn respond(
     form: Form,
 ) -> Result<HttpResponse, ApiError> {
     let outcome = process(engine, &document, form.expectations).await.map_err(refusal)?;
-    let reading = outcome.summary();
+    let response = AnalysisResponse::new(&outcome, &form.owner);
     tracing::info!(
         source_kind = document.source_kind(),
         energy_type = %outcome.extraction.energy_type,
-        pages = reading.pages,
-        ocr_pages = reading.ocr_pages,
+        pages = response.reading.pages,
+        ocr_pages = response.reading.ocr_pages,
         fields = outcome.extraction.fields.len(),
         defects = outcome.analysis.defects.len(),
         "invoice analysed"
     );
-    let response = AnalysisResponse::new(&outcome, &form.owner);
     if let Some(backup) = backup {
         backup.spawn(Run::new(form.owner, document, outcome));
     }

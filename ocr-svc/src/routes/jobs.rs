@@ -2,6 +2,8 @@
 //! the seed's asynchronous mode. A job is accepted (202) only once the
 //! broker confirmed it; the result is read here or received by webhook.
 
+use std::sync::Arc;
+
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -15,7 +17,7 @@ use serde::Serialize;
 use crate::domain::upload::FileKind;
 use crate::domain::webhook_url::{Destinations, WebhookUrl};
 use crate::jobs::store::{Delivery, JobStore, NewJob};
-use crate::jobs::{JobError, JobRequest, TaskMessage};
+use crate::jobs::{JobError, JobRequest, TaskMessage, delete_uploads};
 use crate::pipeline::Document;
 use crate::routes::invoices::{Form, image_document, pdf_document, read_form};
 use crate::startup::Limits;
@@ -25,7 +27,7 @@ pub struct JobsApi {
     pub store: JobStore,
     pub queue: JobQueue,
     pub storage: ObjectStorage,
-    pub destinations: Destinations,
+    pub destinations: Arc<Destinations>,
     pub jobs_queue: String,
 }
 
@@ -127,6 +129,7 @@ async fn submit(api: &JobsApi, caller: &Caller, form: Form, document: Document) 
         None => None,
     };
     let task_id = uuid::Uuid::new_v4().to_string();
+    let source_kind = document.source_kind();
     let uploads: Vec<(FileKind, Vec<u8>)> = match document {
         Document::Pdf(pdf) => vec![(FileKind::Pdf, pdf)],
         Document::Images(images) => images,
@@ -135,12 +138,11 @@ async fn submit(api: &JobsApi, caller: &Caller, form: Form, document: Document) 
     for (index, (kind, bytes)) in uploads.into_iter().enumerate() {
         let key = format!("jobs/{task_id}/upload-{:03}.{}", index + 1, kind.extension());
         if let Err(error) = api.storage.put(&key, bytes.into()).await {
-            remove(api, &keys).await;
+            delete_uploads(&api.storage, &keys).await;
             return Err(unavailable("The document store").with_source(error));
         }
         keys.push((key, kind));
     }
-    let source_kind = if keys.first().is_some_and(|(_, kind)| *kind == FileKind::Pdf) { "pdf" } else { "images" };
     let stored = JobRequest::new(&form.expectations, &form.owner, keys.clone());
     let stored = serde_json::to_string(&stored).map_err(ApiError::internal)?;
     let job = NewJob {
@@ -154,14 +156,14 @@ async fn submit(api: &JobsApi, caller: &Caller, form: Form, document: Document) 
         request: &stored,
     };
     if let Err(error) = api.store.insert(&job).await {
-        remove(api, &keys).await;
+        delete_uploads(&api.storage, &keys).await;
         return Err(ApiError::internal(error));
     }
     let message = serde_json::to_vec(&TaskMessage { task_id: task_id.clone() }).map_err(ApiError::internal)?;
     if let Err(error) = api.queue.publish(&api.jobs_queue, &task_id, &message).await {
         // Not confirmed by the broker: nothing may look accepted.
         let _ = api.store.delete(&task_id).await;
-        remove(api, &keys).await;
+        delete_uploads(&api.storage, &keys).await;
         return Err(unavailable("The job queue").with_source(error));
     }
     tracing::info!(%task_id, source_kind, webhook = webhook_url.is_some(), "job accepted");
@@ -176,12 +178,6 @@ fn unavailable(what: &str) -> ApiError {
         format!("{what} is unavailable; the job was not accepted. Retry later."),
     )
     .with_retry_after(5)
-}
-
-async fn remove(api: &JobsApi, keys: &[(String, FileKind)]) {
-    for (key, _) in keys {
-        let _ = api.storage.delete(key).await;
-    }
 }
 
 #[utoipa::path(
