@@ -18,10 +18,14 @@ use gateway::startup::Application as GatewayApplication;
 /// picks (in this mode nothing but the gateway talks to services) with the
 /// shared internal key.
 macro_rules! embedded_service {
-    ($service:ident, $vars:expr, $key:expr) => {{
+    ($service:ident, $vars:expr, $key:expr) => {
+        embedded_service!($service, $vars, $key, |_settings| {})
+    };
+    ($service:ident, $vars:expr, $key:expr, $adjust:expr) => {{
         let mut settings: $service::configuration::Settings =
             load_from(&$service::configuration::CONFIG, $vars.clone())
                 .context(concat!(stringify!($service), " configuration"))?;
+        $adjust(&mut settings);
         settings.server.host = "127.0.0.1".to_owned();
         settings.server.port = 0;
         settings.internal_auth.key = Some($key.clone());
@@ -47,7 +51,13 @@ pub async fn build(vars: HashMap<String, String>) -> anyhow::Result<Platform> {
 
     let services = vec![
         ("facturx", embedded_service!(facturx_svc, vars, internal_key)),
-        ("ocr", embedded_service!(ocr_svc, vars, internal_key)),
+        // One process: the OCR jobs are analysed here too, whatever the queue.
+        (
+            "ocr",
+            embedded_service!(ocr_svc, vars, internal_key, |settings: &mut ocr_svc::configuration::Settings| {
+                settings.jobs.run_worker.get_or_insert(true);
+            }),
+        ),
         ("erp", embedded_service!(erp_svc, vars, internal_key)),
         ("checks", embedded_service!(checks_svc, vars, internal_key)),
     ];

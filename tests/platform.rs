@@ -1,11 +1,19 @@
 //! The whole platform as `cargo run` starts it: embedded defaults, then the
 //! same code on PostgreSQL, RabbitMQ and S3 configured with the legacy
-//! variable names.
+//! variable names; one trace across gateway, service, queue, worker and
+//! webhook.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use common::identity::{Caller, CallerKind, InternalKey};
-use common::testing::{S3Server, amqp_url, fresh_postgres, init_telemetry};
+use common::testing::{S3Server, amqp_url, fresh_postgres, init_telemetry, recorded_spans};
+use ocr_svc::domain::energy::EnergyType;
+use ocr_svc::synthetic::BillSpec;
+use ocr_svc::synthetic::render::render;
+use reqwest::multipart::{Form, Part};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 
@@ -141,4 +149,79 @@ async fn postgres_rabbitmq_and_s3_configured_by_their_legacy_names() {
         .await
         .expect("keys live in PostgreSQL");
     assert_eq!(keys, 2);
+}
+
+/// A webhook receiver that keeps the `traceparent` of each request.
+async fn start_trace_receiver() -> (String, Arc<Mutex<Vec<String>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&seen);
+    let server = HttpServer::new(move || {
+        let kept = Arc::clone(&kept);
+        App::new().default_service(web::to(move |request: HttpRequest| {
+            let kept = Arc::clone(&kept);
+            async move {
+                let traceparent = request.headers().get("traceparent").and_then(|value| value.to_str().ok());
+                kept.lock().expect("lock").push(traceparent.unwrap_or_default().to_owned());
+                HttpResponse::NoContent().finish()
+            }
+        }))
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .expect("bind");
+    let url = format!("http://127.0.0.1:{}/hook", server.addrs()[0].port());
+    tokio::spawn(server.run());
+    (url, seen)
+}
+
+#[tokio::test]
+async fn one_trace_runs_from_the_gateway_through_rabbitmq_and_the_worker_to_the_webhook() {
+    let (webhook_url, traceparents) = start_trace_receiver().await;
+    let unique = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_nanos();
+    let vars = HashMap::from([
+        ("AMQP_URL".to_owned(), amqp_url()),
+        ("OCR__JOBS__QUEUE_PREFIX".to_owned(), format!("test.{unique}.")),
+        ("OCR__JOBS__WEBHOOK_ALLOWED_NETWORKS".to_owned(), "127.0.0.1/32".to_owned()),
+    ]);
+    let running = start(vars).await;
+    // The caller's own trace: everything the platform does must join it.
+    let trace_id = format!("{unique:032x}");
+    let caller_span = "00f067aa0ba902b7";
+    let bill = BillSpec::generate(70, EnergyType::Electricite, 0);
+    let pdf = Part::bytes(render(&bill)).file_name("facture.pdf").mime_str("application/pdf").expect("mime");
+    let response = running
+        .client
+        .post(format!("{}/ocr/v1/jobs/pdf", running.gateway))
+        .header("X-API-Key", &running.key)
+        .header("traceparent", format!("00-{trace_id}-{caller_span}-01"))
+        .multipart(Form::new().part("file", pdf).text("webhook_url", webhook_url))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(response.status(), 202);
+
+    let mut chain = Vec::new();
+    for _ in 0..1200 {
+        let spans = recorded_spans(&trace_id);
+        if let Some(delivery) = spans.iter().find(|span| span.name == "webhook delivery") {
+            // From the webhook back to the caller, parent by parent.
+            let mut current = Some(delivery);
+            while let Some(span) = current {
+                chain.push((span.name.to_string(), span.parent_span_id));
+                current = spans.iter().find(|parent| parent.span_context.span_id() == span.parent_span_id);
+            }
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let names: Vec<&str> = chain.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["webhook delivery", "queue publish", "ocr job", "queue publish", "http_request", "http_request"],
+        "webhook ← queue ← worker ← queue ← ocr-svc ← gateway"
+    );
+    assert_eq!(chain.last().expect("root").1.to_string(), caller_span, "the gateway continues the caller's trace");
+    let received = traceparents.lock().expect("lock").clone();
+    assert_eq!(received.len(), 1);
+    assert!(received[0].starts_with(&format!("00-{trace_id}-")), "the webhook request carries the trace: {received:?}");
 }

@@ -38,6 +38,9 @@ force_https = false
 
 [queue]
 prefetch = 16
+# A publish still unconfirmed after this long (broker down, recovering) fails:
+# the API answers 503 rather than holding the request.
+publish_timeout_secs = 5.0
 
 [object_store]
 local_dir = "data/objects"
@@ -330,6 +333,7 @@ pub struct QueueSettings {
     /// `amqp://...` selects RabbitMQ; absent selects the in-process queue.
     pub url: Option<SecretString>,
     pub prefetch: u16,
+    pub publish_timeout_secs: f64,
 }
 
 impl fmt::Debug for QueueSettings {
@@ -337,6 +341,7 @@ impl fmt::Debug for QueueSettings {
         f.debug_struct("QueueSettings")
             .field("url", &self.url.as_ref().map(|u| redact_url(u.expose_secret())))
             .field("prefetch", &self.prefetch)
+            .field("publish_timeout_secs", &self.publish_timeout_secs)
             .finish()
     }
 }

@@ -16,7 +16,7 @@ use opentelemetry::{Context, global};
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::trace::{SdkTracerProvider, TracerProviderBuilder};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::LevelFilter;
@@ -44,6 +44,16 @@ static INSTALLED: OnceLock<()> = OnceLock::new();
 /// Installs the global subscriber and propagator. Later calls (tests that
 /// spawn many apps in one process) are no-ops returning `None`.
 pub fn init(service_name: &str, settings: &TelemetrySettings) -> anyhow::Result<Option<TelemetryGuard>> {
+    init_with(service_name, settings, |provider| provider)
+}
+
+/// Like [`init`], `extend` adding span processors or exporters of its own
+/// (a test's recorder) to the tracer provider.
+pub fn init_with(
+    service_name: &str,
+    settings: &TelemetrySettings,
+    extend: impl FnOnce(TracerProviderBuilder) -> TracerProviderBuilder,
+) -> anyhow::Result<Option<TelemetryGuard>> {
     if INSTALLED.set(()).is_err() {
         return Ok(None);
     }
@@ -58,7 +68,7 @@ pub fn init(service_name: &str, settings: &TelemetrySettings) -> anyhow::Result<
             .build()?;
         provider = provider.with_batch_exporter(exporter);
     }
-    let provider = provider.build();
+    let provider = extend(provider).build();
     global::set_tracer_provider(provider.clone());
     let tracer = provider.tracer(service_name.to_owned());
 

@@ -5,7 +5,11 @@
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 use secrecy::SecretString;
 use sqlx::{Connection, PgConnection};
@@ -14,9 +18,11 @@ use crate::configuration::{DatabaseSettings, S3Settings, TelemetrySettings};
 use crate::telemetry::{self, TelemetryGuard};
 
 static TELEMETRY: std::sync::OnceLock<Option<TelemetryGuard>> = std::sync::OnceLock::new();
+static SPANS: SpanRecorder = SpanRecorder(Mutex::new(Vec::new()));
 
 /// Installs tracing once per test process, so trace context propagates as
-/// in production. Logs stay quiet unless `TEST_LOG` names a level.
+/// in production, and records every span ended (see [`recorded_spans`]).
+/// Logs stay quiet unless `TEST_LOG` names a level.
 pub fn init_telemetry() {
     TELEMETRY.get_or_init(|| {
         let settings = TelemetrySettings {
@@ -24,8 +30,31 @@ pub fn init_telemetry() {
             json_logs: false,
             otlp_endpoint: None,
         };
-        telemetry::init("tests", &settings).expect("telemetry installs")
+        telemetry::init_with("tests", &settings, |provider| provider.with_simple_exporter(&SPANS))
+            .expect("telemetry installs")
     });
+}
+
+/// The spans of one trace (32 hex digits) ended so far in this process.
+pub fn recorded_spans(trace_id: &str) -> Vec<SpanData> {
+    SPANS
+        .0
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .filter(|span| span.span_context.trace_id().to_string() == trace_id)
+        .cloned()
+        .collect()
+}
+
+#[derive(Debug)]
+struct SpanRecorder(Mutex<Vec<SpanData>>);
+
+impl SpanExporter for &'static SpanRecorder {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).extend(batch);
+        Ok(())
+    }
 }
 
 pub const POSTGRES_ENV: &str = "TEST_POSTGRES_URL";

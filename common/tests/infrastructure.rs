@@ -71,7 +71,7 @@ async fn sqlite_runs_the_same_statements() {
 }
 
 async fn rabbitmq(name: &str) -> JobQueue {
-    let settings = QueueSettings { url: Some(SecretString::from(amqp_url())), prefetch: 4 };
+    let settings = QueueSettings { url: Some(SecretString::from(amqp_url())), prefetch: 4, publish_timeout_secs: 5.0 };
     JobQueue::connect(&settings, name)
         .await
         .unwrap_or_else(|error| panic!("RabbitMQ is required at {} ({error})", amqp_url()))
@@ -145,13 +145,17 @@ async fn rabbitmq_delays_a_job_in_a_ttl_queue_that_dead_letters_back() {
 
 #[tokio::test]
 async fn the_in_process_queue_delays_a_job() {
-    let queue = JobQueue::connect(&QueueSettings { url: None, prefetch: 4 }, "local").await.expect("local");
+    let queue = JobQueue::connect(&QueueSettings { url: None, prefetch: 4, publish_timeout_secs: 5.0 }, "local")
+        .await
+        .expect("local");
     a_delayed_job_arrives_after_its_delay(&queue, "local.delay").await;
 }
 
 #[tokio::test]
 async fn the_in_process_queue_keeps_the_same_contract() {
-    let queue = JobQueue::connect(&QueueSettings { url: None, prefetch: 4 }, "local").await.expect("local");
+    let queue = JobQueue::connect(&QueueSettings { url: None, prefetch: 4, publish_timeout_secs: 5.0 }, "local")
+        .await
+        .expect("local");
     exercise_the_queue_contract(&queue, "local.contract").await;
     let JobQueue::InProcess(local) = &queue else { unreachable!() };
     assert_eq!(local.dead_letters("local.contract"), ["job-2"]);
@@ -159,7 +163,9 @@ async fn the_in_process_queue_keeps_the_same_contract() {
 
 #[tokio::test]
 async fn an_in_process_job_dropped_unanswered_comes_back() {
-    let queue = JobQueue::connect(&QueueSettings { url: None, prefetch: 4 }, "local").await.expect("local");
+    let queue = JobQueue::connect(&QueueSettings { url: None, prefetch: 4, publish_timeout_secs: 5.0 }, "local")
+        .await
+        .expect("local");
     queue.publish("local.drop", "job", b"{}").await.expect("publish");
     let mut consumer = queue.consume("local.drop", "c").await.expect("consume");
     drop(next_job(&mut consumer).await);

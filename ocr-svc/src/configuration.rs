@@ -41,6 +41,10 @@ webhook_allowed_networks = []
 concurrency = 2
 # Prefixed to the queue names (ocr.jobs, ocr.webhooks), to share a broker.
 queue_prefix = ""
+# Unset: the API runs a worker itself only with the in-process queue (nothing
+# else could consume it); with RabbitMQ, ocr-worker processes do. The
+# all-in-one binary always runs one.
+# run_worker = true
 "#,
     legacy: &[
         LegacyVariable { name: "MAX_CONTENT_LENGTH", key: "analysis.max_content_length", conversion: Conversion::AsIs },
@@ -92,6 +96,8 @@ pub struct JobSettings {
     pub webhook_allowed_networks: Vec<String>,
     pub concurrency: usize,
     pub queue_prefix: String,
+    #[serde(default)]
+    pub run_worker: Option<bool>,
 }
 
 impl JobSettings {

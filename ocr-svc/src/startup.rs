@@ -85,10 +85,11 @@ impl Components {
 }
 
 /// The API. With the in-process queue (one process, embedded defaults) it
-/// also runs the worker, as nothing else could consume the jobs.
+/// also runs the worker, as nothing else could consume the jobs; otherwise
+/// as `jobs.run_worker` says.
 pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
     let components = Components::connect(settings, "ocr-svc").await?;
-    if matches!(components.queue, JobQueue::InProcess(_)) {
+    if settings.jobs.run_worker.unwrap_or(matches!(components.queue, JobQueue::InProcess(_))) {
         let worker = Arc::new(components.worker(settings)?);
         tokio::spawn(async move {
             if let Err(error) = worker.run(CancellationToken::new()).await {

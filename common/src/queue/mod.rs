@@ -7,6 +7,7 @@ mod in_process;
 mod rabbitmq;
 
 use opentelemetry::Context;
+use tracing::Instrument;
 
 pub use in_process::InProcessQueue;
 pub use rabbitmq::RabbitMqQueue;
@@ -22,6 +23,8 @@ pub enum QueueError {
     Refused,
     #[error("the queue is closed")]
     Closed,
+    #[error("the broker did not confirm the message in time")]
+    TimedOut,
 }
 
 #[derive(Clone)]
@@ -34,19 +37,29 @@ impl JobQueue {
     pub async fn connect(settings: &QueueSettings, connection_name: &str) -> Result<Self, QueueError> {
         match &settings.url {
             Some(url) => Ok(Self::RabbitMq(
-                RabbitMqQueue::connect(url.expose_secret(), connection_name, settings.prefetch).await?,
+                RabbitMqQueue::connect(
+                    url.expose_secret(),
+                    connection_name,
+                    settings.prefetch,
+                    std::time::Duration::from_secs_f64(settings.publish_timeout_secs.max(0.001)),
+                )
+                .await?,
             )),
             None => Ok(Self::InProcess(InProcessQueue::default())),
         }
     }
 
     /// Returns once the job is safely stored (with RabbitMQ: confirmed by
-    /// the broker, retried across a connection recovery).
+    /// the broker, retried across a connection recovery within the
+    /// publish timeout).
     pub async fn publish(&self, queue: &str, message_id: &str, payload: &[u8]) -> Result<(), QueueError> {
-        match self {
-            Self::RabbitMq(rabbit) => rabbit.publish(queue, message_id, payload).await,
-            Self::InProcess(local) => local.publish(queue, message_id, payload),
-        }
+        let publishing = async {
+            match self {
+                Self::RabbitMq(rabbit) => rabbit.publish(queue, message_id, payload).await,
+                Self::InProcess(local) => local.publish(queue, message_id, payload),
+            }
+        };
+        publishing.instrument(publish_span(queue)).await
     }
 
     /// Like [`JobQueue::publish`], the job reaching `queue` after `delay`.
@@ -60,10 +73,13 @@ impl JobQueue {
         payload: &[u8],
         delay: std::time::Duration,
     ) -> Result<(), QueueError> {
-        match self {
-            Self::RabbitMq(rabbit) => rabbit.publish_delayed(queue, message_id, payload, delay).await,
-            Self::InProcess(local) => local.publish_delayed(queue, message_id, payload, delay),
-        }
+        let publishing = async {
+            match self {
+                Self::RabbitMq(rabbit) => rabbit.publish_delayed(queue, message_id, payload, delay).await,
+                Self::InProcess(local) => local.publish_delayed(queue, message_id, payload, delay),
+            }
+        };
+        publishing.instrument(publish_span(queue)).await
     }
 
     pub async fn consume(&self, queue: &str, consumer_tag: &str) -> Result<JobConsumer, QueueError> {
@@ -80,6 +96,12 @@ impl JobQueue {
             Self::InProcess(_) => Ok(()),
         }
     }
+}
+
+/// The producer span: the message carries its context, so the consumer's
+/// span continues the trace from here.
+fn publish_span(queue: &str) -> tracing::Span {
+    tracing::info_span!("queue publish", otel.kind = "producer", messaging.destination.name = queue)
 }
 
 pub enum JobConsumer {

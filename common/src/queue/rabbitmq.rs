@@ -27,11 +27,17 @@ pub struct RabbitMqQueue {
     connection: Arc<Connection>,
     publisher: Channel,
     prefetch: u16,
+    publish_timeout: Duration,
     declared: Arc<Mutex<HashSet<String>>>,
 }
 
 impl RabbitMqQueue {
-    pub async fn connect(url: &str, connection_name: &str, prefetch: u16) -> Result<Self, QueueError> {
+    pub async fn connect(
+        url: &str,
+        connection_name: &str,
+        prefetch: u16,
+        publish_timeout: Duration,
+    ) -> Result<Self, QueueError> {
         let properties = ConnectionProperties::default()
             .with_connection_name(connection_name.to_owned().into())
             .enable_auto_recover();
@@ -48,7 +54,7 @@ impl RabbitMqQueue {
                 )
                 .await?;
         }
-        Ok(Self { connection: Arc::new(connection), publisher, prefetch, declared: Arc::default() })
+        Ok(Self { connection: Arc::new(connection), publisher, prefetch, publish_timeout, declared: Arc::default() })
     }
 
     /// Declares `<queue>` and its dead-letter queue `<queue>.dead` once per
@@ -110,18 +116,21 @@ impl RabbitMqQueue {
             .with_message_id(message_id.to_owned().into())
             .with_content_type("application/json".into())
             .with_headers(headers);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.publish_once(exchange, routing_key, payload, properties.clone()).await {
-                Ok(()) => return Ok(()),
-                Err(QueueError::Broker(error)) if attempt < PUBLISH_ATTEMPTS => {
-                    tracing::warn!(attempt, %error, "publish failed, waiting for the connection to recover");
-                    self.publisher.wait_for_recovery(error).await?;
+        let publishing = async {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                match self.publish_once(exchange, routing_key, payload, properties.clone()).await {
+                    Ok(()) => return Ok(()),
+                    Err(QueueError::Broker(error)) if attempt < PUBLISH_ATTEMPTS => {
+                        tracing::warn!(attempt, %error, "publish failed, waiting for the connection to recover");
+                        self.publisher.wait_for_recovery(error).await?;
+                    }
+                    Err(error) => return Err(error),
                 }
-                Err(error) => return Err(error),
             }
-        }
+        };
+        tokio::time::timeout(self.publish_timeout, publishing).await.unwrap_or(Err(QueueError::TimedOut))
     }
 
     /// Publishes to `<queue>.delay.<ms>` through the default exchange; the

@@ -136,7 +136,12 @@ impl Worker {
     }
 
     async fn handle_job(&self, job: ReceivedJob) {
-        let span = tracing::info_span!("ocr job", task_id = tracing::field::Empty, attempt = tracing::field::Empty);
+        let span = tracing::info_span!(
+            "ocr job",
+            otel.kind = "consumer",
+            task_id = tracing::field::Empty,
+            attempt = tracing::field::Empty
+        );
         let _ = span.set_parent(job.trace_context.clone());
         let hard_limit = Duration::from_secs_f64(self.settings.hard_time_limit_secs);
         let outcome = tokio::time::timeout(hard_limit, self.work(&job.payload).instrument(span.clone())).await;
@@ -321,7 +326,7 @@ impl Worker {
     }
 
     async fn handle_delivery(&self, delivery: ReceivedJob) {
-        let span = tracing::info_span!("webhook delivery", task_id = tracing::field::Empty);
+        let span = tracing::info_span!("webhook delivery", otel.kind = "consumer", task_id = tracing::field::Empty);
         let _ = span.set_parent(delivery.trace_context.clone());
         let outcome = self.deliver(&delivery.payload).instrument(span.clone()).await;
         let answered = match outcome {

@@ -14,7 +14,12 @@ pub struct TestApp {
     key: InternalKey,
     data: tempfile::TempDir,
     settings: Settings,
+    variables: HashMap<String, String>,
 }
+
+/// Tests that talk to the shared RabbitMQ hold it for reading; the test that
+/// stops the broker holds it for writing.
+pub static BROKER: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 /// The service on a free port, with its own SQLite database and object store.
 pub async fn spawn_app() -> TestApp {
@@ -36,11 +41,11 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     for (name, value) in extra {
         vars.insert((*name).to_owned(), (*value).to_owned());
     }
-    let settings: Settings = common::configuration::load_from(&CONFIG, vars).expect("settings");
+    let settings: Settings = common::configuration::load_from(&CONFIG, vars.clone()).expect("settings");
     let application = ocr_svc::startup::build(&settings).await.expect("the service builds");
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), key, data, settings }
+    TestApp { address, client: reqwest::Client::new(), key, data, settings, variables: vars }
 }
 
 impl TestApp {
@@ -52,6 +57,12 @@ impl TestApp {
     /// The settings the service was built with.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The environment the service was configured from, for processes
+    /// (`ocr-worker`) that must share its database, queue and store.
+    pub fn variables(&self) -> &HashMap<String, String> {
+        &self.variables
     }
 
     /// The identity header the gateway would forward for `subject`.

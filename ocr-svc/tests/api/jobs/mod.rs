@@ -1,6 +1,8 @@
 //! The async mode: submit, status, result, signed webhooks with retries,
 //! the SSRF guard; with the in-process queue and with RabbitMQ + PostgreSQL.
 
+mod faults;
+
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -40,6 +42,11 @@ struct Receiver {
 }
 
 async fn start_receiver(script: &[u16]) -> Receiver {
+    start_receiver_at(0, script).await
+}
+
+/// A receiver on `port` (0: any free one).
+async fn start_receiver_at(port: u16, script: &[u16]) -> Receiver {
     let received = Arc::new(Mutex::new(Vec::<Received>::new()));
     let statuses = Arc::new(Mutex::new(script.iter().copied().collect::<VecDeque<u16>>()));
     let (seen, answers) = (Arc::clone(&received), Arc::clone(&statuses));
@@ -64,7 +71,7 @@ async fn start_receiver(script: &[u16]) -> Receiver {
         }))
     })
     .workers(1)
-    .bind("127.0.0.1:0")
+    .bind(("127.0.0.1", port))
     .expect("bind");
     let port = server.addrs()[0].port();
     tokio::spawn(server.run());
@@ -96,6 +103,16 @@ fn job_settings(extra: &[(&'static str, String)]) -> Vec<(&'static str, String)>
     settings
 }
 
+/// A fresh PostgreSQL database, RabbitMQ, and queue names of the test's own.
+async fn broker_settings() -> Vec<(&'static str, String)> {
+    let database = common::testing::fresh_postgres("ocr").await;
+    vec![
+        ("OCR__DATABASE__URL", database.url.expose_secret().to_owned()),
+        ("AMQP_URL", common::testing::amqp_url()),
+        ("OCR__JOBS__QUEUE_PREFIX", format!("test.{}.", uuid::Uuid::new_v4().simple())),
+    ]
+}
+
 async fn spawn_jobs_app(extra: &[(&'static str, String)]) -> TestApp {
     let settings = job_settings(extra);
     let borrowed: Vec<(&str, &str)> = settings.iter().map(|(name, value)| (*name, value.as_str())).collect();
@@ -103,8 +120,12 @@ async fn spawn_jobs_app(extra: &[(&'static str, String)]) -> TestApp {
 }
 
 async fn submit(app: &TestApp, spec: &BillSpec, webhook_url: &str, energy: &str) -> reqwest::Response {
+    submit_pdf(app, bill_pdf(spec), webhook_url, energy).await
+}
+
+async fn submit_pdf(app: &TestApp, pdf: Vec<u8>, webhook_url: &str, energy: &str) -> reqwest::Response {
     let form = Form::new()
-        .part("file", file("facture.pdf", bill_pdf(spec), "application/pdf"))
+        .part("file", file("facture.pdf", pdf, "application/pdf"))
         .text("type", energy.to_owned())
         .text("invoice_id", "456")
         .text("webhook_url", webhook_url.to_owned());
@@ -247,14 +268,8 @@ async fn another_caller_cannot_read_a_job() {
 
 #[tokio::test]
 async fn with_rabbitmq_and_postgres_a_separate_worker_runs_the_job_once() {
-    let database = common::testing::fresh_postgres("ocr").await;
-    let prefix = format!("test.{}.", uuid::Uuid::new_v4().simple());
-    let extra = [
-        ("OCR__DATABASE__URL", database.url.expose_secret().to_owned()),
-        ("AMQP_URL", common::testing::amqp_url()),
-        ("OCR__JOBS__QUEUE_PREFIX", prefix.clone()),
-    ];
-    let app = spawn_jobs_app(&extra).await;
+    let _broker = crate::helpers::BROKER.read().await;
+    let app = spawn_jobs_app(&broker_settings().await).await;
     let receiver = start_receiver(&[]).await;
     let spec = BillSpec::generate(37, EnergyType::Dual, 0);
     let task_id = accepted_task(submit(&app, &spec, &receiver.url, "auto").await).await;

@@ -1,0 +1,271 @@
+//! Faults against the real RabbitMQ: workers killed or stopped mid-job, a
+//! receiver that is down, the broker restarted during a burst.
+
+use std::collections::BTreeSet;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ocr_svc::synthetic::scan::{image_pdf, scan_pages};
+use reqwest::StatusCode;
+use sqlx::Connection as _;
+
+use super::*;
+use crate::helpers::BROKER;
+
+/// An `ocr-worker` process sharing the app's database, queue and store;
+/// killed if the test ends first.
+struct WorkerProcess(Child);
+
+impl WorkerProcess {
+    fn start(app: &TestApp) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_ocr-worker"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(app.variables())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("ocr-worker starts");
+        Self(child)
+    }
+
+    /// SIGKILL: the process dies holding its unacknowledged job.
+    fn kill(&mut self) {
+        self.0.kill().expect("kill");
+        self.0.wait().expect("reaped");
+    }
+
+    /// SIGTERM, then the exit status once the process is gone.
+    async fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.0.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        assert!(sent.success());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Some(status) = self.0.try_wait().expect("try_wait") {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("ocr-worker did not exit after SIGTERM");
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// A two-page scan: seconds of OCR, long enough to be caught mid-job.
+fn scanned_bill(seed: u64) -> Vec<u8> {
+    let spec = BillSpec::generate(seed, EnergyType::Electricite, 0);
+    image_pdf(scan_pages(&bill_pdf(&spec), seed).expect("scan"))
+}
+
+async fn status_of(app: &TestApp, task_id: &str) -> Value {
+    app.get(&format!("/v1/jobs/{task_id}")).await.json().await.expect("json")
+}
+
+async fn wait_until_processing(app: &TestApp, task_id: &str) {
+    for _ in 0..1200 {
+        if status_of(app, task_id).await["status"] == "processing" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no worker took job {task_id}");
+}
+
+/// Messages waiting in a queue, as the broker counts them.
+fn queue_length(queue: &str) -> u64 {
+    let output = Command::new("rabbitmqctl")
+        .args(["list_queues", "--quiet", "--no-table-headers", "name", "messages"])
+        .output()
+        .expect("rabbitmqctl list_queues");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| {
+            let (name, count) = line.split_once('\t')?;
+            (name == queue).then(|| count.trim().parse().ok()).flatten()
+        })
+        .unwrap_or(0)
+}
+
+fn rabbitmqctl(command: &str) {
+    let status = Command::new("rabbitmqctl").arg(command).stdout(Stdio::null()).status().expect("rabbitmqctl");
+    assert!(status.success(), "rabbitmqctl {command}");
+}
+
+#[tokio::test]
+async fn a_job_whose_worker_is_killed_is_completed_once_by_another() {
+    let _broker = BROKER.read().await;
+    let app = spawn_jobs_app(&broker_settings().await).await;
+    let receiver = start_receiver(&[]).await;
+    let task_id = accepted_task(submit_pdf(&app, scanned_bill(50), &receiver.url, "auto").await).await;
+
+    let mut first = WorkerProcess::start(&app);
+    wait_until_processing(&app, &task_id).await;
+    first.kill();
+    let orphaned = status_of(&app, &task_id).await;
+    assert_eq!(orphaned["status"], "processing", "{orphaned}");
+    assert_eq!(orphaned["attempts"], 1);
+
+    let mut second = WorkerProcess::start(&app);
+    let status = finished(&app, &task_id).await;
+    assert_eq!(status["status"], "succeeded", "{status}");
+    assert_eq!(status["attempts"], 2, "redelivered once to the second worker");
+    let body = verify(&receiver.wait_for(1).await[0]);
+    assert_eq!(body["non_anonymous_sha256"], status["result"]["non_anonymous_sha256"]);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(receiver.received.lock().expect("lock").len(), 1, "one result, one webhook");
+    assert!(second.terminate().await.success());
+}
+
+#[tokio::test]
+async fn a_terminated_worker_finishes_its_job_before_exiting() {
+    let _broker = BROKER.read().await;
+    let app = spawn_jobs_app(&broker_settings().await).await;
+    let receiver = start_receiver(&[]).await;
+    let task_id = accepted_task(submit_pdf(&app, scanned_bill(51), &receiver.url, "auto").await).await;
+    let mut worker = WorkerProcess::start(&app);
+    wait_until_processing(&app, &task_id).await;
+    let exit = worker.terminate().await;
+    assert!(exit.success(), "{exit}");
+    let status = status_of(&app, &task_id).await;
+    assert_eq!(status["status"], "succeeded", "finished before the exit: {status}");
+    assert_eq!(status["attempts"], 1);
+}
+
+#[tokio::test]
+async fn a_job_that_kills_every_worker_is_parked_and_reported_failed() {
+    let _broker = BROKER.read().await;
+    let mut settings = broker_settings().await;
+    settings.push(("OCR__JOBS__MAX_ATTEMPTS", "1".to_owned()));
+    let app = spawn_jobs_app(&settings).await;
+    let receiver = start_receiver(&[]).await;
+    let task_id = accepted_task(submit_pdf(&app, scanned_bill(52), &receiver.url, "auto").await).await;
+
+    let mut first = WorkerProcess::start(&app);
+    wait_until_processing(&app, &task_id).await;
+    first.kill();
+
+    let _second = WorkerProcess::start(&app);
+    let status = finished(&app, &task_id).await;
+    assert_eq!(status["status"], "failed");
+    assert_eq!(status["error"]["code"], "too_many_attempts");
+    assert_eq!(verify(&receiver.wait_for(1).await[0])["error"]["code"], "too_many_attempts");
+    let parking = format!("{}.dead", app.settings().jobs.jobs_queue());
+    assert_eq!(queue_length(&parking), 1, "the message waits in {parking}");
+}
+
+#[tokio::test]
+async fn a_receiver_down_for_a_while_gets_the_webhook_later_with_the_same_id() {
+    let port = common::testing::free_port();
+    let app =
+        spawn_jobs_app(&[("OCR__JOBS__WEBHOOK_RETRY_DELAYS_SECS", "0.3, 0.3, 0.3, 0.3, 0.3, 0.3".to_owned())]).await;
+    let url = format!("http://127.0.0.1:{port}/invoice_ready.php");
+    let task_id = accepted_task(submit(&app, &BillSpec::generate(53, EnergyType::Gaz, 0), &url, "auto").await).await;
+    let refused = wait_for_deliveries(&app, &task_id, 2).await;
+    let first = &refused["webhook"]["deliveries"][0];
+    assert_eq!(first["status_code"], Value::Null);
+    assert_eq!(first["error"], "connection refused or address not permitted");
+
+    let receiver = start_receiver_at(port, &[]).await;
+    let webhooks = receiver.wait_for(1).await;
+    assert_eq!(webhooks[0].id, format!("msg_{task_id}"));
+    assert_eq!(verify(&webhooks[0])["status"], "succeeded");
+    let deliveries = finished(&app, &task_id).await["webhook"]["deliveries"].clone();
+    let deliveries = deliveries.as_array().expect("deliveries");
+    assert!(deliveries.len() >= 3);
+    assert!(deliveries.iter().all(|delivery| delivery["webhook_id"] == format!("msg_{task_id}")));
+}
+
+/// One submission during the burst: 202 with its task id, or 503.
+enum Submitted {
+    Accepted(String),
+    Unavailable,
+}
+
+#[tokio::test]
+async fn a_broker_restart_during_a_burst_loses_no_accepted_job() {
+    let _broker = BROKER.write().await;
+    let mut settings = broker_settings().await;
+    settings.push(("PLATFORM__QUEUE__PUBLISH_TIMEOUT_SECS", "1".to_owned()));
+    let app = Arc::new(spawn_jobs_app(&settings).await);
+    let receiver = start_receiver(&[]).await;
+    let settings = app.settings().clone();
+    let components = ocr_svc::startup::Components::connect(&settings, "test-worker").await.expect("components");
+    let worker = Arc::new(components.worker(&settings).expect("worker"));
+    let shutdown = CancellationToken::new();
+    let running = tokio::spawn(Arc::clone(&worker).run(shutdown.clone()));
+
+    let burst_over = CancellationToken::new();
+    let mut submitters = Vec::new();
+    for submitter in 0..2_u64 {
+        let (app, url, over) = (Arc::clone(&app), receiver.url.clone(), burst_over.clone());
+        submitters.push(tokio::spawn(async move {
+            let mut outcomes = Vec::new();
+            let mut seed = 60 + submitter * 100;
+            while !over.is_cancelled() {
+                seed += 1;
+                let response = submit(&app, &BillSpec::generate(seed, EnergyType::Gaz, 0), &url, "auto").await;
+                match response.status() {
+                    StatusCode::ACCEPTED => outcomes.push(Submitted::Accepted(accepted_task(response).await)),
+                    StatusCode::SERVICE_UNAVAILABLE => {
+                        let content_type = response.headers()[reqwest::header::CONTENT_TYPE].clone();
+                        assert_eq!(content_type, "application/problem+json");
+                        let problem: Value = response.json().await.expect("problem");
+                        assert_eq!(problem["code"], "service_unavailable", "{problem}");
+                        outcomes.push(Submitted::Unavailable);
+                    }
+                    other => panic!("submission answered {other}"),
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            outcomes
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    tokio::task::spawn_blocking(|| rabbitmqctl("stop_app")).await.expect("stop_app");
+    // Longer than the publish timeout: submissions meanwhile must be refused.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::task::spawn_blocking(|| rabbitmqctl("start_app")).await.expect("start_app");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    burst_over.cancel();
+
+    let mut accepted = BTreeSet::new();
+    let mut unavailable = 0;
+    for submitter in submitters {
+        for outcome in submitter.await.expect("submitter") {
+            match outcome {
+                Submitted::Accepted(task_id) => {
+                    accepted.insert(task_id);
+                }
+                Submitted::Unavailable => unavailable += 1,
+            }
+        }
+    }
+    assert!(accepted.len() >= 10, "a burst before and after the outage: {} accepted", accepted.len());
+    assert!(unavailable >= 2, "submissions during the outage are refused: {unavailable}");
+    for task_id in &accepted {
+        let status = finished(&app, task_id).await;
+        assert_eq!(status["status"], "succeeded", "{status}");
+    }
+    let webhooks = receiver.wait_for(accepted.len()).await;
+    let announced: BTreeSet<String> = webhooks.iter().map(|webhook| verify(webhook)["task_id"].to_string()).collect();
+    let expected: BTreeSet<String> = accepted.iter().map(|task_id| Value::from(task_id.as_str()).to_string()).collect();
+    assert_eq!(announced, expected, "every accepted job announced");
+
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM ocr.invoice_jobs")
+        .fetch_one(&mut sqlx::PgConnection::connect(app.variables()["OCR__DATABASE__URL"].as_str()).await.expect("db"))
+        .await
+        .expect("count");
+    assert_eq!(stored, i64::try_from(accepted.len()).expect("count"), "the {unavailable} refused left no row");
+
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(30), running).await.expect("stops").expect("joins").expect("clean exit");
+}
