@@ -21,7 +21,7 @@ async fn main() -> anyhow::Result<()> {
     let spec = BillSpec::generate(seed, energy, layout);
     let bill = render(&spec);
     let engine = Engine::new(OcrPool::start(1, "fra")?);
-    let outcome = process(&engine, &Document::Pdf(bill.clone()), Expectations::default()).await?;
+    let outcome = process(&engine, &Document::Pdf(bill.clone()), Expectations::default(), None).await?;
     std::fs::create_dir_all(&directory)?;
     std::fs::write(directory.join("bill.pdf"), bill)?;
     std::fs::write(directory.join("report-full.pdf"), &outcome.reports.full)?;

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::analysis::{Analysis, analyse, highlights};
 use crate::domain::energy::{ConfidenceMin, EnergyType, RequestedType};
 use crate::domain::upload::FileKind;
-use crate::engine::{Engine, EngineError};
+use crate::engine::{Engine, EngineError, PageProgress};
 use crate::extraction::{Check, Extraction, extract};
 use crate::report::{Reports, render_both};
 
@@ -73,12 +73,18 @@ impl Outcome {
     }
 }
 
-pub async fn process(engine: &Engine, document: &Document, expectations: Expectations) -> Result<Outcome, Refusal> {
+/// `progress`, when given, follows the pages as they are read.
+pub async fn process(
+    engine: &Engine,
+    document: &Document,
+    expectations: Expectations,
+    progress: Option<&PageProgress>,
+) -> Result<Outcome, Refusal> {
     let pages = match document {
-        Document::Pdf(pdf) => engine.read_pdf(pdf).await?,
+        Document::Pdf(pdf) => engine.read_pdf(pdf, progress).await?,
         Document::Images(images) => {
             let images: Vec<&[u8]> = images.iter().map(|(_, bytes)| bytes.as_slice()).collect();
-            engine.read_images(&images).await?
+            engine.read_images(&images, progress).await?
         }
     };
     let mut extraction = tokio::task::spawn_blocking(move || extract(&pages))

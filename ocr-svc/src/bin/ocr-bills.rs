@@ -68,7 +68,7 @@ async fn evaluate(count: usize, kinds: &str) -> anyhow::Result<()> {
             let spec = corpus_bill(SEED, index);
             let pdf = render(&spec);
             let pdf = if kind == "scans" { image_pdf(scan_pages(&pdf, spec.seed)?) } else { pdf };
-            let pages = engine.read_pdf(&pdf).await?;
+            let pages = engine.read_pdf(&pdf, None).await?;
             let extraction = extract(&pages);
             let found = extraction.fields.values();
             let truth = ground_truth(&spec);

@@ -63,6 +63,21 @@ pub enum EngineError {
     Tool { tool: &'static str, reason: String },
 }
 
+/// Pages read so far out of the document's, for callers showing progress.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PagesRead {
+    pub done: usize,
+    pub total: usize,
+}
+
+pub type PageProgress = tokio::sync::watch::Sender<PagesRead>;
+
+fn report(progress: Option<&PageProgress>, change: impl FnOnce(&mut PagesRead)) {
+    if let Some(progress) = progress {
+        progress.send_modify(change);
+    }
+}
+
 #[derive(Clone)]
 pub struct Engine {
     ocr: OcrPool,
@@ -74,7 +89,7 @@ impl Engine {
     }
 
     /// Every page of `pdf`, from its text layer or, for pages without one, by OCR.
-    pub async fn read_pdf(&self, pdf: &[u8]) -> Result<Vec<PageText>, EngineError> {
+    pub async fn read_pdf(&self, pdf: &[u8], progress: Option<&PageProgress>) -> Result<Vec<PageText>, EngineError> {
         let directory = tempfile::tempdir().map_err(tool_error("tempdir"))?;
         let path = directory.path().join("input.pdf");
         tokio::fs::write(&path, pdf).await.map_err(tool_error("tempfile"))?;
@@ -87,35 +102,40 @@ impl Engine {
         if page_count == 0 {
             return Err(EngineError::Empty);
         }
+        report(progress, |read| read.total = page_count);
         let pages = (1..=page_count).map(|number| {
             let words = parse_tsv(&tsv, number, 1.0);
             let path = path.clone();
             async move {
-                if words.len() >= MIN_TEXT_LAYER_WORDS {
-                    return Ok(PageText {
-                        number,
-                        source: TextSource::TextLayer,
-                        unit: "pt",
-                        lines: group_lines(words),
-                    });
-                }
-                let image = rasterise(&path, number).await?;
-                let mut words = self.ocr.recognise(image, Some(RASTER_DPI), 72.0 / RASTER_DPI as f32).await?;
-                deskew(&mut words);
-                Ok(PageText { number, source: TextSource::Ocr, unit: "pt", lines: group_lines(words) })
+                let page = if words.len() >= MIN_TEXT_LAYER_WORDS {
+                    PageText { number, source: TextSource::TextLayer, unit: "pt", lines: group_lines(words) }
+                } else {
+                    let image = rasterise(&path, number).await?;
+                    let mut words = self.ocr.recognise(image, Some(RASTER_DPI), 72.0 / RASTER_DPI as f32).await?;
+                    deskew(&mut words);
+                    PageText { number, source: TextSource::Ocr, unit: "pt", lines: group_lines(words) }
+                };
+                report(progress, |read| read.done += 1);
+                Ok(page)
             }
         });
         try_join_all(pages).await
     }
 
     /// Every image read by OCR, in order.
-    pub async fn read_images(&self, images: &[&[u8]]) -> Result<Vec<PageText>, EngineError> {
+    pub async fn read_images(
+        &self,
+        images: &[&[u8]],
+        progress: Option<&PageProgress>,
+    ) -> Result<Vec<PageText>, EngineError> {
+        report(progress, |read| read.total = images.len());
         let pages = images.iter().enumerate().map(|(index, image)| async move {
             let mut words = self.ocr.recognise(image.to_vec(), None, 1.0).await.map_err(|error| match error {
                 OcrError::UnreadableImage => EngineError::UnreadableImage(index + 1),
                 other => EngineError::Ocr(other),
             })?;
             deskew(&mut words);
+            report(progress, |read| read.done += 1);
             Ok(PageText { number: index + 1, source: TextSource::Ocr, unit: "px", lines: group_lines(words) })
         });
         try_join_all(pages).await

@@ -28,7 +28,7 @@ use super::{JobError, JobRequest, JobResult, TaskMessage, delete_uploads};
 use crate::backup::{Backup, Run};
 use crate::configuration::JobSettings;
 use crate::domain::webhook_url::{Destinations, GuardedResolver};
-use crate::engine::Engine;
+use crate::engine::{Engine, PageProgress, PagesRead};
 use crate::pipeline::{Document, process};
 use crate::routes::invoices::{AnalysisResponse, refusal};
 
@@ -259,7 +259,13 @@ impl Worker {
         } else {
             Document::Images(files)
         };
-        let outcome = process(&self.engine, &document, expectations).await.map_err(|refused| {
+        let progress = PageProgress::new(PagesRead::default());
+        let processing = process(&self.engine, &document, expectations, Some(&progress));
+        let outcome = tokio::select! {
+            outcome = processing => outcome,
+            never = self.record_progress(&record.task_id, progress.subscribe()) => match never {},
+        }
+        .map_err(|refused| {
             let error = refusal(refused);
             match error.code() {
                 common::error::ErrorCode::Internal => Failure::Transient(error.to_string()),
@@ -285,6 +291,23 @@ impl Worker {
             backup.spawn(Run::new(owner, document, outcome));
         }
         Ok(result)
+    }
+
+    /// Writes each change of the pages read to the job's row (best effort:
+    /// progress is informative), then waits for the caller to drop it.
+    async fn record_progress(
+        &self,
+        task_id: &str,
+        mut changes: tokio::sync::watch::Receiver<PagesRead>,
+    ) -> std::convert::Infallible {
+        while changes.changed().await.is_ok() {
+            let read = *changes.borrow_and_update();
+            let count = |pages: usize| i64::try_from(pages).unwrap_or(i64::MAX);
+            if let Err(error) = self.store.set_pages(task_id, count(read.done), count(read.total)).await {
+                tracing::warn!(%error, "job progress not recorded");
+            }
+        }
+        std::future::pending().await
     }
 
     async fn finish_success(&self, task_id: &str, result: &JobResult) -> Result<JobRecord, Transient> {

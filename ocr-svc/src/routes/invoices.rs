@@ -153,7 +153,7 @@ async fn respond(
     document: Document,
     form: Form,
 ) -> Result<HttpResponse, ApiError> {
-    let outcome = process(engine, &document, form.expectations).await.map_err(refusal)?;
+    let outcome = process(engine, &document, form.expectations, None).await.map_err(refusal)?;
     let response = AnalysisResponse::new(&outcome, &form.owner);
     tracing::info!(
         source_kind = document.source_kind(),

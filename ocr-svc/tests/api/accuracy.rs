@@ -16,7 +16,7 @@ async fn digital_bills_are_read_with_an_f1_of_at_least_0_98() {
     let mut total = Score::default();
     for index in 0..18 {
         let spec = corpus_bill(99, index);
-        let pages = engine.read_pdf(&render(&spec)).await.expect("read");
+        let pages = engine.read_pdf(&render(&spec), None).await.expect("read");
         let extraction = extract(&pages);
         let found: BTreeMap<Key, Value> =
             extraction.fields.iter().map(|(key, field)| (*key, field.value.clone())).collect();

@@ -70,9 +70,12 @@ async fn status_of(app: &TestApp, task_id: &str) -> Value {
     app.get(&format!("/v1/jobs/{task_id}")).await.json().await.expect("json")
 }
 
+/// Until a worker is reading the job's pages, as its progress shows.
 async fn wait_until_processing(app: &TestApp, task_id: &str) {
     for _ in 0..1200 {
-        if status_of(app, task_id).await["status"] == "processing" {
+        let status = status_of(app, task_id).await;
+        if status["status"] == "processing" && status["progress"]["pages_total"] == 2 {
+            assert!(status["progress"]["pages_done"].as_i64().is_some_and(|done| done < 2), "{status}");
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
