@@ -34,6 +34,9 @@ pub struct ServiceDefinition {
     /// (nothing listed) the gateway does that.
     pub http: HttpSettings,
     pub routes: RouteConfigurator,
+    /// The service's own Prometheus series, served by `/metrics` beside
+    /// the request series.
+    pub metrics: prometheus::Registry,
 }
 
 /// Who may call a service: the gateway, with identities signed by the
@@ -62,7 +65,15 @@ impl ServiceDefinition {
         } else {
             (IdentityVerifier::forwarded(access.internal_auth, info.service)?, HttpSettings::default())
         };
-        Ok(Self { identity, info, openapi, readiness, http, routes: Arc::new(routes) })
+        Ok(Self {
+            identity,
+            info,
+            openapi,
+            readiness,
+            http,
+            routes: Arc::new(routes),
+            metrics: prometheus::Registry::new(),
+        })
     }
 }
 
@@ -90,11 +101,11 @@ impl Application {
     pub fn build(settings: &ServerSettings, definition: ServiceDefinition) -> std::io::Result<Self> {
         let listener = TcpListener::bind(settings.address())?;
         let port = listener.local_addr()?.port();
-        let ServiceDefinition { info, openapi, readiness, identity, http, routes } = definition;
+        let ServiceDefinition { info, openapi, readiness, identity, http, routes, metrics } = definition;
         let allowed_origins = http.allowed_origins.clone();
         let http = web::Data::new(http);
         let openapi = web::Data::new(openapi.merge_from(OperationalApi::openapi()));
-        let metrics = web::Data::new(HttpMetrics::new(info.service));
+        let metrics = web::Data::new(HttpMetrics::in_registry(info.service, metrics));
         let info = web::Data::new(info);
         let readiness = web::Data::new(readiness);
         let identity = web::Data::new(identity);

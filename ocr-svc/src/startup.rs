@@ -12,6 +12,7 @@ use crate::backup::Backup;
 use crate::configuration::Settings;
 use crate::domain::webhook_url::Destinations;
 use crate::engine::{Engine, OcrPool};
+use crate::jobs::metrics::JobMetrics;
 use crate::jobs::store::JobStore;
 use crate::jobs::worker::{Worker, WorkerParts};
 use crate::routes::invoices;
@@ -47,6 +48,9 @@ pub struct Components {
     pub engine: Arc<Engine>,
     pub backup: Option<Backup>,
     pub destinations: Arc<Destinations>,
+    /// The job series, for the `/metrics` of the process running the worker.
+    pub metrics: prometheus::Registry,
+    job_metrics: JobMetrics,
 }
 
 impl Components {
@@ -66,7 +70,18 @@ impl Components {
         }
         let destinations = Destinations::new(&settings.jobs.webhook_allowed_networks)
             .map_err(|problem| anyhow::anyhow!("jobs.webhook_allowed_networks: {problem}"))?;
-        Ok(Self { database, queue, storage, engine, backup, destinations: Arc::new(destinations) })
+        let metrics = prometheus::Registry::new();
+        let job_metrics = JobMetrics::register(&metrics)?;
+        Ok(Self {
+            database,
+            queue,
+            storage,
+            engine,
+            backup,
+            destinations: Arc::new(destinations),
+            metrics,
+            job_metrics,
+        })
     }
 
     pub fn worker(&self, settings: &Settings) -> anyhow::Result<Worker> {
@@ -80,7 +95,13 @@ impl Components {
             destinations: Arc::clone(&self.destinations),
             webhook_secret: settings.webhook.secret.clone(),
             webhook_token: settings.webhook.token.clone(),
+            metrics: self.job_metrics.clone(),
         })
+    }
+
+    /// What `/ready` checks: everything a job needs.
+    pub fn readiness(&self) -> Readiness {
+        Readiness::default().with_database(&self.database).with_queue(&self.queue).with_object_storage(&self.storage)
     }
 }
 
@@ -110,10 +131,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
     let definition = ServiceDefinition::new(
         ServiceInfo { service: "ocr", version: env!("CARGO_PKG_VERSION") },
         ApiDoc::openapi(),
-        Readiness::default()
-            .with_database(&components.database)
-            .with_queue(&components.queue)
-            .with_object_storage(&components.storage),
+        components.readiness(),
         Access { internal_auth: &settings.internal_auth, standalone: &settings.standalone, http: &settings.http },
         move |config| {
             config
@@ -128,5 +146,21 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
                 .route("/v1/jobs/{task_id}", web::get().to(jobs::job_status));
         },
     )?;
+    let definition = ServiceDefinition { metrics: components.metrics.clone(), ..definition };
+    Ok(Application::build(&settings.server, definition)?)
+}
+
+/// `ocr-worker`'s HTTP side, for probes and scraping: `/health`, `/ready`
+/// (database, queue, object store) and `/metrics` (the job series).
+pub fn worker_endpoints(settings: &Settings, components: &Components) -> anyhow::Result<Application> {
+    let version = env!("CARGO_PKG_VERSION");
+    let definition = ServiceDefinition::new(
+        ServiceInfo { service: "ocr-worker", version },
+        utoipa::openapi::OpenApiBuilder::new().info(utoipa::openapi::Info::new("ocr-worker", version)).build(),
+        components.readiness(),
+        Access { internal_auth: &settings.internal_auth, standalone: &settings.standalone, http: &settings.http },
+        |_| {},
+    )?;
+    let definition = ServiceDefinition { metrics: components.metrics.clone(), ..definition };
     Ok(Application::build(&settings.server, definition)?)
 }

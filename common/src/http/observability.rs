@@ -25,7 +25,12 @@ pub struct HttpMetrics {
 
 impl HttpMetrics {
     pub fn new(service: &str) -> Self {
-        let registry = Registry::new();
+        Self::in_registry(service, Registry::new())
+    }
+
+    /// The request series added to `registry`, which `/metrics` then
+    /// renders whole (a service's own series included).
+    pub fn in_registry(service: &str, registry: Registry) -> Self {
         let labels = ["method", "route", "status"];
         let requests = IntCounterVec::new(
             Opts::new("http_requests_total", "HTTP requests answered").const_label("service", service),

@@ -1,6 +1,7 @@
 //! `ocr-worker`: analyses queued jobs and delivers their webhooks. Run as
 //! many as needed beside `ocr-svc`, with the same settings (RabbitMQ,
-//! PostgreSQL, S3). SIGTERM or Ctrl-C: stop taking jobs, finish the ones in
+//! PostgreSQL, S3); it answers `/health`, `/ready` and `/metrics` on the
+//! server port. SIGTERM or Ctrl-C: stop taking jobs, finish the ones in
 //! progress, exit.
 
 use std::sync::Arc;
@@ -18,6 +19,9 @@ async fn main() -> anyhow::Result<()> {
         "ocr-worker needs RabbitMQ (AMQP_URL): with the in-process queue the API runs the jobs itself"
     );
     let worker = Arc::new(components.worker(&settings)?);
+    let endpoints = ocr_svc::startup::worker_endpoints(&settings, &components)?;
+    tracing::info!(port = endpoints.port(), "health, readiness and metrics served");
+    tokio::spawn(endpoints.run_until_stopped());
     let shutdown = CancellationToken::new();
     let mut terminate = signal(SignalKind::terminate())?;
     let trigger = shutdown.clone();

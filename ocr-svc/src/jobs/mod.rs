@@ -4,6 +4,7 @@
 //! analyses it, stores the result and hands the webhook to its own retried
 //! step.
 
+pub mod metrics;
 pub mod store;
 pub mod worker;
 

@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use super::metrics::JobMetrics;
 use super::store::{JobRecord, JobStore, ReportDigests};
 use super::{JobError, JobRequest, JobResult, TaskMessage, delete_uploads};
 use crate::backup::{Backup, Run};
@@ -46,6 +47,7 @@ pub struct Worker {
     signer: Option<WebhookSigner>,
     token: Option<SecretString>,
     client: reqwest::Client,
+    metrics: JobMetrics,
 }
 
 /// What becomes of the job message once the work is over.
@@ -67,6 +69,7 @@ pub struct WorkerParts {
     pub destinations: Arc<Destinations>,
     pub webhook_secret: Option<SecretString>,
     pub webhook_token: Option<SecretString>,
+    pub metrics: JobMetrics,
 }
 
 #[derive(Serialize)]
@@ -99,6 +102,7 @@ impl Worker {
             token: parts.webhook_token,
             settings: parts.settings,
             client,
+            metrics: parts.metrics,
         })
     }
 
@@ -144,6 +148,8 @@ impl Worker {
         );
         let _ = span.set_parent(job.trace_context.clone());
         let hard_limit = Duration::from_secs_f64(self.settings.hard_time_limit_secs);
+        let _in_progress = self.metrics.in_progress();
+        let started = std::time::Instant::now();
         let outcome = tokio::time::timeout(hard_limit, self.work(&job.payload).instrument(span.clone())).await;
         let answered = match outcome {
             Ok(Ok(Disposition::Done)) => job.ack().await,
@@ -155,6 +161,7 @@ impl Worker {
             }
             Err(_) => {
                 span.in_scope(|| tracing::error!("job passed its hard time limit; back to the queue"));
+                self.metrics.job("requeued", started.elapsed().as_secs_f64());
                 job.retry().await
             }
         };
@@ -195,6 +202,7 @@ impl Worker {
             let finished = self.finish_failure(task_id, &error).await?;
             self.announce(&finished).await?;
             self.remove_uploads(&record).await;
+            self.metrics.job("parked", 0.0);
             return Ok(Disposition::Park);
         }
         let soft_limit = Duration::from_secs_f64(self.settings.soft_time_limit_secs);
@@ -210,6 +218,7 @@ impl Worker {
                     .publish_delayed(&self.settings.jobs_queue(), task_id, payload, delay)
                     .await
                     .map_err(transient)?;
+                self.metrics.job("retry_scheduled", started.elapsed().as_secs_f64());
                 return Ok(Disposition::Done);
             }
             Ok(Err(Failure::Transient(reason))) => {
@@ -219,6 +228,7 @@ impl Worker {
                     detail: format!("The analysis failed {attempt} times; last reason: {reason}"),
                 };
                 self.finish_failure(task_id, &error).await?;
+                self.metrics.job("parked", started.elapsed().as_secs_f64());
                 return Ok(Disposition::Park);
             }
             Err(_) => {
@@ -229,11 +239,9 @@ impl Worker {
                 self.finish_failure(task_id, &error).await?
             }
         };
-        tracing::info!(
-            status = if finished.status == "succeeded" { "succeeded" } else { "failed" },
-            seconds = started.elapsed().as_secs_f64(),
-            "job finished"
-        );
+        let status = if finished.status == "succeeded" { "succeeded" } else { "failed" };
+        tracing::info!(status, seconds = started.elapsed().as_secs_f64(), "job finished");
+        self.metrics.job(status, started.elapsed().as_secs_f64());
         self.announce(&finished).await?;
         self.remove_uploads(&record).await;
         Ok(Disposition::Done)
@@ -389,13 +397,16 @@ impl Worker {
         let settled = status.is_some_and(|code| (200..300).contains(&code) || code == 410);
         tracing::info!(attempt, status_code = status, settled, "webhook attempt");
         if settled {
+            self.metrics.delivery(if status == Some(410) { "gone" } else { "delivered" });
             return Ok(());
         }
         let delays = &self.settings.webhook_retry_delays_secs;
         let Some(next) = usize::try_from(attempt - 1).ok().and_then(|index| delays.get(index)) else {
             tracing::error!(attempts = attempt, "webhook given up");
+            self.metrics.delivery("given_up");
             return Ok(());
         };
+        self.metrics.delivery("retry_scheduled");
         let delay = Duration::from_secs_f64(*next).max(retry_after.unwrap_or_default()).min(MAX_RETRY_AFTER);
         self.queue.publish_delayed(&self.settings.webhooks_queue(), task_id, payload, delay).await.map_err(transient)
     }

@@ -14,35 +14,45 @@ use crate::helpers::BROKER;
 
 /// An `ocr-worker` process sharing the app's database, queue and store;
 /// killed if the test ends first.
-struct WorkerProcess(Child);
+struct WorkerProcess {
+    child: Child,
+    /// Where it answers /health, /ready and /metrics.
+    address: String,
+}
 
 impl WorkerProcess {
     fn start(app: &TestApp) -> Self {
+        let port = common::testing::free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_ocr-worker"))
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(app.variables())
+            .env("OCR__SERVER__PORT", port.to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("ocr-worker starts");
-        Self(child)
+        Self { child, address: format!("http://127.0.0.1:{port}") }
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        reqwest::get(format!("{}{path}", self.address)).await.expect("the worker answers")
     }
 
     /// SIGKILL: the process dies holding its unacknowledged job.
     fn kill(&mut self) {
-        self.0.kill().expect("kill");
-        self.0.wait().expect("reaped");
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reaped");
     }
 
     /// SIGTERM, then the exit status once the process is gone.
     async fn terminate(&mut self) -> std::process::ExitStatus {
-        let pid = self.0.id().to_string();
+        let pid = self.child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
         assert!(sent.success());
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if let Some(status) = self.0.try_wait().expect("try_wait") {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
                 return status;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -53,9 +63,9 @@ impl WorkerProcess {
 
 impl Drop for WorkerProcess {
     fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }
@@ -125,6 +135,9 @@ async fn a_job_whose_worker_is_killed_is_completed_once_by_another() {
     assert_eq!(body["non_anonymous_sha256"], status["result"]["non_anonymous_sha256"]);
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(receiver.received.lock().expect("lock").len(), 1, "one result, one webhook");
+    assert_eq!(second.get("/ready").await.status(), 200);
+    let metrics = second.get("/metrics").await.text().await.expect("metrics");
+    assert!(metrics.contains("ocr_job_duration_seconds_count{outcome=\"succeeded\"} 1"), "{metrics}");
     assert!(second.terminate().await.success());
 }
 

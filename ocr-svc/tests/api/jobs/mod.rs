@@ -186,6 +186,12 @@ async fn a_job_succeeds_and_its_signed_webhook_carries_the_result() {
 
     let status = wait_for_deliveries(&app, &task_id, 1).await;
     assert_eq!(status["webhook"]["deliveries"][0]["status_code"], 200);
+
+    // The process running the worker counts jobs and deliveries on /metrics.
+    let metrics = app.get("/metrics").await.text().await.expect("metrics");
+    assert!(metrics.contains("ocr_job_duration_seconds_count{outcome=\"succeeded\"} 1"), "{metrics}");
+    assert!(metrics.contains("ocr_webhook_deliveries_total{outcome=\"delivered\"} 1"), "{metrics}");
+    assert!(metrics.contains("ocr_jobs_in_progress 0"), "{metrics}");
 }
 
 async fn wait_for_deliveries(app: &TestApp, task_id: &str, count: usize) -> Value {
@@ -213,6 +219,8 @@ async fn a_failing_receiver_gets_the_same_webhook_again_until_it_accepts() {
     let codes: Vec<&Value> =
         status["webhook"]["deliveries"].as_array().expect("deliveries").iter().map(|d| &d["status_code"]).collect();
     assert_eq!(codes, [500, 503, 200]);
+    let metrics = app.get("/metrics").await.text().await.expect("metrics");
+    assert!(metrics.contains("ocr_webhook_deliveries_total{outcome=\"retry_scheduled\"} 2"), "{metrics}");
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(receiver.received.lock().expect("lock").len(), 3, "nothing after the accepted delivery");
 }
