@@ -200,16 +200,19 @@ async fn one_trace_runs_from_the_gateway_through_rabbitmq_and_the_worker_to_the_
         .expect("submit");
     assert_eq!(response.status(), 202);
 
+    // From the webhook back to the caller, parent by parent. A span is
+    // recorded when it ends, and a parent (the job, a publish awaiting its
+    // confirm) may end after its child: wait until the chain is whole.
     let mut chain = Vec::new();
     for _ in 0..1200 {
         let spans = recorded_spans(&trace_id);
-        if let Some(delivery) = spans.iter().find(|span| span.name == "webhook delivery") {
-            // From the webhook back to the caller, parent by parent.
-            let mut current = Some(delivery);
-            while let Some(span) = current {
-                chain.push((span.name.to_string(), span.parent_span_id));
-                current = spans.iter().find(|parent| parent.span_context.span_id() == span.parent_span_id);
-            }
+        chain.clear();
+        let mut current = spans.iter().find(|span| span.name == "webhook delivery");
+        while let Some(span) = current {
+            chain.push((span.name.to_string(), span.parent_span_id));
+            current = spans.iter().find(|parent| parent.span_context.span_id() == span.parent_span_id);
+        }
+        if chain.last().is_some_and(|(_, parent)| parent.to_string() == caller_span) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
