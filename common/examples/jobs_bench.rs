@@ -14,7 +14,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::{Context, bail};
 use common::configuration::QueueSettings;
 use common::queue::JobQueue;
-use common::webhook::{ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookSigner};
+use common::webhook::{WebhookSigner, standard_webhook};
 use futures_util::StreamExt;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -159,15 +159,8 @@ async fn deliver(broker: JobQueue, webhooks_queue: String, url: String) -> anyho
         tokio::spawn(async move {
             let id = format!("msg_{}", delivery.message_id);
             let timestamp = chrono::Utc::now().timestamp();
-            let sent = client
-                .post(&url)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .header(ID_HEADER, &id)
-                .header(TIMESTAMP_HEADER, timestamp.to_string())
-                .header(SIGNATURE_HEADER, signer.sign(&id, timestamp, &delivery.payload))
-                .body(delivery.payload.clone())
-                .send()
-                .await;
+            let sent =
+                standard_webhook(client.post(&url), &id, timestamp, &delivery.payload, Some(&*signer)).send().await;
             if sent.is_ok_and(|response| response.status().is_success()) {
                 let _ = delivery.ack().await;
             } else {

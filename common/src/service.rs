@@ -75,6 +75,11 @@ impl ServiceDefinition {
             metrics: prometheus::Registry::new(),
         })
     }
+
+    /// Serves `registry`'s series on `/metrics` beside the request series.
+    pub fn with_metrics(self, registry: prometheus::Registry) -> Self {
+        Self { metrics: registry, ..self }
+    }
 }
 
 /// The endpoints every service and the gateway answer without credentials.

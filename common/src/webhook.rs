@@ -15,6 +15,26 @@ use subtle::ConstantTimeEq;
 pub const ID_HEADER: &str = "webhook-id";
 pub const TIMESTAMP_HEADER: &str = "webhook-timestamp";
 pub const SIGNATURE_HEADER: &str = "webhook-signature";
+/// `request` carrying `body` (JSON) as the Standard Webhooks delivery
+/// `message_id` sent at `timestamp`: id and timestamp headers, and the
+/// signature when there is a signer.
+pub fn standard_webhook(
+    request: reqwest::RequestBuilder,
+    message_id: &str,
+    timestamp: i64,
+    body: &[u8],
+    signer: Option<&WebhookSigner>,
+) -> reqwest::RequestBuilder {
+    let mut request = request
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(ID_HEADER, message_id)
+        .header(TIMESTAMP_HEADER, timestamp.to_string());
+    if let Some(signer) = signer {
+        request = request.header(SIGNATURE_HEADER, signer.sign(message_id, timestamp, body));
+    }
+    request.body(body.to_vec())
+}
+
 /// How far a receiver accepts a timestamp from its own clock.
 pub const TOLERANCE_SECS: i64 = 5 * 60;
 

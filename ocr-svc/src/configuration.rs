@@ -2,6 +2,7 @@ use common::configuration::{
     ConfigSource, Conversion, DatabaseSettings, HttpSettings, InternalAuthSettings, LegacyVariable,
     ObjectStoreSettings, QueueSettings, ServerSettings, StandaloneSettings, TelemetrySettings, WebhookSettings,
 };
+use common::service::Access;
 use serde::Deserialize;
 
 use crate::jobs::{JOBS_QUEUE, WEBHOOKS_QUEUE};
@@ -98,6 +99,13 @@ pub struct JobSettings {
     pub queue_prefix: String,
     #[serde(default)]
     pub run_worker: Option<bool>,
+}
+
+impl Settings {
+    /// Who may call the API (and the worker's endpoints).
+    pub fn access(&self) -> Access<'_> {
+        Access { internal_auth: &self.internal_auth, standalone: &self.standalone, http: &self.http }
+    }
 }
 
 impl JobSettings {

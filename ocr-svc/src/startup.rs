@@ -5,7 +5,7 @@ use common::database::{Database, Migrations};
 use common::http::health::{Readiness, ServiceInfo};
 use common::object_storage::ObjectStorage;
 use common::queue::JobQueue;
-use common::service::{Access, Application, ServiceDefinition};
+use common::service::{Application, ServiceDefinition};
 use utoipa::OpenApi;
 
 use crate::backup::Backup;
@@ -132,7 +132,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         ServiceInfo { service: "ocr", version: env!("CARGO_PKG_VERSION") },
         ApiDoc::openapi(),
         components.readiness(),
-        Access { internal_auth: &settings.internal_auth, standalone: &settings.standalone, http: &settings.http },
+        settings.access(),
         move |config| {
             config
                 .app_data(engine.clone())
@@ -145,8 +145,8 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
                 .route("/v1/jobs/images", web::post().to(jobs::submit_images))
                 .route("/v1/jobs/{task_id}", web::get().to(jobs::job_status));
         },
-    )?;
-    let definition = ServiceDefinition { metrics: components.metrics.clone(), ..definition };
+    )?
+    .with_metrics(components.metrics.clone());
     Ok(Application::build(&settings.server, definition)?)
 }
 
@@ -158,9 +158,9 @@ pub fn worker_endpoints(settings: &Settings, components: &Components) -> anyhow:
         ServiceInfo { service: "ocr-worker", version },
         utoipa::openapi::OpenApiBuilder::new().info(utoipa::openapi::Info::new("ocr-worker", version)).build(),
         components.readiness(),
-        Access { internal_auth: &settings.internal_auth, standalone: &settings.standalone, http: &settings.http },
+        settings.access(),
         |_| {},
-    )?;
-    let definition = ServiceDefinition { metrics: components.metrics.clone(), ..definition };
+    )?
+    .with_metrics(components.metrics.clone());
     Ok(Application::build(&settings.server, definition)?)
 }

@@ -9,12 +9,12 @@
 //! Refusals (unreadable, mismatch, low confidence) fail at once.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::object_storage::ObjectStorage;
 use common::queue::{JobQueue, ReceivedJob};
-use common::webhook::{ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookSigner};
+use common::webhook::{WebhookSigner, standard_webhook};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -149,8 +149,8 @@ impl Worker {
         let _ = span.set_parent(job.trace_context.clone());
         let hard_limit = Duration::from_secs_f64(self.settings.hard_time_limit_secs);
         let _in_progress = self.metrics.in_progress();
-        let started = std::time::Instant::now();
-        let outcome = tokio::time::timeout(hard_limit, self.work(&job.payload).instrument(span.clone())).await;
+        let started = Instant::now();
+        let outcome = tokio::time::timeout(hard_limit, self.work(&job.payload, started).instrument(span.clone())).await;
         let answered = match outcome {
             Ok(Ok(Disposition::Done)) => job.ack().await,
             Ok(Ok(Disposition::Park)) => job.reject().await,
@@ -171,7 +171,7 @@ impl Worker {
     }
 
     /// Everything but answering the message; `Err` leaves it to be redelivered.
-    async fn work(&self, payload: &[u8]) -> Result<Disposition, Transient> {
+    async fn work(&self, payload: &[u8], started: Instant) -> Result<Disposition, Transient> {
         let Ok(message) = serde_json::from_slice::<TaskMessage>(payload) else {
             tracing::error!("unreadable job message parked");
             return Ok(Disposition::Park);
@@ -202,11 +202,10 @@ impl Worker {
             let finished = self.finish_failure(task_id, &error).await?;
             self.announce(&finished).await?;
             self.remove_uploads(&record).await;
-            self.metrics.job("parked", 0.0);
+            self.metrics.job("parked", started.elapsed().as_secs_f64());
             return Ok(Disposition::Park);
         }
         let soft_limit = Duration::from_secs_f64(self.settings.soft_time_limit_secs);
-        let started = std::time::Instant::now();
         let finished = match tokio::time::timeout(soft_limit, self.analyse(&record)).await {
             Ok(Ok(result)) => self.finish_success(task_id, &result).await?,
             Ok(Err(Failure::Refused(error))) => self.finish_failure(task_id, &error).await?,
@@ -280,6 +279,8 @@ impl Worker {
                 code => Failure::Refused(JobError { code: code.as_str().into(), detail: error.public_detail().into() }),
             }
         })?;
+        // The final count, which the progress recorder may not have written
+        // before the reading ended and dropped it.
         let pages = i64::try_from(outcome.extraction.pages).unwrap_or(i64::MAX);
         self.store
             .set_pages(&record.task_id, pages, pages)
@@ -413,23 +414,14 @@ impl Worker {
 
     /// POSTs the signed body; (status, error, Retry-After).
     async fn post(&self, url: &str, webhook_id: &str, body: &[u8]) -> (Option<u16>, Option<String>, Option<Duration>) {
-        let timestamp = Utc::now().timestamp();
         let mut trace_headers = reqwest::header::HeaderMap::new();
         common::telemetry::inject_http(&mut trace_headers);
-        let mut request = self
-            .client
-            .post(url)
-            .headers(trace_headers)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(ID_HEADER, webhook_id)
-            .header(TIMESTAMP_HEADER, timestamp.to_string());
-        if let Some(signer) = &self.signer {
-            request = request.header(SIGNATURE_HEADER, signer.sign(webhook_id, timestamp, body));
-        }
+        let request = self.client.post(url).headers(trace_headers);
+        let mut request = standard_webhook(request, webhook_id, Utc::now().timestamp(), body, self.signer.as_ref());
         if let Some(token) = &self.token {
             request = request.bearer_auth(token.expose_secret());
         }
-        match request.body(body.to_vec()).send().await {
+        match request.send().await {
             Ok(response) => {
                 let retry_after = response
                     .headers()

@@ -76,10 +76,6 @@ fn scanned_bill(seed: u64) -> Vec<u8> {
     image_pdf(scan_pages(&bill_pdf(&spec), seed).expect("scan"))
 }
 
-async fn status_of(app: &TestApp, task_id: &str) -> Value {
-    app.get(&format!("/v1/jobs/{task_id}")).await.json().await.expect("json")
-}
-
 /// Until a worker is reading the job's pages, as its progress shows.
 async fn wait_until_processing(app: &TestApp, task_id: &str) {
     for _ in 0..1200 {

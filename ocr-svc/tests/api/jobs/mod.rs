@@ -139,9 +139,14 @@ async fn accepted_task(response: reqwest::Response) -> String {
     body["task_id"].as_str().expect("task id").to_owned()
 }
 
+/// `GET /v1/jobs/{task_id}` as the submitting caller.
+async fn status_of(app: &TestApp, task_id: &str) -> Value {
+    app.get(&format!("/v1/jobs/{task_id}")).await.json().await.expect("json")
+}
+
 async fn finished(app: &TestApp, task_id: &str) -> Value {
     for _ in 0..600 {
-        let status: Value = app.get(&format!("/v1/jobs/{task_id}")).await.json().await.expect("json");
+        let status = status_of(app, task_id).await;
         if status["status"] == "succeeded" || status["status"] == "failed" {
             return status;
         }
@@ -196,7 +201,7 @@ async fn a_job_succeeds_and_its_signed_webhook_carries_the_result() {
 
 async fn wait_for_deliveries(app: &TestApp, task_id: &str, count: usize) -> Value {
     for _ in 0..200 {
-        let status: Value = app.get(&format!("/v1/jobs/{task_id}")).await.json().await.expect("json");
+        let status = status_of(app, task_id).await;
         if status["webhook"]["deliveries"].as_array().is_some_and(|deliveries| deliveries.len() >= count) {
             return status;
         }
@@ -282,7 +287,7 @@ async fn with_rabbitmq_and_postgres_a_separate_worker_runs_the_job_once() {
     let spec = BillSpec::generate(37, EnergyType::Dual, 0);
     let task_id = accepted_task(submit(&app, &spec, &receiver.url, "auto").await).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let queued: Value = app.get(&format!("/v1/jobs/{task_id}")).await.json().await.expect("json");
+    let queued = status_of(&app, &task_id).await;
     assert_eq!(queued["status"], "queued", "no worker yet: the API does not run jobs with RabbitMQ");
 
     let settings = app.settings().clone();
@@ -302,7 +307,7 @@ async fn with_rabbitmq_and_postgres_a_separate_worker_runs_the_job_once() {
         .await
         .expect("publish duplicate");
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let again: Value = app.get(&format!("/v1/jobs/{task_id}")).await.json().await.expect("json");
+    let again = status_of(&app, &task_id).await;
     assert_eq!(again["attempts"], 1);
     assert_eq!(again["result"], status["result"]);
     assert_eq!(receiver.received.lock().expect("lock").len(), 1);
