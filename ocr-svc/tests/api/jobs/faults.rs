@@ -132,8 +132,7 @@ async fn a_job_whose_worker_is_killed_is_completed_once_by_another() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(receiver.received.lock().expect("lock").len(), 1, "one result, one webhook");
     assert_eq!(second.get("/ready").await.status(), 200);
-    let metrics = second.get("/metrics").await.text().await.expect("metrics");
-    assert!(metrics.contains("ocr_job_duration_seconds_count{outcome=\"succeeded\"} 1"), "{metrics}");
+    assert_metrics(&second.address, &["ocr_job_duration_seconds_count{outcome=\"succeeded\"} 1"]).await;
     assert!(second.terminate().await.success());
 }
 
@@ -190,7 +189,8 @@ async fn a_receiver_down_for_a_while_gets_the_webhook_later_with_the_same_id() {
     let webhooks = receiver.wait_for(1).await;
     assert_eq!(webhooks[0].id, format!("msg_{task_id}"));
     assert_eq!(verify(&webhooks[0])["status"], "succeeded");
-    let deliveries = finished(&app, &task_id).await["webhook"]["deliveries"].clone();
+    // The accepted attempt is recorded once its answer is in: wait for it too.
+    let deliveries = wait_for_deliveries(&app, &task_id, 3).await["webhook"]["deliveries"].clone();
     let deliveries = deliveries.as_array().expect("deliveries");
     assert!(deliveries.len() >= 3);
     assert!(deliveries.iter().all(|delivery| delivery["webhook_id"] == format!("msg_{task_id}")));

@@ -193,10 +193,31 @@ async fn a_job_succeeds_and_its_signed_webhook_carries_the_result() {
     assert_eq!(status["webhook"]["deliveries"][0]["status_code"], 200);
 
     // The process running the worker counts jobs and deliveries on /metrics.
-    let metrics = app.get("/metrics").await.text().await.expect("metrics");
-    assert!(metrics.contains("ocr_job_duration_seconds_count{outcome=\"succeeded\"} 1"), "{metrics}");
-    assert!(metrics.contains("ocr_webhook_deliveries_total{outcome=\"delivered\"} 1"), "{metrics}");
-    assert!(metrics.contains("ocr_jobs_in_progress 0"), "{metrics}");
+    assert_metrics(
+        &app.address,
+        &[
+            "ocr_job_duration_seconds_count{outcome=\"succeeded\"} 1",
+            "ocr_webhook_deliveries_total{outcome=\"delivered\"} 1",
+            "ocr_jobs_in_progress 0",
+        ],
+    )
+    .await;
+}
+
+/// Asserts that `address`'s `/metrics` shows every line, giving the worker
+/// a moment: it counts an outcome just after storing it.
+async fn assert_metrics(address: &str, lines: &[&str]) {
+    let mut metrics = String::new();
+    for _ in 0..100 {
+        metrics = reqwest::get(format!("{address}/metrics")).await.expect("metrics").text().await.expect("text");
+        if lines.iter().all(|line| metrics.contains(line)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for line in lines {
+        assert!(metrics.contains(line), "{line} missing from {metrics}");
+    }
 }
 
 async fn wait_for_deliveries(app: &TestApp, task_id: &str, count: usize) -> Value {
@@ -224,8 +245,7 @@ async fn a_failing_receiver_gets_the_same_webhook_again_until_it_accepts() {
     let codes: Vec<&Value> =
         status["webhook"]["deliveries"].as_array().expect("deliveries").iter().map(|d| &d["status_code"]).collect();
     assert_eq!(codes, [500, 503, 200]);
-    let metrics = app.get("/metrics").await.text().await.expect("metrics");
-    assert!(metrics.contains("ocr_webhook_deliveries_total{outcome=\"retry_scheduled\"} 2"), "{metrics}");
+    assert_metrics(&app.address, &["ocr_webhook_deliveries_total{outcome=\"retry_scheduled\"} 2"]).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(receiver.received.lock().expect("lock").len(), 3, "nothing after the accepted delivery");
 }
