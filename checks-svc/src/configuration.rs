@@ -1,7 +1,8 @@
 use common::configuration::{
-    ConfigSource, DatabaseSettings, HttpSettings, InternalAuthSettings, ServerSettings, StandaloneSettings,
-    TelemetrySettings,
+    ConfigSource, Conversion, DatabaseSettings, HttpSettings, InternalAuthSettings, LegacyVariable, ServerSettings,
+    SmtpSettings, StandaloneSettings, TelemetrySettings,
 };
+use common::service::Access;
 use serde::Deserialize;
 
 pub const CONFIG: ConfigSource = ConfigSource {
@@ -14,8 +15,52 @@ port = 8004
 [database]
 url = "sqlite://data/checks.db"
 schema = "checks"
+
+[smtp]
+from = "Check du Matin <check-du-matin@localhost>"
+
+[schedule]
+# false: this replica serves the API only (no check creation, no probes).
+background = true
+timezone = "Europe/Paris"
+# The original created checks every 5 minutes; each tick here also
+# catches up the working days missed while the service was down.
+tick_secs = 300
+catch_up_days = 7
+# The original's `checks:delete-old --days=60`, daily at 02:00.
+retention_days = 60
+retention_time = "02:00"
+# Rows deleted per statement, so a large purge never holds long locks.
+retention_batch = 1000
+
+[probes]
+interval_secs = 300
+# Attempts after a failure before a probe reports an error.
+retries = 2
+retry_delay_secs = 5.0
+timeout_secs = 10.0
+# Probes running at once.
+concurrency = 256
+# Raw results are folded into daily aggregates after this many days.
+raw_retention_days = 7
+
+[web]
+# Where the gateway serves this service: links in pages and e-mails.
+path_prefix = "/checks"
+# The address operators open (the original's APP_URL), for e-mail links.
+public_url = "http://localhost:8080"
 "#,
-    legacy: &[],
+    legacy: &[
+        // The original Laravel application's mail settings.
+        LegacyVariable { name: "MAIL_HOST", key: "smtp.host", conversion: Conversion::AsIs },
+        LegacyVariable { name: "MAIL_PORT", key: "smtp.port", conversion: Conversion::AsIs },
+        LegacyVariable { name: "MAIL_USERNAME", key: "smtp.username", conversion: Conversion::AsIs },
+        LegacyVariable { name: "MAIL_PASSWORD", key: "smtp.password", conversion: Conversion::AsIs },
+        LegacyVariable { name: "MAIL_ENCRYPTION", key: "smtp.encryption", conversion: Conversion::AsIs },
+        LegacyVariable { name: "MAIL_FROM_ADDRESS", key: "smtp.from", conversion: Conversion::AsIs },
+        LegacyVariable { name: "APP_URL", key: "web.public_url", conversion: Conversion::AsIs },
+        LegacyVariable { name: "API_KEY", key: "standalone.api_keys", conversion: Conversion::List },
+    ],
 };
 
 #[derive(Debug, Clone, Deserialize)]
@@ -28,4 +73,41 @@ pub struct Settings {
     pub standalone: StandaloneSettings,
     pub http: HttpSettings,
     pub database: DatabaseSettings,
+    pub smtp: SmtpSettings,
+    pub schedule: ScheduleSettings,
+    pub probes: ProbeSettings,
+    pub web: WebSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScheduleSettings {
+    pub background: bool,
+    pub timezone: String,
+    pub tick_secs: f64,
+    pub catch_up_days: u32,
+    pub retention_days: u32,
+    pub retention_time: String,
+    pub retention_batch: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProbeSettings {
+    pub interval_secs: f64,
+    pub retries: u32,
+    pub retry_delay_secs: f64,
+    pub timeout_secs: f64,
+    pub concurrency: usize,
+    pub raw_retention_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebSettings {
+    pub path_prefix: String,
+    pub public_url: String,
+}
+
+impl Settings {
+    pub fn access(&self) -> Access<'_> {
+        Access { internal_auth: &self.internal_auth, standalone: &self.standalone, http: &self.http }
+    }
 }

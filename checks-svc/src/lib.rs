@@ -1,6 +1,13 @@
-//! Check du Matin: daily client checklists, probes and morning reports.
-//!
-//!
+//! Check du Matin: daily client checklists, probes that pre-fill them,
+//! morning reports, retention.
 
+pub mod access;
+pub mod calendar;
 pub mod configuration;
+pub mod domain;
+pub mod notifications;
+pub mod prober;
+pub mod routes;
+pub mod scheduler;
 pub mod startup;
+pub mod store;

@@ -371,6 +371,56 @@ fn default_region() -> String {
     "us-east-1".to_owned()
 }
 
+/// The SMTP relay e-mails go through. Without `host` nothing is sent (the
+/// embedded defaults have no relay); what would have been sent is logged
+/// by subject only.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct SmtpSettings {
+    pub host: Option<String>,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    /// `none` (the seeds' relay on port 25), `starttls` or `tls`.
+    #[serde(default)]
+    pub encryption: SmtpEncryption,
+    /// The sender address, `Name <address>` or a bare address.
+    #[serde(default = "default_smtp_from")]
+    pub from: String,
+    /// Waits between attempts when the relay refuses or is unreachable.
+    #[serde(default = "default_smtp_retry_delays", deserialize_with = "number_list")]
+    pub retry_delays_secs: Vec<f64>,
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_secs: f64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpEncryption {
+    #[default]
+    #[serde(alias = "null", alias = "")]
+    None,
+    Starttls,
+    #[serde(alias = "ssl", alias = "smtps")]
+    Tls,
+}
+
+fn default_smtp_port() -> u16 {
+    25
+}
+
+fn default_smtp_from() -> String {
+    "Plateforme <no-reply@localhost>".to_owned()
+}
+
+fn default_smtp_retry_delays() -> Vec<f64> {
+    vec![2.0, 10.0, 60.0, 300.0]
+}
+
+fn default_smtp_timeout() -> f64 {
+    30.0
+}
+
 /// The key the gateway signs forwarded identities with and services verify.
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct InternalAuthSettings {

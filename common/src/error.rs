@@ -26,6 +26,7 @@ pub enum ErrorCode {
     MissingIdentity,
     InvalidIdentity,
     InsufficientScope,
+    Forbidden,
     PasswordChangeRequired,
     NotFound,
     MethodNotAllowed,
@@ -52,7 +53,7 @@ impl ErrorCode {
             Self::MissingCredentials | Self::InvalidCredentials | Self::MissingIdentity | Self::InvalidIdentity => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::InsufficientScope | Self::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            Self::InsufficientScope | Self::Forbidden | Self::PasswordChangeRequired => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict => StatusCode::CONFLICT,
@@ -80,6 +81,7 @@ impl ErrorCode {
             Self::MissingIdentity => "missing_identity",
             Self::InvalidIdentity => "invalid_identity",
             Self::InsufficientScope => "insufficient_scope",
+            Self::Forbidden => "forbidden",
             Self::PasswordChangeRequired => "password_change_required",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",

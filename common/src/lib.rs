@@ -6,6 +6,7 @@ pub mod database;
 pub mod error;
 pub mod http;
 pub mod identity;
+pub mod mail;
 pub mod object_storage;
 pub mod queue;
 pub mod service;

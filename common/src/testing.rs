@@ -1,5 +1,6 @@
 //! Helpers for the integration tests of every crate. They talk to real
-//! servers only (PostgreSQL, RabbitMQ, an S3-compatible server) and fail,
+//! servers only (PostgreSQL, RabbitMQ, an S3-compatible server, an SMTP
+//! server) and fail,
 //! never skip, when one is missing: `scripts/test` starts or installs them.
 
 use std::net::TcpListener;
@@ -14,7 +15,7 @@ use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use secrecy::SecretString;
 use sqlx::{Connection, PgConnection};
 
-use crate::configuration::{DatabaseSettings, S3Settings, TelemetrySettings};
+use crate::configuration::{DatabaseSettings, S3Settings, SmtpSettings, TelemetrySettings};
 use crate::telemetry::{self, TelemetryGuard};
 
 static TELEMETRY: std::sync::OnceLock<Option<TelemetryGuard>> = std::sync::OnceLock::new();
@@ -60,6 +61,8 @@ impl SpanExporter for &'static SpanRecorder {
 pub const POSTGRES_ENV: &str = "TEST_POSTGRES_URL";
 pub const AMQP_ENV: &str = "TEST_AMQP_URL";
 pub const S3_SERVER_ENV: &str = "TEST_S3_SERVER";
+/// A Python with the aiosmtpd package (PyPI), which `scripts/test` installs.
+pub const SMTP_PYTHON_ENV: &str = "TEST_SMTP_PYTHON";
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
@@ -166,6 +169,105 @@ impl S3Server {
 }
 
 impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A real SMTP server (aiosmtpd, from PyPI) that keeps every message it
+/// accepts in a Maildir, for one test. Killed when dropped.
+pub struct SmtpServer {
+    child: Child,
+    pub port: u16,
+    root: tempfile::TempDir,
+}
+
+/// A message as the SMTP server received it.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    /// The envelope recipients (`RCPT TO`), which include Bcc.
+    pub recipients: Vec<String>,
+    /// The whole message, headers and MIME parts.
+    pub raw: Vec<u8>,
+}
+
+impl SmtpServer {
+    pub fn start() -> Self {
+        let python = std::env::var(SMTP_PYTHON_ENV).map(PathBuf::from).unwrap_or_else(|_| {
+            let home = std::env::var("HOME").unwrap_or_default();
+            PathBuf::from(home).join(".cache/platform-tools/smtp-venv/bin/python")
+        });
+        assert!(
+            python.exists(),
+            "a Python with aiosmtpd is required at {} (set {SMTP_PYTHON_ENV}); `scripts/test` installs it",
+            python.display()
+        );
+        let root = tempfile::tempdir().expect("tempdir");
+        let port = free_port();
+        let child = Command::new(&python)
+            .args(["-m", "aiosmtpd", "--nosetuid", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--class", "aiosmtpd.handlers.Mailbox"])
+            .arg(root.path().join("maildir"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the SMTP server");
+        wait_for_port(port);
+        Self { child, port, root }
+    }
+
+    /// Settings that send to this server, from `from`.
+    pub fn settings(&self, from: &str) -> SmtpSettings {
+        SmtpSettings {
+            host: Some("127.0.0.1".to_owned()),
+            port: self.port,
+            from: from.to_owned(),
+            retry_delays_secs: vec![0.2, 0.5, 1.0],
+            timeout_secs: 5.0,
+            ..SmtpSettings::default()
+        }
+    }
+
+    /// Every message received so far, oldest first.
+    pub fn messages(&self) -> Vec<ReceivedMail> {
+        let directory = self.root.path().join("maildir").join("new");
+        let mut files: Vec<_> = std::fs::read_dir(&directory)
+            .map(|entries| entries.filter_map(Result::ok).map(|entry| entry.path()).collect())
+            .unwrap_or_default();
+        // Maildir names start with the delivery time in seconds, then a
+        // sequence number: sorting by modification time keeps the order.
+        files.sort_by_key(|path| std::fs::metadata(path).and_then(|meta| meta.modified()).ok());
+        files
+            .into_iter()
+            .filter_map(|path| std::fs::read(path).ok())
+            .map(|raw| {
+                let text = String::from_utf8_lossy(&raw);
+                let recipients = text
+                    .lines()
+                    .take_while(|line| !line.is_empty())
+                    .filter_map(|line| line.strip_prefix("X-RcptTo: "))
+                    .flat_map(|list| list.split(',').map(|address| address.trim().to_owned()))
+                    .collect();
+                ReceivedMail { recipients, raw }
+            })
+            .collect()
+    }
+
+    /// Waits until at least `count` messages have arrived (10 s at most).
+    pub async fn wait_for(&self, count: usize) -> Vec<ReceivedMail> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let messages = self.messages();
+            if messages.len() >= count || Instant::now() > deadline {
+                return messages;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for SmtpServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -1,0 +1,74 @@
+//! Who may do what. Admins (and API keys scoped to the service) see and
+//! configure every client; a gestionnaire sees and works on the clients
+//! their roles list, by reference, and configures their categories,
+//! services and mailing lists, but neither creates nor deletes clients.
+
+use std::collections::BTreeSet;
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use common::error::{ApiError, ErrorCode};
+use common::identity::{Caller, CallerKind};
+
+const SERVICE: &str = "checks";
+
+#[derive(Debug, Clone)]
+pub struct Operator {
+    /// Who is recorded as having done something: the e-mail address of a
+    /// user, the id of a key.
+    pub name: String,
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Admin,
+    Clients(BTreeSet<String>),
+}
+
+impl Operator {
+    pub fn from_caller(caller: &Caller) -> Result<Self, ApiError> {
+        let name = caller.email.clone().unwrap_or_else(|| caller.subject.clone());
+        let roles = caller.roles.get(SERVICE).map(Vec::as_slice).unwrap_or_default();
+        let scope = match caller.kind {
+            CallerKind::ApiKey => Scope::Admin,
+            CallerKind::User if roles.iter().any(|role| role == "admin") => Scope::Admin,
+            CallerKind::User if roles.iter().any(|role| role == "gestionnaire") => {
+                Scope::Clients(caller.limited_to.get(SERVICE).into_iter().flatten().cloned().collect())
+            }
+            CallerKind::User => {
+                return Err(ApiError::new(ErrorCode::Forbidden, "Your account has no Check du Matin role."));
+            }
+        };
+        Ok(Self { name, scope })
+    }
+
+    pub fn may_see(&self, client_reference: &str) -> bool {
+        match &self.scope {
+            Scope::Admin => true,
+            Scope::Clients(references) => references.contains(client_reference),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.scope == Scope::Admin
+    }
+
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::new(ErrorCode::Forbidden, "Only Check du Matin administrators may do this."))
+        }
+    }
+}
+
+impl FromRequest for Operator {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready(Caller::from_request(request, payload).into_inner().and_then(|caller| Self::from_caller(&caller)))
+    }
+}

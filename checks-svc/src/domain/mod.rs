@@ -1,0 +1,10 @@
+//! Values that parse: a check, a client or a probe can only be built from
+//! valid ones.
+
+mod client;
+mod probe;
+mod status;
+
+pub use client::{ClientReference, EmailAddress, Label, LocalTime};
+pub use probe::{ProbeSpec, ProbeSpecDocument};
+pub use status::{CheckStatus, ServiceStatus};

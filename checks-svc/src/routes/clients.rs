@@ -1,0 +1,334 @@
+//! Clients: their check time, mailing lists, logo; their categories and
+//! services come with them.
+
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use common::error::{ApiError, ErrorCode};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{field, not_found, visible_client};
+use crate::access::Operator;
+use crate::domain::{ClientReference, EmailAddress, Label, LocalTime, ProbeSpec, ProbeSpecDocument};
+use crate::startup::AppState;
+use crate::store::{ClientFields, ClientRow, Recipients};
+
+/// Logos are shown in e-mails: small images only.
+pub const MAX_LOGO_BYTES: usize = 512 * 1024;
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        // Room for a logo over the limit, so it is refused with a clear problem.
+        .app_data(web::PayloadConfig::new(2 * MAX_LOGO_BYTES))
+        .route("/api/clients", web::get().to(list_clients))
+        .route("/api/clients", web::post().to(create_client))
+        .route("/api/clients/{id}", web::get().to(get_client))
+        .route("/api/clients/{id}", web::put().to(update_client))
+        .route("/api/clients/{id}", web::delete().to(delete_client))
+        .route("/api/clients/{id}/logo", web::put().to(put_logo))
+        .route("/api/clients/{id}/logo", web::get().to(get_logo));
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientInput {
+    /// Stable name a gestionnaire's roles refer to: `acme`.
+    pub reference: String,
+    pub label: String,
+    /// When the day's check opens, Europe/Paris: `08:30`.
+    pub check_time: String,
+    /// When a still-open check sends a reminder: `10:00`.
+    #[serde(default)]
+    pub reminder_time: Option<String>,
+    /// Sender address of this client's e-mails (the service's by default).
+    #[serde(default)]
+    pub sender: Option<String>,
+    #[serde(default)]
+    pub report_template: Option<String>,
+    #[serde(default = "active_by_default")]
+    pub active: bool,
+    #[serde(default)]
+    pub mailing: MailingLists,
+}
+
+fn active_by_default() -> bool {
+    true
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailingLists {
+    /// Who receives the morning report.
+    #[serde(default)]
+    pub to: Vec<String>,
+    #[serde(default)]
+    pub cc: Vec<String>,
+    /// Who is reminded when the check is still open at the reminder time.
+    #[serde(default)]
+    pub reminder: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientView {
+    pub id: i64,
+    pub reference: String,
+    pub label: String,
+    pub check_time: String,
+    pub reminder_time: Option<String>,
+    pub sender: Option<String>,
+    pub report_template: String,
+    pub active: bool,
+    /// Where the logo is served, when there is one.
+    pub logo_url: Option<String>,
+    pub mailing: MailingLists,
+    pub categories: Vec<CategoryView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryView {
+    pub id: i64,
+    pub label: String,
+    pub position: i32,
+    pub services: Vec<ServiceView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceView {
+    pub id: i64,
+    pub label: String,
+    pub position: i32,
+    pub probe: Option<ProbeSpecDocument>,
+    /// For heartbeat probes: the URL the job calls (GET or POST).
+    pub heartbeat_url: Option<String>,
+}
+
+/// Checks every field, reporting all problems at once.
+pub fn client_fields(input: &ClientInput) -> Result<(ClientFields, Recipients), ApiError> {
+    let mut errors = Vec::new();
+    let reference =
+        ClientReference::parse(&input.reference).map_err(|message| errors.push(field("reference", message)));
+    let label = Label::parse(&input.label).map_err(|message| errors.push(field("label", message)));
+    let check_time = LocalTime::parse(&input.check_time).map_err(|message| errors.push(field("check_time", message)));
+    let reminder_time = input
+        .reminder_time
+        .as_deref()
+        .filter(|time| !time.trim().is_empty())
+        .map(LocalTime::parse)
+        .transpose()
+        .map_err(|message| errors.push(field("reminder_time", message)));
+    let sender = input
+        .sender
+        .as_deref()
+        .filter(|sender| !sender.trim().is_empty())
+        .map(EmailAddress::parse)
+        .transpose()
+        .map_err(|message| errors.push(field("sender", message)));
+    let template = input.report_template.as_deref().unwrap_or("standard");
+    if Label::parse(template).is_err() {
+        errors.push(field("report_template", "must be a short name"));
+    }
+    let mut lists = [Vec::new(), Vec::new(), Vec::new()];
+    for ((name, addresses), list) in [
+        ("mailing.to", &input.mailing.to),
+        ("mailing.cc", &input.mailing.cc),
+        ("mailing.reminder", &input.mailing.reminder),
+    ]
+    .into_iter()
+    .zip(lists.iter_mut())
+    {
+        for address in addresses {
+            match EmailAddress::parse(address) {
+                Ok(address) => list.push(address.as_str().to_owned()),
+                Err(message) => errors.push(field(name, format!("{address:?} {message}"))),
+            }
+        }
+        list.sort();
+        list.dedup();
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let [to, cc, reminder] = lists;
+    match (reference, label, check_time, reminder_time, sender) {
+        (Ok(reference), Ok(label), Ok(check_time), Ok(reminder_time), Ok(sender)) => Ok((
+            ClientFields {
+                reference: reference.as_str().to_owned(),
+                label: label.as_str().to_owned(),
+                report_template: template.trim().to_owned(),
+                check_minute: check_time.minutes(),
+                reminder_minute: reminder_time.map(LocalTime::minutes),
+                sender: sender.map(|sender| sender.as_str().to_owned()),
+                active: input.active,
+            },
+            Recipients { to, cc, reminder },
+        )),
+        _ => Err(ApiError::validation(errors)),
+    }
+}
+
+fn time_of(minutes: i32) -> String {
+    LocalTime::from_minutes(i64::from(minutes)).map(|time| time.to_string()).unwrap_or_default()
+}
+
+pub async fn client_view(state: &AppState, client: ClientRow) -> Result<ClientView, ApiError> {
+    let recipients = state.store.recipients(client.id).await?;
+    let categories = state.store.categories(client.id).await?;
+    let services = state.store.services(client.id).await?;
+    let categories = categories
+        .into_iter()
+        .map(|category| CategoryView {
+            id: category.id,
+            label: category.label,
+            position: category.position,
+            services: services
+                .iter()
+                .filter(|service| service.category_id == category.id)
+                .map(|service| ServiceView {
+                    id: service.id,
+                    label: service.label.clone(),
+                    position: service.position,
+                    probe: service.probe.as_deref().and_then(ProbeSpec::from_json).map(|spec| spec.document().clone()),
+                    heartbeat_url: service.heartbeat_token.as_ref().map(|token| state.heartbeat_url(token)),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(ClientView {
+        id: client.id,
+        logo_url: client.has_logo.then(|| state.link(&format!("/api/clients/{}/logo", client.id))),
+        reference: client.reference,
+        label: client.label,
+        check_time: time_of(client.check_minute),
+        reminder_time: client.reminder_minute.map(time_of),
+        sender: client.sender,
+        report_template: client.report_template,
+        active: client.active,
+        mailing: MailingLists { to: recipients.to, cc: recipients.cc, reminder: recipients.reminder },
+        categories,
+    })
+}
+
+/// The clients the caller may see.
+#[utoipa::path(get, path = "/api/clients", tag = "clients", responses((status = 200, body = [ClientView])))]
+pub async fn list_clients(state: web::Data<AppState>, operator: Operator) -> Result<HttpResponse, ApiError> {
+    let mut views = Vec::new();
+    for client in state.store.clients().await?.into_iter().filter(|client| operator.may_see(&client.reference)) {
+        views.push(client_view(&state, client).await?);
+    }
+    Ok(HttpResponse::Ok().json(views))
+}
+
+/// Creates a client (administrators).
+#[utoipa::path(post, path = "/api/clients", tag = "clients", request_body = ClientInput,
+    responses((status = 201, body = ClientView), (status = 409, description = "reference taken"), (status = 422)))]
+pub async fn create_client(
+    state: web::Data<AppState>,
+    operator: Operator,
+    input: web::Json<ClientInput>,
+) -> Result<HttpResponse, ApiError> {
+    operator.require_admin()?;
+    let (fields, recipients) = client_fields(&input)?;
+    let id = state.store.create_client(&fields, Utc::now()).await?;
+    state.store.set_recipients(id, &recipients).await?;
+    let client = state.store.client(id).await?.ok_or_else(|| not_found("client"))?;
+    Ok(HttpResponse::Created().json(client_view(&state, client).await?))
+}
+
+#[utoipa::path(get, path = "/api/clients/{id}", tag = "clients", responses((status = 200, body = ClientView), (status = 404)))]
+pub async fn get_client(
+    state: web::Data<AppState>,
+    operator: Operator,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let client = visible_client(&state, &operator, *id).await?;
+    Ok(HttpResponse::Ok().json(client_view(&state, client).await?))
+}
+
+/// Replaces a client's settings and mailing lists. A gestionnaire may not
+/// change the reference, which is what gives them access.
+#[utoipa::path(put, path = "/api/clients/{id}", tag = "clients", request_body = ClientInput,
+    responses((status = 200, body = ClientView), (status = 404), (status = 422)))]
+pub async fn update_client(
+    state: web::Data<AppState>,
+    operator: Operator,
+    id: web::Path<i64>,
+    input: web::Json<ClientInput>,
+) -> Result<HttpResponse, ApiError> {
+    let client = visible_client(&state, &operator, *id).await?;
+    let (fields, recipients) = client_fields(&input)?;
+    if fields.reference != client.reference {
+        operator.require_admin()?;
+    }
+    state.store.update_client(client.id, &fields).await?;
+    state.store.set_recipients(client.id, &recipients).await?;
+    let client = state.store.client(client.id).await?.ok_or_else(|| not_found("client"))?;
+    Ok(HttpResponse::Ok().json(client_view(&state, client).await?))
+}
+
+/// Deletes a client with its configuration and history (administrators).
+#[utoipa::path(delete, path = "/api/clients/{id}", tag = "clients", responses((status = 204), (status = 404)))]
+pub async fn delete_client(
+    state: web::Data<AppState>,
+    operator: Operator,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    operator.require_admin()?;
+    if state.store.delete_client(*id).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found("client"))
+    }
+}
+
+/// The image formats accepted as logos, recognised by their first bytes.
+pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else {
+        None
+    }
+}
+
+/// Checks and stores a logo; what the API and the configuration page share.
+pub async fn store_logo(state: &AppState, client_id: i64, bytes: &[u8]) -> Result<(), ApiError> {
+    if bytes.len() > MAX_LOGO_BYTES {
+        return Err(ApiError::new(ErrorCode::PayloadTooLarge, "A logo may be 512 KiB at most."));
+    }
+    let media_type = image_type(bytes)
+        .ok_or_else(|| ApiError::new(ErrorCode::UnsupportedMediaType, "A logo must be a PNG, JPEG or GIF image."))?;
+    state.store.set_logo(client_id, bytes, media_type).await?;
+    Ok(())
+}
+
+/// Uploads the client's logo (the request body is the image).
+#[utoipa::path(put, path = "/api/clients/{id}/logo", tag = "clients", request_body(content = Vec<u8>, content_type = "image/png"),
+    responses((status = 204), (status = 413), (status = 415)))]
+pub async fn put_logo(
+    state: web::Data<AppState>,
+    operator: Operator,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let client = visible_client(&state, &operator, *id).await?;
+    store_logo(&state, client.id, &body).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(get, path = "/api/clients/{id}/logo", tag = "clients", responses((status = 200), (status = 404)))]
+pub async fn get_logo(
+    state: web::Data<AppState>,
+    operator: Operator,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let client = visible_client(&state, &operator, *id).await?;
+    let (bytes, media_type) = state.store.logo(client.id).await?.ok_or_else(|| not_found("logo"))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, media_type))
+        .insert_header((CACHE_CONTROL, "private, max-age=300"))
+        .body(bytes))
+}

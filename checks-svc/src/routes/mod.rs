@@ -1,0 +1,37 @@
+//! The JSON API (`/api/...`, behind the gateway at `/checks/api/...`) and
+//! the operator pages (`/ui/...`).
+
+pub mod checks;
+pub mod clients;
+pub mod holidays;
+pub mod services;
+
+use actix_web::web;
+use common::error::{ApiError, ErrorCode, FieldError};
+
+use crate::access::Operator;
+use crate::startup::AppState;
+use crate::store::ClientRow;
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.configure(clients::routes).configure(services::routes).configure(checks::routes).configure(holidays::routes);
+}
+
+fn not_found(what: &str) -> ApiError {
+    ApiError::new(ErrorCode::NotFound, format!("No such {what}."))
+}
+
+/// The client, if it exists and the operator may see it; a client they may
+/// not see is reported as missing, so its existence does not leak.
+pub(crate) async fn visible_client(state: &AppState, operator: &Operator, id: i64) -> Result<ClientRow, ApiError> {
+    state
+        .store
+        .client(id)
+        .await?
+        .filter(|client| operator.may_see(&client.reference))
+        .ok_or_else(|| not_found("client"))
+}
+
+fn field(field: &str, message: impl Into<String>) -> FieldError {
+    FieldError { field: field.to_owned(), message: message.into() }
+}

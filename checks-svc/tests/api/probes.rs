@@ -1,0 +1,195 @@
+use actix_web::{App, HttpResponse, HttpServer, web};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, Who, spawn_app};
+
+/// A client's system as probes see it: a health endpoint, a failing one, a
+/// slow one.
+fn start_target() -> u16 {
+    let server = HttpServer::new(|| {
+        App::new()
+            .route(
+                "/health",
+                web::get().to(|| async { HttpResponse::Ok().json(json!({"status": "up", "version": "2.4"})) }),
+            )
+            .route("/down", web::get().to(|| async { HttpResponse::ServiceUnavailable().body("maintenance") }))
+            .route(
+                "/slow",
+                web::get().to(|| async {
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                    HttpResponse::Ok().body("ok")
+                }),
+            )
+    })
+    .workers(1)
+    .bind(("127.0.0.1", 0))
+    .expect("bind");
+    let port = server.addrs()[0].port();
+    tokio::spawn(server.run());
+    port
+}
+
+async fn service_with_probe(app: &TestApp, category: i64, label: &str, probe: Value) -> i64 {
+    app.create(&format!("/api/categories/{category}/services"), json!({"label": label, "probe": probe})).await
+}
+
+async fn probe(app: &TestApp, service: i64) -> Value {
+    app.call(Method::POST, &format!("/api/services/{service}/probe"), Who::Admin, None).await.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn http_tcp_and_dns_probes_report_what_they_see() {
+    let app = spawn_app().await;
+    let port = start_target();
+    let client = app.create_client("acme", "08:00").await;
+    let category = app.create(&format!("/api/clients/{client}/categories"), json!({"label": "Supervision"})).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let cases = [
+        (
+            json!({"kind": "http", "url": format!("{base}/health"), "json_pointer": "/status", "json_equals": "up"}),
+            "success",
+            "HTTP 200",
+        ),
+        (
+            json!({"kind": "http", "url": format!("{base}/health"), "keyword": "\"version\":\"2.4\""}),
+            "success",
+            "HTTP 200",
+        ),
+        (
+            json!({"kind": "http", "url": format!("{base}/health"), "json_pointer": "/status", "json_equals": "down"}),
+            "error",
+            "/status is \"up\"",
+        ),
+        (json!({"kind": "http", "url": format!("{base}/down")}), "error", "HTTP 503"),
+        (
+            json!({"kind": "http", "url": format!("{base}/down"), "expected_status": [503], "keyword": "maintenance"}),
+            "success",
+            "HTTP 503",
+        ),
+        (json!({"kind": "http", "url": format!("{base}/slow"), "warn_latency_ms": 100}), "warning", "slow"),
+        (json!({"kind": "tcp", "host": "127.0.0.1", "port": port}), "success", "accepts connections"),
+        (json!({"kind": "tcp", "host": "127.0.0.1", "port": common::testing::free_port()}), "error", "refused"),
+        (json!({"kind": "dns", "name": "localhost", "expected_address": "127.0.0.1"}), "success", "resolves"),
+        (json!({"kind": "dns", "name": "does-not-exist.invalid"}), "error", "does not resolve"),
+    ];
+    for (index, (spec, status, detail)) in cases.into_iter().enumerate() {
+        let service = service_with_probe(&app, category, &format!("probe {index}"), spec.clone()).await;
+        let result = probe(&app, service).await;
+        assert_eq!(result["status"], status, "{spec}: {result}");
+        assert!(result["detail"].as_str().unwrap().contains(detail), "{spec}: {result}");
+    }
+    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("checks_probe_results_total{kind=\"http\",status=\"success\"} 3"), "{metrics}");
+    assert!(metrics.contains("checks_probe_results_total{kind=\"tcp\",status=\"error\"} 1"), "{metrics}");
+}
+
+#[tokio::test]
+async fn probes_prefill_the_days_check_until_an_operator_decides() {
+    let app = spawn_app().await;
+    let port = start_target();
+    let client = app.create_client("acme", "00:00").await;
+    let category = app.create(&format!("/api/clients/{client}/categories"), json!({"label": "Web"})).await;
+    let site = service_with_probe(
+        &app,
+        category,
+        "Site",
+        json!({"kind": "http", "url": format!("http://127.0.0.1:{port}/down")}),
+    )
+    .await;
+    let components = app.components().await;
+    // A weekday's check, whatever day the test runs.
+    let mut now = chrono::Utc::now();
+    while !components.scheduler.is_working_day(components.scheduler.today(now)).await.unwrap() {
+        now += chrono::Duration::days(1);
+    }
+    components.scheduler.tick(now).await.unwrap();
+    let date = components.scheduler.today(now).format("%Y-%m-%d").to_string();
+    let check_id = app.checks_of(&date).await[0]["id"].as_i64().unwrap();
+
+    components.prober.probe_service(site, now).await.unwrap();
+    let check = app.get_json(&format!("/api/checks/{check_id}"), Who::Admin).await;
+    let prefilled = check["services"].as_array().unwrap().iter().find(|s| s["service_id"] == site).unwrap().clone();
+    assert_eq!(prefilled["status"], "error");
+    assert_eq!(prefilled["status_source"], "probe");
+    assert_eq!(prefilled["probe_detail"], "HTTP 503");
+
+    // The operator confirms it works after all; later probes leave their verdict alone.
+    let id = prefilled["id"].as_i64().unwrap();
+    let confirm = app
+        .call(
+            Method::PUT,
+            &format!("/api/checks/{check_id}/services/{id}"),
+            Who::Admin,
+            Some(json!({"status": "success", "comment": "faux positif"})),
+        )
+        .await;
+    assert_eq!(confirm.status(), 200);
+    components.prober.probe_service(site, now).await.unwrap();
+    let check = app.get_json(&format!("/api/checks/{check_id}"), Who::Admin).await;
+    let kept = check["services"].as_array().unwrap().iter().find(|s| s["service_id"] == site).unwrap().clone();
+    assert_eq!(kept["status"], "success");
+
+    // The probe's results are in the client's history.
+    let history = app.get_json(&format!("/api/clients/{client}/history?from={date}&to={date}"), Who::Admin).await;
+    assert_eq!(history["services"][0]["days"][0]["runs"], 2, "{history}");
+    assert_eq!(history["services"][0]["days"][0]["failures"], 2, "{history}");
+}
+
+#[tokio::test]
+async fn heartbeats_say_whether_last_nights_backup_reported_in() {
+    let app = spawn_app().await;
+    let client = app.create_client("acme", "08:00").await;
+    let category = app.create(&format!("/api/clients/{client}/categories"), json!({"label": "Sauvegardes"})).await;
+    let backup = service_with_probe(
+        &app,
+        category,
+        "Backup nuit",
+        json!({"kind": "heartbeat", "period_secs": 86400, "grace_secs": 3600}),
+    )
+    .await;
+    let view = app.get_json(&format!("/api/clients/{client}"), Who::Admin).await;
+    let url = view["categories"][1]["services"][0]["heartbeat_url"].as_str().unwrap().to_owned();
+    let path = url.strip_prefix("/checks").expect("behind the gateway's prefix");
+
+    assert_eq!(probe(&app, backup).await["status"], "error");
+    assert_eq!(app.call(Method::POST, path, Who::Admin, None).await.status(), 204);
+    let result = probe(&app, backup).await;
+    assert_eq!(result["status"], "success", "{result}");
+    assert_eq!(app.call(Method::POST, "/api/heartbeat/not-a-token", Who::Admin, None).await.status(), 404);
+}
+
+#[tokio::test]
+async fn maintenance_windows_silence_probes_and_bad_probes_are_refused() {
+    let app = spawn_app().await;
+    let client = app.create_client("acme", "08:00").await;
+    let category = app.create(&format!("/api/clients/{client}/categories"), json!({"label": "Réseau"})).await;
+    let router = service_with_probe(
+        &app,
+        category,
+        "Routeur",
+        json!({"kind": "tcp", "host": "127.0.0.1", "port": common::testing::free_port()}),
+    )
+    .await;
+    let now = chrono::Utc::now();
+    app.create(
+        &format!("/api/services/{router}/maintenance"),
+        json!({"starts_at": now - chrono::Duration::minutes(5), "ends_at": now + chrono::Duration::hours(1), "reason": "migration"}),
+    )
+    .await;
+    let result = probe(&app, router).await;
+    assert_eq!(result["status"], Value::Null, "{result}");
+    assert_eq!(result["detail"], "in a maintenance window");
+
+    let bad = app
+        .call(
+            Method::POST,
+            &format!("/api/categories/{category}/services"),
+            Who::Admin,
+            Some(json!({"label": "X", "probe": {"kind": "http", "url": "file:///etc/passwd"}})),
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    let problem: Value = bad.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "probe");
+}
