@@ -111,3 +111,31 @@ impl Settings {
         Access { internal_auth: &self.internal_auth, standalone: &self.standalone, http: &self.http }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use common::configuration::SmtpEncryption;
+
+    use super::*;
+
+    #[test]
+    fn the_original_mail_variables_are_read_as_laravel_meant_them() {
+        for (encryption, expected) in
+            [("tls", SmtpEncryption::Starttls), ("ssl", SmtpEncryption::Smtps), ("null", SmtpEncryption::None)]
+        {
+            let variables = HashMap::from([
+                ("MAIL_HOST".to_owned(), "relais.example.fr".to_owned()),
+                ("MAIL_PORT".to_owned(), "587".to_owned()),
+                ("MAIL_ENCRYPTION".to_owned(), encryption.to_owned()),
+                ("MAIL_FROM_ADDRESS".to_owned(), "check@example.fr".to_owned()),
+            ]);
+            let settings: Settings = common::configuration::load_from(&CONFIG, variables).expect("settings");
+            assert_eq!(settings.smtp.host.as_deref(), Some("relais.example.fr"));
+            assert_eq!(settings.smtp.port, 587);
+            assert_eq!(settings.smtp.encryption, expected, "MAIL_ENCRYPTION={encryption}");
+            assert_eq!(settings.smtp.from, "check@example.fr");
+        }
+    }
+}

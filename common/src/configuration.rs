@@ -381,7 +381,8 @@ pub struct SmtpSettings {
     pub port: u16,
     pub username: Option<String>,
     pub password: Option<SecretString>,
-    /// `none` (the seeds' relay on port 25), `starttls` or `tls`.
+    /// `none` (the seeds' relay on port 25), `starttls` (Laravel's `tls`)
+    /// or `smtps`, TLS from the first byte (Laravel's `ssl`).
     #[serde(default)]
     pub encryption: SmtpEncryption,
     /// The sender address, `Name <address>` or a bare address.
@@ -400,9 +401,10 @@ pub enum SmtpEncryption {
     #[default]
     #[serde(alias = "null", alias = "")]
     None,
+    #[serde(alias = "tls")]
     Starttls,
-    #[serde(alias = "ssl", alias = "smtps")]
-    Tls,
+    #[serde(alias = "ssl")]
+    Smtps,
 }
 
 fn default_smtp_port() -> u16 {

@@ -87,7 +87,7 @@ fn transport(
     let builder = match settings.encryption {
         SmtpEncryption::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
         SmtpEncryption::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)?,
-        SmtpEncryption::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)?,
+        SmtpEncryption::Smtps => AsyncSmtpTransport::<Tokio1Executor>::relay(host)?,
     };
     let mut builder =
         builder.port(settings.port).timeout(Some(Duration::from_secs_f64(settings.timeout_secs.max(1.0))));
