@@ -115,6 +115,12 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self { field: field.to_owned(), message: message.into() }
+    }
+}
+
 #[derive(Debug)]
 pub struct ApiError {
     code: ErrorCode,

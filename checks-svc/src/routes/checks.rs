@@ -3,11 +3,11 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use common::error::{ApiError, ErrorCode};
+use common::error::{ApiError, ErrorCode, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{field, not_found, visible_client};
+use super::{not_found, visible_client};
 use crate::access::Operator;
 use crate::domain::{CheckStatus, EmailAddress, ServiceStatus};
 use crate::startup::AppState;
@@ -253,7 +253,7 @@ pub fn service_check_update(input: &ServiceCheckInput) -> Result<ServiceCheckUpd
     let mut errors = Vec::new();
     let comment = input.comment.as_deref().map(str::trim).filter(|comment| !comment.is_empty());
     if comment.is_some_and(|comment| comment.chars().count() > MAX_COMMENT_CHARACTERS) {
-        errors.push(field("comment", "must be at most 2000 characters"));
+        errors.push(FieldError::new("comment", "must be at most 2000 characters"));
     }
     let intervenant = input
         .intervenant
@@ -262,7 +262,7 @@ pub fn service_check_update(input: &ServiceCheckInput) -> Result<ServiceCheckUpd
         .map(EmailAddress::parse)
         .transpose()
         .unwrap_or_else(|message| {
-            errors.push(field("intervenant", message));
+            errors.push(FieldError::new("intervenant", message));
             None
         });
     if !errors.is_empty() {
@@ -323,7 +323,7 @@ pub async fn put_notes(
     let check = visible_check(&state, &operator, *id).await?;
     let notes = input.notes.as_deref().map(str::trim).filter(|notes| !notes.is_empty());
     if notes.is_some_and(|notes| notes.chars().count() > MAX_COMMENT_CHARACTERS * 5) {
-        return Err(ApiError::validation(vec![field("notes", "must be at most 10000 characters")]));
+        return Err(ApiError::validation(vec![FieldError::new("notes", "must be at most 10000 characters")]));
     }
     state.store.set_notes(check.id, notes).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -401,7 +401,10 @@ pub fn history_range(state: &AppState, query: &HistoryQuery) -> Result<(NaiveDat
     let to = query.to.unwrap_or_else(|| state.scheduler.today(Utc::now()));
     let from = query.from.unwrap_or(to - Duration::days(30));
     if from > to || (to - from).num_days() > MAX_HISTORY_DAYS {
-        return Err(ApiError::validation(vec![field("from", "must be before `to`, at most 400 days before")]));
+        return Err(ApiError::validation(vec![FieldError::new(
+            "from",
+            "must be before `to`, at most 400 days before",
+        )]));
     }
     Ok((from, to))
 }

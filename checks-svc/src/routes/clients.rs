@@ -4,11 +4,11 @@
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use common::error::{ApiError, ErrorCode};
+use common::error::{ApiError, ErrorCode, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{field, not_found, visible_client};
+use super::{not_found, visible_client};
 use crate::access::Operator;
 use crate::domain::{ClientReference, EmailAddress, Label, LocalTime, ProbeSpec, ProbeSpecDocument};
 use crate::startup::AppState;
@@ -107,26 +107,27 @@ pub struct ServiceView {
 pub fn client_fields(input: &ClientInput) -> Result<(ClientFields, Recipients), ApiError> {
     let mut errors = Vec::new();
     let reference =
-        ClientReference::parse(&input.reference).map_err(|message| errors.push(field("reference", message)));
-    let label = Label::parse(&input.label).map_err(|message| errors.push(field("label", message)));
-    let check_time = LocalTime::parse(&input.check_time).map_err(|message| errors.push(field("check_time", message)));
+        ClientReference::parse(&input.reference).map_err(|message| errors.push(FieldError::new("reference", message)));
+    let label = Label::parse(&input.label).map_err(|message| errors.push(FieldError::new("label", message)));
+    let check_time =
+        LocalTime::parse(&input.check_time).map_err(|message| errors.push(FieldError::new("check_time", message)));
     let reminder_time = input
         .reminder_time
         .as_deref()
         .filter(|time| !time.trim().is_empty())
         .map(LocalTime::parse)
         .transpose()
-        .map_err(|message| errors.push(field("reminder_time", message)));
+        .map_err(|message| errors.push(FieldError::new("reminder_time", message)));
     let sender = input
         .sender
         .as_deref()
         .filter(|sender| !sender.trim().is_empty())
         .map(EmailAddress::parse)
         .transpose()
-        .map_err(|message| errors.push(field("sender", message)));
+        .map_err(|message| errors.push(FieldError::new("sender", message)));
     let template = input.report_template.as_deref().unwrap_or("standard");
     if Label::parse(template).is_err() {
-        errors.push(field("report_template", "must be a short name"));
+        errors.push(FieldError::new("report_template", "must be a short name"));
     }
     let mut lists = [Vec::new(), Vec::new(), Vec::new()];
     for ((name, addresses), list) in [
@@ -140,7 +141,7 @@ pub fn client_fields(input: &ClientInput) -> Result<(ClientFields, Recipients), 
         for address in addresses {
             match EmailAddress::parse(address) {
                 Ok(address) => list.push(address.as_str().to_owned()),
-                Err(message) => errors.push(field(name, format!("{address:?} {message}"))),
+                Err(message) => errors.push(FieldError::new(name, format!("{address:?} {message}"))),
             }
         }
         list.sort();

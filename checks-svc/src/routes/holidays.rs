@@ -3,11 +3,11 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{Datelike, NaiveDate, Utc};
-use common::error::ApiError;
+use common::error::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{field, not_found};
+use super::not_found;
 use crate::access::Operator;
 use crate::calendar::french_public_holiday;
 use crate::domain::Label;
@@ -74,7 +74,8 @@ pub async fn add_holiday(
     input: web::Json<HolidayInput>,
 ) -> Result<HttpResponse, ApiError> {
     operator.require_admin()?;
-    let label = Label::parse(&input.label).map_err(|message| ApiError::validation(vec![field("label", message)]))?;
+    let label =
+        Label::parse(&input.label).map_err(|message| ApiError::validation(vec![FieldError::new("label", message)]))?;
     state.store.add_holiday(input.date, label.as_str()).await?;
     Ok(HttpResponse::Created().finish())
 }

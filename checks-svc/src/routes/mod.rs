@@ -7,7 +7,7 @@ pub mod holidays;
 pub mod services;
 
 use actix_web::web;
-use common::error::{ApiError, ErrorCode, FieldError};
+use common::error::{ApiError, ErrorCode};
 
 use crate::access::Operator;
 use crate::startup::AppState;
@@ -30,8 +30,4 @@ pub(crate) async fn visible_client(state: &AppState, operator: &Operator, id: i6
         .await?
         .filter(|client| operator.may_see(&client.reference))
         .ok_or_else(|| not_found("client"))
-}
-
-fn field(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.to_owned(), message: message.into() }
 }

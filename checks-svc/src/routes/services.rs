@@ -3,11 +3,11 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use common::error::ApiError;
+use common::error::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{field, not_found, visible_client};
+use super::{not_found, visible_client};
 use crate::access::Operator;
 use crate::domain::{Label, ProbeSpec, ProbeSpecDocument};
 use crate::startup::AppState;
@@ -83,15 +83,19 @@ async fn visible_service(state: &AppState, operator: &Operator, id: i64) -> Resu
 fn category_label(input: &CategoryInput) -> Result<String, ApiError> {
     Label::parse(&input.label)
         .map(|label| label.as_str().to_owned())
-        .map_err(|message| ApiError::validation(vec![field("label", message)]))
+        .map_err(|message| ApiError::validation(vec![FieldError::new("label", message)]))
 }
 
 /// A service's fields; a heartbeat probe keeps its token, or gets one.
 pub fn service_fields(input: &ServiceInput, current: Option<&ServiceRow>) -> Result<ServiceFields, ApiError> {
     let mut errors = Vec::new();
-    let label = Label::parse(&input.label).map_err(|message| errors.push(field("label", message)));
-    let probe =
-        input.probe.clone().map(ProbeSpec::parse).transpose().map_err(|message| errors.push(field("probe", message)));
+    let label = Label::parse(&input.label).map_err(|message| errors.push(FieldError::new("label", message)));
+    let probe = input
+        .probe
+        .clone()
+        .map(ProbeSpec::parse)
+        .transpose()
+        .map_err(|message| errors.push(FieldError::new("probe", message)));
     match (label, probe) {
         (Ok(label), Ok(probe)) => {
             let heartbeat_token = probe.as_ref().filter(|spec| spec.is_heartbeat()).map(|_| {
@@ -195,7 +199,7 @@ pub async fn add_maintenance(
 ) -> Result<HttpResponse, ApiError> {
     let service = visible_service(&state, &operator, *id).await?;
     if input.ends_at <= input.starts_at {
-        return Err(ApiError::validation(vec![field("ends_at", "must be after starts_at")]));
+        return Err(ApiError::validation(vec![FieldError::new("ends_at", "must be after starts_at")]));
     }
     let id = state.store.add_maintenance(service.id, input.starts_at, input.ends_at, input.reason.as_deref()).await?;
     Ok(HttpResponse::Created().json(Created { id }))

@@ -75,10 +75,6 @@ fn reference(raw: &str) -> Result<String, &'static str> {
     }
 }
 
-fn field_error(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.to_owned(), message: message.into() }
-}
-
 impl RolesDocument {
     /// The roles it describes, or every field that is wrong.
     pub fn parse(&self) -> Result<Roles, Vec<FieldError>> {
@@ -105,42 +101,45 @@ fn parse_erp(document: &ErpRoleDocument) -> Result<ErpRole, FieldError> {
     let company = document.client_company.as_deref();
     let staff = |role| match company {
         None => Ok(role),
-        Some(_) => Err(field_error("roles.erp.client_company", "only a client belongs to a client company")),
+        Some(_) => Err(FieldError::new("roles.erp.client_company", "only a client belongs to a client company")),
     };
     match document.role.as_str() {
         "admin" => staff(ErpRole::Admin),
         "responsable" => staff(ErpRole::Responsable),
         "technicien" => staff(ErpRole::Technicien),
         "client" => {
-            let company = company.ok_or_else(|| field_error("roles.erp.client_company", "is required for a client"))?;
-            let company = reference(company).map_err(|message| field_error("roles.erp.client_company", message))?;
+            let company =
+                company.ok_or_else(|| FieldError::new("roles.erp.client_company", "is required for a client"))?;
+            let company = reference(company).map_err(|message| FieldError::new("roles.erp.client_company", message))?;
             Ok(ErpRole::Client { company })
         }
-        _ => Err(field_error("roles.erp.role", "must be one of admin, responsable, technicien, client")),
+        _ => Err(FieldError::new("roles.erp.role", "must be one of admin, responsable, technicien, client")),
     }
 }
 
 fn parse_checks(document: &ChecksRoleDocument) -> Result<ChecksRole, FieldError> {
     match document.role.as_str() {
         "admin" if document.clients.is_empty() => Ok(ChecksRole::Admin),
-        "admin" => {
-            Err(field_error("roles.checks.clients", "an admin sees every client; clients are only for a gestionnaire"))
-        }
+        "admin" => Err(FieldError::new(
+            "roles.checks.clients",
+            "an admin sees every client; clients are only for a gestionnaire",
+        )),
         "gestionnaire" => {
             if document.clients.len() > MAX_MANAGED_CLIENTS {
-                return Err(field_error("roles.checks.clients", "at most 1000 clients"));
+                return Err(FieldError::new("roles.checks.clients", "at most 1000 clients"));
             }
             let clients = document
                 .clients
                 .iter()
                 .enumerate()
                 .map(|(index, client)| {
-                    reference(client).map_err(|message| field_error(&format!("roles.checks.clients[{index}]"), message))
+                    reference(client)
+                        .map_err(|message| FieldError::new(&format!("roles.checks.clients[{index}]"), message))
                 })
                 .collect::<Result<_, _>>()?;
             Ok(ChecksRole::Gestionnaire { clients })
         }
-        _ => Err(field_error("roles.checks.role", "must be one of admin, gestionnaire")),
+        _ => Err(FieldError::new("roles.checks.role", "must be one of admin, gestionnaire")),
     }
 }
 

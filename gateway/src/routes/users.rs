@@ -26,10 +26,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/api/users/{id}/password-reset", web::post().to(reset_password));
 }
 
-fn field(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.to_owned(), message: message.into() }
-}
-
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
 pub struct ListParameters {
@@ -59,7 +55,7 @@ fn number(raw: Option<&str>, name: &str, default: i64, max: i64, errors: &mut Ve
         None => default,
         Some(Ok(value)) if (1..=max).contains(&value) => value,
         Some(_) => {
-            errors.push(field(name, format!("must be a whole number from 1 to {max}")));
+            errors.push(FieldError::new(name, format!("must be a whole number from 1 to {max}")));
             default
         }
     }
@@ -75,14 +71,14 @@ impl ListParameters {
             Some("true") => Some(true),
             Some("false") => Some(false),
             Some(_) => {
-                errors.push(field("active", "must be true or false"));
+                errors.push(FieldError::new("active", "must be true or false"));
                 None
             }
         };
         let sort = match self.sort.as_deref() {
             None | Some("") => UserSort::default(),
             Some(raw) => UserSort::parse(raw).unwrap_or_else(|| {
-                errors.push(field(
+                errors.push(FieldError::new(
                     "sort",
                     format!("must be one of {} (with - to sort descending)", UserSort::SORTABLE.join(", ")),
                 ));
@@ -154,7 +150,7 @@ pub struct CreatedUser {
 }
 
 fn collect<T>(result: Result<T, &'static str>, name: &str, errors: &mut Vec<FieldError>) -> Option<T> {
-    result.map_err(|message| errors.push(field(name, message))).ok()
+    result.map_err(|message| errors.push(FieldError::new(name, message))).ok()
 }
 
 fn parse_roles(document: &RolesDocument, errors: &mut Vec<FieldError>) -> Option<Roles> {
