@@ -6,7 +6,7 @@
 //! reported to the operator as a failed request.
 
 use chrono::Utc;
-use common::mail::{MailError, Mailer};
+use common::mail::Mailer;
 use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
@@ -34,7 +34,7 @@ pub struct CategorySummary<'a> {
 pub fn by_category(services: &[ServiceCheckRow]) -> Vec<CategorySummary<'_>> {
     let mut categories: Vec<CategorySummary<'_>> = Vec::new();
     for service in services {
-        let status = ServiceStatus::parse(&service.status).unwrap_or(ServiceStatus::Pending);
+        let status = service.status;
         match categories.last_mut() {
             Some(category) if category.services[0].category_id == service.category_id => {
                 category.status = category.status.max(status);
@@ -70,27 +70,24 @@ impl Notifier {
     pub fn send_report(&self, check: CheckRow) {
         let notifier = self.clone();
         tokio::spawn(async move {
-            let outcome = async {
-                let client = notifier.store.client(check.client_id).await.map_err(|error| error.to_string())?;
-                let Some(client) = client else { return Ok(()) };
-                let recipients = notifier.store.recipients(client.id).await.map_err(|error| error.to_string())?;
-                if recipients.to.is_empty() {
-                    tracing::info!(check = check.id, "no mailing list: the report is not sent");
-                    return Ok(());
-                }
-                let services = notifier.store.service_checks(check.id).await.map_err(|error| error.to_string())?;
-                let logo = notifier.store.logo(client.id).await.map_err(|error| error.to_string())?;
-                let message = notifier
-                    .report_message(&client, &check, &services, logo, &recipients.to, &recipients.cc)
-                    .map_err(|error| error.to_string())?;
-                notifier.mailer.send(&message).await.map_err(|error| error.to_string())?;
-                notifier.store.mark_report_sent(check.id, Utc::now()).await.map_err(|error| error.to_string())
-            }
-            .await;
-            if let Err(error) = outcome {
-                tracing::error!(check = check.id, %error, "the morning report was not sent");
+            if let Err(error) = notifier.report(&check).await {
+                tracing::error!(check = check.id, error = format!("{error:#}"), "the morning report was not sent");
             }
         });
+    }
+
+    async fn report(&self, check: &CheckRow) -> anyhow::Result<()> {
+        let Some(client) = self.store.client(check.client_id).await? else { return Ok(()) };
+        let recipients = self.store.recipients(client.id).await?;
+        if recipients.to.is_empty() {
+            tracing::info!(check = check.id, "no mailing list: the report is not sent");
+            return Ok(());
+        }
+        let services = self.store.service_checks(check.id).await?;
+        let logo = self.store.logo(client.id).await?;
+        let message = self.report_message(&client, check, &services, logo, &recipients.to, &recipients.cc)?;
+        self.mailer.send(&message).await?;
+        Ok(self.store.mark_report_sent(check.id, Utc::now()).await?)
     }
 
     fn sender(&self, client: Option<&ClientRow>) -> Mailbox {
@@ -103,7 +100,7 @@ impl Notifier {
             )
     }
 
-    pub fn report_message(
+    fn report_message(
         &self,
         client: &ClientRow,
         check: &CheckRow,
@@ -111,10 +108,9 @@ impl Notifier {
         logo: Option<(Vec<u8>, String)>,
         to: &[String],
         cc: &[String],
-    ) -> Result<Message, MailError> {
-        let outcome = CheckStatus::parse(&check.status).unwrap_or(CheckStatus::Pending);
+    ) -> anyhow::Result<Message> {
         let date = check.check_date.format("%d/%m/%Y");
-        let subject = format!("Check du Matin {} du {date} : {}", client.label, outcome.label());
+        let subject = format!("Check du Matin {} du {date} : {}", client.label, check.status.label());
         let categories = by_category(services);
         let html = report_html(client, check, &categories, logo.is_some(), &self.check_link(check.id));
         let text = report_text(client, check, &categories);
@@ -128,77 +124,76 @@ impl Notifier {
         let body = MultiPart::alternative().singlepart(SinglePart::plain(text)).multipart(related);
         let mut builder = Message::builder().from(self.sender(Some(client))).subject(subject);
         for address in to {
-            builder = builder.to(mailbox(address)?);
+            builder = builder.to(address.parse()?);
         }
         for address in cc {
-            builder = builder.cc(mailbox(address)?);
+            builder = builder.cc(address.parse()?);
         }
-        builder.multipart(body).map_err(|error| MailError::InvalidSender(error.to_string()))
+        Ok(builder.multipart(body)?)
     }
 
     /// Reminds the client's reminder recipients that today's check is open.
     pub async fn reminder(&self, check: &CheckRow) {
-        let outcome = async {
-            let recipients = self.store.recipients(check.client_id).await.map_err(|error| error.to_string())?;
-            if recipients.reminder.is_empty() {
-                return Ok(());
-            }
-            let client = self.store.client(check.client_id).await.map_err(|error| error.to_string())?;
-            let link = self.check_link(check.id);
-            let text = format!(
-                "Le Check du Matin de {} du {} n'est pas terminé.\n\nOuvrir le check : {link}\n",
-                check.client_label,
-                check.check_date.format("%d/%m/%Y")
-            );
-            let mut builder = Message::builder()
-                .from(self.sender(client.as_ref()))
-                .subject(format!("Rappel : Check du Matin {} à terminer", check.client_label));
-            for address in &recipients.reminder {
-                builder = builder.to(mailbox(address).map_err(|error| error.to_string())?);
-            }
-            let message = builder.singlepart(SinglePart::plain(text)).map_err(|error| error.to_string())?;
-            self.mailer.send(&message).await.map_err(|error| error.to_string())
+        if let Err(error) = self.remind(check).await {
+            tracing::error!(check = check.id, error = format!("{error:#}"), "the reminder was not sent");
         }
-        .await;
-        if let Err(error) = outcome {
-            tracing::error!(check = check.id, %error, "the reminder was not sent");
+    }
+
+    async fn remind(&self, check: &CheckRow) -> anyhow::Result<()> {
+        let recipients = self.store.recipients(check.client_id).await?;
+        if recipients.reminder.is_empty() {
+            return Ok(());
         }
+        let client = self.store.client(check.client_id).await?;
+        let link = self.check_link(check.id);
+        let text = format!(
+            "Le Check du Matin de {} du {} n'est pas terminé.\n\nOuvrir le check : {link}\n",
+            check.client_label,
+            check.check_date.format("%d/%m/%Y")
+        );
+        let mut builder = Message::builder()
+            .from(self.sender(client.as_ref()))
+            .subject(format!("Rappel : Check du Matin {} à terminer", check.client_label));
+        for address in &recipients.reminder {
+            builder = builder.to(address.parse()?);
+        }
+        Ok(self.mailer.send(&builder.singlepart(SinglePart::plain(text))?).await?)
     }
 
     /// Tells `intervenant` that a service of a check was assigned to them.
     pub fn assignment(&self, intervenant: String, check: CheckRow, service: ServiceCheckRow) {
         let notifier = self.clone();
         tokio::spawn(async move {
-            let outcome = async {
-                let link = notifier.check_link(check.id);
-                let comment = service.comment.as_deref().unwrap_or("(pas de commentaire)");
-                let text = format!(
-                    "Vous êtes intervenant sur « {} » ({}) pour le Check du Matin de {} du {}.\n\n\
-                     Statut : {}\nCommentaire : {comment}\n\nOuvrir le check : {link}\n",
-                    service.service_label,
-                    service.category_label,
-                    check.client_label,
-                    check.check_date.format("%d/%m/%Y"),
-                    ServiceStatus::parse(&service.status).unwrap_or(ServiceStatus::Pending).label(),
-                );
-                let message = Message::builder()
-                    .from(notifier.sender(None))
-                    .to(mailbox(&intervenant).map_err(|error| error.to_string())?)
-                    .subject(format!("Intervention demandée : {} ({})", service.service_label, check.client_label))
-                    .singlepart(SinglePart::plain(text))
-                    .map_err(|error| error.to_string())?;
-                notifier.mailer.send(&message).await.map_err(|error| error.to_string())
-            }
-            .await;
-            if let Err(error) = outcome {
-                tracing::error!(check = check.id, %error, "the intervenant was not notified");
+            if let Err(error) = notifier.notify_intervenant(&intervenant, &check, &service).await {
+                tracing::error!(check = check.id, error = format!("{error:#}"), "the intervenant was not notified");
             }
         });
     }
-}
 
-fn mailbox(address: &str) -> Result<Mailbox, MailError> {
-    address.parse::<Mailbox>().map_err(|_| MailError::InvalidSender(address.to_owned()))
+    async fn notify_intervenant(
+        &self,
+        intervenant: &str,
+        check: &CheckRow,
+        service: &ServiceCheckRow,
+    ) -> anyhow::Result<()> {
+        let link = self.check_link(check.id);
+        let comment = service.comment.as_deref().unwrap_or("(pas de commentaire)");
+        let text = format!(
+            "Vous êtes intervenant sur « {} » ({}) pour le Check du Matin de {} du {}.\n\n\
+             Statut : {}\nCommentaire : {comment}\n\nOuvrir le check : {link}\n",
+            service.service_label,
+            service.category_label,
+            check.client_label,
+            check.check_date.format("%d/%m/%Y"),
+            service.status.label(),
+        );
+        let message = Message::builder()
+            .from(self.sender(None))
+            .to(intervenant.parse()?)
+            .subject(format!("Intervention demandée : {} ({})", service.service_label, check.client_label))
+            .singlepart(SinglePart::plain(text))?;
+        Ok(self.mailer.send(&message).await?)
+    }
 }
 
 fn report_html(
@@ -208,7 +203,7 @@ fn report_html(
     with_logo: bool,
     link: &str,
 ) -> Markup {
-    let outcome = CheckStatus::parse(&check.status).unwrap_or(CheckStatus::Pending);
+    let outcome = check.status;
     let outcome_colour = colour(match outcome {
         CheckStatus::Success => ServiceStatus::Success,
         CheckStatus::Warning => ServiceStatus::Warning,
@@ -236,7 +231,7 @@ fn report_html(
                             }
                             table role="presentation" width="100%" style="border-collapse: collapse; font-size: 14px;" {
                                 @for service in &category.services {
-                                    @let status = ServiceStatus::parse(&service.status).unwrap_or(ServiceStatus::Pending);
+                                    @let status = service.status;
                                     tr style="border-bottom: 1px solid #e8eaed;" {
                                         td style="padding: 6px 0;" { (service.service_label) }
                                         td style={"padding: 6px 0; width: 90px; font-weight: bold; color: " (colour(status)) ";"} { (status.label()) }
@@ -260,7 +255,7 @@ fn report_html(
 }
 
 fn report_text(client: &ClientRow, check: &CheckRow, categories: &[CategorySummary<'_>]) -> String {
-    let outcome = CheckStatus::parse(&check.status).unwrap_or(CheckStatus::Pending);
+    let outcome = check.status;
     let mut text = format!(
         "Check du Matin — {}\nContrôle du {} : {}\n",
         client.label,
@@ -270,7 +265,7 @@ fn report_text(client: &ClientRow, check: &CheckRow, categories: &[CategorySumma
     for category in categories {
         text.push_str(&format!("\n{} — {}\n", category.label, category.status.label()));
         for service in &category.services {
-            let status = ServiceStatus::parse(&service.status).unwrap_or(ServiceStatus::Pending);
+            let status = service.status;
             let comment = service.comment.as_deref().map(|comment| format!(" ({comment})")).unwrap_or_default();
             text.push_str(&format!("  - {} : {}{comment}\n", service.service_label, status.label()));
         }

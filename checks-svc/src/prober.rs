@@ -194,7 +194,7 @@ impl Prober {
         outcome
     }
 
-    pub async fn probe_once(&self, spec: &ProbeSpec, target: &ProbeTarget) -> ProbeOutcome {
+    async fn probe_once(&self, spec: &ProbeSpec, target: &ProbeTarget) -> ProbeOutcome {
         let timeout = Duration::from_secs_f64(self.settings.timeout_secs.max(0.1));
         match spec.document() {
             ProbeSpecDocument::Http { url, expected_status, keyword, json_pointer, json_equals, warn_latency_ms } => {

@@ -71,12 +71,13 @@ impl Scheduler {
     /// many checks were opened.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
         let (today, minute) = local_day_and_minute(now, self.zone);
+        let minute = i32::try_from(minute).unwrap_or(i32::MAX);
         let mut opened = 0;
         for day in recent_days(today, self.settings.catch_up_days) {
             if !self.is_working_day(day).await? {
                 continue;
             }
-            let cutoff = if day == today { i32::try_from(minute).unwrap_or(i32::MAX) } else { i32::MAX };
+            let cutoff = if day == today { minute } else { i32::MAX };
             let next_midnight = (day + Days::days(1)).and_time(NaiveTime::MIN);
             let created_before =
                 self.zone.from_local_datetime(&next_midnight).earliest().map_or(now, |local| local.with_timezone(&Utc));
@@ -85,7 +86,6 @@ impl Scheduler {
         if opened > 0 {
             tracing::info!(opened, "checks opened");
         }
-        let minute = i32::try_from(minute).unwrap_or(i32::MAX);
         for check in self.store.claim_reminders(today, minute, now).await? {
             self.notifier.reminder(&check).await;
         }

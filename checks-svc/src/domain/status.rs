@@ -98,6 +98,35 @@ impl CheckStatus {
     }
 }
 
+/// A status name the database holds that this version does not know.
+#[derive(Debug)]
+pub struct UnknownStatus(String);
+
+impl std::fmt::Display for UnknownStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown status {:?}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownStatus {}
+
+/// How rows read their status column (`#[sqlx(try_from = "String")]`).
+impl TryFrom<String> for ServiceStatus {
+    type Error = UnknownStatus;
+
+    fn try_from(raw: String) -> Result<Self, UnknownStatus> {
+        Self::parse(&raw).ok_or(UnknownStatus(raw))
+    }
+}
+
+impl TryFrom<String> for CheckStatus {
+    type Error = UnknownStatus;
+
+    fn try_from(raw: String) -> Result<Self, UnknownStatus> {
+        Self::parse(&raw).ok_or(UnknownStatus(raw))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

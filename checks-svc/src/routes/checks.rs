@@ -147,7 +147,7 @@ impl From<CheckSummaryRow> for CheckSummary {
             client_reference: row.client_reference,
             client_label: row.client_label,
             date: row.check_date,
-            status: CheckStatus::parse(&row.status).unwrap_or(CheckStatus::Pending),
+            status: row.status,
             finished_at: row.finished_at,
             email_sent_at: row.email_sent_at,
             counts: StatusCounts { pending: row.pending, success: row.success, warning: row.warning, error: row.error },
@@ -163,7 +163,7 @@ impl From<ServiceCheckRow> for ServiceCheckView {
             service_label: row.service_label,
             category_id: row.category_id,
             category_label: row.category_label,
-            status: ServiceStatus::parse(&row.status).unwrap_or(ServiceStatus::Pending),
+            status: row.status,
             status_source: row.status_source,
             comment: row.comment,
             intervenant: row.intervenant,
@@ -218,7 +218,7 @@ pub async fn check_view(state: &AppState, check: CheckRow) -> Result<CheckView, 
         client_id: check.client_id,
         client_label: check.client_label,
         date: check.check_date,
-        status: CheckStatus::parse(&check.status).unwrap_or(CheckStatus::Pending),
+        status: check.status,
         notes: check.notes,
         created_at: check.created_at,
         finished_at: check.finished_at,
@@ -333,13 +333,11 @@ pub async fn put_notes(
 /// the morning report; what the API and the check page share.
 pub async fn finish(state: &AppState, operator: &Operator, check: &CheckRow) -> Result<CheckRow, ApiError> {
     let services = state.store.service_checks(check.id).await?;
-    let outcome = CheckStatus::outcome(
-        services.iter().map(|service| ServiceStatus::parse(&service.status).unwrap_or(ServiceStatus::Pending)),
-    );
+    let outcome = CheckStatus::outcome(services.iter().map(|service| service.status));
     let Some(outcome) = outcome else {
         let pending: Vec<&str> = services
             .iter()
-            .filter(|service| service.status == ServiceStatus::Pending.as_str())
+            .filter(|service| service.status == ServiceStatus::Pending)
             .map(|service| service.service_label.as_str())
             .collect();
         return Err(ApiError::new(
@@ -379,10 +377,7 @@ pub async fn client_history(
         .history(client_id, from, to)
         .await?
         .into_iter()
-        .map(|day| DayView {
-            date: day.check_date,
-            status: CheckStatus::parse(&day.status).unwrap_or(CheckStatus::Pending),
-        })
+        .map(|day| DayView { date: day.check_date, status: day.status })
         .collect();
     let mut services = Vec::new();
     for service in state.store.services(client_id).await?.into_iter().filter(|service| service.probe.is_some()) {

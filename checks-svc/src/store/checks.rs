@@ -14,7 +14,8 @@ pub struct CheckSummaryRow {
     pub client_reference: String,
     pub client_label: String,
     pub check_date: NaiveDate,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: CheckStatus,
     pub finished_at: Option<DateTime<Utc>>,
     pub email_sent_at: Option<DateTime<Utc>>,
     pub pending: i64,
@@ -30,7 +31,8 @@ pub struct CheckRow {
     pub client_reference: String,
     pub client_label: String,
     pub check_date: NaiveDate,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: CheckStatus,
     pub notes: Option<String>,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -46,7 +48,8 @@ pub struct ServiceCheckRow {
     pub service_label: String,
     pub category_id: i64,
     pub category_label: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ServiceStatus,
     pub status_source: Option<String>,
     pub comment: Option<String>,
     pub intervenant: Option<String>,
@@ -67,7 +70,8 @@ pub struct ServiceCheckUpdate {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DayStatus {
     pub check_date: NaiveDate,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: CheckStatus,
 }
 
 const SUMMARY_QUERY: &str = "SELECT ch.id, ch.client_id, cl.reference AS client_reference, cl.label AS client_label, \
@@ -139,12 +143,15 @@ impl Store {
     }
 
     pub async fn check(&self, id: i64) -> Result<Option<CheckRow>, ApiError> {
+        self.fetch_check(id).await.map_err(ApiError::internal)
+    }
+
+    async fn fetch_check(&self, id: i64) -> Result<Option<CheckRow>, sqlx::Error> {
         let query = format!("{CHECK_QUERY} WHERE ch.id = $1");
-        let row = on_database!(self.database(), pool => sqlx::query_as::<_, CheckRow>(sqlx::AssertSqlSafe(query))
+        on_database!(self.database(), pool => sqlx::query_as::<_, CheckRow>(sqlx::AssertSqlSafe(query))
             .bind(id)
             .fetch_optional(pool)
-            .await);
-        row.map_err(ApiError::internal)
+            .await)
     }
 
     pub async fn service_checks(&self, check_id: i64) -> Result<Vec<ServiceCheckRow>, ApiError> {
@@ -263,14 +270,11 @@ impl Store {
         minute: i32,
         now: DateTime<Utc>,
     ) -> Result<Vec<CheckRow>, sqlx::Error> {
-        let query = String::from(
+        let ids: Vec<i64> = on_database!(self.database(), pool => sqlx::query_scalar::<_, i64>(
             "UPDATE checks SET reminder_sent_at = $1 WHERE id IN (SELECT ch.id FROM checks ch \
              JOIN clients cl ON cl.id = ch.client_id WHERE ch.check_date = $2 \
              AND ch.status IN ('pending', 'in_progress') AND ch.reminder_sent_at IS NULL \
              AND cl.reminder_minute IS NOT NULL AND cl.reminder_minute <= $3) RETURNING id",
-        );
-        let ids: Vec<i64> = on_database!(self.database(), pool => sqlx::query_scalar::<_, i64>(
-            sqlx::AssertSqlSafe(query),
         )
         .bind(now)
         .bind(day)
@@ -279,7 +283,7 @@ impl Store {
         .await)?;
         let mut checks = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Some(check) = self.check(id).await.map_err(|error| sqlx::Error::Protocol(error.to_string()))? {
+            if let Some(check) = self.fetch_check(id).await? {
                 checks.push(check);
             }
         }

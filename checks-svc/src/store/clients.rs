@@ -313,7 +313,7 @@ impl Store {
     /// depends on it goes with it (`ON DELETE CASCADE`).
     async fn delete_by_id(&self, table: &'static str, id: i64) -> Result<bool, ApiError> {
         let statement = format!("DELETE FROM {table} WHERE id = $1");
-        let deleted = on_database!(self.database(), pool => sqlx::query(sqlx::AssertSqlSafe(statement.clone()))
+        let deleted = on_database!(self.database(), pool => sqlx::query(sqlx::AssertSqlSafe(statement))
             .bind(id)
             .execute(pool)
             .await

@@ -144,7 +144,7 @@ impl Store {
         );
         on_database!(self.database(), pool => async {
             let mut transaction = pool.begin().await?;
-            sqlx::query(sqlx::AssertSqlSafe(aggregate.clone()))
+            sqlx::query(sqlx::AssertSqlSafe(aggregate))
             .bind(before)
             .execute(&mut *transaction)
             .await?;
@@ -171,7 +171,7 @@ impl Store {
              AVG(latency_ms) AS latency_avg_ms, MAX(latency_ms) AS latency_max_ms FROM probe_results \
              WHERE service_id = $1 AND {day} BETWEEN $2 AND $3 GROUP BY {day} ORDER BY day"
         );
-        let rows = on_database!(self.database(), pool => sqlx::query_as::<_, ProbeDay>(sqlx::AssertSqlSafe(query.clone()))
+        let rows = on_database!(self.database(), pool => sqlx::query_as::<_, ProbeDay>(sqlx::AssertSqlSafe(query))
         .bind(service_id)
         .bind(from)
         .bind(to)
