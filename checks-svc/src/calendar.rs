@@ -79,6 +79,33 @@ pub fn next_local_time(now: DateTime<Utc>, zone: Tz, time: NaiveTime) -> DateTim
         .unwrap_or(now + Duration::days(1))
 }
 
+/// `lundi 23 novembre 2026`.
+pub fn french_date(day: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    const DAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    format!(
+        "{} {} {} {}",
+        DAYS[day.weekday().num_days_from_monday() as usize],
+        day.day(),
+        MONTHS[day.month0() as usize],
+        day.year()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

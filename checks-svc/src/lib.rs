@@ -7,6 +7,7 @@ pub mod configuration;
 pub mod domain;
 pub mod notifications;
 pub mod prober;
+pub mod report;
 pub mod routes;
 pub mod scheduler;
 pub mod startup;

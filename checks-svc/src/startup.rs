@@ -11,7 +11,7 @@ use utoipa::OpenApi;
 use crate::configuration::Settings;
 use crate::notifications::Notifier;
 use crate::prober::{ProbeMetrics, Prober};
-use crate::routes::{self, checks, clients, holidays, services};
+use crate::routes::{self, checks, clients, exports, holidays, services};
 use crate::scheduler::Scheduler;
 use crate::store::Store;
 
@@ -41,6 +41,7 @@ use crate::store::Store;
         checks::put_notes,
         checks::finish_check,
         checks::history,
+        exports::export,
         holidays::list_holidays,
         holidays::add_holiday,
         holidays::remove_holiday,

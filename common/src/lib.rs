@@ -8,6 +8,7 @@ pub mod http;
 pub mod identity;
 pub mod mail;
 pub mod object_storage;
+pub mod pdf;
 pub mod queue;
 pub mod service;
 pub mod telemetry;

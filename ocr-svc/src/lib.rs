@@ -8,7 +8,6 @@ pub mod domain;
 pub mod engine;
 pub mod extraction;
 pub mod jobs;
-pub mod pdf;
 pub mod pipeline;
 pub mod reference;
 pub mod report;

@@ -8,7 +8,7 @@ use crate::domain::energy::Part;
 use crate::extraction::Extraction;
 use crate::extraction::fields::{Key, Name, Value};
 use crate::extraction::text::french_number;
-use crate::pdf::{A4_HEIGHT, A4_WIDTH, Document, Font, Info, Page, Rgb, wrap};
+use common::pdf::{A4_HEIGHT, A4_WIDTH, Document, Font, Info, Page, Rgb, wrap};
 
 const LEFT: f32 = 48.0;
 const RIGHT: f32 = A4_WIDTH - 48.0;

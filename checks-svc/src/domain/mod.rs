@@ -6,5 +6,5 @@ mod probe;
 mod status;
 
 pub use client::{ClientReference, EmailAddress, Label, LocalTime};
-pub use probe::{ProbeSpec, ProbeSpecDocument};
+pub use probe::{DEFAULT_TLS_WARN_DAYS, ProbeSpec, ProbeSpecDocument};
 pub use status::{CheckStatus, ServiceStatus};

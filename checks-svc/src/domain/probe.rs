@@ -30,6 +30,19 @@ pub enum ProbeSpecDocument {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         warn_latency_ms: Option<u64>,
     },
+    /// The certificate served on `host:port`: an error once expired, not
+    /// yet valid, or (unless `verify_chain` is off, for internal
+    /// authorities) not trusted for `host`; a warning when fewer than
+    /// `warn_days` days are left.
+    Tls {
+        host: String,
+        #[serde(default = "https_port")]
+        port: u16,
+        #[serde(default = "default_warn_days")]
+        warn_days: u64,
+        #[serde(default = "verify_by_default")]
+        verify_chain: bool,
+    },
     /// `name` resolves; with `expected_address`, to that address among others.
     Dns {
         name: String,
@@ -48,6 +61,19 @@ pub enum ProbeSpecDocument {
 }
 
 const MAX_HOST_CHARACTERS: usize = 253;
+pub const DEFAULT_TLS_WARN_DAYS: u64 = 14;
+
+fn https_port() -> u16 {
+    443
+}
+
+fn default_warn_days() -> u64 {
+    DEFAULT_TLS_WARN_DAYS
+}
+
+fn verify_by_default() -> bool {
+    true
+}
 
 /// A probe whose parameters were checked.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -76,6 +102,15 @@ impl ProbeSpec {
                 check_host(host)?;
                 if *port == 0 {
                     return Err("port must be between 1 and 65535".to_owned());
+                }
+            }
+            ProbeSpecDocument::Tls { host, port, warn_days, .. } => {
+                check_host(host)?;
+                if *port == 0 {
+                    return Err("port must be between 1 and 65535".to_owned());
+                }
+                if *warn_days > 365 {
+                    return Err("warn_days must be at most 365".to_owned());
                 }
             }
             ProbeSpecDocument::Dns { name, .. } => check_host(name)?,
@@ -129,6 +164,7 @@ mod tests {
         for value in [
             json!({"kind": "http", "url": "https://example.fr/health", "keyword": "ok"}),
             json!({"kind": "tcp", "host": "db.internal", "port": 5432}),
+            json!({"kind": "tls", "host": "example.fr", "warn_days": 21, "verify_chain": false}),
             json!({"kind": "dns", "name": "example.fr", "expected_address": "192.0.2.1"}),
             json!({"kind": "heartbeat", "period_secs": 86400, "grace_secs": 3600}),
         ] {
@@ -145,7 +181,8 @@ mod tests {
             (json!({"kind": "tcp", "host": "a b", "port": 22}), "host"),
             (json!({"kind": "tcp", "host": "db", "port": 0}), "port"),
             (json!({"kind": "heartbeat", "period_secs": 5}), "period_secs"),
-            (json!({"kind": "tls", "host": "x.fr"}), "unknown variant"),
+            (json!({"kind": "tls", "host": "x.fr", "port": 0}), "port"),
+            (json!({"kind": "ftp", "host": "x.fr"}), "unknown variant"),
         ];
         for (value, expected) in cases {
             let error = parse(value.clone()).expect_err("invalid");

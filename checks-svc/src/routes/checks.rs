@@ -321,12 +321,18 @@ pub async fn put_notes(
     input: web::Json<NotesInput>,
 ) -> Result<HttpResponse, ApiError> {
     let check = visible_check(&state, &operator, *id).await?;
-    let notes = input.notes.as_deref().map(str::trim).filter(|notes| !notes.is_empty());
+    state.store.set_notes(check.id, checked_notes(input.notes.as_deref())?).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A check's notes, trimmed, `None` when blank; what the API and the check
+/// page share.
+pub fn checked_notes(notes: Option<&str>) -> Result<Option<&str>, ApiError> {
+    let notes = notes.map(str::trim).filter(|notes| !notes.is_empty());
     if notes.is_some_and(|notes| notes.chars().count() > MAX_COMMENT_CHARACTERS * 5) {
         return Err(ApiError::validation(vec![FieldError::new("notes", "must be at most 10000 characters")]));
     }
-    state.store.set_notes(check.id, notes).await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(notes)
 }
 
 /// Finishes an open check whose services all have a verdict, then sends

@@ -168,7 +168,7 @@ pub fn client_fields(input: &ClientInput) -> Result<(ClientFields, Recipients), 
     }
 }
 
-fn time_of(minutes: i32) -> String {
+pub fn time_of(minutes: i32) -> String {
     LocalTime::from_minutes(i64::from(minutes)).map(|time| time.to_string()).unwrap_or_default()
 }
 
@@ -228,12 +228,34 @@ pub async fn create_client(
     operator: Operator,
     input: web::Json<ClientInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let client = add_client(&state, &operator, &input).await?;
+    Ok(HttpResponse::Created().json(client_view(&state, client).await?))
+}
+
+/// Creates a client (administrators only); what the API and the pages share.
+pub async fn add_client(state: &AppState, operator: &Operator, input: &ClientInput) -> Result<ClientRow, ApiError> {
     operator.require_admin()?;
-    let (fields, recipients) = client_fields(&input)?;
+    let (fields, recipients) = client_fields(input)?;
     let id = state.store.create_client(&fields, Utc::now()).await?;
     state.store.set_recipients(id, &recipients).await?;
-    let client = state.store.client(id).await?.ok_or_else(|| not_found("client"))?;
-    Ok(HttpResponse::Created().json(client_view(&state, client).await?))
+    state.store.client(id).await?.ok_or_else(|| not_found("client"))
+}
+
+/// Replaces a client's settings and mailing lists; only administrators
+/// change a reference, which is what gives gestionnaires access.
+pub async fn change_client(
+    state: &AppState,
+    operator: &Operator,
+    client: &ClientRow,
+    input: &ClientInput,
+) -> Result<ClientRow, ApiError> {
+    let (fields, recipients) = client_fields(input)?;
+    if fields.reference != client.reference {
+        operator.require_admin()?;
+    }
+    state.store.update_client(client.id, &fields).await?;
+    state.store.set_recipients(client.id, &recipients).await?;
+    state.store.client(client.id).await?.ok_or_else(|| not_found("client"))
 }
 
 #[utoipa::path(get, path = "/api/clients/{id}", tag = "clients", responses((status = 200, body = ClientView), (status = 404)))]
@@ -257,13 +279,7 @@ pub async fn update_client(
     input: web::Json<ClientInput>,
 ) -> Result<HttpResponse, ApiError> {
     let client = visible_client(&state, &operator, *id).await?;
-    let (fields, recipients) = client_fields(&input)?;
-    if fields.reference != client.reference {
-        operator.require_admin()?;
-    }
-    state.store.update_client(client.id, &fields).await?;
-    state.store.set_recipients(client.id, &recipients).await?;
-    let client = state.store.client(client.id).await?.ok_or_else(|| not_found("client"))?;
+    let client = change_client(&state, &operator, &client, &input).await?;
     Ok(HttpResponse::Ok().json(client_view(&state, client).await?))
 }
 

@@ -3,8 +3,10 @@
 
 pub mod checks;
 pub mod clients;
+pub mod exports;
 pub mod holidays;
 pub mod services;
+mod ui;
 
 use actix_web::web;
 use common::error::{ApiError, ErrorCode};
@@ -14,7 +16,13 @@ use crate::startup::AppState;
 use crate::store::ClientRow;
 
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.configure(clients::routes).configure(services::routes).configure(checks::routes).configure(holidays::routes);
+    config
+        .configure(clients::routes)
+        .configure(services::routes)
+        .configure(checks::routes)
+        .configure(exports::routes)
+        .configure(holidays::routes)
+        .configure(ui::routes);
 }
 
 fn not_found(what: &str) -> ApiError {

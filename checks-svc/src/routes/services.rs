@@ -68,19 +68,19 @@ pub struct ProbeResult {
     pub detail: String,
 }
 
-async fn visible_category(state: &AppState, operator: &Operator, id: i64) -> Result<CategoryRow, ApiError> {
+pub async fn visible_category(state: &AppState, operator: &Operator, id: i64) -> Result<CategoryRow, ApiError> {
     let category = state.store.category(id).await?.ok_or_else(|| not_found("category"))?;
     visible_client(state, operator, category.client_id).await.map_err(|_| not_found("category"))?;
     Ok(category)
 }
 
-async fn visible_service(state: &AppState, operator: &Operator, id: i64) -> Result<ServiceRow, ApiError> {
+pub async fn visible_service(state: &AppState, operator: &Operator, id: i64) -> Result<ServiceRow, ApiError> {
     let service = state.store.service(id).await?.ok_or_else(|| not_found("service"))?;
     visible_client(state, operator, service.client_id).await.map_err(|_| not_found("service"))?;
     Ok(service)
 }
 
-fn category_label(input: &CategoryInput) -> Result<String, ApiError> {
+pub fn category_label(input: &CategoryInput) -> Result<String, ApiError> {
     Label::parse(&input.label)
         .map(|label| label.as_str().to_owned())
         .map_err(|message| ApiError::validation(vec![FieldError::new("label", message)]))
@@ -123,8 +123,12 @@ pub async fn create_category(
     input: web::Json<CategoryInput>,
 ) -> Result<HttpResponse, ApiError> {
     let client = visible_client(&state, &operator, *id).await?;
-    let id = state.store.create_category(client.id, &category_label(&input)?, input.position).await?;
+    let id = add_category(&state, client.id, &input).await?;
     Ok(HttpResponse::Created().json(Created { id }))
+}
+
+pub async fn add_category(state: &AppState, client_id: i64, input: &CategoryInput) -> Result<i64, ApiError> {
+    state.store.create_category(client_id, &category_label(input)?, input.position).await
 }
 
 #[utoipa::path(put, path = "/api/categories/{id}", tag = "configuration", request_body = CategoryInput,
@@ -160,8 +164,12 @@ pub async fn create_service(
     input: web::Json<ServiceInput>,
 ) -> Result<HttpResponse, ApiError> {
     let category = visible_category(&state, &operator, *id).await?;
-    let id = state.store.create_service(category.id, &service_fields(&input, None)?).await?;
+    let id = add_service(&state, &category, &input).await?;
     Ok(HttpResponse::Created().json(Created { id }))
+}
+
+pub async fn add_service(state: &AppState, category: &CategoryRow, input: &ServiceInput) -> Result<i64, ApiError> {
+    state.store.create_service(category.id, &service_fields(input, None)?).await
 }
 
 #[utoipa::path(put, path = "/api/services/{id}", tag = "configuration", request_body = ServiceInput,
@@ -173,8 +181,13 @@ pub async fn update_service(
     input: web::Json<ServiceInput>,
 ) -> Result<HttpResponse, ApiError> {
     let service = visible_service(&state, &operator, *id).await?;
-    state.store.update_service(service.id, &service_fields(&input, Some(&service))?).await?;
+    change_service(&state, &service, &input).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn change_service(state: &AppState, service: &ServiceRow, input: &ServiceInput) -> Result<(), ApiError> {
+    state.store.update_service(service.id, &service_fields(input, Some(service))?).await?;
+    Ok(())
 }
 
 #[utoipa::path(delete, path = "/api/services/{id}", tag = "configuration", responses((status = 204), (status = 404)))]

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, Who, paris, spawn_app};
 
 /// Opens today's check of a fresh client and returns (client id, check).
-async fn open_todays_check(app: &TestApp) -> (i64, Value) {
+pub async fn open_todays_check(app: &TestApp) -> (i64, Value) {
     let client = app.create_client("acme", "00:00").await;
     let scheduler = app.components().await.scheduler;
     // Weekends and holidays have no check: the next working day's then.

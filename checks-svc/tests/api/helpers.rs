@@ -61,6 +61,13 @@ pub async fn spawn_app_on(database_url: &str) -> TestApp {
     TestApp { address, client: reqwest::Client::new(), smtp, settings, variables, key }
 }
 
+/// Noon in Paris on `date` (`YYYY-MM-DD`).
+pub fn paris_noon(date: &str) -> DateTime<Utc> {
+    let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("a date");
+    use chrono::Datelike;
+    paris(day.year(), day.month(), day.day(), 12, 0)
+}
+
 /// An instant given as Paris local time (the service's time zone).
 pub fn paris(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
     chrono_tz::Europe::Paris
@@ -77,7 +84,7 @@ impl TestApp {
         Components::connect(&self.settings).await.expect("components")
     }
 
-    fn identity(&self, who: Who<'_>) -> String {
+    pub fn identity(&self, who: Who<'_>) -> String {
         let (roles, limited_to) = match who {
             Who::Admin => (HashMap::from([("checks", vec!["admin"])]), HashMap::new()),
             Who::Gestionnaire(clients) => {
@@ -111,6 +118,25 @@ impl TestApp {
             request = request.json(&body);
         }
         request.send().await.expect("request")
+    }
+
+    /// A form as a browser posts it, redirects not followed.
+    pub async fn post_form(&self, path: &str, who: Who<'_>, fields: &[(&str, &str)]) -> reqwest::Response {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        client
+            .post(format!("{}{path}", self.address))
+            .header("X-Platform-Identity", self.identity(who))
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A page's HTML, expecting `status`.
+    pub async fn page(&self, path: &str, who: Who<'_>, status: u16) -> String {
+        let response = self.call(Method::GET, path, who, None).await;
+        assert_eq!(response.status(), status, "GET {path}");
+        response.text().await.expect("html")
     }
 
     pub async fn get_json(&self, path: &str, who: Who<'_>) -> Value {

@@ -4,6 +4,8 @@
 
 mod checks;
 mod clients;
+mod exports;
 mod helpers;
+mod pages;
 mod probes;
 mod schedule;

@@ -193,3 +193,64 @@ async fn maintenance_windows_silence_probes_and_bad_probes_are_refused() {
     let problem: Value = bad.json().await.unwrap();
     assert_eq!(problem["errors"][0]["field"], "probe");
 }
+
+/// A TLS server on loopback whose self-signed certificate for
+/// `localhost` is valid from `from_days` to `to_days` from now.
+async fn start_tls_server(from_days: i64, to_days: i64) -> u16 {
+    use std::sync::Arc;
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now + time::Duration::days(from_days);
+    params.not_after = now + time::Duration::days(to_days);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let certificate = params.self_signed(&key).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![certificate.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let _ = acceptor.accept(stream).await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn tls_probes_count_the_days_left_on_the_certificate() {
+    let app = spawn_app().await;
+    let client = app.create_client("acme", "08:00").await;
+    let category = app.create(&format!("/api/clients/{client}/categories"), json!({"label": "Certificats"})).await;
+    let renew_soon = start_tls_server(-80, 5).await;
+    let fine = start_tls_server(-10, 60).await;
+    let expired = start_tls_server(-90, -2).await;
+    let tls =
+        |port: u16, verify: bool| json!({"kind": "tls", "host": "localhost", "port": port, "verify_chain": verify});
+    let cases = [
+        (tls(fine, false), "success", "days left"),
+        (tls(renew_soon, false), "warning", "renew it"),
+        (tls(expired, false), "error", "certificate expired on"),
+        // A self-signed certificate is not trusted unless told so.
+        (tls(fine, true), "error", "not trusted"),
+        (tls(common::testing::free_port(), false), "error", "TLS handshake failed"),
+    ];
+    for (spec, status, detail) in cases {
+        let service = service_with_probe(&app, category, "Portail", spec.clone()).await;
+        let result = probe(&app, service).await;
+        assert_eq!(result["status"], status, "{spec}: {result}");
+        assert!(result["detail"].as_str().unwrap().contains(detail), "{spec}: {result}");
+    }
+    let days = probe(&app, service_with_probe(&app, category, "Portail", tls(fine, false)).await).await;
+    assert!(days["detail"].as_str().unwrap().contains("(59 days left)"), "{days}");
+}

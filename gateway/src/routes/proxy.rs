@@ -1,14 +1,20 @@
 //! `/{service}/{path}` → `{upstream}/{path}`, unchanged but for the
 //! credentials, which are replaced by a signed identity for the upstream.
 //! Bodies stream through in both directions.
+//!
+//! A service's pages (`/{service}/ui/...`) are also reached by browsers
+//! with the session of the admin page's sign-in: without it they are sent
+//! to sign in first, and since a browser attaches cookies to whatever a
+//! page of another site makes it send, only requests the browser marks as
+//! same-origin may change anything.
 
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::body::{BodyStream, SizedStream};
-use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue, LOCATION};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
 use common::error::{ApiError, ErrorCode};
@@ -18,6 +24,8 @@ use common::telemetry;
 use futures_util::{StreamExt, TryStreamExt};
 use tokio::sync::mpsc;
 
+use crate::auth::API_KEY_HEADER;
+use crate::routes::admin;
 use crate::startup::GatewayState;
 
 /// Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus
@@ -38,6 +46,8 @@ fn is_not_forwarded(name: &str) -> bool {
             | "content-length"
             | "authorization"
             | "x-api-key"
+            // The gateway's session cookies are credentials too.
+            | "cookie"
             | "x-platform-identity"
             | "x-request-id"
             | "traceparent"
@@ -74,7 +84,18 @@ async fn forward(
         .upstreams
         .get(service)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("route to {service} without an upstream")))?;
-    let authenticated = state.authenticator.authenticate(request.headers()).await?;
+    let browser_page = is_page(&request, service) && !carries_credentials(request.headers());
+    let (authenticated, renewed) = if browser_page {
+        let Some(visit) = admin::visit(&request, &state).await else {
+            return Ok(sign_in_first(&request));
+        };
+        if !is_safe(request.method()) && !same_origin(&request) {
+            return Err(ApiError::new(ErrorCode::Forbidden, "This form was not sent from this site's own pages."));
+        }
+        (visit.caller, visit.renewed)
+    } else {
+        (state.authenticator.authenticate(request.headers()).await?, None)
+    };
     authenticated.authorize(service)?;
     state.rate_limiter.check(&authenticated.rate_limit_key)?;
 
@@ -101,7 +122,48 @@ async fn forward(
     let response = outgoing.send().await.map_err(|error| {
         if overflowed.load(Ordering::Relaxed) { too_large(limit) } else { upstream_error(service, &error) }
     })?;
-    Ok(relay_response(response))
+    let mut relayed = relay_response(response);
+    if let Some(pair) = &renewed {
+        admin::store_tokens(&request, &mut relayed, pair);
+    }
+    Ok(relayed)
+}
+
+fn is_page(request: &HttpRequest, service: &str) -> bool {
+    let rest = request.uri().path().get(1 + service.len()..).unwrap_or_default();
+    rest == "/ui" || rest.starts_with("/ui/")
+}
+
+fn carries_credentials(headers: &HeaderMap) -> bool {
+    headers.contains_key(&API_KEY_HEADER) || headers.contains_key(AUTHORIZATION)
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Browsers say where a request comes from: `Sec-Fetch-Site`, or for older
+/// ones `Origin`, which must then name this gateway.
+fn same_origin(request: &HttpRequest) -> bool {
+    let header = |name: &str| request.headers().get(name).and_then(|value| value.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        return site == "same-origin";
+    }
+    let info = request.connection_info();
+    header("origin").is_some_and(|origin| origin == format!("{}://{}", info.scheme(), info.host()))
+}
+
+/// A page asked for without a session: the sign-in form, then back here.
+fn sign_in_first(request: &HttpRequest) -> HttpResponse {
+    let here = match request.uri().query() {
+        Some(query) => format!("{}?{query}", request.uri().path()),
+        None => request.uri().path().to_owned(),
+    };
+    let location = match serde_urlencoded::to_string([("next", here.as_str())]) {
+        Ok(query) if is_safe(request.method()) => format!("/admin/?{query}"),
+        _ => "/admin/".to_owned(),
+    };
+    HttpResponse::SeeOther().insert_header((LOCATION, location)).finish()
 }
 
 fn too_large(limit: u64) -> ApiError {

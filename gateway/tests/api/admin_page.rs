@@ -3,85 +3,14 @@
 //! `scripts/test`). Screenshots of each step go to
 //! `$TMPDIR/platform-admin-page/` for a person to look at.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-use fantoccini::{Client, ClientBuilder, Locator};
+use common::testing::browser::{Screenshots, body_text, browser, fill, navigate};
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, TestApp, spawn_app};
 
-struct Chromedriver(Child);
-
-impl Drop for Chromedriver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn browser() -> (Chromedriver, Client) {
-    let port = common::testing::free_port();
-    let child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver is missing: scripts/test installs Debian's chromium and chromium-driver");
-    let driver = Chromedriver(child);
-    let mut options = json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"]});
-    if std::path::Path::new("/usr/bin/chromium").exists() {
-        options["binary"] = json!("/usr/bin/chromium");
-    }
-    let capabilities = serde_json::Map::from_iter([("goog:chromeOptions".to_owned(), options)]);
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if let Ok(client) = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities.clone())
-            .connect(&url)
-            .await
-        {
-            return (driver, client);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not start a Chromium session");
-}
-
-fn screenshots() -> PathBuf {
-    let dir = std::env::temp_dir().join("platform-admin-page");
-    std::fs::create_dir_all(&dir).expect("screenshot directory");
-    dir
-}
-
 async fn snap(client: &Client, name: &str) {
-    let png = client.screenshot().await.expect("screenshot");
-    std::fs::write(screenshots().join(format!("{name}.png")), png).expect("write screenshot");
-}
-
-async fn fill(client: &Client, css: &str, text: &str) {
-    let field = client.find(Locator::Css(css)).await.expect(css);
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
-}
-
-/// Clicks what leads to another page and waits until that page replaced
-/// the current one.
-async fn navigate(client: &Client, target: Locator<'_>) {
-    let before = client.find(Locator::Css("html")).await.expect("page");
-    client.find(target).await.expect("target").click().await.expect("click");
-    for _ in 0..200 {
-        if before.tag_name().await.is_err() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the click did not lead to a new page");
-}
-
-async fn body_text(client: &Client) -> String {
-    client.find(Locator::Css("body")).await.expect("body").text().await.expect("text")
+    Screenshots::new("admin-page").take(client, name).await;
 }
 
 async fn admin_with_temporary_password(app: &TestApp) -> String {
@@ -191,10 +120,7 @@ async fn admin_forms_without_the_right_token_are_refused_and_pages_are_locked_do
     let policy = page.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
     assert!(policy.contains("default-src 'none'") && policy.contains("form-action 'self'"), "{policy}");
     let cookie = page.headers()["set-cookie"].to_str().expect("ascii").to_owned();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/admin"),
-        "{cookie}"
-    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/;"), "{cookie}");
 
     // A cross-site post carries no matching token: refused before any password check.
     let forged = app

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use super::bill::{BillSpec, PartSpec};
 use crate::domain::energy::Part;
 use crate::extraction::text::{MONTHS, french_number};
-use crate::pdf::{A4_HEIGHT, A4_WIDTH, Document, Font, Info, Page, Rgb};
+use common::pdf::{A4_HEIGHT, A4_WIDTH, Document, Font, Info, Page, Rgb};
 
 const LEFT: f32 = 50.0;
 const RIGHT: f32 = 545.0;

@@ -8,7 +8,7 @@ use image::{GrayImage, Luma};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::pdf::{A4_HEIGHT, A4_WIDTH, Document, Info, Jpeg};
+use common::pdf::{A4_HEIGHT, A4_WIDTH, Document, Info, Jpeg};
 
 pub const SCAN_DPI: u32 = 200;
 

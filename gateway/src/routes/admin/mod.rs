@@ -2,9 +2,12 @@
 //! roles, password resets, API keys). It drives the same functions as the
 //! JSON API.
 //!
-//! The session lives in two HttpOnly, SameSite=Strict cookies scoped to
-//! `/admin` (the access token and the refresh token, renewed when the
-//! access token expires). Every form of a signed-in page carries a token
+//! The session lives in two HttpOnly cookies (the access token and the
+//! refresh token, renewed when the access token expires). They are scoped
+//! to the whole gateway because the services' own pages (`/checks/ui/...`)
+//! are reached with the same session (see [`crate::routes::proxy`]), and
+//! SameSite=Lax so a link to such a page from an e-mail opens signed in;
+//! no GET changes anything. Every form of a signed-in page carries a token
 //! derived from the session (an HMAC under a key only the gateway has), so
 //! another site, even a sibling subdomain that can set cookies, cannot post
 //! on the administrator's behalf. The sign-in form, before any session,
@@ -66,9 +69,9 @@ async fn stylesheet() -> HttpResponse {
 }
 
 /// A signed-in visitor, with the tokens to store if they were renewed.
-struct Visit {
-    caller: Authenticated,
-    renewed: Option<TokenPair>,
+pub(crate) struct Visit {
+    pub(crate) caller: Authenticated,
+    pub(crate) renewed: Option<TokenPair>,
     /// The form token of this visitor's session.
     csrf: String,
 }
@@ -89,12 +92,7 @@ fn secure(request: &HttpRequest) -> bool {
 }
 
 fn cookie<'a>(request: &HttpRequest, name: &'a str, value: String) -> Cookie<'a> {
-    Cookie::build(name, value)
-        .path("/admin")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(secure(request))
-        .finish()
+    Cookie::build(name, value).path("/").http_only(true).same_site(SameSite::Lax).secure(secure(request)).finish()
 }
 
 fn expired_cookie<'a>(request: &HttpRequest, name: &'a str) -> Cookie<'a> {
@@ -105,7 +103,7 @@ fn expired_cookie<'a>(request: &HttpRequest, name: &'a str) -> Cookie<'a> {
 
 /// The visitor's session, renewed with the refresh cookie if the access
 /// token has expired; `None` when they must sign in.
-async fn visit(request: &HttpRequest, state: &GatewayState) -> Option<Visit> {
+pub(crate) async fn visit(request: &HttpRequest, state: &GatewayState) -> Option<Visit> {
     let (caller, renewed) = match cookie_value(request, ACCESS_COOKIE) {
         Some(access) if let Ok(caller) = state.authenticator.authenticate_token(&access).await => (caller, None),
         _ => {
@@ -120,7 +118,7 @@ async fn visit(request: &HttpRequest, state: &GatewayState) -> Option<Visit> {
     Some(Visit { caller, renewed, csrf })
 }
 
-fn store_tokens(request: &HttpRequest, response: &mut HttpResponse, pair: &TokenPair) {
+pub(crate) fn store_tokens(request: &HttpRequest, response: &mut HttpResponse, pair: &TokenPair) {
     for cookie in [
         cookie(request, ACCESS_COOKIE, pair.access_token.clone()),
         cookie(request, REFRESH_COOKIE, pair.refresh_token.clone()),
@@ -161,9 +159,23 @@ fn redirect(request: &HttpRequest, to: &str, visit: Option<&Visit>) -> HttpRespo
 /// The sign-in form, with a new CSRF cookie when there is none.
 fn sign_in_page(request: &HttpRequest, status: StatusCode, email: &str, problem: Option<&str>) -> HttpResponse {
     let csrf = cookie_value(request, CSRF_COOKIE).unwrap_or_else(|| common::identity::random_token(24));
-    let mut response = page(request, status, "Connexion", None, &csrf, &views::sign_in(&csrf, email, problem));
+    let next = next_page(request);
+    let content = views::sign_in(&csrf, email, next.as_deref(), problem);
+    let mut response = page(request, status, "Connexion", None, &csrf, &content);
     let _ = response.add_cookie(&cookie(request, CSRF_COOKIE, csrf));
     response
+}
+
+/// Where to go once signed in: a page of this gateway named by the `next`
+/// query parameter (the services' pages send visitors here with it), never
+/// another site.
+fn next_page(request: &HttpRequest) -> Option<String> {
+    let query: Vec<(String, String)> = serde_urlencoded::from_str(request.query_string()).ok()?;
+    query.into_iter().find(|(name, _)| name == "next").map(|(_, next)| next).filter(|next| is_local_path(next))
+}
+
+fn is_local_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.chars().any(char::is_control)
 }
 
 /// What a signed-in page needs, or the response to give instead: the
@@ -267,6 +279,11 @@ fn field_label(field: &str) -> &str {
 }
 
 async fn home(request: HttpRequest, state: web::Data<GatewayState>, query: web::Query<ListParameters>) -> HttpResponse {
+    if let Some(next) = next_page(&request)
+        && let Some(visit) = visit(&request, &state).await
+    {
+        return redirect(&request, &next, Some(&visit));
+    }
     let visit = match admin_visit(&request, &state).await {
         Ok(visit) => visit,
         Err(response) => return response,
@@ -293,7 +310,8 @@ async fn login(request: HttpRequest, state: web::Data<GatewayState>, body: web::
     let password = SecretString::from(first(&fields, "password"));
     match state.identity.login(email, &password, &state.identity.throttle.client_address(&request)).await {
         Ok(pair) => {
-            let mut response = redirect(&request, "/admin", None);
+            let next = next_page(&request);
+            let mut response = redirect(&request, next.as_deref().unwrap_or("/admin"), None);
             store_tokens(&request, &mut response, &pair);
             response
         }

@@ -76,14 +76,22 @@ pub fn secret_once(label: &str, secret: &str) -> Markup {
     }
 }
 
-pub fn sign_in(csrf: &str, email: &str, problem: Option<&str>) -> Markup {
+/// The sign-in form posts to where it keeps the page to go to next.
+fn sign_in_action(next: Option<&str>) -> String {
+    match next.and_then(|next| serde_urlencoded::to_string([("next", next)]).ok()) {
+        Some(query) => format!("/admin/login?{query}"),
+        None => "/admin/login".to_owned(),
+    }
+}
+
+pub fn sign_in(csrf: &str, email: &str, next: Option<&str>, problem: Option<&str>) -> Markup {
     html! {
         div.card.narrow {
             h1 { "Connexion" }
             @if let Some(problem) = problem {
                 div.error role="alert" { (problem) }
             }
-            form method="post" action="/admin/login" {
+            form method="post" action=(sign_in_action(next)) {
                 input type="hidden" name="csrf" value=(csrf);
                 label for="email" { "Adresse e-mail" }
                 input #email type="email" name="email" value=(email) autocomplete="username" required autofocus;

@@ -1,9 +1,11 @@
 //! Probes that pre-fill services before the operator looks: HTTP(S), TCP,
-//! DNS and heartbeats. Each probed service is due every `interval_secs`,
+//! TLS certificates, DNS and heartbeats. Each probed service is due every `interval_secs`,
 //! at its own offset in the interval (so 10,000 probes spread evenly
 //! rather than fire at once); a failure is retried `retries` times before
 //! it counts. Results are stored, pre-fill the open check of the day
 //! unless an operator already set the service, and feed the metrics.
+
+mod certificate;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
@@ -89,6 +91,7 @@ fn kind(spec: &ProbeSpec) -> &'static str {
     match spec.document() {
         ProbeSpecDocument::Http { .. } => "http",
         ProbeSpecDocument::Tcp { .. } => "tcp",
+        ProbeSpecDocument::Tls { .. } => "tls",
         ProbeSpecDocument::Dns { .. } => "dns",
         ProbeSpecDocument::Heartbeat { .. } => "heartbeat",
     }
@@ -254,6 +257,15 @@ impl Prober {
                     Ok(Err(error)) => ProbeOutcome::error(format!("{host}:{port}: {error}")),
                     Err(_) => ProbeOutcome::error(format!("{host}:{port}: no answer within {timeout:?}")),
                 }
+            }
+            ProbeSpecDocument::Tls { host, port, warn_days, verify_chain } => {
+                let request = certificate::CertificateProbe {
+                    host,
+                    port: *port,
+                    warn_days: *warn_days,
+                    verify_chain: *verify_chain,
+                };
+                certificate::probe(&request, timeout, Utc::now()).await
             }
             ProbeSpecDocument::Dns { name, expected_address } => {
                 let started = std::time::Instant::now();

@@ -3,6 +3,8 @@
 //! server) and fail,
 //! never skip, when one is missing: `scripts/test` starts or installs them.
 
+pub mod browser;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

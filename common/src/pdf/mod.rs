@@ -1,5 +1,6 @@
-//! A small PDF writer: pages of text, filled shapes, lines and JPEG images,
-//! enough for the analysis reports and the synthetic test bills. Text uses
+//! A small PDF writer: pages of text, filled shapes, lines and images,
+//! enough for the services' reports (energy-bill analyses, morning
+//! checks) and the OCR service's synthetic test bills. Text uses
 //! the standard Helvetica fonts (see [`fonts`]), so files stay small and
 //! every reader shows them the same way; content streams are compressed.
 //!
@@ -41,11 +42,52 @@ pub struct Jpeg {
     pub grayscale: bool,
 }
 
+/// An image to place on a page: a JPEG as is, or 8-bit RGB pixels (row by
+/// row, three bytes each) that the writer compresses (FlateDecode).
+#[derive(Debug, Clone)]
+pub enum Image {
+    Jpeg(Jpeg),
+    Rgb { pixels: Vec<u8>, width_px: u32, height_px: u32 },
+}
+
+impl From<Jpeg> for Image {
+    fn from(jpeg: Jpeg) -> Self {
+        Self::Jpeg(jpeg)
+    }
+}
+
+impl Image {
+    /// The image's XObject: dictionary entries and stream data.
+    fn xobject(&self) -> Vec<u8> {
+        let (width, height, color_space, filter, data) = match self {
+            Self::Jpeg(jpeg) => (
+                jpeg.width_px,
+                jpeg.height_px,
+                if jpeg.grayscale { "DeviceGray" } else { "DeviceRGB" },
+                "DCTDecode",
+                std::borrow::Cow::Borrowed(jpeg.data.as_slice()),
+            ),
+            Self::Rgb { pixels, width_px, height_px } => {
+                (*width_px, *height_px, "DeviceRGB", "FlateDecode", std::borrow::Cow::Owned(deflate(pixels)))
+            }
+        };
+        let mut body = format!(
+            "<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /{color_space} \
+             /BitsPerComponent 8 /Filter /{filter} /Length {} >>\nstream\n",
+            data.len()
+        )
+        .into_bytes();
+        body.extend_from_slice(&data);
+        body.extend_from_slice(b"\nendstream");
+        body
+    }
+}
+
 pub struct Page {
     height: f32,
     width: f32,
     content: String,
-    images: Vec<Jpeg>,
+    images: Vec<Image>,
 }
 
 impl Page {
@@ -161,11 +203,11 @@ impl Page {
     }
 
     /// `image` scaled into the box at (`x`, `top`).
-    pub fn image(&mut self, image: Jpeg, x: f32, top: f32, width: f32, height: f32) {
+    pub fn image(&mut self, image: impl Into<Image>, x: f32, top: f32, width: f32, height: f32) {
         let y = self.y(top + height);
         let name = format!("Im{}", self.images.len() + 1);
         let _ = writeln!(self.content, "q {width:.2} 0 0 {height:.2} {x:.2} {y:.2} cm /{name} Do Q");
-        self.images.push(image);
+        self.images.push(image.into());
     }
 }
 
@@ -252,18 +294,7 @@ impl Document {
                 let image_id = next_id;
                 next_id += 1;
                 let _ = write!(xobjects, "/Im{} {image_id} 0 R ", index + 1);
-                let color_space = if image.grayscale { "DeviceGray" } else { "DeviceRGB" };
-                let mut body = format!(
-                    "<< /Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace /{color_space} \
-                     /BitsPerComponent 8 /Filter /DCTDecode /Length {} >>\nstream\n",
-                    image.width_px,
-                    image.height_px,
-                    image.data.len()
-                )
-                .into_bytes();
-                body.extend_from_slice(&image.data);
-                body.extend_from_slice(b"\nendstream");
-                bodies.push((image_id, body));
+                bodies.push((image_id, image.xobject()));
             }
             let resources = format!("<< /Font << /F1 3 0 R /F2 4 0 R >> /XObject << {xobjects}>> >>");
             bodies.push((
@@ -291,7 +322,7 @@ impl Document {
         writer.object(
             5,
             format!(
-                "<< /Title ({}) /Author ({}) /Subject ({}) /Producer (platform ocr-svc) /CreationDate ({created}) >>",
+                "<< /Title ({}) /Author ({}) /Subject ({}) /Producer (platform) /CreationDate ({created}) >>",
                 escape(&fonts::win_ansi(&info.title)),
                 escape(&fonts::win_ansi(&info.author)),
                 escape(&fonts::win_ansi(&info.subject)),
@@ -306,10 +337,14 @@ impl Document {
     }
 }
 
-fn compressed_stream(content: &[u8]) -> Vec<u8> {
+fn deflate(content: &[u8]) -> Vec<u8> {
     let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
     // Writing into a Vec cannot fail.
-    let compressed = encoder.write_all(content).and_then(|()| encoder.finish()).unwrap_or_default();
+    encoder.write_all(content).and_then(|()| encoder.finish()).unwrap_or_default()
+}
+
+fn compressed_stream(content: &[u8]) -> Vec<u8> {
+    let compressed = deflate(content);
     let mut body = format!("<< /Length {} /Filter /FlateDecode >>\nstream\n", compressed.len()).into_bytes();
     body.extend_from_slice(&compressed);
     body.extend_from_slice(b"\nendstream");

@@ -1,0 +1,288 @@
+//! A check as a document to keep or forward: PDF (A4, the client's logo,
+//! a traffic light per category, every service with its comment), PNG
+//! (the PDF's first page rasterised by Poppler's pdftoppm) and Excel (one
+//! row per service, coloured by status).
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use common::pdf::{A4_HEIGHT, A4_WIDTH, Document, Font, Image, Info, Page, Rgb, wrap};
+use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook};
+
+use crate::domain::{CheckStatus, ServiceStatus};
+use crate::notifications::by_category;
+use crate::store::{CheckRow, ServiceCheckRow};
+
+const MARGIN: f32 = 42.0;
+const BOTTOM: f32 = A4_HEIGHT - 48.0;
+const INK: Rgb = Rgb(29, 39, 51);
+const MUTED: Rgb = Rgb(91, 107, 124);
+const RULE: Rgb = Rgb(213, 221, 230);
+const RASTER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Everything a report shows.
+pub struct Report<'a> {
+    pub client_label: &'a str,
+    pub check: &'a CheckRow,
+    pub services: &'a [ServiceCheckRow],
+    /// The client's logo as stored (PNG, JPEG or GIF).
+    pub logo: Option<&'a [u8]>,
+    pub zone: Tz,
+}
+
+/// Status colours, as the e-mail and the pages show them.
+fn rgb(status: ServiceStatus) -> Rgb {
+    match status {
+        ServiceStatus::Success => Rgb(30, 122, 70),
+        ServiceStatus::Warning => Rgb(179, 92, 0),
+        ServiceStatus::Error => Rgb(179, 38, 30),
+        ServiceStatus::Pending => Rgb(95, 107, 120),
+    }
+}
+
+fn check_rgb(status: CheckStatus) -> Rgb {
+    match status {
+        CheckStatus::Success => rgb(ServiceStatus::Success),
+        CheckStatus::Warning => rgb(ServiceStatus::Warning),
+        CheckStatus::Error => rgb(ServiceStatus::Error),
+        CheckStatus::Pending | CheckStatus::InProgress => rgb(ServiceStatus::Pending),
+    }
+}
+
+/// The logo's pixels over white (transparency flattened), or nothing when
+/// the stored bytes do not decode.
+fn logo_image(bytes: &[u8]) -> Option<(Image, f32, f32)> {
+    let decoded = image::load_from_memory(bytes).ok()?.to_rgba8();
+    let (width, height) = decoded.dimensions();
+    let pixels = decoded
+        .pixels()
+        .flat_map(|pixel| {
+            let [r, g, b, a] = pixel.0;
+            let over_white =
+                |channel: u8| ((u16::from(channel) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
+            [over_white(r), over_white(g), over_white(b)]
+        })
+        .collect();
+    Some((Image::Rgb { pixels, width_px: width, height_px: height }, width as f32, height as f32))
+}
+
+impl Report<'_> {
+    fn local(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.zone).format("%d/%m/%Y à %H:%M").to_string()
+    }
+
+    pub fn title(&self) -> String {
+        format!("Check du Matin {} du {}", self.client_label, self.check.check_date.format("%d/%m/%Y"))
+    }
+
+    /// A file name for downloads: ASCII letters, digits and dashes.
+    pub fn file_name(&self, extension: &str) -> String {
+        let client: String = self
+            .client_label
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .collect();
+        let client = client.split('-').filter(|part| !part.is_empty()).collect::<Vec<_>>().join("-");
+        format!("check-{client}-{}.{extension}", self.check.check_date)
+    }
+
+    pub fn pdf(&self) -> Vec<u8> {
+        let mut document = Document::new();
+        let page = document.add_page(A4_WIDTH, A4_HEIGHT);
+        let mut top = self.header(page);
+        let categories = by_category(self.services);
+
+        // The traffic lights first: what a reader wants in one glance.
+        for category in &categories {
+            page.disc(MARGIN + 6.0, top + 1.0, 5.0, rgb(category.status));
+            page.text(MARGIN + 18.0, top + 5.0, Font::Bold, 11.0, INK, category.label);
+            page.text(MARGIN + 260.0, top + 5.0, Font::Regular, 11.0, rgb(category.status), category.status.label());
+            top += 17.0;
+        }
+        top += 12.0;
+
+        let columns = [MARGIN, MARGIN + 170.0, MARGIN + 235.0, MARGIN + 420.0];
+        for category in &categories {
+            if top + 60.0 > BOTTOM {
+                top = continuation(&mut document, self);
+            }
+            let page = last_page(&mut document);
+            page.text(MARGIN, top + 12.0, Font::Bold, 12.5, INK, category.label);
+            top += 18.0;
+            page.fill_rect(MARGIN, top, A4_WIDTH - 2.0 * MARGIN, 16.0, Rgb(238, 242, 246));
+            for (x, heading) in columns.iter().zip(["Service", "État", "Commentaire", "Intervenant"]) {
+                page.text(x + 4.0, top + 11.5, Font::Bold, 8.5, MUTED, heading);
+            }
+            top += 16.0;
+            for service in &category.services {
+                let comment = wrap(service.comment.as_deref().unwrap_or(""), Font::Regular, 9.0, 178.0);
+                let label = wrap(&service.service_label, Font::Regular, 9.5, 160.0);
+                let height = 8.0 + 12.0 * comment.len().max(label.len()).max(1) as f32;
+                if top + height > BOTTOM {
+                    top = continuation(&mut document, self);
+                }
+                let page = last_page(&mut document);
+                for (index, line) in label.iter().enumerate() {
+                    page.text(columns[0] + 4.0, top + 13.0 + 12.0 * index as f32, Font::Regular, 9.5, INK, line);
+                }
+                page.fill_rect(columns[1] + 4.0, top + 4.0, 56.0, 13.0, rgb(service.status));
+                page.text(columns[1] + 8.0, top + 13.5, Font::Bold, 8.5, Rgb::WHITE, service.status.label());
+                for (index, line) in comment.iter().enumerate() {
+                    page.text(columns[2] + 4.0, top + 13.0 + 12.0 * index as f32, Font::Regular, 9.0, INK, line);
+                }
+                if let Some(intervenant) = &service.intervenant {
+                    page.text(columns[3] + 4.0, top + 13.0, Font::Regular, 8.5, MUTED, intervenant);
+                }
+                top += height;
+                page.line((MARGIN, top), (A4_WIDTH - MARGIN, top), 0.5, RULE);
+            }
+            top += 14.0;
+        }
+
+        if let Some(notes) = self.check.notes.as_deref().filter(|notes| !notes.trim().is_empty()) {
+            let lines = wrap(notes, Font::Regular, 10.0, A4_WIDTH - 2.0 * MARGIN);
+            if top + 24.0 + 13.0 * lines.len() as f32 > BOTTOM {
+                top = continuation(&mut document, self);
+            }
+            let page = last_page(&mut document);
+            page.text(MARGIN, top + 12.0, Font::Bold, 12.0, INK, "Notes");
+            top += 18.0;
+            for line in &lines {
+                page.text(MARGIN, top + 11.0, Font::Regular, 10.0, INK, line);
+                top += 13.0;
+            }
+        }
+
+        let pages = document.page_count();
+        for index in 0..pages {
+            if let Some(page) = document.page_mut(index) {
+                let footer = format!("{} · page {} / {pages}", self.title(), index + 1);
+                page.text(MARGIN, A4_HEIGHT - 24.0, Font::Regular, 8.0, MUTED, &footer);
+            }
+        }
+        let info =
+            Info { title: self.title(), author: "Check du Matin".to_owned(), subject: self.client_label.to_owned() };
+        document.finish(&info, &Utc::now().format("D:%Y%m%d%H%M%SZ").to_string())
+    }
+
+    /// Logo, title, outcome and who finished it; returns where the body starts.
+    fn header(&self, page: &mut Page) -> f32 {
+        let mut text_left = MARGIN;
+        if let Some((image, width, height)) = self.logo.and_then(logo_image) {
+            let scale = (140.0 / width).min(50.0 / height);
+            page.image(image, MARGIN, MARGIN, width * scale, height * scale);
+            text_left = MARGIN + width * scale + 16.0;
+        }
+        page.text(text_left, MARGIN + 16.0, Font::Bold, 18.0, INK, "Check du Matin");
+        page.text(text_left, MARGIN + 34.0, Font::Regular, 12.0, INK, self.client_label);
+        page.text(
+            text_left,
+            MARGIN + 50.0,
+            Font::Regular,
+            10.0,
+            MUTED,
+            &crate::calendar::french_date(self.check.check_date),
+        );
+        let status = self.check.status;
+        let badge_width = Font::Bold.width(status.label(), 12.0) + 24.0;
+        page.fill_rect(A4_WIDTH - MARGIN - badge_width, MARGIN, badge_width, 24.0, check_rgb(status));
+        page.text_right(A4_WIDTH - MARGIN - 12.0, MARGIN + 16.5, Font::Bold, 12.0, Rgb::WHITE, status.label());
+        let finished = match (self.check.finished_at, self.check.finished_by.as_deref()) {
+            (Some(at), Some(by)) => format!("Terminé le {} par {by}", self.local(at)),
+            (Some(at), None) => format!("Terminé le {}", self.local(at)),
+            _ => format!("Ouvert le {}", self.local(self.check.created_at)),
+        };
+        page.text_right(A4_WIDTH - MARGIN, MARGIN + 40.0, Font::Regular, 9.0, MUTED, &finished);
+        let top = MARGIN + 66.0;
+        page.line((MARGIN, top), (A4_WIDTH - MARGIN, top), 1.0, RULE);
+        top + 16.0
+    }
+
+    /// The first page as a PNG, 110 dpi, through Poppler's pdftoppm.
+    pub async fn png(&self) -> anyhow::Result<Vec<u8>> {
+        let pdf = tempfile::Builder::new().suffix(".pdf").tempfile()?;
+        tokio::fs::write(pdf.path(), self.pdf()).await?;
+        let child = tokio::process::Command::new("pdftoppm")
+            .args(["-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile"])
+            .arg(pdf.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("pdftoppm (poppler-utils) could not start")?;
+        let output =
+            tokio::time::timeout(RASTER_TIMEOUT, child.wait_with_output()).await.context("pdftoppm timed out")??;
+        anyhow::ensure!(output.status.success(), "pdftoppm failed: {}", output.status);
+        Ok(output.stdout)
+    }
+
+    pub fn xlsx(&self) -> anyhow::Result<Vec<u8>> {
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.set_name("Check")?;
+        let bold = Format::new().set_bold();
+        let title = Format::new().set_bold().set_font_size(14);
+        let heading =
+            Format::new().set_bold().set_background_color(Color::RGB(0xEEF2F6)).set_border_bottom(FormatBorder::Thin);
+        let status_format = |status: Rgb| {
+            let Rgb(r, g, b) = status;
+            Format::new()
+                .set_bold()
+                .set_font_color(Color::White)
+                .set_background_color(Color::RGB((u32::from(r) << 16) | (u32::from(g) << 8) | u32::from(b)))
+        };
+        sheet.write_with_format(0, 0, self.title(), &title)?;
+        sheet.write_with_format(1, 0, "Client", &bold)?;
+        sheet.write(1, 1, self.client_label)?;
+        sheet.write_with_format(2, 0, "Date", &bold)?;
+        sheet.write(2, 1, self.check.check_date.format("%d/%m/%Y").to_string())?;
+        sheet.write_with_format(3, 0, "État", &bold)?;
+        sheet.write_with_format(3, 1, self.check.status.label(), &status_format(check_rgb(self.check.status)))?;
+        if let Some(at) = self.check.finished_at {
+            sheet.write_with_format(4, 0, "Terminé", &bold)?;
+            let by = self.check.finished_by.as_deref().map(|by| format!(" par {by}")).unwrap_or_default();
+            sheet.write(4, 1, format!("{}{by}", self.local(at)))?;
+        }
+        let headings = ["Catégorie", "Service", "État", "Commentaire", "Intervenant", "Sonde", "Vu par", "Le"];
+        for (column, text) in (0u16..).zip(headings) {
+            sheet.write_with_format(6, column, text, &heading)?;
+        }
+        for (row, service) in (7u32..).zip(self.services) {
+            sheet.write(row, 0, &service.category_label)?;
+            sheet.write(row, 1, &service.service_label)?;
+            sheet.write_with_format(row, 2, service.status.label(), &status_format(rgb(service.status)))?;
+            sheet.write(row, 3, service.comment.as_deref().unwrap_or(""))?;
+            sheet.write(row, 4, service.intervenant.as_deref().unwrap_or(""))?;
+            sheet.write(row, 5, service.probe_detail.as_deref().unwrap_or(""))?;
+            sheet.write(row, 6, service.updated_by.as_deref().unwrap_or(""))?;
+            sheet.write(row, 7, service.updated_at.map(|at| self.local(at)).unwrap_or_default())?;
+        }
+        if let Some(notes) = self.check.notes.as_deref() {
+            let row = 8 + u32::try_from(self.services.len()).unwrap_or(u32::MAX - 9);
+            sheet.write_with_format(row, 0, "Notes", &bold)?;
+            sheet.write(row, 1, notes)?;
+        }
+        for (column, width) in (0u16..).zip([22.0, 28.0, 12.0, 48.0, 28.0, 40.0, 28.0, 18.0]) {
+            sheet.set_column_width(column, width)?;
+        }
+        sheet.set_freeze_panes(7, 0)?;
+        Ok(workbook.save_to_buffer()?)
+    }
+}
+
+fn last_page(document: &mut Document) -> &mut Page {
+    let last = document.page_count() - 1;
+    // The report always has its first page.
+    document.page_mut(last).expect("a page")
+}
+
+/// A new page for what does not fit, with a reminder of whose check it is.
+fn continuation(document: &mut Document, report: &Report<'_>) -> f32 {
+    let page = document.add_page(A4_WIDTH, A4_HEIGHT);
+    page.text(MARGIN, MARGIN + 12.0, Font::Bold, 11.0, MUTED, &report.title());
+    MARGIN + 30.0
+}
