@@ -44,8 +44,14 @@ def call(method, path, body=None):
     if body is not None:
         headers["Content-Type"] = "application/json"
         body = json.dumps(body)
-    connection.request(method, path, body=body, headers=headers)
-    response = connection.getresponse()
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+    except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+        # The service closed the idle keep-alive connection: reconnect.
+        connection.close()
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
     data = response.read()
     if response.status >= 300:
         raise SystemExit(f"{method} {path}: {response.status} {data[:200]!r}")
@@ -72,7 +78,7 @@ setup_secs = time.monotonic() - started
 # The clients existed last week: the scheduler opens the recent working
 # days' checks, and the dashboard of the latest one lists 500.
 subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-qc",
-                "UPDATE clients SET created_at = now() - interval '10 days'"], check=True)
+                "UPDATE checks.clients SET created_at = now() - interval '10 days'"], check=True)
 today = datetime.date.today()
 day = today - datetime.timedelta(days=1)
 while day.weekday() >= 5:
