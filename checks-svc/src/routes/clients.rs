@@ -12,7 +12,7 @@ use super::{not_found, visible_client};
 use crate::access::Operator;
 use crate::domain::{ClientReference, EmailAddress, Label, LocalTime, ProbeSpec, ProbeSpecDocument};
 use crate::startup::AppState;
-use crate::store::{ClientFields, ClientRow, Recipients};
+use crate::store::{ClientFields, ClientRow, Recipients, ServiceRow};
 
 /// Logos are shown in e-mails: small images only.
 pub const MAX_LOGO_BYTES: usize = 512 * 1024;
@@ -172,6 +172,16 @@ pub fn time_of(minutes: i32) -> String {
     LocalTime::from_minutes(i64::from(minutes)).map(|time| time.to_string()).unwrap_or_default()
 }
 
+pub fn service_view(state: &AppState, service: &ServiceRow) -> ServiceView {
+    ServiceView {
+        id: service.id,
+        label: service.label.clone(),
+        position: service.position,
+        probe: service.probe.as_deref().and_then(ProbeSpec::from_json).map(|spec| spec.document().clone()),
+        heartbeat_url: service.heartbeat_token.as_ref().map(|token| state.heartbeat_url(token)),
+    }
+}
+
 pub async fn client_view(state: &AppState, client: ClientRow) -> Result<ClientView, ApiError> {
     let recipients = state.store.recipients(client.id).await?;
     let categories = state.store.categories(client.id).await?;
@@ -185,13 +195,7 @@ pub async fn client_view(state: &AppState, client: ClientRow) -> Result<ClientVi
             services: services
                 .iter()
                 .filter(|service| service.category_id == category.id)
-                .map(|service| ServiceView {
-                    id: service.id,
-                    label: service.label.clone(),
-                    position: service.position,
-                    probe: service.probe.as_deref().and_then(ProbeSpec::from_json).map(|spec| spec.document().clone()),
-                    heartbeat_url: service.heartbeat_token.as_ref().map(|token| state.heartbeat_url(token)),
-                })
+                .map(|service| service_view(state, service))
                 .collect(),
         })
         .collect();

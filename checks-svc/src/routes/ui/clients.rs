@@ -13,7 +13,7 @@ use crate::access::Operator;
 use crate::domain::ProbeSpecDocument;
 use crate::routes::clients::{
     ClientInput, ClientView, MAX_LOGO_BYTES, MailingLists, ServiceView, add_client, change_client, client_view,
-    store_logo, time_of,
+    service_view, store_logo, time_of,
 };
 use crate::routes::services::{
     CategoryInput, ServiceInput, add_category as create_category, add_service as create_service, category_label,
@@ -646,16 +646,8 @@ fn service_page_of(
     document(status, title, Some((state, operator)), &content)
 }
 
-async fn service_view(state: &AppState, operator: &Operator, id: i64) -> Result<(i64, ServiceView), ApiError> {
-    let service = visible_service(state, operator, id).await?;
-    let client = visible_client(state, operator, service.client_id).await?;
-    let view = client_view(state, client).await?;
-    let found = view.categories.into_iter().flat_map(|category| category.services).find(|candidate| candidate.id == id);
-    found.map(|found| (service.client_id, found)).ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No such service."))
-}
-
 pub async fn service_page(state: web::Data<AppState>, Viewer(operator): Viewer, id: web::Path<i64>) -> PageResult {
-    let (_, service) = service_view(&state, &operator, *id).await?;
+    let service = service_view(&state, &visible_service(&state, &operator, *id).await?);
     let action = Links(&state).to(&format!("/services/{}", service.id));
     let title = format!("Service {}", service.label);
     Ok(service_page_of(&state, &operator, &title, &action, &ServiceFormFields::of(&service), None))

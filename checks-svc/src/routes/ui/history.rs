@@ -6,6 +6,7 @@ use actix_web::web;
 use maud::{Markup, html};
 
 use super::{Links, PageResult, Viewer, french_date, layout};
+use crate::domain::CheckStatus;
 use crate::routes::checks::{HistoryQuery, ServiceHistory, client_history, history_range};
 use crate::routes::visible_client;
 use crate::startup::AppState;
@@ -44,9 +45,9 @@ pub async fn page(
                     }
                 }
                 p.hint {
-                    (history.days.iter().filter(|day| day.status.as_str() == "success").count()) " OK, "
-                    (history.days.iter().filter(|day| day.status.as_str() == "warning").count()) " attention, "
-                    (history.days.iter().filter(|day| day.status.as_str() == "error").count()) " KO sur "
+                    (history.days.iter().filter(|day| day.status == CheckStatus::Success).count()) " OK, "
+                    (history.days.iter().filter(|day| day.status == CheckStatus::Warning).count()) " attention, "
+                    (history.days.iter().filter(|day| day.status == CheckStatus::Error).count()) " KO sur "
                     (history.days.len()) " jours."
                 }
             }
