@@ -52,23 +52,6 @@ fn check_rgb(status: CheckStatus) -> Rgb {
     }
 }
 
-/// The logo's pixels over white (transparency flattened), or nothing when
-/// the stored bytes do not decode.
-fn logo_image(bytes: &[u8]) -> Option<(Image, f32, f32)> {
-    let decoded = image::load_from_memory(bytes).ok()?.to_rgba8();
-    let (width, height) = decoded.dimensions();
-    let pixels = decoded
-        .pixels()
-        .flat_map(|pixel| {
-            let [r, g, b, a] = pixel.0;
-            let over_white =
-                |channel: u8| ((u16::from(channel) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
-            [over_white(r), over_white(g), over_white(b)]
-        })
-        .collect();
-    Some((Image::Rgb { pixels, width_px: width, height_px: height }, width as f32, height as f32))
-}
-
 impl Report<'_> {
     fn local(&self, at: DateTime<Utc>) -> String {
         at.with_timezone(&self.zone).format("%d/%m/%Y à %H:%M").to_string()
@@ -171,7 +154,9 @@ impl Report<'_> {
     /// Logo, title, outcome and who finished it; returns where the body starts.
     fn header(&self, page: &mut Page) -> f32 {
         let mut text_left = MARGIN;
-        if let Some((image, width, height)) = self.logo.and_then(logo_image) {
+        if let Some(image) = self.logo.and_then(|logo| Image::decode(logo, 600)) {
+            let (width, height) = image.size_px();
+            let (width, height) = (width as f32, height as f32);
             let scale = (140.0 / width).min(50.0 / height);
             page.image(image, MARGIN, MARGIN, width * scale, height * scale);
             text_left = MARGIN + width * scale + 16.0;

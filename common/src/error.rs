@@ -43,6 +43,8 @@ pub enum ErrorCode {
     UnreadableDocument,
     EnergyTypeMismatch,
     LowConfidence,
+    InvalidTransition,
+    SchedulingConflict,
 }
 
 impl ErrorCode {
@@ -56,7 +58,7 @@ impl ErrorCode {
             Self::InsufficientScope | Self::Forbidden | Self::PasswordChangeRequired => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict => StatusCode::CONFLICT,
+            Self::Conflict | Self::InvalidTransition | Self::SchedulingConflict => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -98,6 +100,8 @@ impl ErrorCode {
             Self::UnreadableDocument => "unreadable_document",
             Self::EnergyTypeMismatch => "energy_type_mismatch",
             Self::LowConfidence => "low_confidence",
+            Self::InvalidTransition => "invalid_transition",
+            Self::SchedulingConflict => "scheduling_conflict",
         }
     }
 }

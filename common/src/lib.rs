@@ -12,6 +12,7 @@ pub mod pdf;
 pub mod queue;
 pub mod service;
 pub mod telemetry;
+pub mod text;
 pub mod webhook;
 
 #[cfg(feature = "testing")]

@@ -1,6 +1,13 @@
-//! Maintenance ERP: clients, sites, equipment, interventions, documents.
-//!
-//!
+//! Maintenance ERP: clients, sites, equipment, interventions with their
+//! technicians, work, parts, documents and signatures; preventive plans,
+//! planning, notifications, reports, audit.
 
+pub mod access;
 pub mod configuration;
+pub mod domain;
+pub mod notifications;
+pub mod report;
+pub mod routes;
+pub mod scheduler;
 pub mod startup;
+pub mod store;

@@ -5,6 +5,7 @@ mod client;
 mod probe;
 mod status;
 
-pub use client::{ClientReference, EmailAddress, Label, LocalTime};
+pub use client::ClientReference;
+pub use common::text::{EmailAddress, Label, LocalTime};
 pub use probe::{DEFAULT_TLS_WARN_DAYS, ProbeSpec, ProbeSpecDocument};
 pub use status::{CheckStatus, ServiceStatus};

@@ -57,6 +57,38 @@ impl From<Jpeg> for Image {
 }
 
 impl Image {
+    /// A PNG, JPEG or GIF as RGB pixels over white (transparency
+    /// flattened), shrunk to fit `max_side` pixels; nothing when the bytes
+    /// do not decode.
+    pub fn decode(bytes: &[u8], max_side: u32) -> Option<Self> {
+        let decoded = image::load_from_memory(bytes).ok()?;
+        let decoded = if decoded.width() > max_side || decoded.height() > max_side {
+            decoded.thumbnail(max_side, max_side)
+        } else {
+            decoded
+        };
+        let decoded = decoded.to_rgba8();
+        let (width_px, height_px) = decoded.dimensions();
+        let pixels = decoded
+            .pixels()
+            .flat_map(|pixel| {
+                let [r, g, b, a] = pixel.0;
+                let over_white =
+                    |channel: u8| ((u16::from(channel) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
+                [over_white(r), over_white(g), over_white(b)]
+            })
+            .collect();
+        Some(Self::Rgb { pixels, width_px, height_px })
+    }
+
+    /// Width and height in pixels.
+    pub fn size_px(&self) -> (u32, u32) {
+        match self {
+            Self::Jpeg(jpeg) => (jpeg.width_px, jpeg.height_px),
+            Self::Rgb { width_px, height_px, .. } => (*width_px, *height_px),
+        }
+    }
+
     /// The image's XObject: dictionary entries and stream data.
     fn xobject(&self) -> Vec<u8> {
         let (width, height, color_space, filter, data) = match self {

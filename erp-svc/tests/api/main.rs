@@ -1,0 +1,5 @@
+mod access;
+mod documents;
+mod helpers;
+mod interventions;
+mod scheduler;
