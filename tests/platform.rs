@@ -228,3 +228,100 @@ async fn one_trace_runs_from_the_gateway_through_rabbitmq_and_the_worker_to_the_
     assert_eq!(received.len(), 1);
     assert!(received[0].starts_with(&format!("00-{trace_id}-")), "the webhook request carries the trace: {received:?}");
 }
+
+/// The ERP's users sign in as the original's clients did (`POST
+/// /erp/api/v1/auth/login`, form fields), then reach the ERP with the
+/// bearer token: a client company's user sees its own interventions only.
+#[tokio::test]
+async fn erp_users_sign_in_the_legacy_way_and_see_what_their_role_allows() {
+    let running = start(HashMap::new()).await;
+    let api = |method: reqwest::Method, path: &'static str, body: Value, credential: (&'static str, String)| {
+        let request = running
+            .client
+            .request(method, format!("{}{path}", running.gateway))
+            .header(credential.0, credential.1)
+            .json(&body);
+        async move {
+            let response = request.send().await.expect("request");
+            let status = response.status();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            assert!(status.is_success(), "{path}: {status} {body}");
+            body
+        }
+    };
+    let key = || ("X-API-Key", running.key.clone());
+    let password = "une phrase de passe assez longue";
+    for (email, roles) in [
+        ("resp@maintenance.test", serde_json::json!({"erp": {"role": "responsable"}})),
+        ("achats@acme.test", serde_json::json!({"erp": {"role": "client", "client_company": "ACME"}})),
+    ] {
+        let user = serde_json::json!({"name": email, "email": email, "password": password, "roles": roles});
+        api(reqwest::Method::POST, "/api/users", user, key()).await;
+    }
+    let login = |email: &'static str| {
+        let request = running
+            .client
+            .post(format!("{}/erp/api/v1/auth/login", running.gateway))
+            .form(&[("username", email), ("password", password)]);
+        async move {
+            let token: Value = request.send().await.expect("login").json().await.expect("json");
+            ("Authorization", format!("Bearer {}", token["access_token"].as_str().expect("an access token")))
+        }
+    };
+    let responsable = login("resp@maintenance.test").await;
+    let customer = login("achats@acme.test").await;
+
+    let mut sites = Vec::new();
+    for reference in ["ACME", "GLOBEX"] {
+        let client = api(
+            reqwest::Method::POST,
+            "/erp/api/v1/clients",
+            serde_json::json!({"reference": reference, "name": reference}),
+            responsable.clone(),
+        )
+        .await;
+        let site = api(
+            reqwest::Method::POST,
+            "/erp/api/v1/sites",
+            serde_json::json!({"client_id": client["id"], "name": "Usine"}),
+            responsable.clone(),
+        )
+        .await;
+        api(
+            reqwest::Method::POST,
+            "/erp/api/v1/interventions",
+            serde_json::json!({"site_id": site["id"], "title": "Visite"}),
+            responsable.clone(),
+        )
+        .await;
+        sites.push(site["id"].as_i64().expect("site"));
+    }
+    let request = api(
+        reqwest::Method::POST,
+        "/erp/api/v1/interventions",
+        serde_json::json!({"site_id": sites[0], "title": "Fuite d'eau"}),
+        customer.clone(),
+    )
+    .await;
+    assert_eq!(request["created_by"], "achats@acme.test");
+
+    let seen = running
+        .client
+        .get(format!("{}/erp/api/v1/interventions", running.gateway))
+        .header(customer.0, customer.1.clone())
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(seen.headers()["x-total-count"], "2");
+    let seen: Value = seen.json().await.expect("json");
+    assert!(seen.as_array().expect("array").iter().all(|intervention| intervention["client_name"] == "ACME"), "{seen}");
+    let other = running
+        .client
+        .post(format!("{}/erp/api/v1/interventions", running.gateway))
+        .header(customer.0, customer.1)
+        .json(&serde_json::json!({"site_id": sites[1], "title": "x"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(other.status(), 404);
+}

@@ -9,5 +9,6 @@ pub mod notifications;
 pub mod report;
 pub mod routes;
 pub mod scheduler;
+pub mod seed;
 pub mod startup;
 pub mod store;

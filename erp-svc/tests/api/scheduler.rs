@@ -140,3 +140,16 @@ async fn the_embedded_sqlite_database_runs_the_same_flow() {
     let planning = app.get_json("/api/v1/planning?week=2030-W02", Who::Responsable).await;
     assert_eq!(planning["technicians"][0]["planned_minutes"], 120);
 }
+
+#[tokio::test]
+async fn the_seed_command_fills_an_empty_database_once() {
+    let app = spawn_app().await;
+    let components = app.components().await;
+    let seeded = erp_svc::seed::seed(&components.store, Utc::now()).await.expect("seed");
+    assert_eq!(seeded, (2, 6));
+    assert_eq!(erp_svc::seed::seed(&components.store, Utc::now()).await.expect("seed again"), (0, 0));
+    let clients = app.get_json("/api/v1/clients", Who::Admin).await;
+    assert_eq!(clients.as_array().expect("array").len(), 2);
+    let plans = app.get_json("/api/v1/maintenance-plans", Who::Admin).await;
+    assert_eq!(plans.as_array().expect("array").len(), 2);
+}
