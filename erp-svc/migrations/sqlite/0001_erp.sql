@@ -88,11 +88,13 @@ CREATE TABLE interventions (
     UNIQUE (plan_id, plan_due),
     CHECK (planned_end IS NULL OR planned_start IS NULL OR planned_end > planned_start)
 );
-CREATE INDEX interventions_status_idx ON interventions (status, planned_start);
-CREATE INDEX interventions_client_idx ON interventions (client_id, planned_start);
-CREATE INDEX interventions_site_idx ON interventions (site_id);
+-- Lists are ordered by planned start, newest first, unplanned last (SQLite
+-- sorts NULL lowest: last when descending).
+CREATE INDEX interventions_planned_idx ON interventions (planned_start DESC, id DESC);
+CREATE INDEX interventions_status_idx ON interventions (status, planned_start DESC, id DESC);
+CREATE INDEX interventions_client_idx ON interventions (client_id, status, planned_start DESC, id DESC);
+CREATE INDEX interventions_site_idx ON interventions (site_id, planned_start DESC);
 CREATE INDEX interventions_equipment_idx ON interventions (equipment_id);
-CREATE INDEX interventions_planned_idx ON interventions (planned_start, id);
 
 CREATE TABLE intervention_technicians (
     intervention_id  BIGINT NOT NULL REFERENCES interventions (id) ON DELETE CASCADE,

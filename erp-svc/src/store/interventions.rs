@@ -363,7 +363,7 @@ impl Store {
             select.push(" WHERE TRUE");
             push_filter!(select, filter);
             select
-                .push(" ORDER BY i.planned_start IS NULL, i.planned_start DESC, i.id DESC LIMIT ")
+                .push(" ORDER BY i.planned_start DESC NULLS LAST, i.id DESC LIMIT ")
                 .push_bind(page.limit())
                 .push(" OFFSET ")
                 .push_bind(page.offset());
