@@ -14,7 +14,7 @@ use super::{Pagination, created, invalid, not_found, paginated};
 use crate::access::{Actor, Role};
 use crate::domain::{FieldCheck, InterventionKind, Priority, SignerRole, Status, transition_allowed};
 use crate::startup::AppState;
-use crate::store::{Change, Clash, InterventionFields, InterventionFilter, InterventionRow, NewIntervention, SiteRow};
+use crate::store::{Change, Clash, InterventionFields, InterventionFilter, InterventionRow, NewIntervention};
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
@@ -186,11 +186,11 @@ impl InterventionQuery {
 }
 
 /// Reads the input as a responsable's full description of the
-/// intervention on `site`.
+/// intervention on site `site_id`.
 async fn intervention_fields(
     state: &AppState,
     actor: &Actor,
-    site: &SiteRow,
+    site_id: i64,
     input: &InterventionInput,
 ) -> Result<InterventionFields, ApiError> {
     let mut check = FieldCheck::default();
@@ -215,7 +215,7 @@ async fn intervention_fields(
     }
     if let Some(equipment_id) = input.equipment_id {
         match visible_equipment(state, actor, equipment_id).await {
-            Ok(equipment) if equipment.site_id == site.id => {}
+            Ok(equipment) if equipment.site_id == site_id => {}
             Ok(_) => check.fail("equipment_id", "is not on this site"),
             Err(_) => check.fail("equipment_id", "does not exist"),
         }
@@ -389,7 +389,7 @@ pub async fn create_intervention(
         return Err(invalid("site_id", "is required"));
     };
     let site = visible_site(&state, &actor, site_id).await?;
-    let mut fields = intervention_fields(&state, &actor, &site, &input).await?;
+    let mut fields = intervention_fields(&state, &actor, site.id, &input).await?;
     if let Role::Client { .. } = actor.role {
         // A request: the office decides its kind, dates and technicians.
         fields.kind = InterventionKind::Corrective.as_str().to_owned();
@@ -437,8 +437,7 @@ pub async fn update_intervention(
     if input.site_id.is_some_and(|site_id| site_id != row.site_id) {
         return Err(invalid("site_id", "an intervention never moves to another site"));
     }
-    let site = visible_site(&state, &actor, row.site_id).await?;
-    let fields = intervention_fields(&state, &actor, &site, &input).await?;
+    let fields = intervention_fields(&state, &actor, row.site_id, &input).await?;
     let status = status_of(&row)?;
     if status != Status::Draft && (fields.planned_start.is_none() || fields.technicians.is_empty()) {
         return Err(ApiError::new(

@@ -306,16 +306,20 @@ impl Store {
                     .bind(id)
                     .fetch_all(&mut *tx)
                     .await?;
-            sqlx::query("DELETE FROM intervention_technicians WHERE intervention_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            for technician in &fields.technicians {
-                sqlx::query("INSERT INTO intervention_technicians (intervention_id, technician) VALUES ($1, $2)")
+            let unchanged = before.len() == fields.technicians.len()
+                && fields.technicians.iter().all(|technician| before.contains(technician));
+            if !unchanged {
+                sqlx::query("DELETE FROM intervention_technicians WHERE intervention_id = $1")
                     .bind(id)
-                    .bind(technician)
                     .execute(&mut *tx)
                     .await?;
+                for technician in &fields.technicians {
+                    sqlx::query("INSERT INTO intervention_technicians (intervention_id, technician) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(technician)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
             audit!(&mut *tx, change, "intervention", id, "updated", changes(fields)).await?;
             tx.commit().await?;
