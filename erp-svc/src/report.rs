@@ -39,7 +39,8 @@ struct Sources {
     lines: Vec<LineRow>,
     parts: Vec<PartRow>,
     photos: Vec<(String, Vec<u8>)>,
-    signatures: Vec<SignatureRow>,
+    /// Each signature with its drawing.
+    signatures: Vec<(SignatureRow, Vec<u8>)>,
     zone: Tz,
 }
 
@@ -62,7 +63,11 @@ impl Reporter {
             let bytes = self.storage.get(&document.object_key).await.map_err(ApiError::internal)?;
             photos.push((caption, bytes.to_vec()));
         }
-        let signatures = self.store.signatures(row.id).await?;
+        let mut signatures = Vec::new();
+        for signature in self.store.signatures(row.id).await? {
+            let image = self.store.signature_image(row.id, &signature.signer_role).await?.unwrap_or_default();
+            signatures.push((signature, image));
+        }
         let sources = Sources { row, technicians, equipment, lines, parts, photos, signatures, zone: self.zone };
         // Decoding photos and compressing pixels is CPU work.
         tokio::task::spawn_blocking(move || sources.pdf()).await.map_err(ApiError::internal)
@@ -390,12 +395,12 @@ impl Sources {
             [("technician", "Le technicien"), ("client", "Le client")].into_iter().enumerate()
         {
             let x = MARGIN + index as f32 * (half + 14.0);
-            let signature = self.signatures.iter().find(|signature| signature.signer_role == role);
+            let signature = self.signatures.iter().find(|(signature, _)| signature.signer_role == role);
             let page = layout.page();
             page.stroke_rect(x, top, half, 120.0, 0.8, RULE);
             page.text(x + 10.0, top + 16.0, Font::Bold, 9.0, MUTED, heading);
             match signature {
-                Some(signature) => {
+                Some((signature, image)) => {
                     page.text(x + 10.0, top + 31.0, Font::Regular, 9.5, INK, &signature.signer_name);
                     page.text(
                         x + 10.0,
@@ -405,7 +410,7 @@ impl Sources {
                         MUTED,
                         &format!("le {}", self.local(signature.signed_at)),
                     );
-                    if let Some(image) = Image::decode(&signature.image, 600) {
+                    if let Some(image) = Image::decode(image, 600) {
                         let (width, height) = image.size_px();
                         let scale = ((half - 20.0) / width as f32).min(62.0 / height as f32);
                         page.image(image, x + 10.0, top + 52.0, width as f32 * scale, height as f32 * scale);

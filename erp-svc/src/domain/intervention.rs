@@ -121,20 +121,41 @@ impl Priority {
     }
 }
 
+/// Who may take a step of the flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Movers {
+    Staff,
+    StaffOrTechnician,
+}
+
+/// The steps of the flow and who takes them; `None` when `from → to` is
+/// not a step.
+fn step(from: Status, to: Status) -> Option<Movers> {
+    use Status::*;
+    match (from, to) {
+        (Draft, Planned) | (Done, Validated) | (Validated, Closed) => Some(Movers::Staff),
+        (Planned, InProgress) | (InProgress, Done) => Some(Movers::StaffOrTechnician),
+        // A responsable may hand started work back to planning, or reopen
+        // work that was finished too early.
+        (InProgress, Planned) | (Done, InProgress) => Some(Movers::Staff),
+        (Draft | Planned | InProgress, Cancelled) => Some(Movers::Staff),
+        _ => None,
+    }
+}
+
+/// Whether `from → to` is a step of the flow, for someone.
+pub fn is_step(from: Status, to: Status) -> bool {
+    step(from, to).is_some()
+}
+
 /// Who may take an intervention from one status to another. A technician
 /// must also be assigned to it (checked by the caller).
 pub fn transition_allowed(from: Status, to: Status, role: &Role) -> bool {
-    use Status::*;
     let staff = matches!(role, Role::Admin | Role::Responsable);
-    let technician = matches!(role, Role::Technicien { .. });
-    match (from, to) {
-        (Draft, Planned) | (Done, Validated) | (Validated, Closed) => staff,
-        (Planned, InProgress) | (InProgress, Done) => staff || technician,
-        // A technician may hand back a day they cannot make; a responsable
-        // may reopen work that was finished too early.
-        (InProgress, Planned) | (Done, InProgress) => staff,
-        (Draft | Planned | InProgress, Cancelled) => staff,
-        _ => false,
+    match step(from, to) {
+        Some(Movers::Staff) => staff,
+        Some(Movers::StaffOrTechnician) => staff || matches!(role, Role::Technicien { .. }),
+        None => false,
     }
 }
 
@@ -161,6 +182,8 @@ mod tests {
         assert!(!transition_allowed(Status::Done, Status::Validated, &technician));
         assert!(transition_allowed(Status::Done, Status::Validated, &Role::Admin));
         assert!(!transition_allowed(Status::Draft, Status::Done, &Role::Admin));
+        assert!(!is_step(Status::Draft, Status::Done));
+        assert!(is_step(Status::Done, Status::Validated));
         assert!(!transition_allowed(Status::Closed, Status::Cancelled, &Role::Admin));
         for from in Status::ALL {
             for to in Status::ALL {

@@ -7,7 +7,7 @@ mod period;
 
 pub use common::text::{EmailAddress, Label, LocalTime};
 pub use document::StoredFile;
-pub use intervention::{DocumentKind, InterventionKind, Priority, SignerRole, Status, transition_allowed};
+pub use intervention::{DocumentKind, InterventionKind, Priority, SignerRole, Status, is_step, transition_allowed};
 pub use period::{Period, PeriodUnit};
 
 use common::error::{ApiError, FieldError};

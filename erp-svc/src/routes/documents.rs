@@ -112,7 +112,7 @@ pub async fn upload(
     };
     let id = state.store.add_document(&document, Change { actor: &actor.name, at: document.uploaded_at }).await?;
     let document = state.store.document(id).await?.ok_or_else(|| not_found("document"))?;
-    let view = DocumentView::new(document, &|path| state.link(&path));
+    let view = DocumentView::new(document, &state);
     Ok(HttpResponse::Created().insert_header((header::LOCATION, view.url.clone())).json(view))
 }
 
@@ -127,8 +127,7 @@ pub async fn list_documents(
 ) -> Result<HttpResponse, ApiError> {
     let page = pagination.page()?;
     let (rows, total) = state.store.documents(actor.company(), actor.technician(), page).await?;
-    let views: Vec<DocumentView> =
-        rows.into_iter().map(|row| DocumentView::new(row, &|path| state.link(&path))).collect();
+    let views: Vec<DocumentView> = rows.into_iter().map(|row| DocumentView::new(row, &state)).collect();
     Ok(paginated(&request, page, total, &views))
 }
 
@@ -145,7 +144,7 @@ pub async fn documents_of(
         .documents_of(row.id)
         .await?
         .into_iter()
-        .map(|document| DocumentView::new(document, &|path| state.link(&path)))
+        .map(|document| DocumentView::new(document, &state))
         .collect();
     Ok(HttpResponse::Ok().json(views))
 }

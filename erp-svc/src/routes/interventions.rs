@@ -12,7 +12,7 @@ use super::sites::visible_site;
 use super::work::{DocumentView, LineView, PartView, SignatureView};
 use super::{Pagination, created, invalid, not_found, paginated};
 use crate::access::{Actor, Role};
-use crate::domain::{FieldCheck, InterventionKind, Priority, SignerRole, Status, transition_allowed};
+use crate::domain::{FieldCheck, InterventionKind, Priority, SignerRole, Status, is_step, transition_allowed};
 use crate::startup::AppState;
 use crate::store::{Change, Clash, InterventionFields, InterventionFilter, InterventionRow, NewIntervention};
 
@@ -328,15 +328,14 @@ pub async fn intervention_view(
         .copied()
         .filter(|to| transition_allowed(status, *to, &actor.role) && actor.may_work_on(&technicians))
         .collect();
-    let link = |path: String| state.link(&path);
     Ok(InterventionView {
         description: row.description.clone(),
         total_minutes: lines.iter().map(|line| i64::from(line.minutes)).sum(),
         total_travel_km: lines.iter().map(|line| line.travel_km).sum(),
         lines: lines.into_iter().map(LineView::from).collect(),
         parts: parts.into_iter().map(PartView::from).collect(),
-        documents: documents.into_iter().map(|document| DocumentView::new(document, &link)).collect(),
-        signatures: signatures.into_iter().map(|signature| SignatureView::new(signature, row.id, &link)).collect(),
+        documents: documents.into_iter().map(|document| DocumentView::new(document, state)).collect(),
+        signatures: signatures.into_iter().map(|signature| SignatureView::new(signature, row.id, state)).collect(),
         status_history: history
             .into_iter()
             .map(|change| StatusChangeView {
@@ -476,9 +475,7 @@ pub async fn transition(
     if !actor.may_work_on(&technicians) {
         return Err(ApiError::new(ErrorCode::Forbidden, "You may only read this intervention."));
     }
-    let in_flow =
-        [Role::Admin, Role::Technicien { email: String::new() }].iter().any(|role| transition_allowed(from, to, role));
-    if !in_flow {
+    if !is_step(from, to) {
         return Err(ApiError::new(
             ErrorCode::InvalidTransition,
             format!("{} cannot go from {} to {}.", row.number, from.as_str(), to.as_str()),

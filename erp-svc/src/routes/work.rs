@@ -107,9 +107,9 @@ pub struct DocumentView {
 }
 
 impl DocumentView {
-    pub fn new(row: DocumentRow, link: &impl Fn(String) -> String) -> Self {
+    pub fn new(row: DocumentRow, state: &AppState) -> Self {
         Self {
-            url: link(format!("/api/v1/documents/file/{}", row.id)),
+            url: state.link(&format!("/api/v1/documents/file/{}", row.id)),
             id: row.id,
             intervention_id: row.intervention_id,
             kind: row.kind,
@@ -141,9 +141,9 @@ pub struct SignatureView {
 }
 
 impl SignatureView {
-    pub fn new(row: SignatureRow, intervention_id: i64, link: &impl Fn(String) -> String) -> Self {
+    pub fn new(row: SignatureRow, intervention_id: i64, state: &AppState) -> Self {
         Self {
-            image_url: link(format!("/api/v1/interventions/{intervention_id}/signatures/{}", row.signer_role)),
+            image_url: state.link(&format!("/api/v1/interventions/{intervention_id}/signatures/{}", row.signer_role)),
             role: row.signer_role,
             signer_name: row.signer_name,
             signed_at: row.signed_at,
@@ -317,18 +317,14 @@ pub async fn sign(
     let (Some(signer_name), Some(image)) = (signer_name, image) else {
         return Err(check.into_error());
     };
-    state
-        .store
-        .sign(row.id, role.as_str(), signer_name.as_str(), &image, Change { actor: &actor.name, at: Utc::now() })
-        .await?;
-    let signature = state
-        .store
-        .signatures(row.id)
-        .await?
-        .into_iter()
-        .find(|signature| signature.signer_role == role.as_str())
-        .ok_or_else(|| not_found("signature"))?;
-    Ok(HttpResponse::Ok().json(SignatureView::new(signature, row.id, &|path| state.link(&path))))
+    let change = Change { actor: &actor.name, at: Utc::now() };
+    state.store.sign(row.id, role.as_str(), signer_name.as_str(), &image, change).await?;
+    let signature = SignatureRow {
+        signer_role: role.as_str().to_owned(),
+        signer_name: signer_name.as_str().to_owned(),
+        signed_at: change.at,
+    };
+    Ok(HttpResponse::Ok().json(SignatureView::new(signature, row.id, &state)))
 }
 
 #[utoipa::path(get, path = "/api/v1/interventions/{id}/signatures/{role}", tag = "work",
@@ -341,21 +337,15 @@ pub async fn signature_image(
 ) -> Result<HttpResponse, ApiError> {
     let (id, role) = path.into_inner();
     let (row, _) = visible_intervention(&state, &actor, id).await?;
-    let signature = state
-        .store
-        .signatures(row.id)
-        .await?
-        .into_iter()
-        .find(|signature| signature.signer_role == role)
-        .ok_or_else(|| not_found("signature"))?;
-    let media_type = match image::guess_format(&signature.image) {
+    let image = state.store.signature_image(row.id, &role).await?.ok_or_else(|| not_found("signature"))?;
+    let media_type = match image::guess_format(&image) {
         Ok(image::ImageFormat::Jpeg) => "image/jpeg",
         _ => "image/png",
     };
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, media_type))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(signature.image))
+        .body(image))
 }
 
 /// The intervention report ("bon d'intervention"): lines, parts, photos,

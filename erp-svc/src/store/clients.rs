@@ -5,7 +5,7 @@ use common::error::ApiError;
 use common::on_database;
 use serde::Serialize;
 
-use super::{Change, Page, Store, audit, changes, refused};
+use super::{Change, Page, Store, audit, changes, page_with_total, refused};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClientRow {
@@ -171,24 +171,10 @@ impl Store {
 
     /// Clients by name; only `company`'s when given.
     pub async fn clients(&self, company: Option<&str>, page: Page) -> Result<(Vec<ClientRow>, i64), ApiError> {
-        let query = format!(
-            "SELECT {CLIENT_COLUMNS} FROM clients WHERE ($1 IS NULL OR reference = $1) ORDER BY name, id \
-             LIMIT $2 OFFSET $3"
-        );
-        let rows: Result<_, sqlx::Error> = on_database!(self.database(), pool => async {
-            let rows = sqlx::query_as::<_, ClientRow>(sqlx::AssertSqlSafe(query))
-                .bind(company)
-                .bind(page.limit())
-                .bind(page.offset())
-                .fetch_all(pool)
-                .await?;
-            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM clients WHERE ($1 IS NULL OR reference = $1)")
-                .bind(company)
-                .fetch_one(pool)
-                .await?;
-            Ok::<_, sqlx::Error>((rows, total))
-        }.await);
-        rows.map_err(ApiError::internal)
+        let filter = "FROM clients WHERE ($1 IS NULL OR reference = $1)";
+        let query = format!("SELECT {CLIENT_COLUMNS} {filter} ORDER BY name, id LIMIT $2 OFFSET $3");
+        let count = format!("SELECT COUNT(*) {filter}");
+        page_with_total!(self.database(), ClientRow, query, count, page, [company])
     }
 
     pub async fn client(&self, id: i64) -> Result<Option<ClientRow>, ApiError> {
@@ -264,22 +250,7 @@ impl Store {
                       WHERE ($1 IS NULL OR s.client_id = $1) AND ($2 IS NULL OR c.reference = $2)";
         let query = format!("SELECT {SITE_COLUMNS} {filter} ORDER BY s.name, s.id LIMIT $3 OFFSET $4");
         let count = format!("SELECT COUNT(*) {filter}");
-        let rows: Result<_, sqlx::Error> = on_database!(self.database(), pool => async {
-            let rows = sqlx::query_as::<_, SiteRow>(sqlx::AssertSqlSafe(query))
-                .bind(client_id)
-                .bind(company)
-                .bind(page.limit())
-                .bind(page.offset())
-                .fetch_all(pool)
-                .await?;
-            let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
-                .bind(client_id)
-                .bind(company)
-                .fetch_one(pool)
-                .await?;
-            Ok::<_, sqlx::Error>((rows, total))
-        }.await);
-        rows.map_err(ApiError::internal)
+        page_with_total!(self.database(), SiteRow, query, count, page, [client_id, company])
     }
 
     pub async fn site(&self, id: i64) -> Result<Option<SiteRow>, ApiError> {
@@ -365,24 +336,7 @@ impl Store {
                       AND ($3 IS NULL OR c.reference = $3)";
         let query = format!("SELECT {EQUIPMENT_COLUMNS} {filter} ORDER BY e.site_id, e.kind, e.id LIMIT $4 OFFSET $5");
         let count = format!("SELECT COUNT(*) {filter}");
-        let rows: Result<_, sqlx::Error> = on_database!(self.database(), pool => async {
-            let rows = sqlx::query_as::<_, EquipmentRow>(sqlx::AssertSqlSafe(query))
-                .bind(site_id)
-                .bind(client_id)
-                .bind(company)
-                .bind(page.limit())
-                .bind(page.offset())
-                .fetch_all(pool)
-                .await?;
-            let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
-                .bind(site_id)
-                .bind(client_id)
-                .bind(company)
-                .fetch_one(pool)
-                .await?;
-            Ok::<_, sqlx::Error>((rows, total))
-        }.await);
-        rows.map_err(ApiError::internal)
+        page_with_total!(self.database(), EquipmentRow, query, count, page, [site_id, client_id, company])
     }
 
     pub async fn equipment(&self, id: i64) -> Result<Option<EquipmentRow>, ApiError> {

@@ -79,6 +79,29 @@ macro_rules! audit {
 }
 use audit;
 
+/// A page of `$row`s (`$query` ends with the page's LIMIT and OFFSET
+/// parameters) and the total count of `$count`, both with the filter's
+/// `$binds`.
+macro_rules! page_with_total {
+    ($database:expr, $row:ty, $query:expr, $count:expr, $page:expr, [$($bind:expr),*]) => {{
+        let listed: Result<(Vec<$row>, i64), sqlx::Error> = common::on_database!($database, pool => async {
+            let rows = sqlx::query_as::<_, $row>(sqlx::AssertSqlSafe($query))
+                $(.bind($bind))*
+                .bind($page.limit())
+                .bind($page.offset())
+                .fetch_all(pool)
+                .await?;
+            let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe($count))
+                $(.bind($bind))*
+                .fetch_one(pool)
+                .await?;
+            Ok((rows, total))
+        }.await);
+        listed.map_err(ApiError::internal)
+    }};
+}
+use page_with_total;
+
 /// A unique constraint refusing a write becomes a 409 with `detail`; a
 /// foreign key a 409 saying what still depends on the row.
 fn refused(error: sqlx::Error, detail: &str) -> ApiError {

@@ -6,7 +6,7 @@ use common::error::ApiError;
 use common::on_database;
 use serde::Serialize;
 
-use super::{Change, Page, Store, audit, changes, refused};
+use super::{Change, Page, Store, audit, changes, page_with_total, refused};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LineRow {
@@ -59,7 +59,6 @@ pub struct DocumentRow {
 pub struct SignatureRow {
     pub signer_role: String,
     pub signer_name: String,
-    pub image: Vec<u8>,
     pub signed_at: DateTime<Utc>,
 }
 
@@ -257,22 +256,7 @@ impl Store {
              d.uploaded_by, d.uploaded_at {filter} ORDER BY d.id DESC LIMIT $3 OFFSET $4"
         );
         let count = format!("SELECT COUNT(*) {filter}");
-        let listed: Result<_, sqlx::Error> = on_database!(self.database(), pool => async {
-            let rows = sqlx::query_as::<_, DocumentRow>(sqlx::AssertSqlSafe(query))
-                .bind(company)
-                .bind(technician)
-                .bind(page.limit())
-                .bind(page.offset())
-                .fetch_all(pool)
-                .await?;
-            let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
-                .bind(company)
-                .bind(technician)
-                .fetch_one(pool)
-                .await?;
-            Ok::<_, sqlx::Error>((rows, total))
-        }.await);
-        listed.map_err(ApiError::internal)
+        page_with_total!(self.database(), DocumentRow, query, count, page, [company, technician])
     }
 
     /// Records (or replaces) the signature of `signer_role`.
@@ -309,13 +293,24 @@ impl Store {
 
     pub async fn signatures(&self, intervention_id: i64) -> Result<Vec<SignatureRow>, ApiError> {
         let rows = on_database!(self.database(), pool => sqlx::query_as::<_, SignatureRow>(
-            "SELECT signer_role, signer_name, image, signed_at FROM signatures WHERE intervention_id = $1 \
-             ORDER BY signer_role",
+            "SELECT signer_role, signer_name, signed_at FROM signatures WHERE intervention_id = $1 ORDER BY signer_role",
         )
         .bind(intervention_id)
         .fetch_all(pool)
         .await);
         rows.map_err(ApiError::internal)
+    }
+
+    /// The drawn signature of `signer_role`, as recorded.
+    pub async fn signature_image(&self, intervention_id: i64, signer_role: &str) -> Result<Option<Vec<u8>>, ApiError> {
+        let image = on_database!(self.database(), pool => sqlx::query_scalar::<_, Vec<u8>>(
+            "SELECT image FROM signatures WHERE intervention_id = $1 AND signer_role = $2",
+        )
+        .bind(intervention_id)
+        .bind(signer_role)
+        .fetch_optional(pool)
+        .await);
+        image.map_err(ApiError::internal)
     }
 
     /// The audit trail, newest first, of one entity or of everything.
@@ -326,22 +321,7 @@ impl Store {
             "SELECT id, at, actor, entity, entity_id, action, changes {filter} ORDER BY id DESC LIMIT $3 OFFSET $4"
         );
         let count = format!("SELECT COUNT(*) {filter}");
-        let listed: Result<_, sqlx::Error> = on_database!(self.database(), pool => async {
-            let rows = sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(query))
-                .bind(entity)
-                .bind(entity_id)
-                .bind(page.limit())
-                .bind(page.offset())
-                .fetch_all(pool)
-                .await?;
-            let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
-                .bind(entity)
-                .bind(entity_id)
-                .fetch_one(pool)
-                .await?;
-            Ok::<_, sqlx::Error>((rows, total))
-        }.await);
-        listed.map_err(ApiError::internal)
+        page_with_total!(self.database(), AuditRow, query, count, page, [entity, entity_id])
     }
 
     /// Time, travel and parts of the work done in `[from, to]`, of one

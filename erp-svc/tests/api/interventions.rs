@@ -159,6 +159,12 @@ async fn an_intervention_goes_from_request_to_closing_with_its_report_mailed_to_
         )
         .await;
     assert_eq!(bad_signature.status(), 422);
+    let drawn = app
+        .call(Method::GET, &format!("/api/v1/interventions/{id}/signatures/client"), Who::Client("ACME"), None)
+        .await;
+    assert_eq!(drawn.status(), 200);
+    assert_eq!(drawn.headers()["content-type"], "image/png");
+    assert!(image::load_from_memory(&drawn.bytes().await.expect("png")).is_ok());
     app.move_to(id, "validated", technician, 403).await;
     let validated = app.move_to(id, "validated", Who::Responsable, 200).await;
     assert_eq!(validated["total_minutes"], 195);
