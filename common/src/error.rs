@@ -45,6 +45,8 @@ pub enum ErrorCode {
     LowConfidence,
     InvalidTransition,
     SchedulingConflict,
+    MalformedXml,
+    NoEmbeddedInvoice,
 }
 
 impl ErrorCode {
@@ -66,8 +68,8 @@ impl ErrorCode {
             Self::BadGateway => StatusCode::BAD_GATEWAY,
             Self::UpstreamUnavailable | Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
-            Self::UnsupportedFile => StatusCode::BAD_REQUEST,
-            Self::UnreadableDocument | Self::EnergyTypeMismatch | Self::LowConfidence => {
+            Self::UnsupportedFile | Self::MalformedXml => StatusCode::BAD_REQUEST,
+            Self::UnreadableDocument | Self::EnergyTypeMismatch | Self::LowConfidence | Self::NoEmbeddedInvoice => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
         }
@@ -102,6 +104,8 @@ impl ErrorCode {
             Self::LowConfidence => "low_confidence",
             Self::InvalidTransition => "invalid_transition",
             Self::SchedulingConflict => "scheduling_conflict",
+            Self::MalformedXml => "malformed_xml",
+            Self::NoEmbeddedInvoice => "no_embedded_invoice",
         }
     }
 }

@@ -1,10 +1,23 @@
 use common::configuration::{
-    ConfigSource, HttpSettings, InternalAuthSettings, ServerSettings, StandaloneSettings, TelemetrySettings,
+    ConfigSource, Conversion, HttpSettings, InternalAuthSettings, LegacyVariable, ServerSettings, StandaloneSettings,
+    TelemetrySettings,
 };
 use serde::Deserialize;
 
-pub const CONFIG: ConfigSource =
-    ConfigSource { service: "facturx", env_prefix: "FACTURX", defaults: "[server]\nport = 8001\n", legacy: &[] };
+pub const CONFIG: ConfigSource = ConfigSource {
+    service: "facturx",
+    env_prefix: "FACTURX",
+    defaults: "[server]\nport = 8001\n[limits]\nmax_upload_bytes = 10485760\n",
+    legacy: &[
+        // The original FastAPI service's settings.
+        LegacyVariable {
+            name: "MAX_UPLOAD_SIZE_MB",
+            key: "limits.max_upload_bytes",
+            conversion: Conversion::MebibytesToBytes,
+        },
+        LegacyVariable { name: "API_KEY", key: "standalone.api_keys", conversion: Conversion::List },
+    ],
+};
 
 /// Stateless: no database, no object store.
 #[derive(Debug, Clone, Deserialize)]
@@ -16,4 +29,11 @@ pub struct Settings {
     #[serde(default)]
     pub standalone: StandaloneSettings,
     pub http: HttpSettings,
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct Limits {
+    /// The whole request body (`MAX_UPLOAD_SIZE_MB`, 10 MiB by default).
+    pub max_upload_bytes: u64,
 }

@@ -1,0 +1,3 @@
+pub mod profile;
+
+pub use profile::{Flavor, Profile, Relationship};

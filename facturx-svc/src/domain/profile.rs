@@ -1,0 +1,159 @@
+//! The Factur-X profiles and the guideline URNs (BT-24) that name them.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum Profile {
+    #[serde(rename = "MINIMUM", alias = "minimum")]
+    Minimum,
+    #[serde(rename = "BASIC WL", alias = "basicwl", alias = "BASIC_WL", alias = "basic-wl")]
+    BasicWl,
+    #[serde(rename = "BASIC", alias = "basic")]
+    Basic,
+    #[serde(rename = "EN 16931", alias = "en16931", alias = "EN16931")]
+    En16931,
+    #[serde(rename = "EXTENDED", alias = "extended")]
+    Extended,
+    #[serde(rename = "XRECHNUNG", alias = "xrechnung")]
+    XRechnung,
+}
+
+/// Which family of rules a document follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flavor {
+    FacturX,
+    Xrechnung,
+}
+
+const XRECHNUNG_PREFIX: &str = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_";
+
+impl Profile {
+    pub const ALL: [Profile; 6] =
+        [Profile::Minimum, Profile::BasicWl, Profile::Basic, Profile::En16931, Profile::Extended, Profile::XRechnung];
+
+    /// The profile a guideline URN names (Factur-X 1.0 and its ZUGFeRD 2
+    /// spellings; XRechnung 2.x and 3.x).
+    pub fn from_guideline(urn: &str) -> Option<Self> {
+        let urn = urn.trim();
+        if urn.starts_with(XRECHNUNG_PREFIX) {
+            return Some(Profile::XRechnung);
+        }
+        Some(match urn {
+            "urn:factur-x.eu:1p0:minimum" => Profile::Minimum,
+            "urn:factur-x.eu:1p0:basicwl" => Profile::BasicWl,
+            "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic" => Profile::Basic,
+            "urn:cen.eu:en16931:2017" => Profile::En16931,
+            "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended" => Profile::Extended,
+            _ => return None,
+        })
+    }
+
+    /// The URN written in BT-24.
+    pub fn guideline(self) -> &'static str {
+        match self {
+            Profile::Minimum => "urn:factur-x.eu:1p0:minimum",
+            Profile::BasicWl => "urn:factur-x.eu:1p0:basicwl",
+            Profile::Basic => "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic",
+            Profile::En16931 => "urn:cen.eu:en16931:2017",
+            Profile::Extended => "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended",
+            Profile::XRechnung => "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0",
+        }
+    }
+
+    /// The name used in the API and in the XMP `fx:ConformanceLevel`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Minimum => "MINIMUM",
+            Profile::BasicWl => "BASIC WL",
+            Profile::Basic => "BASIC",
+            Profile::En16931 => "EN 16931",
+            Profile::Extended => "EXTENDED",
+            Profile::XRechnung => "XRECHNUNG",
+        }
+    }
+
+    pub fn flavor(self) -> Flavor {
+        match self {
+            Profile::XRechnung => Flavor::Xrechnung,
+            _ => Flavor::FacturX,
+        }
+    }
+
+    /// The embedded file's name, fixed by each specification.
+    pub fn attachment_name(self) -> &'static str {
+        match self {
+            Profile::XRechnung => "xrechnung.xml",
+            _ => "factur-x.xml",
+        }
+    }
+
+    /// Factur-X 1.0 §6.2.2: the XML is the invoice's data for the profiles
+    /// below EN 16931, an alternative form of the visible invoice above.
+    pub fn default_relationship(self) -> Relationship {
+        match self {
+            Profile::Minimum | Profile::BasicWl => Relationship::Data,
+            _ => Relationship::Alternative,
+        }
+    }
+
+    /// The structure a document of this profile must follow: XRechnung is an
+    /// EN 16931 CIUS, so it uses the EN 16931 structure.
+    pub fn structure(self) -> Profile {
+        match self {
+            Profile::XRechnung => Profile::En16931,
+            other => other,
+        }
+    }
+
+    /// Whether the EN 16931 business rules apply (Factur-X 1.0 §7.2: not
+    /// to MINIMUM and BASIC WL, which are not complete invoices).
+    /// The profile's name in the Factur-X tables (`structure.txt`,
+    /// `usage.txt`); XRechnung uses the EN 16931 ones.
+    pub fn table_name(self) -> &'static str {
+        match self {
+            Profile::Minimum => "minimum",
+            Profile::BasicWl => "basicwl",
+            Profile::Basic => "basic",
+            Profile::En16931 | Profile::XRechnung => "en16931",
+            Profile::Extended => "extended",
+        }
+    }
+
+    pub fn follows_en16931_rules(self) -> bool {
+        !matches!(self, Profile::Minimum | Profile::BasicWl)
+    }
+}
+
+/// The PDF/A-3 `AFRelationship` of the embedded XML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum Relationship {
+    Data,
+    Alternative,
+    Source,
+}
+
+impl Relationship {
+    pub fn pdf_name(self) -> &'static str {
+        match self {
+            Relationship::Data => "Data",
+            Relationship::Alternative => "Alternative",
+            Relationship::Source => "Source",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_profile_reads_back_from_its_guideline() {
+        for profile in Profile::ALL {
+            assert_eq!(Profile::from_guideline(profile.guideline()), Some(profile));
+        }
+        let xrechnung_2 = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_2.3";
+        assert_eq!(Profile::from_guideline(xrechnung_2), Some(Profile::XRechnung));
+        assert_eq!(Profile::from_guideline("urn:factur-x.eu:1p0:comfort"), None);
+    }
+}

@@ -1,0 +1,192 @@
+//! The service's operations on uploaded bytes: validate, extract, convert.
+//! Pure functions of their input (the service is stateless); the routes
+//! run them off the async threads.
+
+use chrono::Utc;
+use serde::Serialize;
+
+use crate::domain::{Profile, Relationship};
+use crate::pdf::{self, Attachment, Embedding, Pdf, PdfError};
+use crate::rules::{self, Finding, Report, XmlError};
+
+/// Names under which Factur-X, ZUGFeRD 2 and XRechnung hybrids embed the XML.
+const INVOICE_NAMES: [&str; 4] = ["factur-x.xml", "xrechnung.xml", "zugferd-invoice.xml", "ZUGFeRD-invoice.xml"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum InvoiceError {
+    #[error(transparent)]
+    Xml(#[from] XmlError),
+    #[error(transparent)]
+    Pdf(#[from] PdfError),
+    #[error("the PDF holds no Factur-X, ZUGFeRD or XRechnung invoice")]
+    NoEmbeddedInvoice,
+    #[error("the file is neither a PDF nor XML")]
+    UnknownFormat,
+    #[error("the XML names no known profile, so it cannot be embedded")]
+    UnknownProfile,
+}
+
+pub fn is_pdf(bytes: &[u8]) -> bool {
+    bytes[..bytes.len().min(1024)].windows(5).any(|window| window == b"%PDF-")
+}
+
+fn looks_like_xml(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'<')
+}
+
+pub fn invoice_attachment(pdf: &Pdf) -> Option<Attachment> {
+    let attachments = pdf.attachments();
+    INVOICE_NAMES.iter().find_map(|name| attachments.iter().find(|attachment| attachment.name == *name)).cloned()
+}
+
+/// Validates a CII XML or a PDF with its embedded XML.
+pub fn validate(bytes: &[u8]) -> Result<Report, InvoiceError> {
+    if !is_pdf(bytes) {
+        if !looks_like_xml(bytes) {
+            return Err(InvoiceError::UnknownFormat);
+        }
+        return Ok(rules::validate_xml(bytes)?);
+    }
+    let pdf = Pdf::parse(bytes)?;
+    let Some(attachment) = invoice_attachment(&pdf) else {
+        return Ok(Report::new(
+            None,
+            vec![Finding::error(
+                "FX-PDF-01",
+                "/",
+                "Le PDF ne contient aucune facture Factur-X, ZUGFeRD ou XRechnung.",
+                "The PDF holds no Factur-X, ZUGFeRD or XRechnung invoice.",
+            )],
+        ));
+    };
+    let mut report = match rules::validate_xml(&attachment.data) {
+        Ok(report) => report,
+        Err(error) => Report::new(
+            None,
+            vec![Finding::error(
+                "FX-XML",
+                "/",
+                &format!("Le XML incorporé est illisible : {error}."),
+                &format!("The embedded XML is unreadable: {error}."),
+            )],
+        ),
+    };
+    if let Some(profile) = report.profile {
+        report.extend(pdf_findings(&pdf, &attachment, profile));
+    }
+    Ok(report)
+}
+
+/// The PDF around the XML: attachment name and relationship, and the XMP
+/// properties that announce the invoice (Factur-X 1.0 §6).
+fn pdf_findings(pdf: &Pdf, attachment: &Attachment, profile: Profile) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut error = |rule: &str, fr: String, en: String| findings.push(Finding::error(rule, "/", &fr, &en));
+    let expected_name = profile.attachment_name();
+    if attachment.name != expected_name {
+        error(
+            "FX-PDF-02",
+            format!("Le fichier incorporé s'appelle « {} » au lieu de « {expected_name} ».", attachment.name),
+            format!("The embedded file is named '{}' instead of '{expected_name}'.", attachment.name),
+        );
+    }
+    match attachment.relationship.as_deref() {
+        Some("Data" | "Alternative" | "Source") => {}
+        other => error(
+            "FX-PDF-03",
+            format!("AFRelationship vaut {other:?} : Data, Alternative ou Source est attendu."),
+            format!("AFRelationship is {other:?}: Data, Alternative or Source is expected."),
+        ),
+    }
+    let Some(xmp) = pdf.facturx_xmp() else {
+        error(
+            "FX-PDF-04",
+            "Le PDF n'a pas de métadonnées XMP Factur-X.".into(),
+            "The PDF has no Factur-X XMP metadata.".into(),
+        );
+        return findings;
+    };
+    if xmp.conformance_level.as_deref().map(str::trim).map(str::to_ascii_uppercase).as_deref() != Some(profile.name()) {
+        error(
+            "FX-PDF-05",
+            format!("Le XMP annonce le profil {:?} mais le XML est {}.", xmp.conformance_level, profile.name()),
+            format!("The XMP announces profile {:?} but the XML is {}.", xmp.conformance_level, profile.name()),
+        );
+    }
+    if xmp.document_file_name.as_deref() != Some(attachment.name.as_str()) {
+        error(
+            "FX-PDF-06",
+            format!("Le XMP nomme le fichier {:?} au lieu de « {} ».", xmp.document_file_name, attachment.name),
+            format!("The XMP names the file {:?} instead of '{}'.", xmp.document_file_name, attachment.name),
+        );
+    }
+    if xmp.pdfa_part.as_deref() != Some("3") {
+        error(
+            "FX-PDF-07",
+            format!("Le XMP annonce PDF/A partie {:?} : un Factur-X est un PDF/A-3.", xmp.pdfa_part),
+            format!("The XMP announces PDF/A part {:?}: a Factur-X is a PDF/A-3.", xmp.pdfa_part),
+        );
+    }
+    findings
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Extracted {
+    pub file_name: String,
+    pub profile: Option<Profile>,
+    /// The XML as embedded, byte for byte.
+    #[serde(skip)]
+    pub xml: Vec<u8>,
+}
+
+pub fn extract(bytes: &[u8]) -> Result<Extracted, InvoiceError> {
+    if !is_pdf(bytes) {
+        return Err(InvoiceError::UnknownFormat);
+    }
+    let pdf = Pdf::parse(bytes)?;
+    let attachment = invoice_attachment(&pdf).ok_or(InvoiceError::NoEmbeddedInvoice)?;
+    let profile = rules::xml::text_of(&attachment.data)
+        .ok()
+        .and_then(|text| rules::xml::parse(text).ok())
+        .and_then(|document| rules::xml::guideline(document.root_element()))
+        .and_then(|(urn, _)| Profile::from_guideline(&urn));
+    Ok(Extracted { file_name: attachment.name, profile, xml: attachment.data })
+}
+
+pub struct ConvertOptions {
+    pub relationship: Option<Relationship>,
+}
+
+pub struct Converted {
+    pub pdf: Vec<u8>,
+    pub profile: Profile,
+    pub preflight: Vec<pdf::Issue>,
+}
+
+/// Embeds a CII XML into a PDF; the XML's own BT-24 names the profile.
+pub fn convert(
+    pdf_bytes: &[u8],
+    xml: &[u8],
+    options: &ConvertOptions,
+    producer: &str,
+) -> Result<Converted, InvoiceError> {
+    if !is_pdf(pdf_bytes) {
+        return Err(InvoiceError::UnknownFormat);
+    }
+    let text = rules::xml::text_of(xml)?;
+    let document = rules::xml::parse(text)?;
+    let profile = rules::xml::guideline(document.root_element())
+        .and_then(|(urn, _)| Profile::from_guideline(&urn))
+        .ok_or(InvoiceError::UnknownProfile)?;
+    let pdf = Pdf::parse(pdf_bytes)?;
+    let preflight = pdf::preflight(&pdf);
+    let embedding = Embedding {
+        xml,
+        profile,
+        relationship: options.relationship.unwrap_or(profile.default_relationship()),
+        at: Utc::now(),
+        producer,
+    };
+    Ok(Converted { pdf: pdf::embed(pdf_bytes, &pdf, &embedding)?, profile, preflight })
+}

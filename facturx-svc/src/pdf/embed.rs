@@ -1,0 +1,286 @@
+//! Appends the invoice to the PDF as an incremental update (ISO 32000-1
+//! §7.5.6): the original bytes stay an unchanged prefix, the new objects,
+//! the updated catalog and a cross-reference section follow.
+
+use std::io::Write as _;
+
+use chrono::{DateTime, Utc};
+use flate2::Compression;
+use flate2::write::ZlibEncoder;
+use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
+use sha2::{Digest, Sha256};
+
+use super::serialize::{self, text};
+use super::xmp::{self, FacturxXmp, InfoMirror};
+use super::{Pdf, PdfError};
+use crate::domain::{Profile, Relationship};
+
+pub struct Embedding<'a> {
+    pub xml: &'a [u8],
+    pub profile: Profile,
+    pub relationship: Relationship,
+    pub at: DateTime<Utc>,
+    pub producer: &'a str,
+}
+
+fn pdf_date(at: DateTime<Utc>) -> String {
+    at.format("D:%Y%m%d%H%M%S+00'00'").to_string()
+}
+
+/// `D:20260101120000+01'00'` → `2026-01-01T12:00:00+01:00`, as XMP wants.
+fn xmp_date(pdf_date: &str) -> Option<String> {
+    let digits = pdf_date.strip_prefix("D:").unwrap_or(pdf_date);
+    let part =
+        |range: std::ops::Range<usize>| digits.get(range).filter(|part| part.bytes().all(|byte| byte.is_ascii_digit()));
+    let (year, month, day) = (part(0..4)?, part(4..6).unwrap_or("01"), part(6..8).unwrap_or("01"));
+    let (hour, minute, second) =
+        (part(8..10).unwrap_or("00"), part(10..12).unwrap_or("00"), part(12..14).unwrap_or("00"));
+    let zone = match digits.get(14..).unwrap_or("") {
+        zone if zone.starts_with(['+', '-']) && zone.len() >= 3 => {
+            let minutes = zone.get(4..6).unwrap_or("00");
+            format!("{}:{minutes}", &zone[..3])
+        }
+        _ => "Z".to_owned(),
+    };
+    Some(format!("{year}-{month}-{day}T{hour}:{minute}:{second}{zone}"))
+}
+
+pub fn embed(original: &[u8], pdf: &Pdf, embedding: &Embedding) -> Result<Vec<u8>, PdfError> {
+    if pdf.is_encrypted() {
+        return Err(PdfError::Encrypted);
+    }
+    let previous_xref = last_startxref(original).ok_or_else(|| PdfError::Unreadable("no startxref".into()))?;
+    let catalog_id = pdf.catalog_id()?;
+    let mut catalog = pdf.catalog()?.clone();
+    let name = embedding.profile.attachment_name();
+    let mut next_id = pdf.document.max_id + 1;
+    let mut allocate = || {
+        let id = (next_id, 0);
+        next_id += 1;
+        id
+    };
+    let (file_id, spec_id, metadata_id, info_id) = (allocate(), allocate(), allocate(), allocate());
+    let modified = pdf_date(embedding.at);
+
+    let mut compressed = ZlibEncoder::new(Vec::new(), Compression::default());
+    compressed.write_all(embedding.xml).map_err(|error| PdfError::Unreadable(error.to_string()))?;
+    let compressed = compressed.finish().map_err(|error| PdfError::Unreadable(error.to_string()))?;
+    let mut params = Dictionary::new();
+    params.set("ModDate", text(&modified));
+    params.set("Size", Object::Integer(embedding.xml.len() as i64));
+    let mut file_dict = Dictionary::new();
+    file_dict.set("Type", Object::Name(b"EmbeddedFile".to_vec()));
+    file_dict.set("Subtype", Object::Name(b"text/xml".to_vec()));
+    file_dict.set("Params", Object::Dictionary(params));
+    file_dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+    let file = Object::Stream(Stream::new(file_dict, compressed));
+
+    let mut ef = Dictionary::new();
+    ef.set("F", Object::Reference(file_id));
+    ef.set("UF", Object::Reference(file_id));
+    let mut spec = Dictionary::new();
+    spec.set("Type", Object::Name(b"Filespec".to_vec()));
+    spec.set("F", text(name));
+    spec.set("UF", text(name));
+    spec.set(
+        "Desc",
+        text(if embedding.profile == Profile::XRechnung { "XRechnung invoice" } else { "Factur-X invoice" }),
+    );
+    spec.set("AFRelationship", Object::Name(embedding.relationship.pdf_name().as_bytes().to_vec()));
+    spec.set("EF", Object::Dictionary(ef));
+
+    // Other attachments stay; a previous invoice of the same name is replaced.
+    let mut entries: Vec<(String, Object)> = Vec::new();
+    let mut associated = vec![Object::Reference(spec_id)];
+    if let Ok(names) = catalog.get(b"Names").map(|names| pdf.dictionary(names).cloned().unwrap_or_default())
+        && let Ok(tree) = names.get(b"EmbeddedFiles")
+    {
+        collect_leaves(pdf, tree, 0, &mut entries);
+    }
+    entries.retain(|(key, _)| key != name);
+    if let Some(Object::Array(af)) = catalog.get(b"AF").ok().and_then(|af| pdf.resolve(af)) {
+        associated.extend(af.iter().filter(|spec| !names_attachment(pdf, spec, name)).cloned());
+    }
+    entries.push((name.to_owned(), Object::Reference(spec_id)));
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut names = catalog.get(b"Names").ok().and_then(|names| pdf.dictionary(names)).cloned().unwrap_or_default();
+    let mut tree = Dictionary::new();
+    tree.set("Names", Object::Array(entries.into_iter().flat_map(|(key, spec)| [text(&key), spec]).collect()));
+    names.set("EmbeddedFiles", Object::Dictionary(tree));
+    catalog.set("Names", Object::Dictionary(names));
+    catalog.set("AF", Object::Array(associated));
+    catalog.set("Metadata", Object::Reference(metadata_id));
+
+    let mut info = pdf.info().cloned().unwrap_or_default();
+    info.set("Producer", text(embedding.producer));
+    info.set("ModDate", text(&modified));
+    let info_text = |key: &[u8]| info.get(key).ok().and_then(|value| pdf.text(value));
+    let mirror = InfoMirror {
+        title: info_text(b"Title"),
+        author: info_text(b"Author"),
+        subject: info_text(b"Subject"),
+        keywords: info_text(b"Keywords"),
+        creator: info_text(b"Creator"),
+        producer: embedding.producer.to_owned(),
+        create_date: info_text(b"CreationDate").and_then(|date| xmp_date(&date)),
+        modify_date: embedding.at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    };
+    let facturx = FacturxXmp {
+        document_type: Some("INVOICE".into()),
+        document_file_name: Some(name.into()),
+        version: Some(if embedding.profile == Profile::XRechnung { "3.0" } else { "1.0" }.into()),
+        conformance_level: Some(embedding.profile.name().into()),
+        pdfa_part: Some("3".into()),
+        pdfa_conformance: Some("B".into()),
+    };
+    let packet = xmp::merge(pdf.metadata().as_deref(), &facturx, &mirror);
+    let mut metadata_dict = Dictionary::new();
+    metadata_dict.set("Type", Object::Name(b"Metadata".to_vec()));
+    metadata_dict.set("Subtype", Object::Name(b"XML".to_vec()));
+    let metadata = Object::Stream(Stream::new(metadata_dict, packet));
+
+    let mut out = original.to_vec();
+    if !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    let mut offsets: Vec<(ObjectId, usize)> = Vec::new();
+    for (id, object) in [
+        (file_id, file),
+        (spec_id, Object::Dictionary(spec)),
+        (metadata_id, metadata),
+        (info_id, Object::Dictionary(info)),
+        (catalog_id, Object::Dictionary(catalog)),
+    ] {
+        offsets.push((id, out.len()));
+        let _ = writeln!(out, "{} {} obj", id.0, id.1);
+        serialize::object(&object, &mut out);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let mut trailer = Dictionary::new();
+    trailer.set("Size", Object::Integer(i64::from(next_id)));
+    trailer.set("Root", Object::Reference(catalog_id));
+    trailer.set("Info", Object::Reference(info_id));
+    trailer.set("Prev", Object::Integer(previous_xref as i64));
+    trailer.set("ID", file_ids(pdf, &out));
+    let uses_xref_stream = !original.get(previous_xref..).is_some_and(|rest| rest.starts_with(b"xref"));
+    let xref_offset = out.len();
+    if uses_xref_stream {
+        write_xref_stream(&mut out, trailer, &offsets, next_id);
+    } else {
+        write_xref_table(&mut out, &trailer, &offsets);
+    }
+    let _ = write!(out, "startxref\n{xref_offset}\n%%EOF\n");
+    Ok(out)
+}
+
+fn collect_leaves(pdf: &Pdf, node: &Object, depth: usize, entries: &mut Vec<(String, Object)>) {
+    let Some(node) = pdf.dictionary(node).filter(|_| depth < 16) else { return };
+    if let Some(Object::Array(names)) = node.get(b"Names").ok().and_then(|names| pdf.resolve(names)) {
+        for pair in names.chunks(2) {
+            if let [key, spec] = pair
+                && let Some(key) = pdf.text(key)
+            {
+                entries.push((key, spec.clone()));
+            }
+        }
+    }
+    if let Some(Object::Array(kids)) = node.get(b"Kids").ok().and_then(|kids| pdf.resolve(kids)) {
+        for kid in kids {
+            collect_leaves(pdf, kid, depth + 1, entries);
+        }
+    }
+}
+
+fn names_attachment(pdf: &Pdf, spec: &Object, name: &str) -> bool {
+    pdf.dictionary(spec).is_some_and(|spec| {
+        ["UF", "F"]
+            .iter()
+            .any(|key| spec.get(key.as_bytes()).ok().and_then(|value| pdf.text(value)).as_deref() == Some(name))
+    })
+}
+
+/// The original's first identifier (the file's identity) and a new second one.
+fn file_ids(pdf: &Pdf, content: &[u8]) -> Object {
+    let digest = Sha256::digest(content);
+    let fresh = Object::String(digest[..16].to_vec(), StringFormat::Hexadecimal);
+    let first = match pdf.document.trailer.get(b"ID") {
+        Ok(Object::Array(ids)) if !ids.is_empty() => ids[0].clone(),
+        _ => fresh.clone(),
+    };
+    Object::Array(vec![first, fresh])
+}
+
+fn last_startxref(bytes: &[u8]) -> Option<usize> {
+    let tail_start = bytes.len().saturating_sub(2048);
+    let tail = &bytes[tail_start..];
+    let at = tail.windows(9).rposition(|window| window == b"startxref")?;
+    let number: String = tail[at + 9..]
+        .iter()
+        .skip_while(|byte| byte.is_ascii_whitespace())
+        .take_while(|byte| byte.is_ascii_digit())
+        .map(|&byte| char::from(byte))
+        .collect();
+    number.parse().ok().filter(|offset| *offset < bytes.len())
+}
+
+/// Contiguous runs of object numbers, as xref subsections want them.
+fn runs(offsets: &[(ObjectId, usize)]) -> Vec<Vec<(ObjectId, usize)>> {
+    let mut sorted = offsets.to_vec();
+    sorted.sort_by_key(|(id, _)| id.0);
+    let mut runs: Vec<Vec<(ObjectId, usize)>> = Vec::new();
+    for entry in sorted {
+        match runs.last_mut() {
+            Some(run) if run.last().is_some_and(|(id, _)| id.0 + 1 == entry.0.0) => run.push(entry),
+            _ => runs.push(vec![entry]),
+        }
+    }
+    runs
+}
+
+fn write_xref_table(out: &mut Vec<u8>, trailer: &Dictionary, offsets: &[(ObjectId, usize)]) {
+    out.extend_from_slice(b"xref\n");
+    for run in runs(offsets) {
+        let _ = writeln!(out, "{} {}", run[0].0.0, run.len());
+        for ((_, generation), offset) in run {
+            let _ = write!(out, "{offset:010} {generation:05} n\r\n");
+        }
+    }
+    out.extend_from_slice(b"trailer\n");
+    serialize::object(&Object::Dictionary(trailer.clone()), out);
+    out.push(b'\n');
+}
+
+fn write_xref_stream(out: &mut Vec<u8>, mut trailer: Dictionary, offsets: &[(ObjectId, usize)], stream_number: u32) {
+    let stream_offset = out.len();
+    let mut all = offsets.to_vec();
+    all.push(((stream_number, 0), stream_offset));
+    let mut index = Vec::new();
+    let mut rows = Vec::new();
+    for run in runs(&all) {
+        index.extend([Object::Integer(i64::from(run[0].0.0)), Object::Integer(run.len() as i64)]);
+        for ((_, generation), offset) in run {
+            rows.push(1u8);
+            rows.extend_from_slice(&(offset as u32).to_be_bytes());
+            rows.extend_from_slice(&generation.to_be_bytes());
+        }
+    }
+    trailer.set("Type", Object::Name(b"XRef".to_vec()));
+    trailer.set("Size", Object::Integer(i64::from(stream_number) + 1));
+    trailer.set("W", Object::Array(vec![Object::Integer(1), Object::Integer(4), Object::Integer(2)]));
+    trailer.set("Index", Object::Array(index));
+    let _ = writeln!(out, "{stream_number} 0 obj");
+    serialize::object(&Object::Stream(Stream::new(trailer, rows)), out);
+    out.extend_from_slice(b"\nendobj\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pdf_dates_become_xmp_dates() {
+        assert_eq!(xmp_date("D:20260101120000+01'00'").as_deref(), Some("2026-01-01T12:00:00+01:00"));
+        assert_eq!(xmp_date("D:2026").as_deref(), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(xmp_date("yesterday"), None);
+    }
+}

@@ -1,0 +1,13 @@
+//! Reading a PDF's attachments and metadata, checking it for PDF/A-3,
+//! and appending a Factur-X invoice to it as an incremental update.
+
+mod embed;
+mod preflight;
+mod read;
+mod serialize;
+mod xmp;
+
+pub use embed::{Embedding, embed};
+pub use preflight::{Issue, preflight};
+pub use read::{Attachment, Pdf, PdfError};
+pub use xmp::FacturxXmp;

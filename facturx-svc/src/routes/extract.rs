@@ -1,0 +1,56 @@
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use common::error::{ApiError, ErrorCode};
+use serde::Serialize;
+
+use super::{blocking, form::Form};
+use crate::configuration::Limits;
+use crate::domain::Profile;
+use crate::invoice;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ExtractResponse {
+    /// The embedded file's name (`factur-x.xml`, `xrechnung.xml`, ...).
+    pub file_name: String,
+    pub profile: Option<Profile>,
+    /// The XML as embedded.
+    pub xml: String,
+}
+
+/// The invoice XML embedded in a PDF: as JSON (default) or, with
+/// `format=xml`, the XML itself, byte for byte.
+#[utoipa::path(
+    post,
+    path = "/v1/extract",
+    tag = "facturx",
+    request_body(content_type = "multipart/form-data", description = "file: the PDF; format: json (default) or xml"),
+    responses(
+        (status = 200, body = ExtractResponse),
+        (status = 400, description = "Not a PDF"),
+        (status = 413, description = "Over MAX_UPLOAD_SIZE_MB"),
+        (status = 422, description = "Unreadable PDF, or no embedded invoice (`no_embedded_invoice`)"),
+    )
+)]
+#[post("/v1/extract")]
+pub async fn extract(
+    request: HttpRequest,
+    payload: Multipart,
+    limits: web::Data<Limits>,
+) -> Result<HttpResponse, ApiError> {
+    let mut form = Form::read(&request, payload, &limits).await?;
+    let bytes = form.require(&["file"])?;
+    let format = form.text("format").unwrap_or_else(|| "json".into());
+    if !matches!(format.as_str(), "json" | "xml") {
+        return Err(ApiError::new(ErrorCode::BadRequest, "`format` is json or xml."));
+    }
+    let extracted = blocking(move || invoice::extract(&bytes)).await??;
+    if format == "xml" {
+        return Ok(HttpResponse::Ok()
+            .content_type("application/xml")
+            .insert_header(("Content-Disposition", format!("attachment; filename=\"{}\"", extracted.file_name)))
+            .body(extracted.xml));
+    }
+    let xml = String::from_utf8(extracted.xml)
+        .map_err(|_| ApiError::new(ErrorCode::MalformedXml, "The embedded XML is not UTF-8: ask for format=xml."))?;
+    Ok(HttpResponse::Ok().json(ExtractResponse { file_name: extracted.file_name, profile: extracted.profile, xml }))
+}

@@ -1,0 +1,730 @@
+//! The EN 16931 business rules (EN 16931-1:2017 §6.4) and their Factur-X
+//! EXTENDED relaxations (Factur-X 1.0 technical appendix, BR-FXEXT-*):
+//! presence of the core terms, the sums of the totals, and the VAT
+//! breakdown per category. Amounts are exact decimals, never floats.
+
+use std::str::FromStr;
+
+use roxmltree::Node;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::Finding;
+use super::xml::{child, children, descend, path_of, text};
+use crate::domain::Profile;
+
+/// One VAT category of the five the rules below know (reverse charge,
+/// exempt, zero rated, intra-community, export, not subject, standard).
+struct Category {
+    code: &'static str,
+    label_en: &'static str,
+    label_fr: &'static str,
+    /// A rate other than 0 is expected (standard rated only).
+    positive_rate: bool,
+    /// An exemption reason is required (true) or forbidden (false).
+    exemption_reason: bool,
+}
+
+const CATEGORIES: [Category; 7] = [
+    Category {
+        code: "S",
+        label_en: "Standard rated",
+        label_fr: "taux normal",
+        positive_rate: true,
+        exemption_reason: false,
+    },
+    Category {
+        code: "Z",
+        label_en: "Zero rated",
+        label_fr: "taux zéro",
+        positive_rate: false,
+        exemption_reason: false,
+    },
+    Category {
+        code: "E",
+        label_en: "Exempt from VAT",
+        label_fr: "exonéré",
+        positive_rate: false,
+        exemption_reason: true,
+    },
+    Category {
+        code: "AE",
+        label_en: "Reverse charge",
+        label_fr: "autoliquidation",
+        positive_rate: false,
+        exemption_reason: true,
+    },
+    Category {
+        code: "K",
+        label_en: "Intra-community supply",
+        label_fr: "livraison intracommunautaire",
+        positive_rate: false,
+        exemption_reason: true,
+    },
+    Category {
+        code: "G",
+        label_en: "Export outside the EU",
+        label_fr: "export hors UE",
+        positive_rate: false,
+        exemption_reason: true,
+    },
+    Category {
+        code: "O",
+        label_en: "Not subject to VAT",
+        label_fr: "hors champ de la TVA",
+        positive_rate: false,
+        exemption_reason: true,
+    },
+];
+
+/// The rule family of a category in rule ids (`BR-IC-08` for K).
+fn family(code: &str) -> &str {
+    if code == "K" { "IC" } else { code }
+}
+
+fn amount(node: Option<Node>) -> Option<Decimal> {
+    text(node).and_then(|value| Decimal::from_str(value).ok())
+}
+
+/// An amount line of the totals or of a group, with where it is.
+struct Amounts<'a, 'input> {
+    node: Node<'a, 'input>,
+}
+
+impl<'a, 'input> Amounts<'a, 'input> {
+    fn get(&self, name: &str) -> Option<Decimal> {
+        amount(child(self.node, name))
+    }
+}
+
+/// A line, allowance or charge contributing to a VAT category.
+struct Contribution {
+    category: String,
+    rate: Option<Decimal>,
+    amount: Decimal,
+}
+
+struct Checker<'a, 'input> {
+    profile: Profile,
+    root: Node<'a, 'input>,
+    findings: &'a mut Vec<Finding>,
+}
+
+pub(super) fn check(root: Node, profile: Profile, findings: &mut Vec<Finding>) {
+    let mut checker = Checker { profile, root, findings };
+    checker.core_terms();
+    checker.totals();
+    if profile.follows_en16931_rules() {
+        checker.lines();
+        checker.vat_breakdown();
+    }
+}
+
+impl<'a, 'input> Checker<'a, 'input> {
+    fn error(&mut self, rule: &str, at: Node, fr: &str, en: &str) {
+        self.findings.push(Finding::error(rule, &path_of(at), fr, en));
+    }
+
+    fn warning(&mut self, rule: &str, at: Node, fr: &str, en: &str) {
+        self.findings.push(Finding::warning(rule, &path_of(at), fr, en));
+    }
+
+    fn extended(&self) -> bool {
+        self.profile == Profile::Extended
+    }
+
+    fn transaction(&self) -> Option<Node<'a, 'input>> {
+        child(self.root, "SupplyChainTradeTransaction")
+    }
+
+    fn settlement(&self) -> Option<Node<'a, 'input>> {
+        self.transaction().and_then(|transaction| child(transaction, "ApplicableHeaderTradeSettlement"))
+    }
+
+    fn party(&self, role: &str) -> Option<Node<'a, 'input>> {
+        self.transaction().and_then(|transaction| descend(transaction, &["ApplicableHeaderTradeAgreement", role]))
+    }
+
+    /// BR-02 to BR-11: the terms every invoice carries.
+    fn core_terms(&mut self) {
+        let document = child(self.root, "ExchangedDocument");
+        let root = self.root;
+        let presence = [
+            ("BR-02", document.and_then(|d| child(d, "ID")), "le numéro de facture (BT-1)", "an Invoice number (BT-1)"),
+            (
+                "BR-03",
+                document.and_then(|d| descend(d, &["IssueDateTime", "DateTimeString"])),
+                "la date d'émission (BT-2)",
+                "an Invoice issue date (BT-2)",
+            ),
+            (
+                "BR-04",
+                document.and_then(|d| child(d, "TypeCode")),
+                "le code de type de facture (BT-3)",
+                "an Invoice type code (BT-3)",
+            ),
+            (
+                "BR-05",
+                self.settlement().and_then(|s| child(s, "InvoiceCurrencyCode")),
+                "le code de devise (BT-5)",
+                "an Invoice currency code (BT-5)",
+            ),
+            (
+                "BR-06",
+                self.party("SellerTradeParty").and_then(|p| child(p, "Name")),
+                "le nom du vendeur (BT-27)",
+                "the Seller name (BT-27)",
+            ),
+            (
+                "BR-07",
+                self.party("BuyerTradeParty").and_then(|p| child(p, "Name")),
+                "le nom de l'acheteur (BT-44)",
+                "the Buyer name (BT-44)",
+            ),
+        ];
+        for (rule, node, fr, en) in presence {
+            if text(node).is_none() {
+                self.error(
+                    rule,
+                    root,
+                    &format!("La facture doit contenir {fr}."),
+                    &format!("An Invoice shall contain {en}."),
+                );
+            }
+        }
+        if !matches!(self.profile, Profile::Minimum) {
+            for (role, address_rule, country_rule, who_fr, who_en) in [
+                (
+                    "SellerTradeParty",
+                    "BR-08",
+                    "BR-09",
+                    "du vendeur (BG-5, BT-40)",
+                    "Seller postal address (BG-5) and country code (BT-40)",
+                ),
+                (
+                    "BuyerTradeParty",
+                    "BR-10",
+                    "BR-11",
+                    "de l'acheteur (BG-8, BT-55)",
+                    "Buyer postal address (BG-8) and country code (BT-55)",
+                ),
+            ] {
+                let Some(party) = self.party(role) else { continue };
+                match child(party, "PostalTradeAddress") {
+                    None => self.error(
+                        address_rule,
+                        party,
+                        &format!("La facture doit contenir l'adresse postale {who_fr}."),
+                        &format!("An Invoice shall contain the {who_en}."),
+                    ),
+                    Some(address) if text(child(address, "CountryID")).is_none() => self.error(
+                        country_rule,
+                        address,
+                        &format!("L'adresse postale {who_fr} doit avoir un code pays."),
+                        &format!("The {who_en} shall be given."),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+
+    /// BR-12 to BR-15, BR-CO-10 to BR-CO-16, BR-DEC-*: the totals (BG-22).
+    fn totals(&mut self) {
+        let Some(settlement) = self.settlement() else { return };
+        let Some(summation) = child(settlement, "SpecifiedTradeSettlementHeaderMonetarySummation") else { return };
+        let totals = Amounts { node: summation };
+        let currency = text(child(settlement, "InvoiceCurrencyCode")).unwrap_or_default().to_owned();
+        let tax_total = children(summation, "TaxTotalAmount")
+            .find(|node| node.attribute("currencyID").is_none_or(|id| id.trim() == currency))
+            .and_then(|node| amount(Some(node)));
+        let has_lines = self.profile.follows_en16931_rules();
+        let required: &[(&str, &str, &str, &str)] = &[
+            (
+                "BR-12",
+                "LineTotalAmount",
+                "la somme des montants nets des lignes (BT-106)",
+                "the Sum of Invoice line net amount (BT-106)",
+            ),
+            (
+                "BR-13",
+                "TaxBasisTotalAmount",
+                "le total hors TVA (BT-109)",
+                "the Invoice total amount without VAT (BT-109)",
+            ),
+            (
+                "BR-14",
+                "GrandTotalAmount",
+                "le total TVA comprise (BT-112)",
+                "the Invoice total amount with VAT (BT-112)",
+            ),
+            ("BR-15", "DuePayableAmount", "le montant à payer (BT-115)", "the Amount due for payment (BT-115)"),
+        ];
+        for (rule, name, fr, en) in required {
+            if (has_lines || *rule != "BR-12") && totals.get(name).is_none() {
+                self.error(
+                    rule,
+                    summation,
+                    &format!("La facture doit avoir {fr}."),
+                    &format!("An Invoice shall have {en}."),
+                );
+            }
+        }
+        if has_lines {
+            for (rule, name, term) in [
+                ("BR-DEC-09", "LineTotalAmount", "BT-106"),
+                ("BR-DEC-10", "AllowanceTotalAmount", "BT-107"),
+                ("BR-DEC-11", "ChargeTotalAmount", "BT-108"),
+                ("BR-DEC-12", "TaxBasisTotalAmount", "BT-109"),
+                ("BR-DEC-14", "GrandTotalAmount", "BT-112"),
+                ("BR-DEC-16", "TotalPrepaidAmount", "BT-113"),
+                ("BR-DEC-17", "RoundingAmount", "BT-114"),
+                ("BR-DEC-18", "DuePayableAmount", "BT-115"),
+            ] {
+                if let Some(node) = child(summation, name) {
+                    self.two_decimals(rule, node, term);
+                }
+            }
+            if let Some(node) = children(summation, "TaxTotalAmount").next() {
+                self.two_decimals("BR-DEC-13", node, "BT-110");
+            }
+        }
+        let allowances = self.allowances_or_charges(false);
+        let charges = self.allowances_or_charges(true);
+        let sum = |items: &[Contribution]| items.iter().map(|item| item.amount).sum::<Decimal>();
+        let line_nets = self.line_contributions();
+        let tolerance = |count: usize| Decimal::new(count as i64, 2);
+        let extended = self.extended();
+        let equal = |checker: &mut Self,
+                     rule: &str,
+                     extended_rule: &str,
+                     stated: Option<Decimal>,
+                     expected: Decimal,
+                     count: usize,
+                     fr: &str,
+                     en: &str| {
+            let Some(stated) = stated else { return };
+            let (rule, allowed) = if extended { (extended_rule, tolerance(count)) } else { (rule, Decimal::ZERO) };
+            if (stated - expected).abs() > allowed {
+                checker.error(
+                    rule,
+                    summation,
+                    &format!("{fr} : {stated} est déclaré, {expected} est attendu."),
+                    &format!("{en}: {stated} stated, {expected} expected."),
+                );
+            }
+        };
+        if has_lines {
+            equal(
+                self,
+                "BR-CO-10",
+                "BR-FXEXT-CO-10",
+                totals.get("LineTotalAmount"),
+                sum(&line_nets),
+                line_nets.len(),
+                "Somme des montants nets des lignes (BT-106) = Σ montants nets de ligne (BT-131)",
+                "Sum of Invoice line net amount (BT-106) = Σ Invoice line net amount (BT-131)",
+            );
+        }
+        let allowance_total = totals.get("AllowanceTotalAmount").unwrap_or_default();
+        let charge_total = totals.get("ChargeTotalAmount").unwrap_or_default();
+        if !allowances.is_empty() || totals.get("AllowanceTotalAmount").is_some() {
+            equal(
+                self,
+                "BR-CO-11",
+                "BR-FXEXT-CO-11",
+                Some(allowance_total),
+                sum(&allowances),
+                allowances.len(),
+                "Total des remises (BT-107) = Σ remises au niveau document (BT-92)",
+                "Sum of allowances on document level (BT-107) = Σ Document level allowance amount (BT-92)",
+            );
+        }
+        if !charges.is_empty() || totals.get("ChargeTotalAmount").is_some() {
+            equal(
+                self,
+                "BR-CO-12",
+                "BR-FXEXT-CO-12",
+                Some(charge_total),
+                sum(&charges),
+                charges.len(),
+                "Total des frais (BT-108) = Σ frais au niveau document (BT-99)",
+                "Sum of charges on document level (BT-108) = Σ Document level charge amount (BT-99)",
+            );
+        }
+        if let Some(line_total) = totals.get("LineTotalAmount") {
+            let count = line_nets.len() + allowances.len() + charges.len();
+            equal(
+                self,
+                "BR-CO-13",
+                "BR-FXEXT-CO-13",
+                totals.get("TaxBasisTotalAmount"),
+                line_total - allowance_total + charge_total,
+                count,
+                "Total hors TVA (BT-109) = Σ montants nets de ligne (BT-131) - remises (BT-107) + frais (BT-108)",
+                "Invoice total amount without VAT (BT-109) = Σ Invoice line net amount (BT-131) - Sum of allowances (BT-107) + Sum of charges (BT-108)",
+            );
+        }
+        if let Some(basis) = totals.get("TaxBasisTotalAmount") {
+            let count = line_nets.len() + allowances.len() + charges.len();
+            equal(
+                self,
+                "BR-CO-15",
+                "BR-FXEXT-CO-15",
+                totals.get("GrandTotalAmount"),
+                basis + tax_total.unwrap_or_default(),
+                count,
+                "Total TVA comprise (BT-112) = total hors TVA (BT-109) + total TVA (BT-110)",
+                "Invoice total amount with VAT (BT-112) = Invoice total amount without VAT (BT-109) + Invoice total VAT amount (BT-110)",
+            );
+        }
+        if let Some(grand) = totals.get("GrandTotalAmount") {
+            let expected = grand - totals.get("TotalPrepaidAmount").unwrap_or_default()
+                + totals.get("RoundingAmount").unwrap_or_default();
+            // MINIMUM carries no paid amount, so its due amount may differ.
+            if !extended && self.profile != Profile::Minimum {
+                equal(
+                    self,
+                    "BR-CO-16",
+                    "BR-CO-16",
+                    totals.get("DuePayableAmount"),
+                    expected,
+                    0,
+                    "Montant à payer (BT-115) = total TVA comprise (BT-112) - acompte (BT-113) + arrondi (BT-114)",
+                    "Amount due for payment (BT-115) = Invoice total amount with VAT (BT-112) - Paid amount (BT-113) + Rounding amount (BT-114)",
+                );
+            }
+        }
+        if has_lines || self.profile == Profile::BasicWl {
+            let breakdown: Vec<Node> = children(settlement, "ApplicableTradeTax").collect();
+            if breakdown.is_empty() {
+                self.error(
+                    "BR-CO-18",
+                    settlement,
+                    "La facture doit avoir au moins un récapitulatif de TVA (BG-23).",
+                    "An Invoice shall at least have one VAT breakdown group (BG-23).",
+                );
+            }
+            let tax_sum: Decimal = breakdown.iter().filter_map(|tax| amount(child(*tax, "CalculatedAmount"))).sum();
+            if let Some(stated) = tax_total
+                && stated != tax_sum
+            {
+                self.error("BR-CO-14", summation,
+                        &format!("Total TVA (BT-110) = Σ montants de TVA par catégorie (BT-117) : {stated} est déclaré, {tax_sum} est attendu."),
+                        &format!("Invoice total VAT amount (BT-110) = Σ VAT category tax amount (BT-117): {stated} stated, {tax_sum} expected."));
+            }
+        }
+    }
+
+    fn two_decimals(&mut self, rule: &str, node: Node, term: &str) {
+        if let Some(value) = amount(Some(node))
+            && value.normalize().scale() > 2
+        {
+            self.error(
+                rule,
+                node,
+                &format!("Le montant {term} a au plus deux décimales."),
+                &format!("The allowed maximum number of decimals for {term} is 2."),
+            );
+        }
+    }
+
+    /// BG-20 (allowances) or BG-21 (charges) of the document.
+    fn allowances_or_charges(&self, charge: bool) -> Vec<Contribution> {
+        let Some(settlement) = self.settlement() else { return Vec::new() };
+        children(settlement, "SpecifiedTradeAllowanceCharge")
+            .filter(|item| {
+                text(descend(*item, &["ChargeIndicator", "Indicator"]))
+                    .is_some_and(|flag| (flag == "true" || flag == "1") == charge)
+            })
+            .filter_map(|item| {
+                Some(Contribution {
+                    category: text(descend(item, &["CategoryTradeTax", "CategoryCode"])).unwrap_or_default().to_owned(),
+                    rate: amount(descend(item, &["CategoryTradeTax", "RateApplicablePercent"])),
+                    amount: amount(child(item, "ActualAmount"))?,
+                })
+            })
+            .collect()
+    }
+
+    fn line_items(&self) -> Vec<Node<'a, 'input>> {
+        self.transaction()
+            .map(|transaction| children(transaction, "IncludedSupplyChainTradeLineItem").collect())
+            .unwrap_or_default()
+    }
+
+    /// BT-131 of every line with its VAT category (BT-151) and rate (BT-152).
+    fn line_contributions(&self) -> Vec<Contribution> {
+        self.line_items()
+            .into_iter()
+            .filter_map(|line| {
+                let settlement = child(line, "SpecifiedLineTradeSettlement")?;
+                Some(Contribution {
+                    category: text(descend(settlement, &["ApplicableTradeTax", "CategoryCode"]))
+                        .unwrap_or_default()
+                        .to_owned(),
+                    rate: amount(descend(settlement, &["ApplicableTradeTax", "RateApplicablePercent"])),
+                    amount: amount(descend(
+                        settlement,
+                        &["SpecifiedTradeSettlementLineMonetarySummation", "LineTotalAmount"],
+                    ))?,
+                })
+            })
+            .collect()
+    }
+
+    /// BR-16, BR-21 to BR-27, BR-CO-04, BR-DEC-23: every line; CII-SR-465.
+    fn lines(&mut self) {
+        if let Some(agreement) =
+            self.transaction().and_then(|transaction| child(transaction, "ApplicableHeaderTradeAgreement"))
+        {
+            let contact = descend(agreement, &["SellerTradeParty", "DefinedTradeContact"]);
+            if contact.is_some_and(|contact| {
+                child(contact, "PersonName").is_some() && child(contact, "DepartmentName").is_some()
+            }) {
+                self.error(
+                    "CII-SR-465",
+                    agreement,
+                    "Un seul élément BT-41 (contact du vendeur : nom de la personne ou du service) est permis.",
+                    "Only one BT-41 element is allowed on an invoice (seller contact person or department).",
+                );
+            }
+        }
+        let lines = self.line_items();
+        if lines.is_empty() {
+            if let Some(transaction) = self.transaction() {
+                self.error(
+                    "BR-16",
+                    transaction,
+                    "La facture doit avoir au moins une ligne (BG-25).",
+                    "An Invoice shall have at least one Invoice line (BG-25).",
+                );
+            }
+            return;
+        }
+        for line in lines {
+            let checks = [
+                (
+                    "BR-21",
+                    descend(line, &["AssociatedDocumentLineDocument", "LineID"]),
+                    "un identifiant de ligne (BT-126)",
+                    "an Invoice line identifier (BT-126)",
+                ),
+                (
+                    "BR-25",
+                    descend(line, &["SpecifiedTradeProduct", "Name"]),
+                    "le nom de l'article (BT-153)",
+                    "the Item name (BT-153)",
+                ),
+                (
+                    "BR-26",
+                    descend(line, &["SpecifiedLineTradeAgreement", "NetPriceProductTradePrice", "ChargeAmount"]),
+                    "le prix net de l'article (BT-146)",
+                    "the Item net price (BT-146)",
+                ),
+                (
+                    "BR-22",
+                    descend(line, &["SpecifiedLineTradeDelivery", "BilledQuantity"]),
+                    "la quantité facturée (BT-129)",
+                    "an Invoiced quantity (BT-129)",
+                ),
+                (
+                    "BR-24",
+                    descend(
+                        line,
+                        &[
+                            "SpecifiedLineTradeSettlement",
+                            "SpecifiedTradeSettlementLineMonetarySummation",
+                            "LineTotalAmount",
+                        ],
+                    ),
+                    "le montant net de la ligne (BT-131)",
+                    "an Invoice line net amount (BT-131)",
+                ),
+                (
+                    "BR-CO-04",
+                    descend(line, &["SpecifiedLineTradeSettlement", "ApplicableTradeTax", "CategoryCode"]),
+                    "le code de catégorie de TVA (BT-151)",
+                    "an Invoiced item VAT category code (BT-151)",
+                ),
+            ];
+            let extended = self.extended();
+            for (rule, node, fr, en) in checks {
+                // EXTENDED lets group lines (BT-X-8) go without quantity or price.
+                if extended && matches!(rule, "BR-22" | "BR-24" | "BR-26") {
+                    continue;
+                }
+                if text(node).is_none() {
+                    self.error(
+                        rule,
+                        line,
+                        &format!("Chaque ligne doit avoir {fr}."),
+                        &format!("Each Invoice line (BG-25) shall have {en}."),
+                    );
+                }
+            }
+            if let Some(quantity) = descend(line, &["SpecifiedLineTradeDelivery", "BilledQuantity"])
+                && quantity.attribute("unitCode").is_none()
+                && !extended
+            {
+                self.error(
+                    "BR-23",
+                    quantity,
+                    "La quantité facturée doit avoir une unité (BT-130).",
+                    "An Invoice line (BG-25) shall have an Invoiced quantity unit of measure code (BT-130).",
+                );
+            }
+            if let Some(price) =
+                descend(line, &["SpecifiedLineTradeAgreement", "NetPriceProductTradePrice", "ChargeAmount"])
+                && amount(Some(price)).is_some_and(|price| price.is_sign_negative() && !price.is_zero())
+            {
+                self.error(
+                    "BR-27",
+                    price,
+                    "Le prix net de l'article (BT-146) ne peut pas être négatif.",
+                    "The Item net price (BT-146) shall NOT be negative.",
+                );
+            }
+            if let Some(net) = descend(
+                line,
+                &["SpecifiedLineTradeSettlement", "SpecifiedTradeSettlementLineMonetarySummation", "LineTotalAmount"],
+            ) && !extended
+            {
+                self.two_decimals("BR-DEC-23", net, "BT-131");
+            }
+        }
+    }
+
+    /// BR-45 to BR-48, BR-CO-17, and per category the rules 05, 08, 09, 10.
+    fn vat_breakdown(&mut self) {
+        let Some(settlement) = self.settlement() else { return };
+        let mut contributions = self.line_contributions();
+        let lines = contributions.len();
+        contributions.extend(self.allowances_or_charges(true));
+        let allowances = self.allowances_or_charges(false);
+        let count = contributions.len() + allowances.len();
+        contributions
+            .extend(allowances.into_iter().map(|allowance| Contribution { amount: -allowance.amount, ..allowance }));
+        let extended = self.extended();
+        for tax in children(settlement, "ApplicableTradeTax").collect::<Vec<_>>() {
+            let basis = amount(child(tax, "BasisAmount"));
+            let calculated = amount(child(tax, "CalculatedAmount"));
+            let code = text(child(tax, "CategoryCode")).unwrap_or_default().to_owned();
+            let rate = amount(child(tax, "RateApplicablePercent"));
+            for (rule, present, fr, en) in [
+                ("BR-45", basis.is_some(), "une base imposable (BT-116)", "a VAT category taxable amount (BT-116)"),
+                ("BR-46", calculated.is_some(), "un montant de TVA (BT-117)", "a VAT category tax amount (BT-117)"),
+                ("BR-47", !code.is_empty(), "un code de catégorie (BT-118)", "a VAT category code (BT-118)"),
+                ("BR-48", rate.is_some() || code == "O", "un taux (BT-119)", "a VAT category rate (BT-119)"),
+            ] {
+                if !present {
+                    self.error(
+                        rule,
+                        tax,
+                        &format!("Chaque récapitulatif de TVA doit avoir {fr}."),
+                        &format!("Each VAT breakdown (BG-23) shall have {en}."),
+                    );
+                }
+            }
+            if let Some(node) = child(tax, "BasisAmount") {
+                self.two_decimals("BR-DEC-19", node, "BT-116");
+            }
+            if let Some(node) = child(tax, "CalculatedAmount") {
+                self.two_decimals("BR-DEC-20", node, "BT-117");
+            }
+            let Some(category) = CATEGORIES.iter().find(|category| category.code == code) else { continue };
+            let family = family(category.code);
+            let same_rate = |item: &&Contribution| {
+                item.category == category.code
+                    && (category.code == "O" || item.rate.unwrap_or_default() == rate.unwrap_or_default())
+            };
+            let expected_basis: Decimal = contributions.iter().filter(same_rate).map(|item| item.amount).sum();
+            if let Some(basis) = basis {
+                let (rule, tolerance) = if extended {
+                    (format!("BR-FXEXT-{family}-08rev"), Decimal::new(count as i64, 2))
+                } else {
+                    (format!("BR-{family}-08"), Decimal::ZERO)
+                };
+                if lines > 0 && (basis - expected_basis).abs() > tolerance {
+                    let fr = format!(
+                        "Base imposable de la catégorie « {} » (BT-116) = Σ montants nets des lignes, frais et remises de cette catégorie et de ce taux : {basis} est déclaré, {expected_basis} est attendu.",
+                        category.label_fr
+                    );
+                    let en = format!(
+                        "In a VAT breakdown (BG-23) where the VAT category code (BT-118) is \"{}\" the VAT category taxable amount (BT-116) shall equal the sum of line net amounts, charges and allowances of that category and rate: {basis} stated, {expected_basis} expected.",
+                        category.label_en
+                    );
+                    if extended { self.warning(&rule, tax, &fr, &en) } else { self.error(&rule, tax, &fr, &en) }
+                }
+            }
+            if let (Some(basis), Some(calculated)) = (basis, calculated) {
+                let expected = if category.positive_rate {
+                    (basis * rate.unwrap_or_default() / Decimal::ONE_HUNDRED)
+                        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+                } else {
+                    Decimal::ZERO
+                };
+                let (rule, tolerance) = match (category.positive_rate, extended) {
+                    (true, true) => ("BR-FXEXT-S-09b".to_owned(), Decimal::new(count as i64, 2)),
+                    (true, false) => ("BR-S-09".to_owned(), Decimal::ZERO),
+                    (false, _) => (format!("BR-{family}-09"), Decimal::ZERO),
+                };
+                if (calculated - expected).abs() > tolerance {
+                    self.error(&rule, tax,
+                        &format!("Montant de TVA de la catégorie « {} » (BT-117) : {calculated} est déclaré, {expected} est attendu.", category.label_fr),
+                        &format!("The VAT category tax amount (BT-117) where the VAT category code (BT-118) is \"{}\": {calculated} stated, {expected} expected.", category.label_en));
+                }
+            }
+            let has_reason =
+                text(child(tax, "ExemptionReason")).is_some() || text(child(tax, "ExemptionReasonCode")).is_some();
+            if has_reason != category.exemption_reason {
+                let (fr, en) = if category.exemption_reason {
+                    (
+                        "doit avoir un motif d'exonération (BT-120 ou BT-121)",
+                        "shall have a VAT exemption reason code (BT-121) or text (BT-120)",
+                    )
+                } else {
+                    (
+                        "ne doit pas avoir de motif d'exonération (BT-120, BT-121)",
+                        "shall not have a VAT exemption reason code (BT-121) or text (BT-120)",
+                    )
+                };
+                self.error(
+                    &format!("BR-{family}-10"),
+                    tax,
+                    &format!("Un récapitulatif de TVA de catégorie « {} » {fr}.", category.label_fr),
+                    &format!("A VAT Breakdown (BG-23) with VAT Category code (BT-118) \"{}\" {en}.", category.label_en),
+                );
+            }
+        }
+        for line in self.line_items() {
+            let Some(tax) = descend(line, &["SpecifiedLineTradeSettlement", "ApplicableTradeTax"]) else { continue };
+            let code = text(child(tax, "CategoryCode")).unwrap_or_default();
+            let Some(category) = CATEGORIES.iter().find(|category| category.code == code) else { continue };
+            let rate = amount(child(tax, "RateApplicablePercent"));
+            let broken = match (category.code, rate) {
+                ("O", rate) => rate.is_some(),
+                ("S", rate) => rate.is_none_or(|rate| rate <= Decimal::ZERO),
+                (_, rate) => rate.is_none_or(|rate| !rate.is_zero()),
+            };
+            if broken {
+                let (fr, en) = match category.code {
+                    "O" => ("ne porte pas de taux (BT-152)", "shall not contain an Invoiced item VAT rate (BT-152)"),
+                    "S" => (
+                        "porte un taux (BT-152) supérieur à zéro",
+                        "the Invoiced item VAT rate (BT-152) shall be greater than zero",
+                    ),
+                    _ => ("porte un taux (BT-152) de 0", "the Invoiced item VAT rate (BT-152) shall be 0 (zero)"),
+                };
+                self.error(
+                    &format!("BR-{}-05", family(category.code)),
+                    tax,
+                    &format!("Une ligne de catégorie « {} » {fr}.", category.label_fr),
+                    &format!(
+                        "In an Invoice line (BG-25) where the Invoiced item VAT category code (BT-151) is \"{}\" {en}.",
+                        category.label_en
+                    ),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! Validation of a CII invoice: the structure of its profile (what the
+//! XSD checks), the profile's usage of each element (the Factur-X
+//! technical appendix), and the EN 16931 business rules.
+
+mod business;
+mod findings;
+mod structure;
+mod usage;
+pub mod xml;
+
+pub use findings::{Finding, Report, Severity};
+pub use xml::XmlError;
+
+use crate::domain::Profile;
+
+/// Validates a CII XML invoice. `Err` only when the bytes are not a
+/// well-formed, DTD-free XML document; every other defect is a finding.
+pub fn validate_xml(bytes: &[u8]) -> Result<Report, XmlError> {
+    let text = xml::text_of(bytes)?;
+    let document = xml::parse(text)?;
+    let root = document.root_element();
+    let mut findings = Vec::new();
+    let profile = match xml::guideline(root) {
+        None => {
+            findings.push(Finding::error(
+                "BR-01",
+                "/rsm:CrossIndustryInvoice",
+                "La facture n'a pas d'identifiant de spécification (BT-24) : ce n'est pas une facture CII.",
+                "An Invoice shall have a Specification identifier (BT-24): this is not a CII invoice.",
+            ));
+            None
+        }
+        Some((urn, location)) => {
+            let profile = Profile::from_guideline(&urn);
+            if profile.is_none() {
+                findings.push(Finding::error(
+                    "FX-PROFILE",
+                    &location,
+                    &format!("L'identifiant de spécification « {urn} » ne désigne aucun profil Factur-X ni XRechnung."),
+                    &format!("The specification identifier '{urn}' names no Factur-X or XRechnung profile."),
+                ));
+            }
+            profile
+        }
+    };
+    if let Some(profile) = profile {
+        structure::check(root, profile.structure(), &mut findings);
+        usage::check(root, profile.structure(), &mut findings);
+        business::check(root, profile, &mut findings);
+    }
+    Ok(Report::new(profile, findings))
+}

@@ -1,0 +1,252 @@
+//! What the profile's XSD checks, from the facts in `structure.txt`:
+//! which elements each type holds, in which order and how many times,
+//! their attributes, and the lexical form of their values.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use roxmltree::Node;
+
+use super::Finding;
+use super::xml::{self, path_of, prefix_of};
+use crate::domain::Profile;
+
+const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+struct ElementDef {
+    name: &'static str,
+    type_name: &'static str,
+    min: u32,
+    max: u32,
+}
+
+enum TypeDef {
+    Complex { namespace: &'static str, choice: bool, min: u32, elements: Vec<ElementDef> },
+    Simple { base: &'static str, attributes: Vec<(&'static str, bool)> },
+}
+
+type Grammar = HashMap<&'static str, TypeDef>;
+
+static GRAMMARS: LazyLock<HashMap<&'static str, Grammar>> = LazyLock::new(|| parse(include_str!("structure.txt")));
+
+fn parse(table: &'static str) -> HashMap<&'static str, Grammar> {
+    let mut grammars: HashMap<&str, Grammar> = HashMap::new();
+    let (mut profile, mut current) = ("", "");
+    let count = |word: &str| if word == "n" { u32::MAX } else { word.parse().expect("structure.txt: a count") };
+    for line in table.lines().filter(|line| !line.starts_with('#')) {
+        let words: Vec<&str> = line.split(' ').collect();
+        let grammar = grammars.entry(profile).or_default();
+        match words.as_slice() {
+            ["profile", name] => profile = name,
+            ["type", name, namespace, group, min, _max] => {
+                current = name;
+                let namespace = match *namespace {
+                    "rsm" => xml::RSM,
+                    "ram" => xml::RAM,
+                    "qdt" => xml::QDT,
+                    _ => xml::UDT,
+                };
+                grammar.insert(
+                    name,
+                    TypeDef::Complex { namespace, choice: *group == "choice", min: count(min), elements: Vec::new() },
+                );
+            }
+            ["el", name, type_name, min, max] => {
+                if let Some(TypeDef::Complex { elements, .. }) = grammar.get_mut(current) {
+                    elements.push(ElementDef { name, type_name, min: count(min), max: count(max) });
+                }
+            }
+            ["simple", name, base, rest @ ..] => {
+                let attributes = rest.chunks(3).map(|attribute| (attribute[1], attribute[2] == "required")).collect();
+                grammar.insert(name, TypeDef::Simple { base, attributes });
+            }
+            _ => panic!("structure.txt: unreadable line {line}"),
+        }
+    }
+    grammars.remove("");
+    grammars
+}
+
+pub(super) fn check(root: Node, profile: Profile, findings: &mut Vec<Finding>) {
+    let grammar = &GRAMMARS[profile.table_name()];
+    check_element(grammar, root, "CrossIndustryInvoiceType", findings);
+}
+
+fn xsd_error(node: Node, fr: String, en: String) -> Finding {
+    Finding::error("XSD", &path_of(node), &fr, &en)
+}
+
+fn check_element(grammar: &Grammar, node: Node, type_name: &str, findings: &mut Vec<Finding>) {
+    let Some(definition) = grammar.get(type_name) else { return };
+    match definition {
+        TypeDef::Simple { base, attributes } => check_simple(node, base, attributes, findings),
+        TypeDef::Complex { namespace, choice, min, elements } => {
+            check_attributes(node, &[], findings);
+            if node.children().any(|child| child.is_text() && !child.text().unwrap_or_default().trim().is_empty()) {
+                findings.push(xsd_error(
+                    node,
+                    "Cet élément ne contient que des éléments, pas de texte.".into(),
+                    "This element holds elements only, not text.".into(),
+                ));
+            }
+            let children: Vec<Node> = node.children().filter(Node::is_element).collect();
+            let matched = if *choice {
+                check_choice(node, &children, namespace, *min, elements, findings)
+            } else {
+                check_sequence(node, &children, namespace, elements, findings)
+            };
+            for (child, definition) in matched {
+                check_element(grammar, child, definition.type_name, findings);
+            }
+        }
+    }
+}
+
+fn is(node: Node, namespace: &str, name: &str) -> bool {
+    node.tag_name().name() == name && node.tag_name().namespace() == Some(namespace)
+}
+
+fn unexpected(node: Node) -> Finding {
+    let name = format!("{}:{}", prefix_of(node.tag_name().namespace()), node.tag_name().name());
+    xsd_error(
+        node,
+        format!("L'élément {name} n'est pas attendu ici dans ce profil (inconnu, hors de son ordre ou en trop)."),
+        format!("Element {name} is not expected here in this profile (unknown, out of order or repeated)."),
+    )
+}
+
+fn missing(parent: Node, namespace: &str, name: &str) -> Finding {
+    let name = format!("{}:{name}", prefix_of(Some(namespace)));
+    xsd_error(parent, format!("L'élément obligatoire {name} manque."), format!("Required element {name} is missing."))
+}
+
+fn check_sequence<'a, 'input, 'g>(
+    parent: Node<'a, 'input>,
+    children: &[Node<'a, 'input>],
+    namespace: &str,
+    elements: &'g [ElementDef],
+    findings: &mut Vec<Finding>,
+) -> Vec<(Node<'a, 'input>, &'g ElementDef)> {
+    let mut matched = Vec::new();
+    let mut next = 0;
+    for definition in elements {
+        let mut count = 0;
+        while next < children.len() && is(children[next], namespace, definition.name) {
+            if count == definition.max {
+                break;
+            }
+            matched.push((children[next], definition));
+            count += 1;
+            next += 1;
+        }
+        if count < definition.min {
+            findings.push(missing(parent, namespace, definition.name));
+        }
+    }
+    if let Some(&extra) = children.get(next) {
+        // One report: after the first stray element, the rest cannot be placed.
+        findings.push(unexpected(extra));
+    }
+    matched
+}
+
+fn check_choice<'a, 'input, 'g>(
+    parent: Node<'a, 'input>,
+    children: &[Node<'a, 'input>],
+    namespace: &str,
+    min: u32,
+    elements: &'g [ElementDef],
+    findings: &mut Vec<Finding>,
+) -> Vec<(Node<'a, 'input>, &'g ElementDef)> {
+    let mut matched = Vec::new();
+    for &child in children {
+        match elements.iter().find(|definition| is(child, namespace, definition.name)) {
+            Some(definition) if matched.is_empty() => matched.push((child, definition)),
+            _ => findings.push(unexpected(child)),
+        }
+    }
+    if matched.is_empty() && min > 0 {
+        let names: Vec<&str> = elements.iter().map(|definition| definition.name).collect();
+        findings.push(missing(parent, namespace, &names.join("|")));
+    }
+    matched
+}
+
+fn check_attributes(node: Node, allowed: &[(&str, bool)], findings: &mut Vec<Finding>) {
+    for attribute in node.attributes() {
+        let known = attribute.namespace() == Some(XSI)
+            || (attribute.namespace().is_none() && allowed.iter().any(|(name, _)| *name == attribute.name()));
+        if !known {
+            findings.push(xsd_error(
+                node,
+                format!("L'attribut {} n'est pas permis sur cet élément.", attribute.name()),
+                format!("Attribute {} is not allowed on this element.", attribute.name()),
+            ));
+        }
+    }
+    for (name, _) in allowed.iter().filter(|(name, required)| *required && node.attribute(*name).is_none()) {
+        findings.push(xsd_error(
+            node,
+            format!("L'attribut obligatoire {name} manque."),
+            format!("Required attribute {name} is missing."),
+        ));
+    }
+}
+
+fn check_simple(node: Node, base: &str, attributes: &[(&str, bool)], findings: &mut Vec<Finding>) {
+    check_attributes(node, attributes, findings);
+    if let Some(child) = node.children().find(Node::is_element) {
+        findings.push(unexpected(child));
+    }
+    let value: String = node.children().filter_map(|child| child.text()).collect();
+    let well_formed = match base {
+        "decimal" => is_decimal(value.trim()),
+        "boolean" => matches!(value.trim(), "true" | "false" | "1" | "0"),
+        "base64Binary" => is_base64(&value),
+        _ => true,
+    };
+    if !well_formed {
+        findings.push(xsd_error(
+            node,
+            format!("La valeur n'est pas un {base} valide."),
+            format!("The value is not a valid {base}."),
+        ));
+    }
+}
+
+/// xs:decimal: an optional sign, digits with at most one point, no exponent.
+pub(super) fn is_decimal(value: &str) -> bool {
+    let digits = value.strip_prefix(['+', '-']).unwrap_or(value);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    (!whole.is_empty() || !fraction.is_empty())
+        && whole.bytes().all(|byte| byte.is_ascii_digit())
+        && fraction.bytes().all(|byte| byte.is_ascii_digit())
+}
+
+fn is_base64(value: &str) -> bool {
+    use base64::Engine as _;
+    let compact: String = value.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD.decode(compact).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_profile_has_its_structure() {
+        for profile in Profile::ALL {
+            assert!(GRAMMARS[profile.table_name()].contains_key("CrossIndustryInvoiceType"));
+        }
+    }
+
+    #[test]
+    fn decimals_follow_xsd() {
+        for good in ["1", "-1.50", "+.5", "0.", "00012.3400"] {
+            assert!(is_decimal(good), "{good}");
+        }
+        for bad in ["", ".", "1e3", "1,5", "1.2.3", " 1"] {
+            assert!(!is_decimal(bad), "{bad}");
+        }
+    }
+}

