@@ -90,16 +90,15 @@ pub fn embed(original: &[u8], pdf: &Pdf, embedding: &Embedding) -> Result<Vec<u8
     spec.set("EF", Object::Dictionary(ef));
 
     // Other attachments stay; a previous invoice of the same name is replaced.
-    let mut entries: Vec<(String, Object)> = Vec::new();
+    let mut entries: Vec<(String, Object)> = pdf
+        .embedded_files()
+        .into_iter()
+        .filter_map(|(key, spec)| Some((key?, spec.clone())))
+        .filter(|(key, _)| key != name)
+        .collect();
     let mut associated = vec![Object::Reference(spec_id)];
-    if let Ok(names) = catalog.get(b"Names").map(|names| pdf.dictionary(names).cloned().unwrap_or_default())
-        && let Ok(tree) = names.get(b"EmbeddedFiles")
-    {
-        collect_leaves(pdf, tree, 0, &mut entries);
-    }
-    entries.retain(|(key, _)| key != name);
     if let Some(Object::Array(af)) = catalog.get(b"AF").ok().and_then(|af| pdf.resolve(af)) {
-        associated.extend(af.iter().filter(|spec| !names_attachment(pdf, spec, name)).cloned());
+        associated.extend(af.iter().filter(|spec| !pdf.spec_names(spec).any(|file| file == name)).cloned());
     }
     entries.push((name.to_owned(), Object::Reference(spec_id)));
     entries.sort_by(|a, b| a.0.cmp(&b.0));
@@ -171,32 +170,6 @@ pub fn embed(original: &[u8], pdf: &Pdf, embedding: &Embedding) -> Result<Vec<u8
     }
     let _ = write!(out, "startxref\n{xref_offset}\n%%EOF\n");
     Ok(out)
-}
-
-fn collect_leaves(pdf: &Pdf, node: &Object, depth: usize, entries: &mut Vec<(String, Object)>) {
-    let Some(node) = pdf.dictionary(node).filter(|_| depth < 16) else { return };
-    if let Some(Object::Array(names)) = node.get(b"Names").ok().and_then(|names| pdf.resolve(names)) {
-        for pair in names.chunks(2) {
-            if let [key, spec] = pair
-                && let Some(key) = pdf.text(key)
-            {
-                entries.push((key, spec.clone()));
-            }
-        }
-    }
-    if let Some(Object::Array(kids)) = node.get(b"Kids").ok().and_then(|kids| pdf.resolve(kids)) {
-        for kid in kids {
-            collect_leaves(pdf, kid, depth + 1, entries);
-        }
-    }
-}
-
-fn names_attachment(pdf: &Pdf, spec: &Object, name: &str) -> bool {
-    pdf.dictionary(spec).is_some_and(|spec| {
-        ["UF", "F"]
-            .iter()
-            .any(|key| spec.get(key.as_bytes()).ok().and_then(|value| pdf.text(value)).as_deref() == Some(name))
-    })
 }
 
 /// The original's first identifier (the file's identity) and a new second one.

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Pdf;
 
-/// Fonts every PDF/A reader is still required to find embedded.
+/// One thing in the input that PDF/A-3 forbids or requires otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Issue {
     /// `encrypted`, `javascript`, `no_output_intent`, `font_not_embedded`, `transparency`.

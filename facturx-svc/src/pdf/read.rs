@@ -86,15 +86,7 @@ impl Pdf {
             .and_then(|af| af.as_array().ok())
             .map(|array| array.iter().collect())
             .unwrap_or_default();
-        let mut specs: Vec<(Option<String>, &Object)> = Vec::new();
-        if let Some(tree) = catalog
-            .get(b"Names")
-            .ok()
-            .and_then(|names| self.dictionary(names))
-            .and_then(|names| names.get(b"EmbeddedFiles").ok())
-        {
-            self.name_tree(tree, 0, &mut specs);
-        }
+        let mut specs = self.embedded_files();
         for spec in &associated {
             if !specs.iter().any(|(_, known)| same(known, spec)) {
                 specs.push((None, spec));
@@ -104,10 +96,7 @@ impl Pdf {
             .into_iter()
             .filter_map(|(key, spec)| {
                 let dictionary = self.dictionary(spec)?;
-                let name = ["UF", "F"]
-                    .iter()
-                    .find_map(|key| dictionary.get(key.as_bytes()).ok().and_then(|name| self.text(name)))
-                    .or(key)?;
+                let name = self.spec_names(spec).next().or(key)?;
                 let file = dictionary.get(b"EF").ok().and_then(|ef| self.dictionary(ef))?;
                 let stream = file.get(b"F").or_else(|_| file.get(b"UF")).ok()?;
                 let subtype = self
@@ -128,6 +117,30 @@ impl Pdf {
                 })
             })
             .collect()
+    }
+
+    /// The leaves of the catalog's EmbeddedFiles name tree: each file
+    /// specification with its key (`None` when the key is not text).
+    pub fn embedded_files(&self) -> Vec<(Option<String>, &Object)> {
+        let mut specs = Vec::new();
+        if let Some(tree) = self
+            .catalog()
+            .ok()
+            .and_then(|catalog| catalog.get(b"Names").ok())
+            .and_then(|names| self.dictionary(names))
+            .and_then(|names| names.get(b"EmbeddedFiles").ok())
+        {
+            self.name_tree(tree, 0, &mut specs);
+        }
+        specs
+    }
+
+    /// The names a file specification gives its file: /UF, then /F.
+    pub fn spec_names<'a>(&'a self, spec: &'a Object) -> impl Iterator<Item = String> + 'a {
+        let dictionary = self.dictionary(spec);
+        ["UF", "F"]
+            .into_iter()
+            .filter_map(move |key| dictionary?.get(key.as_bytes()).ok().and_then(|name| self.text(name)))
     }
 
     fn name_tree<'a>(&'a self, node: &'a Object, depth: usize, specs: &mut Vec<(Option<String>, &'a Object)>) {

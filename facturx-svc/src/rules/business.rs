@@ -103,6 +103,14 @@ struct Contribution {
     amount: Decimal,
 }
 
+/// What the lines, allowances and charges bring to the totals and to the
+/// VAT breakdown, read once for both.
+struct Contributions {
+    lines: Vec<Contribution>,
+    allowances: Vec<Contribution>,
+    charges: Vec<Contribution>,
+}
+
 struct Checker<'a, 'input> {
     profile: Profile,
     root: Node<'a, 'input>,
@@ -111,11 +119,12 @@ struct Checker<'a, 'input> {
 
 pub(super) fn check(root: Node, profile: Profile, findings: &mut Vec<Finding>) {
     let mut checker = Checker { profile, root, findings };
+    let contributions = checker.contributions();
     checker.core_terms();
-    checker.totals();
+    checker.totals(&contributions);
     if profile.follows_en16931_rules() {
         checker.lines();
-        checker.vat_breakdown();
+        checker.vat_breakdown(&contributions);
     }
 }
 
@@ -229,7 +238,7 @@ impl<'a, 'input> Checker<'a, 'input> {
     }
 
     /// BR-12 to BR-15, BR-CO-10 to BR-CO-16, BR-DEC-*: the totals (BG-22).
-    fn totals(&mut self) {
+    fn totals(&mut self, contributions: &Contributions) {
         let Some(settlement) = self.settlement() else { return };
         let Some(summation) = child(settlement, "SpecifiedTradeSettlementHeaderMonetarySummation") else { return };
         let totals = Amounts { node: summation };
@@ -288,10 +297,8 @@ impl<'a, 'input> Checker<'a, 'input> {
                 self.two_decimals("BR-DEC-13", node, "BT-110");
             }
         }
-        let allowances = self.allowances_or_charges(false);
-        let charges = self.allowances_or_charges(true);
+        let Contributions { lines: line_nets, allowances, charges } = contributions;
         let sum = |items: &[Contribution]| items.iter().map(|item| item.amount).sum::<Decimal>();
-        let line_nets = self.line_contributions();
         let tolerance = |count: usize| Decimal::new(count as i64, 2);
         let extended = self.extended();
         let equal = |checker: &mut Self,
@@ -319,7 +326,7 @@ impl<'a, 'input> Checker<'a, 'input> {
                 "BR-CO-10",
                 "BR-FXEXT-CO-10",
                 totals.get("LineTotalAmount"),
-                sum(&line_nets),
+                sum(line_nets),
                 line_nets.len(),
                 "Somme des montants nets des lignes (BT-106) = Σ montants nets de ligne (BT-131)",
                 "Sum of Invoice line net amount (BT-106) = Σ Invoice line net amount (BT-131)",
@@ -333,7 +340,7 @@ impl<'a, 'input> Checker<'a, 'input> {
                 "BR-CO-11",
                 "BR-FXEXT-CO-11",
                 Some(allowance_total),
-                sum(&allowances),
+                sum(allowances),
                 allowances.len(),
                 "Total des remises (BT-107) = Σ remises au niveau document (BT-92)",
                 "Sum of allowances on document level (BT-107) = Σ Document level allowance amount (BT-92)",
@@ -345,7 +352,7 @@ impl<'a, 'input> Checker<'a, 'input> {
                 "BR-CO-12",
                 "BR-FXEXT-CO-12",
                 Some(charge_total),
-                sum(&charges),
+                sum(charges),
                 charges.len(),
                 "Total des frais (BT-108) = Σ frais au niveau document (BT-99)",
                 "Sum of charges on document level (BT-108) = Σ Document level charge amount (BT-99)",
@@ -425,6 +432,14 @@ impl<'a, 'input> Checker<'a, 'input> {
                 &format!("Le montant {term} a au plus deux décimales."),
                 &format!("The allowed maximum number of decimals for {term} is 2."),
             );
+        }
+    }
+
+    fn contributions(&self) -> Contributions {
+        Contributions {
+            lines: self.line_contributions(),
+            allowances: self.allowances_or_charges(false),
+            charges: self.allowances_or_charges(true),
         }
     }
 
@@ -595,15 +610,18 @@ impl<'a, 'input> Checker<'a, 'input> {
     }
 
     /// BR-45 to BR-48, BR-CO-17, and per category the rules 05, 08, 09, 10.
-    fn vat_breakdown(&mut self) {
+    fn vat_breakdown(&mut self, found: &Contributions) {
         let Some(settlement) = self.settlement() else { return };
-        let mut contributions = self.line_contributions();
-        let lines = contributions.len();
-        contributions.extend(self.allowances_or_charges(true));
-        let allowances = self.allowances_or_charges(false);
-        let count = contributions.len() + allowances.len();
-        contributions
-            .extend(allowances.into_iter().map(|allowance| Contribution { amount: -allowance.amount, ..allowance }));
+        let lines = found.lines.len();
+        let count = lines + found.charges.len() + found.allowances.len();
+        // Each contribution with its signed amount: allowances lower the base.
+        let contributions: Vec<(&Contribution, Decimal)> = found
+            .lines
+            .iter()
+            .chain(&found.charges)
+            .map(|item| (item, item.amount))
+            .chain(found.allowances.iter().map(|allowance| (allowance, -allowance.amount)))
+            .collect();
         let extended = self.extended();
         for tax in children(settlement, "ApplicableTradeTax").collect::<Vec<_>>() {
             let basis = amount(child(tax, "BasisAmount"));
@@ -633,11 +651,11 @@ impl<'a, 'input> Checker<'a, 'input> {
             }
             let Some(category) = CATEGORIES.iter().find(|category| category.code == code) else { continue };
             let family = family(category.code);
-            let same_rate = |item: &&Contribution| {
+            let same_rate = |(item, _): &&(&Contribution, Decimal)| {
                 item.category == category.code
                     && (category.code == "O" || item.rate.unwrap_or_default() == rate.unwrap_or_default())
             };
-            let expected_basis: Decimal = contributions.iter().filter(same_rate).map(|item| item.amount).sum();
+            let expected_basis: Decimal = contributions.iter().filter(same_rate).map(|(_, amount)| *amount).sum();
             if let Some(basis) = basis {
                 let (rule, tolerance) = if extended {
                     (format!("BR-FXEXT-{family}-08rev"), Decimal::new(count as i64, 2))

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use roxmltree::Node;
 
-use super::xml::{context_of, path_of, prefix_of};
+use super::xml::{child, context_of, path_of, prefix_of, text};
 use super::{Finding, Severity};
 use crate::domain::Profile;
 
@@ -99,33 +99,22 @@ fn variants(root: Node, profile: Profile, findings: &mut Vec<Finding>) {
     };
     for node in root.descendants().filter(Node::is_element) {
         let parent = node.parent_element().map(|parent| parent.tag_name().name()).unwrap_or_default();
-        let code = |name: &str| {
-            node.children().find(|child| child.tag_name().name() == name).and_then(|child| child.text()).map(str::trim)
-        };
         match node.tag_name().name() {
             // BG-24 (916), tender or lot (BT-17, 50), invoiced object (BT-18, 130).
             "AdditionalReferencedDocument"
                 if parent == "ApplicableHeaderTradeAgreement"
                     && profile != Profile::Basic
-                    && !matches!(code("TypeCode"), Some("916" | "50" | "130")) =>
+                    && !matches!(text(child(node, "TypeCode")), Some("916" | "50" | "130")) =>
             {
                 not_used(node, "AdditionalReferencedDocument (TypeCode 916, 50 ou 130)");
             }
             // VAT identifier (VA) or tax registration (FC), one each.
             "SpecifiedTaxRegistration" => {
-                let scheme = node
-                    .children()
-                    .find(|child| child.tag_name().name() == "ID")
-                    .and_then(|id| id.attribute("schemeID"));
+                let scheme = scheme_of(node);
                 if !matches!(scheme, Some("VA" | "FC")) {
                     not_used(node, "SpecifiedTaxRegistration (schemeID VA ou FC)");
                 } else if node.prev_siblings().skip(1).any(|sibling| {
-                    sibling.tag_name().name() == "SpecifiedTaxRegistration"
-                        && sibling
-                            .children()
-                            .find(|child| child.tag_name().name() == "ID")
-                            .and_then(|id| id.attribute("schemeID"))
-                            == scheme
+                    sibling.tag_name().name() == "SpecifiedTaxRegistration" && scheme_of(sibling) == scheme
                 }) {
                     not_used(node, "SpecifiedTaxRegistration (un seul par schemeID)");
                 }
@@ -133,6 +122,11 @@ fn variants(root: Node, profile: Profile, findings: &mut Vec<Finding>) {
             _ => {}
         }
     }
+}
+
+/// The scheme (VA, FC) of a tax registration's identifier.
+fn scheme_of<'a>(registration: Node<'a, '_>) -> Option<&'a str> {
+    child(registration, "ID").and_then(|id| id.attribute("schemeID"))
 }
 
 fn count_children(node: Node, prefixed: &str) -> usize {
