@@ -2,12 +2,18 @@ use common::configuration::{
     ConfigSource, Conversion, HttpSettings, InternalAuthSettings, LegacyVariable, ServerSettings, StandaloneSettings,
     TelemetrySettings,
 };
+use std::path::PathBuf;
+
 use serde::Deserialize;
 
 pub const CONFIG: ConfigSource = ConfigSource {
     service: "facturx",
     env_prefix: "FACTURX",
-    defaults: "[server]\nport = 8001\n[limits]\nmax_upload_bytes = 10485760\n",
+    defaults: concat!(
+        "[server]\nport = 8001\n[limits]\nmax_upload_bytes = 10485760\n",
+        "[generate]\nregular_font = \"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf\"\n",
+        "bold_font = \"/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf\"\n",
+    ),
     legacy: &[
         // The original FastAPI service's settings.
         LegacyVariable {
@@ -30,6 +36,15 @@ pub struct Settings {
     pub standalone: StandaloneSettings,
     pub http: HttpSettings,
     pub limits: Limits,
+    pub generate: GenerateSettings,
+}
+
+/// The TrueType faces `generate` typesets invoices in (Debian's
+/// fonts-dejavu-core by default); without them `generate` is off.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GenerateSettings {
+    pub regular_font: PathBuf,
+    pub bold_font: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

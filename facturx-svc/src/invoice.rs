@@ -3,10 +3,10 @@
 //! run them off the async threads.
 
 use chrono::Utc;
-use serde::Serialize;
 
-use crate::domain::{Profile, Relationship};
-use crate::pdf::{self, Attachment, Embedding, Pdf, PdfError};
+use crate::cii;
+use crate::domain::{Invoice, Profile, Relationship};
+use crate::pdf::{self, Attachment, Embedding, Fonts, Pdf, PdfError};
 use crate::rules::{self, Finding, Report, XmlError};
 
 /// Names under which Factur-X, ZUGFeRD 2 and XRechnung hybrids embed the XML.
@@ -24,6 +24,10 @@ pub enum InvoiceError {
     UnknownFormat,
     #[error("the XML names no known profile, so it cannot be embedded")]
     UnknownProfile,
+    #[error("the invoice breaks {} rule(s) of its profile", .0.errors.len())]
+    Invalid(Box<Report>),
+    #[error("the invoice could not be typeset: {0}")]
+    Render(String),
 }
 
 pub fn is_pdf(bytes: &[u8]) -> bool {
@@ -131,13 +135,14 @@ fn pdf_findings(pdf: &Pdf, attachment: &Attachment, profile: Profile) -> Vec<Fin
     findings
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug)]
 pub struct Extracted {
     pub file_name: String,
     pub profile: Option<Profile>,
     /// The XML as embedded, byte for byte.
-    #[serde(skip)]
     pub xml: Vec<u8>,
+    /// The semantic model read from a CII XML.
+    pub invoice: Option<Invoice>,
 }
 
 pub fn extract(bytes: &[u8]) -> Result<Extracted, InvoiceError> {
@@ -146,16 +151,30 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted, InvoiceError> {
     }
     let pdf = Pdf::parse(bytes)?;
     let attachment = invoice_attachment(&pdf).ok_or(InvoiceError::NoEmbeddedInvoice)?;
-    let profile = rules::xml::text_of(&attachment.data)
-        .ok()
-        .and_then(|text| rules::xml::parse(text).ok())
-        .and_then(|document| rules::xml::guideline(document.root_element()))
-        .and_then(|(urn, _)| Profile::from_guideline(&urn));
-    Ok(Extracted { file_name: attachment.name, profile, xml: attachment.data })
+    let document = rules::xml::text_of(&attachment.data).ok().and_then(|text| rules::xml::parse(text).ok());
+    let root = document.as_ref().map(roxmltree::Document::root_element);
+    let profile = root.and_then(rules::xml::guideline).and_then(|(urn, _)| Profile::from_guideline(&urn));
+    let invoice = root.filter(|root| root.tag_name().namespace() == Some(rules::xml::RSM)).map(cii::read);
+    let file_name = attachment.name.clone();
+    drop(document);
+    Ok(Extracted { file_name, profile, invoice, xml: attachment.data })
+}
+
+/// The CII XML of an invoice given as data, for a profile, refused with
+/// the broken rules when it is not a valid invoice of that profile.
+pub fn xml_from_data(invoice: Invoice, profile: Profile) -> Result<Vec<u8>, InvoiceError> {
+    let xml = cii::write(&invoice.completed(), profile).into_bytes();
+    let report = rules::validate_xml(&xml)?;
+    if !report.valid {
+        return Err(InvoiceError::Invalid(Box::new(report)));
+    }
+    Ok(xml)
 }
 
 pub struct ConvertOptions {
     pub relationship: Option<Relationship>,
+    /// Adds an sRGB OutputIntent when the PDF has none.
+    pub output_intent: bool,
 }
 
 pub struct Converted {
@@ -180,13 +199,26 @@ pub fn convert(
         .and_then(|(urn, _)| Profile::from_guideline(&urn))
         .ok_or(InvoiceError::UnknownProfile)?;
     let pdf = Pdf::parse(pdf_bytes)?;
-    let preflight = pdf::preflight(&pdf);
+    let mut preflight = pdf::preflight(&pdf);
+    if options.output_intent {
+        preflight.retain(|issue| issue.code != "no_output_intent");
+    }
     let embedding = Embedding {
         xml,
         profile,
         relationship: options.relationship.unwrap_or(profile.default_relationship()),
+        output_intent: options.output_intent,
         at: Utc::now(),
         producer,
     };
     Ok(Converted { pdf: pdf::embed(pdf_bytes, &pdf, &embedding)?, profile, preflight })
+}
+
+/// A Factur-X PDF made from the invoice data alone: the visible invoice
+/// typeset as PDF/A-3 (embedded fonts, sRGB OutputIntent) and its XML.
+pub fn generate(invoice: Invoice, profile: Profile, fonts: &Fonts, producer: &str) -> Result<Converted, InvoiceError> {
+    let invoice = invoice.completed();
+    let xml = xml_from_data(invoice.clone(), profile)?;
+    let pages = pdf::render(&invoice, fonts, producer).map_err(InvoiceError::Render)?;
+    convert(&pages, &xml, &ConvertOptions { relationship: None, output_intent: true }, producer)
 }

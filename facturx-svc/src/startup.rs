@@ -4,23 +4,40 @@ use common::service::{Access, Application, ServiceDefinition};
 use utoipa::OpenApi;
 
 use crate::configuration::Settings;
+use crate::pdf::{FontFile, Fonts};
 use crate::routes;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Factur-X API", description = "Factur-X conversion, validation and extraction."),
+    info(title = "Factur-X API", description = "Factur-X conversion, generation, validation and extraction."),
     paths(
         routes::validate::validate,
         routes::extract::extract,
         routes::convert::convert,
         routes::convert::preflight,
+        routes::generate::generate,
         routes::diagnostics::diagnostics,
-    )
+    ),
+    components(schemas(crate::domain::Invoice))
 )]
 struct ApiDoc;
 
+/// The faces for `generate`; a missing font turns `generate` off, not the service.
+fn load_fonts(settings: &Settings) -> web::Data<Option<Fonts>> {
+    let load = || -> Result<Fonts, String> {
+        Ok(Fonts {
+            regular: FontFile::load(&settings.generate.regular_font)?,
+            bold: FontFile::load(&settings.generate.bold_font)?,
+        })
+    };
+    web::Data::new(
+        load().inspect_err(|error| tracing::warn!(%error, "fonts unreadable: /v1/generate is disabled")).ok(),
+    )
+}
+
 pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
     let limits = settings.limits;
+    let fonts = load_fonts(settings);
     let definition = ServiceDefinition::new(
         ServiceInfo { service: "facturx", version: env!("CARGO_PKG_VERSION") },
         ApiDoc::openapi(),
@@ -28,7 +45,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         Readiness::default(),
         Access { internal_auth: &settings.internal_auth, standalone: &settings.standalone, http: &settings.http },
         move |config| {
-            config.app_data(web::Data::new(limits)).configure(routes::configure);
+            config.app_data(web::Data::new(limits)).app_data(fonts.clone()).configure(routes::configure);
         },
     )?;
     Ok(Application::build(&settings.server, definition)?)

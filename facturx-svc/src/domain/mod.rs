@@ -1,3 +1,5 @@
+pub mod invoice;
 pub mod profile;
 
+pub use invoice::Invoice;
 pub use profile::{Flavor, Profile, Relationship};

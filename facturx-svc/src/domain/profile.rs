@@ -49,6 +49,15 @@ impl Profile {
         })
     }
 
+    /// A profile from its API name, in any of the spellings clients use
+    /// (`EN 16931`, `en16931`, `basic-wl`…).
+    pub fn from_name(name: &str) -> Option<Self> {
+        let compact = |name: &str| -> String {
+            name.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase()
+        };
+        Profile::ALL.into_iter().find(|profile| compact(profile.name()) == compact(name))
+    }
+
     /// The URN written in BT-24.
     pub fn guideline(self) -> &'static str {
         match self {
@@ -106,8 +115,6 @@ impl Profile {
         }
     }
 
-    /// Whether the EN 16931 business rules apply (Factur-X 1.0 §7.2: not
-    /// to MINIMUM and BASIC WL, which are not complete invoices).
     /// The profile's name in the Factur-X tables (`structure.txt`,
     /// `usage.txt`); XRechnung uses the EN 16931 ones.
     pub fn table_name(self) -> &'static str {
@@ -120,6 +127,8 @@ impl Profile {
         }
     }
 
+    /// Whether the EN 16931 business rules apply (Factur-X 1.0 §7.2: not
+    /// to MINIMUM and BASIC WL, which are not complete invoices).
     pub fn follows_en16931_rules(self) -> bool {
         !matches!(self, Profile::Minimum | Profile::BasicWl)
     }
@@ -155,5 +164,15 @@ mod tests {
         let xrechnung_2 = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_2.3";
         assert_eq!(Profile::from_guideline(xrechnung_2), Some(Profile::XRechnung));
         assert_eq!(Profile::from_guideline("urn:factur-x.eu:1p0:comfort"), None);
+    }
+
+    #[test]
+    fn names_read_back_in_the_spellings_clients_use() {
+        for profile in Profile::ALL {
+            assert_eq!(Profile::from_name(profile.name()), Some(profile));
+        }
+        assert_eq!(Profile::from_name("basic-wl"), Some(Profile::BasicWl));
+        assert_eq!(Profile::from_name("en16931"), Some(Profile::En16931));
+        assert_eq!(Profile::from_name("comfort"), None);
     }
 }

@@ -5,12 +5,11 @@
 use std::io::Write as _;
 
 use chrono::{DateTime, Utc};
-use flate2::Compression;
-use flate2::write::ZlibEncoder;
 use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 use sha2::{Digest, Sha256};
 
-use super::serialize::{self, text};
+use super::icc;
+use super::serialize::{self, deflate, text};
 use super::xmp::{self, FacturxXmp, InfoMirror};
 use super::{Pdf, PdfError};
 use crate::domain::{Profile, Relationship};
@@ -19,11 +18,13 @@ pub struct Embedding<'a> {
     pub xml: &'a [u8],
     pub profile: Profile,
     pub relationship: Relationship,
+    /// Adds an sRGB OutputIntent when the PDF has none.
+    pub output_intent: bool,
     pub at: DateTime<Utc>,
     pub producer: &'a str,
 }
 
-fn pdf_date(at: DateTime<Utc>) -> String {
+pub(super) fn pdf_date(at: DateTime<Utc>) -> String {
     at.format("D:%Y%m%d%H%M%S+00'00'").to_string()
 }
 
@@ -60,11 +61,16 @@ pub fn embed(original: &[u8], pdf: &Pdf, embedding: &Embedding) -> Result<Vec<u8
         id
     };
     let (file_id, spec_id, metadata_id, info_id) = (allocate(), allocate(), allocate(), allocate());
+    let mut added: Vec<(ObjectId, Object)> = Vec::new();
+    if embedding.output_intent && catalog.get(b"OutputIntents").is_err() {
+        let profile_id = allocate();
+        let (profile, intent) = icc::output_intent(profile_id);
+        added.push((profile_id, profile));
+        catalog.set("OutputIntents", Object::Array(vec![intent]));
+    }
     let modified = pdf_date(embedding.at);
 
-    let mut compressed = ZlibEncoder::new(Vec::new(), Compression::default());
-    compressed.write_all(embedding.xml).map_err(|error| PdfError::Unreadable(error.to_string()))?;
-    let compressed = compressed.finish().map_err(|error| PdfError::Unreadable(error.to_string()))?;
+    let compressed = deflate(embedding.xml);
     let mut params = Dictionary::new();
     params.set("ModDate", text(&modified));
     params.set("Size", Object::Integer(embedding.xml.len() as i64));
@@ -143,13 +149,14 @@ pub fn embed(original: &[u8], pdf: &Pdf, embedding: &Embedding) -> Result<Vec<u8
         out.push(b'\n');
     }
     let mut offsets: Vec<(ObjectId, usize)> = Vec::new();
-    for (id, object) in [
+    added.extend([
         (file_id, file),
         (spec_id, Object::Dictionary(spec)),
         (metadata_id, metadata),
         (info_id, Object::Dictionary(info)),
         (catalog_id, Object::Dictionary(catalog)),
-    ] {
+    ]);
+    for (id, object) in added {
         offsets.push((id, out.len()));
         let _ = writeln!(out, "{} {} obj", id.0, id.1);
         serialize::object(&object, &mut out);

@@ -2,12 +2,17 @@
 //! and appending a Factur-X invoice to it as an incremental update.
 
 mod embed;
+mod fonts;
+mod icc;
+mod layout;
 mod preflight;
 mod read;
 mod serialize;
 mod xmp;
 
 pub use embed::{Embedding, embed};
+pub use fonts::FontFile;
+pub use layout::{Fonts, render};
 pub use preflight::{Issue, preflight};
 pub use read::{Attachment, Pdf, PdfError};
 pub use xmp::FacturxXmp;

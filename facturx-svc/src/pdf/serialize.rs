@@ -2,7 +2,17 @@
 
 use std::io::Write as _;
 
+use flate2::Compression;
+use flate2::write::ZlibEncoder;
 use lopdf::{Dictionary, Object, StringFormat};
+
+/// Stream data for `/Filter /FlateDecode`.
+pub fn deflate(data: &[u8]) -> Vec<u8> {
+    let mut encoder = ZlibEncoder::new(Vec::with_capacity(data.len() / 2), Compression::default());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(data);
+    encoder.finish().unwrap_or_default()
+}
 
 pub fn object(value: &Object, out: &mut Vec<u8>) {
     match value {

@@ -5,24 +5,30 @@ use serde::Serialize;
 
 use super::{blocking, form::Form};
 use crate::configuration::Limits;
-use crate::domain::Relationship;
-use crate::invoice::{self, ConvertOptions};
+use crate::domain::{Invoice, Profile, Relationship};
+use crate::invoice::{self, ConvertOptions, Converted};
 use crate::pdf::{self, Issue, Pdf};
 
-const PRODUCER: &str = concat!("platform facturx-svc ", env!("CARGO_PKG_VERSION"));
+pub(super) const PRODUCER: &str = concat!("platform facturx-svc ", env!("CARGO_PKG_VERSION"));
 
-/// Embeds a CII XML invoice into a PDF: the Factur-X PDF comes back, the
-/// original bytes unchanged at its start. The XML's BT-24 names the profile.
+/// Embeds an invoice into a PDF: the Factur-X PDF comes back, the
+/// original bytes unchanged at its start. The invoice is either a ready
+/// CII XML (its BT-24 names the profile) or the invoice data as JSON
+/// (schema `Invoice`), written as CII for `profile` and validated first.
 #[utoipa::path(
     post,
     path = "/v1/convert",
     tag = "facturx",
-    request_body(content_type = "multipart/form-data", description = "pdf (or file): the visible invoice; xml: the CII XML; relationship: Data, Alternative or Source (default by profile)"),
+    request_body(content_type = "multipart/form-data", description = "pdf (or file): the visible invoice; \
+        metadata (or invoice): the invoice data as JSON, schema `Invoice`; or xml: a ready CII XML; \
+        profile: MINIMUM, BASIC WL, BASIC, EN 16931 (default), EXTENDED or XRECHNUNG, for JSON data; \
+        relationship: Data, Alternative or Source (default by profile); \
+        output_intent: true to add an sRGB OutputIntent when the PDF has none"),
     responses(
         (status = 200, content_type = "application/pdf", description = "The Factur-X PDF; X-Facturx-Profile names the profile, X-Pdfa-Preflight lists what would break PDF/A-3 in the input"),
-        (status = 400, description = "Missing field, not a PDF, malformed XML"),
+        (status = 400, description = "Missing field, not a PDF, malformed XML or JSON"),
         (status = 413, description = "Over MAX_UPLOAD_SIZE_MB"),
-        (status = 422, description = "Unreadable or encrypted PDF, or XML naming no known profile"),
+        (status = 422, description = "Unreadable or encrypted PDF, XML naming no known profile, or invoice data breaking the profile's rules (`validation_failed`, one entry per broken rule)"),
     )
 )]
 #[post("/v1/convert")]
@@ -33,7 +39,14 @@ pub async fn convert(
 ) -> Result<HttpResponse, ApiError> {
     let mut form = Form::read(&request, payload, &limits).await?;
     let pdf_bytes = form.require(&["pdf", "file"])?;
-    let xml = form.require(&["xml"])?;
+    let xml = match form.take("xml") {
+        Some(xml) => xml,
+        None => {
+            let (invoice, profile) = invoice_data(&mut form)?;
+            blocking(move || invoice::xml_from_data(invoice, profile)).await??
+        }
+    };
+    let output_intent = flag(&mut form, "output_intent")?;
     let relationship = match form.text("relationship").as_deref() {
         None | Some("") => None,
         Some("Data" | "data") => Some(Relationship::Data),
@@ -42,14 +55,47 @@ pub async fn convert(
         Some(_) => return Err(ApiError::new(ErrorCode::BadRequest, "`relationship` is Data, Alternative or Source.")),
     };
     let converted =
-        blocking(move || invoice::convert(&pdf_bytes, &xml, &ConvertOptions { relationship }, PRODUCER)).await??;
+        blocking(move || invoice::convert(&pdf_bytes, &xml, &ConvertOptions { relationship, output_intent }, PRODUCER))
+            .await??;
+    Ok(pdf_response(converted))
+}
+
+/// The Factur-X PDF, its profile and what the preflight found in the input.
+pub(super) fn pdf_response(converted: Converted) -> HttpResponse {
     let issue_codes: Vec<&str> = converted.preflight.iter().map(|issue| issue.code).collect();
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header(("X-Facturx-Profile", converted.profile.name()))
         .insert_header(("X-Pdfa-Preflight", issue_codes.join(",")))
         .insert_header(("Content-Disposition", "attachment; filename=\"factur-x.pdf\""))
-        .body(converted.pdf))
+        .body(converted.pdf)
+}
+
+/// The invoice data (`metadata` or `invoice`, JSON) and the profile to write it for.
+pub(super) fn invoice_data(form: &mut Form) -> Result<(Invoice, Profile), ApiError> {
+    let json = form.require(&["metadata", "invoice"]).map_err(|_| {
+        ApiError::new(ErrorCode::BadRequest, "The form has no `metadata` (invoice data as JSON) nor `xml` field.")
+    })?;
+    let invoice = serde_json::from_slice(&json)
+        .map_err(|error| ApiError::new(ErrorCode::BadRequest, format!("`metadata` is not an invoice: {error}.")))?;
+    let profile = match form.text("profile") {
+        None => Profile::En16931,
+        Some(name) => Profile::from_name(&name).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::BadRequest,
+                "`profile` is MINIMUM, BASIC WL, BASIC, EN 16931, EXTENDED or XRECHNUNG.",
+            )
+        })?,
+    };
+    Ok((invoice, profile))
+}
+
+pub(super) fn flag(form: &mut Form, name: &str) -> Result<bool, ApiError> {
+    match form.text(name).as_deref() {
+        None | Some("" | "false" | "0") => Ok(false),
+        Some("true" | "1") => Ok(true),
+        Some(_) => Err(ApiError::new(ErrorCode::BadRequest, format!("`{name}` is true or false."))),
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -1,7 +1,8 @@
-use actix_web::{HttpResponse, get};
+use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
 use crate::domain::Profile;
+use crate::pdf::Fonts;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Diagnostics {
@@ -28,7 +29,7 @@ fn resident_bytes() -> Option<u64> {
 /// Version, features and memory, as the original service reported them.
 #[utoipa::path(get, path = "/diagnostics", tag = "operations", responses((status = 200, body = Diagnostics)))]
 #[get("/diagnostics")]
-pub async fn diagnostics() -> HttpResponse {
+pub async fn diagnostics(fonts: web::Data<Option<Fonts>>) -> HttpResponse {
     let rss_bytes = resident_bytes();
     // The original warned past 80% of its 512 MB recommendation.
     let status = match rss_bytes {
@@ -37,7 +38,10 @@ pub async fn diagnostics() -> HttpResponse {
     };
     HttpResponse::Ok().json(Diagnostics {
         version: env!("CARGO_PKG_VERSION"),
-        features_enabled: vec!["convert", "validate", "extract", "preflight", "incremental_update", "offline"],
+        features_enabled: ["convert", "validate", "extract", "preflight", "incremental_update", "offline"]
+            .into_iter()
+            .chain(fonts.is_some().then_some("generate"))
+            .collect(),
         profiles: Profile::ALL.iter().map(|profile| profile.name()).collect(),
         memory_status: MemoryStatus { rss_bytes, status },
     })

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{blocking, form::Form};
 use crate::configuration::Limits;
-use crate::domain::Profile;
+use crate::domain::{Invoice, Profile};
 use crate::invoice;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -15,10 +15,14 @@ pub struct ExtractResponse {
     pub profile: Option<Profile>,
     /// The XML as embedded.
     pub xml: String,
+    /// The invoice read from a CII XML: the EN 16931 semantic model, as
+    /// `convert` and `generate` take it.
+    pub invoice: Option<Invoice>,
 }
 
-/// The invoice XML embedded in a PDF: as JSON (default) or, with
-/// `format=xml`, the XML itself, byte for byte.
+/// The invoice embedded in a PDF: as JSON (default: the XML and the
+/// invoice data read from it) or, with `format=xml`, the XML itself,
+/// byte for byte.
 #[utoipa::path(
     post,
     path = "/v1/extract",
@@ -52,5 +56,10 @@ pub async fn extract(
     }
     let xml = String::from_utf8(extracted.xml)
         .map_err(|_| ApiError::new(ErrorCode::MalformedXml, "The embedded XML is not UTF-8: ask for format=xml."))?;
-    Ok(HttpResponse::Ok().json(ExtractResponse { file_name: extracted.file_name, profile: extracted.profile, xml }))
+    Ok(HttpResponse::Ok().json(ExtractResponse {
+        file_name: extracted.file_name,
+        profile: extracted.profile,
+        xml,
+        invoice: extracted.invoice,
+    }))
 }

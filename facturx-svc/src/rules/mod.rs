@@ -11,7 +11,15 @@ pub mod xml;
 pub use findings::{Finding, Report, Severity};
 pub use xml::XmlError;
 
+use crate::cii::Element;
 use crate::domain::Profile;
+
+/// Fits a built CII tree to the profile: what the profile marks as not
+/// used goes, then what its structure has no place for.
+pub fn shape(root: &mut Element, profile: Profile) {
+    usage::prune(root, profile.structure());
+    structure::shape(root, profile.structure());
+}
 
 /// Validates a CII XML invoice. `Err` only when the bytes are not a
 /// well-formed, DTD-free XML document; every other defect is a finding.

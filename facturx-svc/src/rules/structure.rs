@@ -9,6 +9,7 @@ use roxmltree::Node;
 
 use super::Finding;
 use super::xml::{self, path_of, prefix_of};
+use crate::cii::Element;
 use crate::domain::Profile;
 
 const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
@@ -70,6 +71,43 @@ fn parse(table: &'static str) -> HashMap<&'static str, Grammar> {
 pub(super) fn check(root: Node, profile: Profile, findings: &mut Vec<Finding>) {
     let grammar = &GRAMMARS[profile.table_name()];
     check_element(grammar, root, "CrossIndustryInvoiceType", findings);
+}
+
+/// Keeps the elements and attributes the profile's structure allows, in
+/// its order and within its counts; optional elements left empty go.
+pub(super) fn shape(root: &mut Element, profile: Profile) {
+    shape_element(&GRAMMARS[profile.table_name()], root, "CrossIndustryInvoiceType");
+}
+
+fn shape_element(grammar: &Grammar, element: &mut Element, type_name: &str) {
+    match grammar.get(type_name) {
+        Some(TypeDef::Simple { attributes, .. }) => {
+            element.attributes.retain(|(name, _)| attributes.iter().any(|(allowed, _)| allowed == name));
+        }
+        Some(TypeDef::Complex { elements, .. }) => {
+            let mut placed: Vec<(usize, Element)> = std::mem::take(&mut element.children)
+                .into_iter()
+                .filter_map(|child| {
+                    let index = elements.iter().position(|definition| definition.name == child.local_name())?;
+                    Some((index, child))
+                })
+                .collect();
+            for (index, child) in &mut placed {
+                shape_element(grammar, child, elements[*index].type_name);
+            }
+            placed.sort_by_key(|(index, _)| *index);
+            let mut counts = vec![0u32; elements.len()];
+            for (index, child) in placed {
+                let definition = &elements[index];
+                let empty = child.text.is_none() && child.children.is_empty();
+                if counts[index] < definition.max && !(empty && definition.min == 0) {
+                    counts[index] += 1;
+                    element.children.push(child);
+                }
+            }
+        }
+        None => {}
+    }
 }
 
 fn xsd_error(node: Node, fr: String, en: String) -> Finding {

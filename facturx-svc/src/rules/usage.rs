@@ -9,6 +9,7 @@ use roxmltree::Node;
 
 use super::xml::{child, context_of, path_of, prefix_of, text};
 use super::{Finding, Severity};
+use crate::cii::Element;
 use crate::domain::Profile;
 
 enum Check {
@@ -84,6 +85,34 @@ pub(super) fn check(root: Node, profile: Profile, findings: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// Removes the elements and attributes the profile marks as not used.
+pub(super) fn prune(root: &mut Element, profile: Profile) {
+    prune_element(&USAGES[profile.table_name()], root, &mut String::new());
+}
+
+fn prune_element(usage: &Usage, element: &mut Element, context: &mut String) {
+    let length = context.len();
+    context.push('/');
+    context.push_str(element.name);
+    let rules = usage.paths.get(context.as_str()).map(Vec::as_slice).unwrap_or_default();
+    for rule in rules {
+        if let Check::Unused(Some(attribute)) = rule.check {
+            element.attributes.retain(|(name, _)| *name != attribute);
+        }
+    }
+    element.children.retain(|child| {
+        let child_context = format!("{context}/{}", child.name);
+        !usage
+            .paths
+            .get(child_context.as_str())
+            .is_some_and(|rules| rules.iter().any(|rule| matches!(rule.check, Check::Unused(None))))
+    });
+    for child in &mut element.children {
+        prune_element(usage, child, context);
+    }
+    context.truncate(length);
 }
 
 /// The "element variants" of the Factur-X appendix: the same element used

@@ -77,3 +77,55 @@ pub fn corpus_files() -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// The faces the service typesets with by default (scripts/setup installs them).
+pub fn test_fonts() -> facturx_svc::pdf::Fonts {
+    let load = |path: &str| facturx_svc::pdf::FontFile::load(Path::new(path)).expect("scripts/setup installs DejaVu");
+    facturx_svc::pdf::Fonts {
+        regular: load("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+        bold: load("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    }
+}
+
+/// A French B2B invoice as a client sends it: two VAT rates, a document
+/// allowance, a credit transfer; totals and VAT breakdown left to compute.
+pub fn sample_invoice() -> serde_json::Value {
+    serde_json::json!({
+        "number": "FA-2026-00042",
+        "issue_date": "2026-11-20",
+        "due_date": "2026-12-20",
+        "buyer_reference": "SERVICE-ACHATS",
+        "purchase_order_reference": "BC-7781",
+        "payment_terms": "Paiement à 30 jours. Pénalités de retard : 3 fois le taux d'intérêt légal ; indemnité forfaitaire de recouvrement : 40 €.",
+        "notes": [{"subject_code": "REG", "text": "SAS au capital de 50 000 € — RCS Lyon 123 456 782"}],
+        "invoicing_period": {"start": "2026-11-01", "end": "2026-11-30"},
+        "seller": {
+            "name": "Maintenance Rhône SAS",
+            "legal_registration": {"id": "123456782", "scheme": "0002"},
+            "vat_id": "FR32123456782",
+            "legal_information": "SAS au capital de 50 000 €",
+            "electronic_address": {"id": "123456782", "scheme": "0225"},
+            "address": {"line1": "12 rue de la République", "postcode": "69002", "city": "Lyon", "country_code": "FR"},
+            "contact": {"name": "Service facturation", "phone": "+33 4 72 00 00 00", "email": "facturation@maintenance-rhone.fr"}
+        },
+        "buyer": {
+            "name": "Boulangerie Dupont SARL",
+            "legal_registration": {"id": "987654321", "scheme": "0002"},
+            "vat_id": "FR61987654321",
+            "electronic_address": {"id": "987654321", "scheme": "0225"},
+            "address": {"line1": "3 place Bellecour", "postcode": "69002", "city": "Lyon", "country_code": "FR"}
+        },
+        "payment": {
+            "means_code": "58",
+            "remittance_information": "FA-2026-00042",
+            "credit_transfers": [{"account_id": "FR7630006000011234567890189", "bic": "AGRIFRPP"}]
+        },
+        "allowances": [{"amount": "25.00", "reason": "Remise fidélité", "reason_code": "95", "vat_category": "S", "vat_rate": "20"}],
+        "lines": [
+            {"name": "Contrat de maintenance four — novembre", "description": "Visite préventive mensuelle, contrôle des brûleurs et des sondes", "quantity": 1, "unit": "C62", "net_price": "180.00", "vat_category": "S", "vat_rate": 20},
+            {"name": "Main-d'œuvre dépannage", "quantity": "2.5", "unit": "HUR", "net_price": 62, "vat_category": "S", "vat_rate": "20"},
+            {"name": "Joint de porte réf. JP-220", "quantity": 2, "net_price": "14.90", "vat_category": "S", "vat_rate": "20"},
+            {"name": "Livre technique « Fours à sole »", "quantity": 1, "net_price": "32.00", "vat_category": "S", "vat_rate": "5.5"}
+        ]
+    })
+}

@@ -3,7 +3,7 @@
 use reqwest::multipart::Form;
 use serde_json::Value;
 
-use crate::helpers::{corpus_file, file_part, spawn_app, spawn_app_with};
+use crate::helpers::{corpus_file, file_part, sample_invoice, spawn_app, spawn_app_with};
 
 const EN16931_PDF: &str = "pdf/EN16931/Facture_F20260024-LE_FOURNISSEUR-POUR-LE_CLIENT_EN_16931.pdf";
 const INVALID_XML: &str = "xml/xml-rechnung-cii/EN16931_ElektronischeAdresse.cii.xml";
@@ -141,4 +141,111 @@ async fn diagnostics_report_version_features_and_memory() {
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
     assert!(body["features_enabled"].as_array().expect("present").iter().any(|feature| feature == "convert"));
     assert!(body["memory_status"]["rss_bytes"].as_u64().expect("present") > 1_000_000);
+}
+
+fn metadata(invoice: &Value) -> reqwest::multipart::Part {
+    reqwest::multipart::Part::text(invoice.to_string()).mime_str("application/json").expect("mime")
+}
+
+#[tokio::test]
+async fn convert_takes_the_invoice_as_json_and_extract_gives_it_back() {
+    let app = spawn_app().await;
+    let plain = corpus_file("pdf/Custom/2023-6013_facture.pdf");
+    let form = Form::new()
+        .part("pdf", file_part("facture.pdf", plain.clone()))
+        .part("metadata", metadata(&sample_invoice()))
+        .text("profile", "basic")
+        .text("output_intent", "true");
+    let response = app.post_form("/v1/convert", form).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-facturx-profile"], "BASIC");
+    assert!(!response.headers()["x-pdfa-preflight"].to_str().expect("ascii").contains("no_output_intent"));
+    let converted = response.bytes().await.expect("body").to_vec();
+    assert!(converted.starts_with(&plain));
+
+    let response = app.post_form("/v1/extract", Form::new().part("file", file_part("f.pdf", converted))).await;
+    let extracted: Value = response.json().await.expect("json");
+    assert_eq!(extracted["profile"], "BASIC");
+    let invoice = &extracted["invoice"];
+    assert_eq!(invoice["number"], "FA-2026-00042");
+    assert_eq!(invoice["seller"]["vat_id"], "FR32123456782");
+    assert_eq!(invoice["lines"].as_array().map(Vec::len), Some(4));
+    // Computed from the lines: 396.80 - 25.00 allowance = 371.80, VAT 67.96 + 1.76.
+    assert_eq!(invoice["totals"]["tax_basis_total"], "371.80");
+    assert_eq!(invoice["totals"]["grand_total"], "441.52");
+    let rates: Vec<&str> =
+        invoice["vat_breakdown"].as_array().expect("present").iter().filter_map(|vat| vat["rate"].as_str()).collect();
+    assert_eq!(rates, ["20", "5.5"]);
+}
+
+#[tokio::test]
+async fn invoice_data_breaking_the_rules_is_refused_with_each_rule() {
+    let app = spawn_app().await;
+    let mut invoice = sample_invoice();
+    invoice["lines"][0]["vat_rate"] = Value::Null; // BR-S-05: a standard-rated line needs its rate
+    invoice["totals"] = serde_json::json!({"grand_total": "1.00"}); // BR-CO-15
+    let response = app.post_form("/v1/generate", Form::new().part("metadata", metadata(&invoice))).await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.expect("json");
+    assert_eq!(problem["code"], "validation_failed");
+    let messages: Vec<&str> =
+        problem["errors"].as_array().expect("present").iter().filter_map(|error| error["message"].as_str()).collect();
+    assert!(messages.iter().any(|message| message.starts_with("BR-CO-15")), "{messages:?}");
+    assert!(messages.iter().any(|message| message.starts_with("BR-S-05")), "{messages:?}");
+
+    for (form, field) in [
+        (Form::new().text("metadata", "{not json"), "metadata"),
+        (Form::new().part("metadata", metadata(&serde_json::json!({"number": "1", "unknown": true}))), "metadata"),
+        (Form::new().part("metadata", metadata(&sample_invoice())).text("profile", "comfort"), "profile"),
+    ] {
+        let response = app.post_form("/v1/generate", form).await;
+        assert_eq!(response.status(), 400);
+        let problem: Value = response.json().await.expect("json");
+        assert!(problem["detail"].as_str().expect("present").contains(field), "{problem}");
+    }
+}
+
+#[tokio::test]
+async fn generate_typesets_long_invoices_on_several_pages_with_fonts_embedded() {
+    let app = spawn_app().await;
+    let mut invoice = sample_invoice();
+    let line = invoice["lines"][0].clone();
+    invoice["lines"] = Value::Array((0..60).map(|_| line.clone()).collect());
+    let response = app
+        .post_form("/v1/generate", Form::new().part("invoice", metadata(&invoice)).text("profile", "EXTENDED"))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-facturx-profile"], "EXTENDED");
+    let pdf = response.bytes().await.expect("body").to_vec();
+    let document = lopdf::Document::load_mem(&pdf).expect("a PDF");
+    assert!(document.get_pages().len() >= 3, "60 lines need several pages");
+    let catalog = document.catalog().expect("catalog");
+    assert!(catalog.get(b"OutputIntents").is_ok());
+    for font in document.objects.values().filter_map(|object| object.as_dict().ok()) {
+        if font.get(b"Type").and_then(|kind| kind.as_name()).is_ok_and(|name| name == b"FontDescriptor") {
+            assert!(font.get(b"FontFile2").is_ok(), "every font is embedded");
+        }
+    }
+
+    let response = app
+        .client
+        .get(format!("{}/diagnostics", app.address))
+        .header("X-API-Key", crate::helpers::API_KEY)
+        .send()
+        .await
+        .expect("request");
+    let diagnostics: Value = response.json().await.expect("json");
+    assert!(diagnostics["features_enabled"].as_array().expect("present").contains(&Value::from("generate")));
+}
+
+#[tokio::test]
+async fn without_fonts_generate_says_so_and_the_rest_works() {
+    let app = spawn_app_with(&[("FACTURX__GENERATE__REGULAR_FONT", "/nonexistent.ttf")]).await;
+    let response = app.post_form("/v1/generate", Form::new().part("metadata", metadata(&sample_invoice()))).await;
+    assert_eq!(response.status(), 503);
+    let problem: Value = response.json().await.expect("json");
+    assert_eq!(problem["code"], "service_unavailable");
+    let response =
+        app.post_form("/v1/validate", Form::new().part("file", file_part("f.pdf", corpus_file(EN16931_PDF)))).await;
+    assert_eq!(response.status(), 200);
 }

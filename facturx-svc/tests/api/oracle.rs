@@ -8,12 +8,12 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use facturx_svc::domain::Profile;
+use facturx_svc::domain::{Invoice, Profile};
 use facturx_svc::invoice::{self, ConvertOptions};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{corpus_file, corpus_files};
+use crate::helpers::{corpus_file, corpus_files, sample_invoice, test_fonts};
 
 fn oracle_python() -> Option<PathBuf> {
     let python = std::env::var_os("FACTURX_ORACLE_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
@@ -142,7 +142,8 @@ fn every_converted_pdf_passes_the_official_checks_and_carries_the_xml_byte_for_b
     for (sample, profile) in SAMPLES {
         let xml = invoice::extract(&corpus_file(sample)).expect("the sample's XML").xml;
         let converted =
-            invoice::convert(&plain, &xml, &ConvertOptions { relationship: None }, "test").expect("converts");
+            invoice::convert(&plain, &xml, &ConvertOptions { relationship: None, output_intent: true }, "test")
+                .expect("converts");
         assert_eq!(converted.profile, profile);
         assert!(converted.pdf.starts_with(&plain), "{sample}: the original is an unchanged prefix");
         let ours = invoice::validate(&converted.pdf).expect("validates");
@@ -162,4 +163,71 @@ fn every_converted_pdf_passes_the_official_checks_and_carries_the_xml_byte_for_b
             profile.name()
         );
     }
+}
+
+/// The oracle's verdict and XML digest for each of our outputs.
+fn assert_oracle_accepts(python: &PathBuf, outputs: &[(PathBuf, Vec<u8>)]) {
+    let files: Vec<PathBuf> = outputs.iter().map(|(path, _)| path.clone()).collect();
+    let mut refused = Vec::new();
+    for (report, (path, xml)) in ask_oracle(python, &files).iter().zip(outputs) {
+        if report["valid"] != true {
+            refused.push(format!("{}: {report}", path.display()));
+        } else if path.extension().is_some_and(|extension| extension == "pdf") {
+            assert_eq!(
+                report["xml_sha256"].as_str(),
+                Some(hex::encode(Sha256::digest(xml)).as_str()),
+                "{}",
+                path.display()
+            );
+        }
+    }
+    assert!(refused.is_empty(), "the oracle refuses {} of our outputs:\n{}", refused.len(), refused.join("\n"));
+}
+
+#[test]
+fn every_valid_corpus_invoice_read_as_data_and_written_back_passes_the_official_checks() {
+    let Some(python) = oracle_python() else { return };
+    let directory = tempfile::tempdir().expect("temp dir");
+    let mut outputs = Vec::new();
+    for file in corpus_files() {
+        let bytes = std::fs::read(&file).expect("corpus file");
+        let Ok(report) = invoice::validate(&bytes) else { continue };
+        let Some(profile) = report.profile.filter(|profile| report.valid && *profile != Profile::XRechnung) else {
+            continue;
+        };
+        let xml = if bytes.starts_with(b"%PDF") { invoice::extract(&bytes).expect("extracts").xml } else { bytes };
+        let text = std::str::from_utf8(&xml).expect("utf-8");
+        let document = roxmltree::Document::parse(text).expect("xml");
+        let data: Invoice = facturx_svc::cii::read(document.root_element());
+        // Through JSON, as a client would send it back.
+        let data: Invoice = serde_json::from_value(serde_json::to_value(&data).expect("json")).expect("reads back");
+        let written = invoice::xml_from_data(data, profile)
+            .unwrap_or_else(|error| panic!("{}: {error} {error:?}", file.display()));
+        let path = directory.path().join(format!("{}.xml", outputs.len()));
+        std::fs::write(&path, &written).expect("write");
+        outputs.push((path, written));
+    }
+    assert!(outputs.len() >= 60, "most of the corpus is valid: {}", outputs.len());
+    assert_oracle_accepts(&python, &outputs);
+}
+
+#[test]
+fn every_generated_pdf_passes_the_official_checks_and_carries_the_xml_byte_for_byte() {
+    let Some(python) = oracle_python() else { return };
+    let fonts = test_fonts();
+    let directory = tempfile::tempdir().expect("temp dir");
+    let mut outputs = Vec::new();
+    for profile in Profile::ALL.into_iter().filter(|profile| *profile != Profile::XRechnung) {
+        let data: Invoice = serde_json::from_value(sample_invoice()).expect("the sample");
+        let generated = invoice::generate(data, profile, &fonts, "test").expect("generates");
+        assert_eq!(generated.profile, profile);
+        assert!(generated.preflight.is_empty(), "{}: {:?}", profile.name(), generated.preflight);
+        let ours = invoice::validate(&generated.pdf).expect("validates");
+        assert!(ours.valid, "{}: {:?}", profile.name(), ours.errors);
+        let embedded = invoice::extract(&generated.pdf).expect("extracts").xml;
+        let path = directory.path().join(format!("{}.pdf", profile.name().replace(' ', "_")));
+        std::fs::write(&path, &generated.pdf).expect("write");
+        outputs.push((path, embedded));
+    }
+    assert_oracle_accepts(&python, &outputs);
 }

@@ -1,0 +1,49 @@
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use common::error::{ApiError, ErrorCode};
+
+use super::convert::{PRODUCER, invoice_data, pdf_response};
+use super::{blocking, form::Form};
+use crate::configuration::Limits;
+use crate::invoice;
+use crate::pdf::Fonts;
+
+/// A Factur-X PDF from the invoice data alone: the visible invoice is
+/// typeset in French as PDF/A-3b (embedded fonts, sRGB OutputIntent) and
+/// the CII XML for `profile` embedded in it.
+#[utoipa::path(
+    post,
+    path = "/v1/generate",
+    tag = "facturx",
+    request_body(content_type = "multipart/form-data", description = "metadata (or invoice): the invoice data as JSON, schema `Invoice`; \\
+        profile: MINIMUM, BASIC WL, BASIC, EN 16931 (default), EXTENDED or XRECHNUNG"),
+    responses(
+        (status = 200, content_type = "application/pdf", description = "The Factur-X PDF; X-Facturx-Profile names the profile"),
+        (status = 400, description = "Missing field, malformed JSON or unknown profile"),
+        (status = 413, description = "Over MAX_UPLOAD_SIZE_MB"),
+        (status = 422, description = "Invoice data breaking the profile's rules (`validation_failed`, one entry per broken rule)"),
+        (status = 503, description = "No fonts installed (`service_unavailable`)"),
+    )
+)]
+#[post("/v1/generate")]
+pub async fn generate(
+    request: HttpRequest,
+    payload: Multipart,
+    limits: web::Data<Limits>,
+    fonts: web::Data<Option<Fonts>>,
+) -> Result<HttpResponse, ApiError> {
+    if fonts.is_none() {
+        return Err(ApiError::new(
+            ErrorCode::ServiceUnavailable,
+            "Generation is off: the fonts configured under FACTURX__GENERATE__* are missing.",
+        ));
+    }
+    let mut form = Form::read(&request, payload, &limits).await?;
+    let (data, profile) = invoice_data(&mut form)?;
+    let generated = blocking(move || {
+        let fonts = fonts.as_ref().as_ref().expect("checked above");
+        invoice::generate(data, profile, fonts, PRODUCER)
+    })
+    .await??;
+    Ok(pdf_response(generated))
+}
