@@ -245,6 +245,82 @@ fn table_header(canvas: &mut Canvas) {
     canvas.y -= 22.0;
 }
 
+/// The totals block: label, amount, face.
+fn totals_rows(invoice: &Invoice) -> Vec<(String, String, Face)> {
+    let currency = invoice.currency.as_str();
+    let mut totals: Vec<(String, String, Face)> = Vec::new();
+    let t = &invoice.totals;
+    if let Some(value) = t.line_total {
+        totals.push(("Total lignes HT".into(), money(value, currency), Face::Regular));
+    }
+    for allowance in &invoice.allowances {
+        let label = allowance.reason.clone().unwrap_or_else(|| "Remise".into());
+        totals.push((label, money(-allowance.amount, currency), Face::Regular));
+    }
+    for charge in &invoice.charges {
+        let label = charge.reason.clone().unwrap_or_else(|| "Frais".into());
+        totals.push((label, money(charge.amount, currency), Face::Regular));
+    }
+    if let Some(value) = t.tax_basis_total {
+        totals.push(("Total HT".into(), money(value, currency), Face::Bold));
+    }
+    for vat in &invoice.vat_breakdown {
+        let label = match vat.rate {
+            Some(rate) if vat.category == "S" || !rate.is_zero() => {
+                format!("TVA {} % sur {}", french_number(rate, 0), money(vat.taxable_amount, currency))
+            }
+            _ => format!("TVA {} sur {}", vat.category, money(vat.taxable_amount, currency)),
+        };
+        totals.push((label, money(vat.tax_amount, currency), Face::Regular));
+    }
+    if let Some(value) = t.grand_total {
+        totals.push(("Total TTC".into(), money(value, currency), Face::Bold));
+    }
+    if let Some(value) = t.prepaid.filter(|value| !value.is_zero()) {
+        totals.push(("Déjà réglé".into(), money(-value, currency), Face::Regular));
+    }
+    if let Some(value) = t.rounding.filter(|value| !value.is_zero()) {
+        totals.push(("Arrondi".into(), money(value, currency), Face::Regular));
+    }
+    totals
+}
+
+/// Exemption mentions, payment instructions, terms and notes.
+fn closing_paragraphs(invoice: &Invoice) -> Vec<(Face, String)> {
+    let mut paragraphs: Vec<(Face, String)> = Vec::new();
+    for vat in &invoice.vat_breakdown {
+        if let Some(reason) = &vat.exemption_reason {
+            paragraphs.push((Face::Regular, format!("TVA {} : {reason}", vat.category)));
+        }
+    }
+    if let Some(payment) = &invoice.payment {
+        paragraphs.push((Face::Bold, "Règlement".into()));
+        let means = match payment.means_code.as_str() {
+            "30" | "58" => "Virement".to_owned(),
+            "59" | "49" => "Prélèvement".to_owned(),
+            "48" | "54" | "55" => "Carte bancaire".to_owned(),
+            "10" => "Espèces".to_owned(),
+            "20" => "Chèque".to_owned(),
+            other => payment.means_text.clone().unwrap_or_else(|| format!("Moyen de paiement {other}")),
+        };
+        paragraphs.push((Face::Regular, means));
+        for transfer in &payment.credit_transfers {
+            let bic = transfer.bic.as_ref().map(|bic| format!(" — BIC {bic}")).unwrap_or_default();
+            paragraphs.push((Face::Regular, format!("IBAN {}{bic}", transfer.account_id)));
+        }
+        if let Some(reference) = &payment.remittance_information {
+            paragraphs.push((Face::Regular, format!("Référence à rappeler : {reference}")));
+        }
+    }
+    if let Some(terms) = &invoice.payment_terms {
+        paragraphs.push((Face::Regular, terms.clone()));
+    }
+    for note in &invoice.notes {
+        paragraphs.push((Face::Regular, note.text.clone()));
+    }
+    paragraphs
+}
+
 /// The invoice's pages as a PDF (no Factur-X parts yet).
 /// Fails only when a font cannot be subset (a damaged font file).
 pub fn render(invoice: &Invoice, fonts: &Fonts, producer: &str) -> Result<Vec<u8>, String> {
@@ -351,41 +427,7 @@ pub fn render(invoice: &Invoice, fonts: &Fonts, producer: &str) -> Result<Vec<u8
         }
     }
 
-    // Document allowances and charges, then the totals.
-    let mut totals: Vec<(String, String, Face)> = Vec::new();
-    let t = &invoice.totals;
-    if let Some(value) = t.line_total {
-        totals.push(("Total lignes HT".into(), money(value, currency), Face::Regular));
-    }
-    for allowance in &invoice.allowances {
-        let label = allowance.reason.clone().unwrap_or_else(|| "Remise".into());
-        totals.push((label, money(-allowance.amount, currency), Face::Regular));
-    }
-    for charge in &invoice.charges {
-        let label = charge.reason.clone().unwrap_or_else(|| "Frais".into());
-        totals.push((label, money(charge.amount, currency), Face::Regular));
-    }
-    if let Some(value) = t.tax_basis_total {
-        totals.push(("Total HT".into(), money(value, currency), Face::Bold));
-    }
-    for vat in &invoice.vat_breakdown {
-        let label = match vat.rate {
-            Some(rate) if vat.category == "S" || !rate.is_zero() => {
-                format!("TVA {} % sur {}", french_number(rate, 0), money(vat.taxable_amount, currency))
-            }
-            _ => format!("TVA {} sur {}", vat.category, money(vat.taxable_amount, currency)),
-        };
-        totals.push((label, money(vat.tax_amount, currency), Face::Regular));
-    }
-    if let Some(value) = t.grand_total {
-        totals.push(("Total TTC".into(), money(value, currency), Face::Bold));
-    }
-    if let Some(value) = t.prepaid.filter(|value| !value.is_zero()) {
-        totals.push(("Déjà réglé".into(), money(-value, currency), Face::Regular));
-    }
-    if let Some(value) = t.rounding.filter(|value| !value.is_zero()) {
-        totals.push(("Arrondi".into(), money(value, currency), Face::Regular));
-    }
+    let totals = totals_rows(invoice);
     canvas.ensure(16.0 * totals.len() as f32 + 40.0);
     canvas.y -= 6.0;
     let label_x = PAGE_WIDTH / 2.0 + 10.0;
@@ -394,7 +436,7 @@ pub fn render(invoice: &Invoice, fonts: &Fonts, producer: &str) -> Result<Vec<u8
         canvas.text((*face, 9.5, "0 0 0"), right, canvas.y, Align::Right, value);
         canvas.y -= 15.0;
     }
-    if let Some(value) = t.due_payable {
+    if let Some(value) = invoice.totals.due_payable {
         canvas.y -= 8.0;
         canvas.fill(label_x - 8.0, canvas.y - 8.0, right - label_x + 12.0, 24.0, ACCENT);
         canvas.text((Face::Bold, 11.0, "1 1 1"), label_x, canvas.y, Align::Left, "NET À PAYER");
@@ -402,39 +444,7 @@ pub fn render(invoice: &Invoice, fonts: &Fonts, producer: &str) -> Result<Vec<u8
         canvas.y -= 36.0;
     }
 
-    // Exemptions, payment and notes.
-    let mut paragraphs: Vec<(Face, String)> = Vec::new();
-    for vat in &invoice.vat_breakdown {
-        if let Some(reason) = &vat.exemption_reason {
-            paragraphs.push((Face::Regular, format!("TVA {} : {reason}", vat.category)));
-        }
-    }
-    if let Some(payment) = &invoice.payment {
-        paragraphs.push((Face::Bold, "Règlement".into()));
-        let means = match payment.means_code.as_str() {
-            "30" | "58" => "Virement".to_owned(),
-            "59" | "49" => "Prélèvement".to_owned(),
-            "48" | "54" | "55" => "Carte bancaire".to_owned(),
-            "10" => "Espèces".to_owned(),
-            "20" => "Chèque".to_owned(),
-            other => payment.means_text.clone().unwrap_or_else(|| format!("Moyen de paiement {other}")),
-        };
-        paragraphs.push((Face::Regular, means));
-        for transfer in &payment.credit_transfers {
-            let bic = transfer.bic.as_ref().map(|bic| format!(" — BIC {bic}")).unwrap_or_default();
-            paragraphs.push((Face::Regular, format!("IBAN {}{bic}", transfer.account_id)));
-        }
-        if let Some(reference) = &payment.remittance_information {
-            paragraphs.push((Face::Regular, format!("Référence à rappeler : {reference}")));
-        }
-    }
-    if let Some(terms) = &invoice.payment_terms {
-        paragraphs.push((Face::Regular, terms.clone()));
-    }
-    for note in &invoice.notes {
-        paragraphs.push((Face::Regular, note.text.clone()));
-    }
-    for (face, paragraph) in &paragraphs {
+    for (face, paragraph) in &closing_paragraphs(invoice) {
         for line in canvas.wrap(*face, 9.0, paragraph, PAGE_WIDTH - 2.0 * MARGIN) {
             canvas.ensure(12.0);
             canvas.text((*face, 9.0, "0 0 0"), MARGIN, canvas.y, Align::Left, &line);

@@ -10,7 +10,7 @@ use futures_util::StreamExt as _;
 
 use crate::configuration::Limits;
 
-pub(crate) struct Form {
+pub struct Form {
     fields: HashMap<String, Vec<u8>>,
 }
 

@@ -1,7 +1,7 @@
 pub mod convert;
 pub mod diagnostics;
 pub mod extract;
-mod form;
+pub mod form;
 pub mod generate;
 pub mod validate;
 
