@@ -18,7 +18,7 @@ use crate::configuration::{HttpSettings, InternalAuthSettings, ServerSettings, S
 use crate::http::health::{self, Readiness, ServiceInfo};
 use crate::http::observability::{HttpMetrics, metrics_endpoint, observe_requests};
 use crate::http::request_id::propagate_request_id;
-use crate::http::security::{cors, guard_host_and_scheme, service_security_headers};
+use crate::http::security::{cors, guard_host_and_scheme, refuse_short_multipart_boundaries, service_security_headers};
 use crate::http::{configure_extractors, not_found};
 use crate::identity::{IdentityVerifier, InternalKeyError, require_identity};
 
@@ -116,6 +116,7 @@ impl Application {
         let identity = web::Data::new(identity);
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(refuse_short_multipart_boundaries))
                 .wrap(from_fn(require_identity))
                 .wrap(Condition::new(!allowed_origins.is_empty(), cors(&allowed_origins)))
                 .wrap(from_fn(guard_host_and_scheme))

@@ -249,3 +249,24 @@ async fn without_fonts_generate_says_so_and_the_rest_works() {
         app.post_form("/v1/validate", Form::new().part("file", file_part("f.pdf", corpus_file(EN16931_PDF)))).await;
     assert_eq!(response.status(), 200);
 }
+
+#[tokio::test]
+async fn a_multipart_body_that_would_panic_the_parser_is_refused_and_the_service_lives_on() {
+    let app = spawn_app().await;
+    // Found by fuzzing: a 3-character boundary and a line `--`.
+    let response = app
+        .client
+        .post(format!("{}/v1/validate", app.address))
+        .header("X-API-Key", crate::helpers::API_KEY)
+        .header("Content-Type", "multipart/form-data; boundary=XyZ")
+        .body(&b"-----\x00\n<\x9a\n\x06\xca\n--\n\n\n\n\n"[..])
+        .send()
+        .await
+        .expect("an answer, not a dropped connection");
+    assert_eq!(response.status(), 400);
+    let problem: Value = response.json().await.expect("json");
+    assert_eq!(problem["code"], "bad_request");
+    let response =
+        app.post_form("/v1/validate", Form::new().part("file", file_part("f.pdf", corpus_file(EN16931_PDF)))).await;
+    assert_eq!(response.status(), 200);
+}
