@@ -151,19 +151,31 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted, InvoiceError> {
     }
     let pdf = Pdf::parse(bytes)?;
     let attachment = invoice_attachment(&pdf).ok_or(InvoiceError::NoEmbeddedInvoice)?;
-    let document = rules::xml::text_of(&attachment.data).ok().and_then(|text| rules::xml::parse(text).ok());
-    let root = document.as_ref().map(roxmltree::Document::root_element);
-    let profile = root.and_then(rules::xml::guideline).and_then(|(urn, _)| Profile::from_guideline(&urn));
-    let invoice = root.filter(|root| root.tag_name().namespace() == Some(rules::xml::RSM)).map(cii::read);
-    let file_name = attachment.name.clone();
-    drop(document);
-    Ok(Extracted { file_name, profile, invoice, xml: attachment.data })
+    let (profile, invoice) =
+        match rules::xml::text_of(&attachment.data).ok().and_then(|text| rules::xml::parse(text).ok()) {
+            Some(document) => {
+                let root = document.root_element();
+                let is_cii = root.tag_name().namespace() == Some(rules::xml::RSM);
+                (profile_of(root), is_cii.then(|| cii::read(root)))
+            }
+            None => (None, None),
+        };
+    Ok(Extracted { file_name: attachment.name, profile, invoice, xml: attachment.data })
+}
+
+/// The profile the document's BT-24 names.
+fn profile_of(root: roxmltree::Node) -> Option<Profile> {
+    rules::xml::guideline(root).and_then(|(urn, _)| Profile::from_guideline(&urn))
 }
 
 /// The CII XML of an invoice given as data, for a profile, refused with
 /// the broken rules when it is not a valid invoice of that profile.
 pub fn xml_from_data(invoice: Invoice, profile: Profile) -> Result<Vec<u8>, InvoiceError> {
-    let xml = cii::write(&invoice.completed(), profile).into_bytes();
+    valid_xml(&invoice.completed(), profile)
+}
+
+fn valid_xml(completed: &Invoice, profile: Profile) -> Result<Vec<u8>, InvoiceError> {
+    let xml = cii::write(completed, profile).into_bytes();
     let report = rules::validate_xml(&xml)?;
     if !report.valid {
         return Err(InvoiceError::Invalid(Box::new(report)));
@@ -194,10 +206,17 @@ pub fn convert(
         return Err(InvoiceError::UnknownFormat);
     }
     let text = rules::xml::text_of(xml)?;
-    let document = rules::xml::parse(text)?;
-    let profile = rules::xml::guideline(document.root_element())
-        .and_then(|(urn, _)| Profile::from_guideline(&urn))
-        .ok_or(InvoiceError::UnknownProfile)?;
+    let profile = profile_of(rules::xml::parse(text)?.root_element()).ok_or(InvoiceError::UnknownProfile)?;
+    embed_into(pdf_bytes, xml, profile, options, producer)
+}
+
+fn embed_into(
+    pdf_bytes: &[u8],
+    xml: &[u8],
+    profile: Profile,
+    options: &ConvertOptions,
+    producer: &str,
+) -> Result<Converted, InvoiceError> {
     let pdf = Pdf::parse(pdf_bytes)?;
     let mut preflight = pdf::preflight(&pdf);
     if options.output_intent {
@@ -218,7 +237,7 @@ pub fn convert(
 /// typeset as PDF/A-3 (embedded fonts, sRGB OutputIntent) and its XML.
 pub fn generate(invoice: Invoice, profile: Profile, fonts: &Fonts, producer: &str) -> Result<Converted, InvoiceError> {
     let invoice = invoice.completed();
-    let xml = xml_from_data(invoice.clone(), profile)?;
+    let xml = valid_xml(&invoice, profile)?;
     let pages = pdf::render(&invoice, fonts, producer).map_err(InvoiceError::Render)?;
-    convert(&pages, &xml, &ConvertOptions { relationship: None, output_intent: true }, producer)
+    embed_into(&pages, &xml, profile, &ConvertOptions { relationship: None, output_intent: true }, producer)
 }

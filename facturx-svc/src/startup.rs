@@ -23,16 +23,17 @@ use crate::routes;
 struct ApiDoc;
 
 /// The faces for `generate`; a missing font turns `generate` off, not the service.
-fn load_fonts(settings: &Settings) -> web::Data<Option<Fonts>> {
+fn load_fonts(settings: &Settings) -> Option<web::Data<Fonts>> {
     let load = || -> Result<Fonts, String> {
         Ok(Fonts {
             regular: FontFile::load(&settings.generate.regular_font)?,
             bold: FontFile::load(&settings.generate.bold_font)?,
         })
     };
-    web::Data::new(
-        load().inspect_err(|error| tracing::warn!(%error, "fonts unreadable: /v1/generate is disabled")).ok(),
-    )
+    load()
+        .inspect_err(|error| tracing::warn!(%error, "fonts unreadable: /v1/generate is disabled"))
+        .ok()
+        .map(web::Data::new)
 }
 
 pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
@@ -45,7 +46,10 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         Readiness::default(),
         Access { internal_auth: &settings.internal_auth, standalone: &settings.standalone, http: &settings.http },
         move |config| {
-            config.app_data(web::Data::new(limits)).app_data(fonts.clone()).configure(routes::configure);
+            if let Some(fonts) = &fonts {
+                config.app_data(fonts.clone());
+            }
+            config.app_data(web::Data::new(limits)).configure(routes::configure);
         },
     )?;
     Ok(Application::build(&settings.server, definition)?)

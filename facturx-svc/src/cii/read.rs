@@ -21,7 +21,6 @@ pub fn read(root: Node) -> Invoice {
     let agreement = transaction.and_then(|node| child(node, "ApplicableHeaderTradeAgreement"));
     let delivery = transaction.and_then(|node| child(node, "ApplicableHeaderTradeDelivery"));
     let settlement = transaction.and_then(|node| child(node, "ApplicableHeaderTradeSettlement"));
-    let at = |node: Option<Node>, path: &[&str]| string(node.and_then(|node| descend(node, path)));
     let first_tax = settlement.and_then(|node| child(node, "ApplicableTradeTax"));
     let terms = settlement.and_then(|node| child(node, "SpecifiedTradePaymentTerms"));
     let tender = agreement.and_then(|node| {
@@ -122,6 +121,11 @@ pub fn read(root: Node) -> Invoice {
             .map(|node| children(node, "IncludedSupplyChainTradeLineItem").map(line).collect())
             .unwrap_or_default(),
     }
+}
+
+/// The text at the end of a path of local names below a node.
+fn at(node: Option<Node>, path: &[&str]) -> Option<String> {
+    string(node.and_then(|node| descend(node, path)))
 }
 
 fn string(node: Option<Node>) -> Option<String> {
@@ -277,7 +281,6 @@ fn line(node: Node) -> Line {
     let quantity = descend(node, &["SpecifiedLineTradeDelivery", "BilledQuantity"]);
     let settlement = child(node, "SpecifiedLineTradeSettlement");
     let tax = settlement.and_then(|settlement| child(settlement, "ApplicableTradeTax"));
-    let at = |node: Option<Node>, path: &[&str]| string(node.and_then(|node| descend(node, path)));
     Line {
         id: at(document, &["LineID"]),
         note: at(document, &["IncludedNote", "Content"]),

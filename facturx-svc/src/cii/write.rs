@@ -67,11 +67,13 @@ fn number(name: &'static str, value: Option<Decimal>) -> Option<Element> {
     value.map(|value| Element::text(name, value.normalize()))
 }
 
+/// A date in format 102 (`YYYYMMDD`), the only one the profiles use.
+fn date_string(name: &'static str, date: NaiveDate) -> Element {
+    Element::text(name, date.format("%Y%m%d")).attribute("format", Some("102"))
+}
+
 fn date_time(name: &'static str, date: Option<NaiveDate>) -> Option<Element> {
-    date.map(|date| {
-        Element::new(name)
-            .with(Element::text("udt:DateTimeString", date.format("%Y%m%d")).attribute("format", Some("102")))
-    })
+    date.map(|date| Element::new(name).with(date_string("udt:DateTimeString", date)))
 }
 
 fn identifier(name: &'static str, identifier: &Identifier) -> Element {
@@ -366,10 +368,11 @@ fn settlement(invoice: &Invoice) -> Element {
             .with(amount("ram:BasisAmount", Some(vat.taxable_amount)))
             .with(Element::text("ram:CategoryCode", &vat.category))
             .with(leaf("ram:ExemptionReasonCode", vat.exemption_reason_code.as_deref()))
-            .with(invoice.tax_point_date.map(|date| {
-                Element::new("ram:TaxPointDate")
-                    .with(Element::text("udt:DateString", date.format("%Y%m%d")).attribute("format", Some("102")))
-            }))
+            .with(
+                invoice
+                    .tax_point_date
+                    .map(|date| Element::new("ram:TaxPointDate").with(date_string("udt:DateString", date))),
+            )
             .with(leaf("ram:DueDateTypeCode", invoice.tax_point_date_code.as_deref()))
             .with(number("ram:RateApplicablePercent", vat.rate))
     });
@@ -426,9 +429,7 @@ fn settlement(invoice: &Invoice) -> Element {
             Element::new("ram:InvoiceReferencedDocument")
                 .with(Element::text("ram:IssuerAssignedID", &preceding.number))
                 .with(preceding.issue_date.map(|date| {
-                    Element::new("ram:FormattedIssueDateTime").with(
-                        Element::text("qdt:DateTimeString", date.format("%Y%m%d")).attribute("format", Some("102")),
-                    )
+                    Element::new("ram:FormattedIssueDateTime").with(date_string("qdt:DateTimeString", date))
                 }))
         }))
         .with(accounting_account(invoice.buyer_accounting_reference.as_deref()))

@@ -76,8 +76,9 @@ impl<'a> UsedFont<'a> {
         encoded
     }
 
-    fn scaled(&self, units: i16) -> i64 {
-        (f32::from(units) * 1000.0 / f32::from(self.face.units_per_em())).round() as i64
+    /// Font units to the thousandths of text space PDF font metrics use.
+    fn scaled(&self, units: impl Into<f32>) -> i64 {
+        (units.into() * 1000.0 / f32::from(self.face.units_per_em())).round() as i64
     }
 
     /// Writes the Type0 font and its parts into the document.
@@ -127,7 +128,7 @@ impl<'a> UsedFont<'a> {
             .remapped_gids()
             .map(|old| {
                 let advance = self.face.glyph_hor_advance(GlyphId(old)).unwrap_or_default();
-                Object::Integer((f32::from(advance) * 1000.0 / f32::from(self.face.units_per_em())).round() as i64)
+                Object::Integer(self.scaled(advance))
             })
             .collect();
         let mut system_info = Dictionary::new();

@@ -46,7 +46,7 @@ pub async fn convert(
             blocking(move || invoice::xml_from_data(invoice, profile)).await??
         }
     };
-    let output_intent = flag(&mut form, "output_intent")?;
+    let output_intent = form.flag("output_intent")?;
     let relationship = match form.text("relationship").as_deref() {
         None | Some("") => None,
         Some("Data" | "data") => Some(Relationship::Data),
@@ -88,14 +88,6 @@ pub(super) fn invoice_data(form: &mut Form) -> Result<(Invoice, Profile), ApiErr
         })?,
     };
     Ok((invoice, profile))
-}
-
-pub(super) fn flag(form: &mut Form, name: &str) -> Result<bool, ApiError> {
-    match form.text(name).as_deref() {
-        None | Some("" | "false" | "0") => Ok(false),
-        Some("true" | "1") => Ok(true),
-        Some(_) => Err(ApiError::new(ErrorCode::BadRequest, format!("`{name}` is true or false."))),
-    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

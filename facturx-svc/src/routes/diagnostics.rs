@@ -29,7 +29,7 @@ fn resident_bytes() -> Option<u64> {
 /// Version, features and memory, as the original service reported them.
 #[utoipa::path(get, path = "/diagnostics", tag = "operations", responses((status = 200, body = Diagnostics)))]
 #[get("/diagnostics")]
-pub async fn diagnostics(fonts: web::Data<Option<Fonts>>) -> HttpResponse {
+pub async fn diagnostics(fonts: Option<web::Data<Fonts>>) -> HttpResponse {
     let rss_bytes = resident_bytes();
     // The original warned past 80% of its 512 MB recommendation.
     let status = match rss_bytes {

@@ -62,4 +62,13 @@ impl Form {
     pub fn text(&mut self, name: &str) -> Option<String> {
         self.take(name).map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
     }
+
+    /// A boolean field, false when absent.
+    pub fn flag(&mut self, name: &str) -> Result<bool, ApiError> {
+        match self.text(name).as_deref() {
+            None | Some("" | "false" | "0") => Ok(false),
+            Some("true" | "1") => Ok(true),
+            Some(_) => Err(ApiError::new(ErrorCode::BadRequest, format!("`{name}` is true or false."))),
+        }
+    }
 }

@@ -30,20 +30,16 @@ pub async fn generate(
     request: HttpRequest,
     payload: Multipart,
     limits: web::Data<Limits>,
-    fonts: web::Data<Option<Fonts>>,
+    fonts: Option<web::Data<Fonts>>,
 ) -> Result<HttpResponse, ApiError> {
-    if fonts.is_none() {
+    let Some(fonts) = fonts else {
         return Err(ApiError::new(
             ErrorCode::ServiceUnavailable,
             "Generation is off: the fonts configured under FACTURX__GENERATE__* are missing.",
         ));
-    }
+    };
     let mut form = Form::read(&request, payload, &limits).await?;
     let (data, profile) = invoice_data(&mut form)?;
-    let generated = blocking(move || {
-        let fonts = fonts.as_ref().as_ref().expect("checked above");
-        invoice::generate(data, profile, fonts, PRODUCER)
-    })
-    .await??;
+    let generated = blocking(move || invoice::generate(data, profile, &fonts, PRODUCER)).await??;
     Ok(pdf_response(generated))
 }

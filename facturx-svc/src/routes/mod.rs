@@ -22,27 +22,24 @@ pub fn configure(config: &mut web::ServiceConfig) {
 
 impl From<InvoiceError> for ApiError {
     fn from(error: InvoiceError) -> Self {
-        if let InvoiceError::Invalid(report) = &error {
-            return ApiError::validation(
-                report
-                    .errors
-                    .iter()
-                    .map(|finding| {
-                        FieldError::new(&finding.location, format!("{}: {}", finding.rule, finding.message_en))
-                    })
-                    .collect(),
-            );
-        }
-        if let InvoiceError::Render(_) = &error {
-            return ApiError::internal(error);
-        }
         let code = match &error {
+            InvoiceError::Invalid(report) => {
+                return ApiError::validation(
+                    report
+                        .errors
+                        .iter()
+                        .map(|finding| {
+                            FieldError::new(&finding.location, format!("{}: {}", finding.rule, finding.message_en))
+                        })
+                        .collect(),
+                );
+            }
+            InvoiceError::Render(_) => return ApiError::internal(error),
             InvoiceError::Xml(_) => ErrorCode::MalformedXml,
             InvoiceError::Pdf(_) => ErrorCode::UnreadableDocument,
             InvoiceError::NoEmbeddedInvoice => ErrorCode::NoEmbeddedInvoice,
             InvoiceError::UnknownFormat => ErrorCode::UnsupportedFile,
-            InvoiceError::UnknownProfile | InvoiceError::Invalid(_) => ErrorCode::ValidationFailed,
-            InvoiceError::Render(_) => ErrorCode::Internal,
+            InvoiceError::UnknownProfile => ErrorCode::ValidationFailed,
         };
         ApiError::new(code, format!("{}.", capitalised(&error.to_string())))
     }
