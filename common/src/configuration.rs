@@ -26,6 +26,10 @@ environment = "dev"
 [server]
 host = "127.0.0.1"
 port = 0
+# Bytes of request bodies a service works on at once; further requests wait
+# (unread) up to upload_wait_seconds, then get 503.
+upload_budget_bytes = 33554432
+upload_wait_seconds = 30
 
 [telemetry]
 log_level = "info"
@@ -269,6 +273,12 @@ pub fn secret_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Sec
 pub struct ServerSettings {
     pub host: String,
     pub port: u16,
+    /// Bytes of request bodies a service works on at once (see
+    /// [`crate::http::upload::UploadBudget`]); the gateway streams bodies
+    /// through and does not use it.
+    pub upload_budget_bytes: u64,
+    /// How long a request may wait for room in that budget before 503.
+    pub upload_wait_seconds: u64,
 }
 
 impl ServerSettings {

@@ -7,6 +7,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Condition, from_fn};
@@ -19,6 +20,7 @@ use crate::http::health::{self, Readiness, ServiceInfo};
 use crate::http::observability::{HttpMetrics, metrics_endpoint, observe_requests};
 use crate::http::request_id::propagate_request_id;
 use crate::http::security::{cors, guard_host_and_scheme, refuse_short_multipart_boundaries, service_security_headers};
+use crate::http::upload::{UploadBudget, reserve_upload_budget};
 use crate::http::{configure_extractors, not_found};
 use crate::identity::{IdentityVerifier, InternalKeyError, require_identity};
 
@@ -111,11 +113,16 @@ impl Application {
         let http = web::Data::new(http);
         let openapi = web::Data::new(openapi.merge_from(OperationalApi::openapi()));
         let metrics = web::Data::new(HttpMetrics::in_registry(info.service, metrics));
+        let upload_budget = web::Data::new(UploadBudget::new(
+            settings.upload_budget_bytes,
+            Duration::from_secs(settings.upload_wait_seconds),
+        ));
         let info = web::Data::new(info);
         let readiness = web::Data::new(readiness);
         let identity = web::Data::new(identity);
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(reserve_upload_budget))
                 .wrap(from_fn(refuse_short_multipart_boundaries))
                 .wrap(from_fn(require_identity))
                 .wrap(Condition::new(!allowed_origins.is_empty(), cors(&allowed_origins)))
@@ -123,6 +130,7 @@ impl Application {
                 .wrap(from_fn(service_security_headers))
                 .wrap(from_fn(observe_requests))
                 .wrap(from_fn(propagate_request_id))
+                .app_data(upload_budget.clone())
                 .app_data(info.clone())
                 .app_data(readiness.clone())
                 .app_data(identity.clone())

@@ -4,6 +4,7 @@ pub mod health;
 pub mod observability;
 pub mod request_id;
 pub mod security;
+pub mod upload;
 
 use actix_web::ResponseError;
 use actix_web::body::EitherBody;

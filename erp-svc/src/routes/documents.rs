@@ -8,8 +8,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
 use chrono::Utc;
 use common::error::{ApiError, ErrorCode};
+use common::http::upload::read_multipart;
 use common::object_storage::ObjectInfo;
-use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -37,36 +37,19 @@ pub struct UploadQuery {
     pub kind: Option<String>,
 }
 
-/// Reads the `file` field, refusing the upload as soon as it passes the
-/// limit (and before reading it when its declared length already does).
-async fn read_file(request: &HttpRequest, mut payload: Multipart, limit: u64) -> Result<(String, Vec<u8>), ApiError> {
-    let too_large = || ApiError::new(ErrorCode::PayloadTooLarge, format!("Documents are limited to {} bytes.", limit));
-    let declared =
-        request.headers().get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
-    // The form's boundaries and headers take a few hundred bytes more.
-    if declared.is_some_and(|length| length > limit + 64 * 1024) {
+/// The `file` field, refused as soon as it passes the limit (and before
+/// reading it when its declared length already does).
+async fn read_file(request: &HttpRequest, payload: Multipart, limit: u64) -> Result<(String, Vec<u8>), ApiError> {
+    // The form's boundaries and headers take a few hundred bytes more than the file.
+    let too_large = || ApiError::new(ErrorCode::PayloadTooLarge, format!("Documents are limited to {limit} bytes."));
+    let parts = read_multipart(request, payload, limit + 64 * 1024, "the document limit")
+        .await
+        .map_err(|error| if error.code() == ErrorCode::PayloadTooLarge { too_large() } else { error })?;
+    let file = parts.into_iter().find(|part| part.name == "file").ok_or_else(|| invalid("file", "is required"))?;
+    if file.bytes.len() as u64 > limit {
         return Err(too_large());
     }
-    while let Some(field) = payload.next().await {
-        let mut field =
-            field.map_err(|error| ApiError::new(ErrorCode::BadRequest, format!("Malformed form: {error}")))?;
-        if field.name() != Some("file") {
-            continue;
-        }
-        let file_name =
-            field.content_disposition().and_then(|disposition| disposition.get_filename()).unwrap_or("").to_owned();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|error| ApiError::new(ErrorCode::BadRequest, format!("Malformed form: {error}")))?;
-            if (bytes.len() + chunk.len()) as u64 > limit {
-                return Err(too_large());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        return Ok((file_name, bytes));
-    }
-    Err(invalid("file", "is required"))
+    Ok((file.file_name.unwrap_or_default(), file.bytes))
 }
 
 /// Uploads a photo or a file to an intervention (those who work on it,

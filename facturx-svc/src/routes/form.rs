@@ -1,12 +1,11 @@
-//! The multipart forms of the API, read within the upload limit: refused
-//! from Content-Length before reading, and while streaming otherwise.
+//! The multipart forms of the API, read within the upload limit.
 
 use std::collections::HashMap;
 
 use actix_multipart::Multipart;
-use actix_web::{HttpRequest, http::header};
+use actix_web::HttpRequest;
 use common::error::{ApiError, ErrorCode};
-use futures_util::StreamExt as _;
+use common::http::upload::read_multipart;
 
 use crate::configuration::Limits;
 
@@ -15,38 +14,9 @@ pub struct Form {
 }
 
 impl Form {
-    pub async fn read(request: &HttpRequest, mut payload: Multipart, limits: &Limits) -> Result<Self, ApiError> {
-        let too_large = || {
-            ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                format!("The upload is larger than MAX_UPLOAD_SIZE_MB ({} bytes).", limits.max_upload_bytes),
-            )
-        };
-        let declared =
-            request.headers().get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
-        if declared.is_some_and(|length| length > limits.max_upload_bytes) {
-            return Err(too_large());
-        }
-        let malformed = |error: actix_multipart::MultipartError| {
-            ApiError::new(ErrorCode::BadRequest, format!("Malformed form: {error}"))
-        };
-        let mut fields = HashMap::new();
-        let mut received = 0u64;
-        while let Some(field) = payload.next().await {
-            let mut field = field.map_err(malformed)?;
-            let name = field.name().unwrap_or_default().to_owned();
-            let mut bytes = Vec::new();
-            while let Some(chunk) = field.next().await {
-                let chunk = chunk.map_err(malformed)?;
-                received += chunk.len() as u64;
-                if received > limits.max_upload_bytes {
-                    return Err(too_large());
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            fields.insert(name, bytes);
-        }
-        Ok(Self { fields })
+    pub async fn read(request: &HttpRequest, payload: Multipart, limits: &Limits) -> Result<Self, ApiError> {
+        let parts = read_multipart(request, payload, limits.max_upload_bytes, "MAX_UPLOAD_SIZE_MB").await?;
+        Ok(Self { fields: parts.into_iter().map(|part| (part.name, part.bytes)).collect() })
     }
 
     pub fn take(&mut self, name: &str) -> Option<Vec<u8>> {

@@ -270,3 +270,60 @@ async fn a_multipart_body_that_would_panic_the_parser_is_refused_and_the_service
         app.post_form("/v1/validate", Form::new().part("file", file_part("f.pdf", corpus_file(EN16931_PDF)))).await;
     assert_eq!(response.status(), 200);
 }
+
+#[tokio::test]
+async fn uploads_wait_for_room_in_the_memory_budget_and_are_turned_away_after_the_wait() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let app = spawn_app_with(&[
+        ("FACTURX__SERVER__UPLOAD_BUDGET_BYTES", "65536"),
+        ("FACTURX__SERVER__UPLOAD_WAIT_SECONDS", "1"),
+    ])
+    .await;
+    let xml = corpus_file(INVALID_XML);
+    let boundary = "budget-test-boundary";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.xml\"\r\n\r\n")
+        .into_bytes();
+    body.extend_from_slice(&xml);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    // A slow client declares a body as large as the whole budget and sends half of it.
+    let padding = 65536 - body.len();
+    let declared = body.len() + padding;
+    let head = format!(
+        "POST /v1/validate HTTP/1.1\r\nHost: localhost\r\nX-API-Key: {}\r\nConnection: close\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {declared}\r\n\r\n",
+        crate::helpers::API_KEY
+    );
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    slow.write_all(head.as_bytes()).await.expect("head");
+    // Multipart readers skip the lines before the first boundary.
+    let mut whole = vec![b' '; padding - 2];
+    whole.extend_from_slice(b"\r\n");
+    whole.extend_from_slice(&body);
+    slow.write_all(&whole[..whole.len() / 2]).await.expect("half the body");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let waiting = app.post_form("/v1/validate", Form::new().part("file", file_part("f.xml", xml.clone()))).await;
+    assert_eq!(waiting.status(), 503, "no room while the slow upload holds the budget");
+    assert_eq!(waiting.headers()["retry-after"], "1");
+    let problem: Value = waiting.json().await.expect("json");
+    assert_eq!(problem["code"], "service_unavailable");
+
+    slow.write_all(&whole[whole.len() / 2..]).await.expect("the rest");
+    let mut answer = String::new();
+    slow.read_to_string(&mut answer).await.expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "the slow upload is served: {}", &answer[..answer.len().min(200)]);
+    assert!(answer.contains("\"valid\":false"), "and validated");
+
+    // With the budget free again, uploads are served at once.
+    let (first, second) = tokio::join!(
+        app.post_form("/v1/validate", Form::new().part("file", file_part("f.xml", xml.clone()))),
+        app.post_form("/v1/validate", Form::new().part("file", file_part("f.xml", xml.clone()))),
+    );
+    assert_eq!((first.status().as_u16(), second.status().as_u16()), (200, 200));
+    // An upload larger than the whole budget still runs, alone.
+    let large =
+        app.post_form("/v1/validate", Form::new().part("file", file_part("f.pdf", corpus_file(EN16931_PDF)))).await;
+    assert_eq!(large.status(), 200);
+}

@@ -2,12 +2,11 @@
 //! synchronous analysis, same form fields, same response, plus the fields.
 
 use actix_multipart::Multipart;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::error::{ApiError, ErrorCode, FieldError};
-use futures_util::StreamExt;
+use common::http::upload::{Part, read_multipart};
 use serde::Serialize;
 
 use crate::analysis::Analysis;
@@ -197,43 +196,19 @@ pub fn refusal(refusal: Refusal) -> ApiError {
     }
 }
 
-/// Reads the multipart form, refusing it as soon as it passes the size limit.
+/// Reads the multipart form (refused as soon as it passes the size limit):
+/// the files in `file_field`, recognised from their content, and the
+/// seed's fields.
 pub(crate) async fn read_form(
     request: &HttpRequest,
-    mut payload: Multipart,
+    payload: Multipart,
     limits: &Limits,
     file_field: &str,
 ) -> Result<Form, ApiError> {
-    let too_large = || {
-        ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("The upload is larger than MAX_CONTENT_LENGTH ({} bytes).", limits.max_content_length),
-        )
-    };
-    let declared =
-        request.headers().get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limits.max_content_length) {
-        return Err(too_large());
-    }
+    let parts = read_multipart(request, payload, limits.max_content_length, "MAX_CONTENT_LENGTH").await?;
     let mut form = Form { expectations: Expectations { strict: true, ..Expectations::default() }, ..Form::default() };
-    let mut received: u64 = 0;
     let mut errors = Vec::new();
-    while let Some(field) = payload.next().await {
-        let mut field =
-            field.map_err(|error| ApiError::new(ErrorCode::BadRequest, format!("Malformed form: {error}")))?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name =
-            field.content_disposition().and_then(|disposition| disposition.get_filename()).map(str::to_owned);
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|error| ApiError::new(ErrorCode::BadRequest, format!("Malformed form: {error}")))?;
-            received += chunk.len() as u64;
-            if received > limits.max_content_length {
-                return Err(too_large());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+    for Part { name, file_name, bytes } in parts {
         if name == file_field {
             let file_name = file_name.unwrap_or_default();
             let kind = FileKind::sniff(&bytes).ok_or_else(|| {

@@ -3,9 +3,9 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError, web};
-use common::error::{ApiError, ErrorCode, FieldError};
-use futures_util::StreamExt;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use common::error::{ApiError, FieldError};
+use common::http::upload::read_multipart;
 use maud::{Markup, html};
 
 use super::{Form, Links, PageResult, Viewer, document, layout, messages, see_other};
@@ -327,31 +327,21 @@ pub async fn delete(
     Ok(see_other(Links(&state).to("/clients")))
 }
 
-/// The logo from the page's file field, refused once it exceeds the limit.
+/// The logo from the page's file field, refused once the upload exceeds the limit.
 pub async fn upload_logo(
+    request: HttpRequest,
     state: web::Data<AppState>,
     Viewer(operator): Viewer,
     id: web::Path<i64>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> PageResult {
     let client = visible_client(&state, &operator, *id).await?;
-    let malformed = |_| ApiError::new(ErrorCode::BadRequest, "Malformed upload.");
-    while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(malformed)?;
-        if field.name() != Some("logo") {
-            continue;
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            bytes.extend_from_slice(&chunk.map_err(malformed)?);
-            if bytes.len() > MAX_LOGO_BYTES {
-                return Err(ApiError::new(ErrorCode::PayloadTooLarge, "A logo may be 512 KiB at most.").into());
-            }
-        }
-        store_logo(&state, client.id, &bytes).await?;
-        return Ok(back_to_client(&state, client.id));
-    }
-    Err(ApiError::validation(vec![FieldError::new("logo", "choisissez une image")]).into())
+    let parts = read_multipart(&request, multipart, MAX_LOGO_BYTES as u64, "the logo limit").await?;
+    let Some(logo) = parts.into_iter().find(|part| part.name == "logo" && !part.bytes.is_empty()) else {
+        return Err(ApiError::validation(vec![FieldError::new("logo", "choisissez une image")]).into());
+    };
+    store_logo(&state, client.id, &logo.bytes).await?;
+    Ok(back_to_client(&state, client.id))
 }
 
 pub async fn add_category(
