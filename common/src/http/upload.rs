@@ -109,7 +109,11 @@ pub async fn read_multipart(
         let name = field.name().unwrap_or_default().to_owned();
         let file_name =
             field.content_disposition().and_then(|disposition| disposition.get_filename()).map(str::to_owned);
-        let mut bytes = Vec::new();
+        // A file takes what is left of the declared body: sized once, it is
+        // not copied over and over as it grows (a 10 MB file would peak at
+        // 24 MB doubling its buffer).
+        let expected = declared.filter(|_| file_name.is_some()).map_or(0, |length| length.saturating_sub(received));
+        let mut bytes = Vec::with_capacity(expected as usize);
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(malformed)?;
             received += chunk.len() as u64;

@@ -167,7 +167,7 @@ pub fn embed(original: &[u8], pdf: &Pdf, embedding: &Embedding) -> Result<Vec<u8
     trailer.set("Root", Object::Reference(catalog_id));
     trailer.set("Info", Object::Reference(info_id));
     trailer.set("Prev", Object::Integer(previous_xref as i64));
-    trailer.set("ID", file_ids(pdf, &out));
+    trailer.set("ID", file_ids(pdf, original.len(), &out[original.len()..]));
     let uses_xref_stream = !original.get(previous_xref..).is_some_and(|rest| rest.starts_with(b"xref"));
     let xref_offset = out.len();
     if uses_xref_stream {
@@ -179,9 +179,12 @@ pub fn embed(original: &[u8], pdf: &Pdf, embedding: &Embedding) -> Result<Vec<u8
     Ok(out)
 }
 
-/// The original's first identifier (the file's identity) and a new second one.
-fn file_ids(pdf: &Pdf, content: &[u8]) -> Object {
-    let digest = Sha256::digest(content);
+/// The original's first identifier (the file's identity) and a new second
+/// one, from what this update appends (its date, the XML) and the size of
+/// what it appends to: hashing the whole file would cost more than the
+/// rest of the conversion.
+fn file_ids(pdf: &Pdf, original_length: usize, appended: &[u8]) -> Object {
+    let digest = Sha256::new().chain_update(original_length.to_be_bytes()).chain_update(appended).finalize();
     let fresh = Object::String(digest[..16].to_vec(), StringFormat::Hexadecimal);
     let first = match pdf.document.trailer.get(b"ID") {
         Ok(Object::Array(ids)) if !ids.is_empty() => ids[0].clone(),
