@@ -130,7 +130,8 @@ impl Scheduler {
                 plan: Some((plan.id, due)),
             };
             let year = now.with_timezone(&self.zone).year();
-            let created = self.store.create_intervention(&new, year, Change { actor: SCHEDULER, at: now }).await?;
+            let created =
+                self.store.create_intervention(&new, year, Change { actor: SCHEDULER, at: now }, None).await?;
             if let Some((id, number)) = created {
                 self.notifier.assigned(id, technicians);
                 numbers.push(number);

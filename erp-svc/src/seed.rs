@@ -105,7 +105,7 @@ pub async fn seed(store: &Store, now: DateTime<Utc>) -> Result<(usize, usize), A
                 },
                 plan: None,
             };
-            store.create_intervention(&new, now.year(), change).await?;
+            store.create_intervention(&new, now.year(), change, None).await?;
             interventions += 1;
         }
     }

@@ -14,7 +14,7 @@ use super::{Pagination, created, invalid, not_found, paginated};
 use crate::access::{Actor, Role};
 use crate::domain::{FieldCheck, InterventionKind, Priority, SignerRole, Status, is_step, transition_allowed};
 use crate::startup::AppState;
-use crate::store::{Change, Clash, InterventionFields, InterventionFilter, InterventionRow, NewIntervention};
+use crate::store::{Change, InterventionFields, InterventionFilter, InterventionRow, NewIntervention, Slot};
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
@@ -235,42 +235,18 @@ async fn intervention_fields(
     }
 }
 
-/// Refuses assignments that overlap the technicians' other interventions,
-/// unless staff force them.
-async fn refuse_clashes(
-    state: &AppState,
+/// The planning a write must keep free of overlaps with the technicians'
+/// other interventions: none when it has no dates, or staff force it.
+fn slot_to_keep<'a>(
     actor: &Actor,
-    fields: &InterventionFields,
+    fields: &'a InterventionFields,
     except: Option<i64>,
     force: bool,
-) -> Result<(), ApiError> {
+) -> Option<Slot<'a>> {
     let (Some(start), Some(end)) = (fields.planned_start, fields.planned_end) else {
-        return Ok(());
+        return None;
     };
-    let clashes = state.store.clashes(&fields.technicians, start, end, except).await?;
-    if clashes.is_empty() || (force && actor.is_staff()) {
-        return Ok(());
-    }
-    Err(clash_error(&clashes))
-}
-
-fn clash_error(clashes: &[Clash]) -> ApiError {
-    let described: Vec<String> = clashes
-        .iter()
-        .map(|clash| {
-            format!(
-                "{} is on {} from {} to {}",
-                clash.technician,
-                clash.number,
-                clash.planned_start.to_rfc3339(),
-                clash.planned_end.to_rfc3339()
-            )
-        })
-        .collect();
-    ApiError::new(
-        ErrorCode::SchedulingConflict,
-        format!("Planning clash: {}. Send force=true to assign anyway.", described.join("; ")),
-    )
+    (!(force && actor.is_staff())).then_some(Slot { technicians: &fields.technicians, start, end, except })
 }
 
 /// The stored status (the database's CHECK keeps it one of them).
@@ -396,12 +372,12 @@ pub async fn create_intervention(
         fields.planned_end = None;
         fields.technicians.clear();
     }
-    refuse_clashes(&state, &actor, &fields, None, input.force).await?;
     let now = Utc::now();
     let new = NewIntervention { client_id: site.client_id, site_id, status: Status::Draft, fields, plan: None };
+    let slot = slot_to_keep(&actor, &new.fields, None, input.force);
     let (id, _) = state
         .store
-        .create_intervention(&new, now.year(), Change { actor: &actor.name, at: now })
+        .create_intervention(&new, now.year(), Change { actor: &actor.name, at: now }, slot)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("an intervention without a plan was not created")))?;
     let (row, technicians) = visible_intervention(&state, &actor, id).await?;
@@ -444,10 +420,10 @@ pub async fn update_intervention(
             format!("{} is {}: it keeps its dates and at least one technician.", row.number, status.as_str()),
         ));
     }
-    refuse_clashes(&state, &actor, &fields, Some(row.id), input.force).await?;
+    let slot = slot_to_keep(&actor, &fields, Some(row.id), input.force);
     let added = state
         .store
-        .update_intervention(row.id, &fields, Change { actor: &actor.name, at: Utc::now() })
+        .update_intervention(row.id, &fields, Change { actor: &actor.name, at: Utc::now() }, slot)
         .await?
         .ok_or_else(|| not_found("intervention"))?;
     state.notifier.assigned(row.id, added);
@@ -487,6 +463,7 @@ pub async fn transition(
             format!("Your role may not move an intervention from {} to {}.", from.as_str(), to.as_str()),
         ));
     }
+    let mut slot = None;
     match to {
         Status::Planned => {
             let (Some(start), Some(end)) = (row.planned_start, row.planned_end) else {
@@ -495,10 +472,7 @@ pub async fn transition(
             if technicians.is_empty() {
                 return Err(ApiError::new(ErrorCode::InvalidTransition, "Assign at least one technician first."));
             }
-            let clashes = state.store.clashes(&technicians, start, end, Some(row.id)).await?;
-            if !clashes.is_empty() && !input.force {
-                return Err(clash_error(&clashes));
-            }
+            slot = (!input.force).then_some(Slot { technicians: &technicians, start, end, except: Some(row.id) });
         }
         Status::Validated => {
             let signed: Vec<String> =
@@ -518,7 +492,7 @@ pub async fn transition(
         _ => {}
     }
     let change = Change { actor: &actor.name, at: Utc::now() };
-    if !state.store.transition(row.id, from, to, comment.as_deref(), change).await? {
+    if !state.store.transition(row.id, from, to, comment.as_deref(), change, slot).await? {
         return Err(ApiError::new(ErrorCode::Conflict, "The intervention changed meanwhile; read it again."));
     }
     if to == Status::Validated {

@@ -2,7 +2,8 @@
 //! filtered lists and the planning's clashes.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use common::error::ApiError;
+use common::database::Database;
+use common::error::{ApiError, ErrorCode};
 use common::on_database;
 use serde::Serialize;
 
@@ -90,6 +91,41 @@ pub struct Clash {
     pub planned_end: DateTime<Utc>,
 }
 
+/// The planning a write must keep free of overlaps: its technicians over
+/// `[start, end)`, the intervention itself excepted.
+#[derive(Debug, Clone, Copy)]
+pub struct Slot<'a> {
+    pub technicians: &'a [String],
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub except: Option<i64>,
+}
+
+/// A write refused because it would overlap these interventions.
+#[derive(Debug)]
+pub struct Clashes(pub Vec<Clash>);
+
+impl From<Clashes> for ApiError {
+    fn from(Clashes(clashes): Clashes) -> Self {
+        let described: Vec<String> = clashes
+            .iter()
+            .map(|clash| {
+                format!(
+                    "{} is on {} from {} to {}",
+                    clash.technician,
+                    clash.number,
+                    clash.planned_start.to_rfc3339(),
+                    clash.planned_end.to_rfc3339()
+                )
+            })
+            .collect();
+        ApiError::new(
+            ErrorCode::SchedulingConflict,
+            format!("Planning clash: {}. Send force=true to assign anyway.", described.join("; ")),
+        )
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StatusChangeRow {
     pub from_status: Option<String>,
@@ -174,6 +210,59 @@ macro_rules! technicians_of {
     }};
 }
 
+/// Begins the write transaction of `$slot` (if any) and reads its clashes
+/// in it, once nobody else can take the technicians meanwhile: on
+/// PostgreSQL one advisory lock per technician, taken in name order so that
+/// two writers never wait on each other, held by every replica until the
+/// transaction ends; SQLite's database write lock, taken at BEGIN IMMEDIATE.
+/// `Err(Clashes)` ends the transaction unwritten.
+macro_rules! begin_planning {
+    ($store:expr, $pool:expr, $slot:expr) => {{
+        let slot: Option<Slot> = $slot;
+        let (begin, lock) = $store.planning_statements();
+        let mut tx = if slot.is_some() { $pool.begin_with(begin).await? } else { $pool.begin().await? };
+        let mut clashes = Vec::new();
+        if let Some(slot) = slot.filter(|slot| !slot.technicians.is_empty()) {
+            if let Some(lock) = lock {
+                let mut technicians = slot.technicians.to_vec();
+                technicians.sort();
+                technicians.dedup();
+                for technician in &technicians {
+                    sqlx::query(lock).bind(technician).execute(&mut *tx).await?;
+                }
+            }
+            clashes = clashes_of!(&mut *tx, slot)?;
+        }
+        (tx, if clashes.is_empty() { Ok(()) } else { Err(Clashes(clashes)) })
+    }};
+}
+
+/// Other interventions that hold one of the slot's technicians during it.
+macro_rules! clashes_of {
+    ($executor:expr, $slot:expr) => {{
+        let slot: Slot = $slot;
+        let mut builder = sqlx::QueryBuilder::new(
+            "SELECT t.technician, i.id AS intervention_id, i.number, i.planned_start, i.planned_end \
+             FROM interventions i JOIN intervention_technicians t ON t.intervention_id = i.id \
+             WHERE i.planned_start < ",
+        );
+        builder.push_bind(slot.end).push(" AND i.planned_end > ").push_bind(slot.start);
+        builder.push(" AND i.id <> ").push_bind(slot.except.unwrap_or(0));
+        builder.push(" AND i.status IN (");
+        let mut statuses = builder.separated(", ");
+        for status in Status::OCCUPYING {
+            statuses.push_bind(status.as_str());
+        }
+        builder.push(") AND t.technician IN (");
+        let mut names = builder.separated(", ");
+        for technician in slot.technicians {
+            names.push_bind(technician.clone());
+        }
+        builder.push(") ORDER BY i.planned_start, t.technician");
+        builder.build_query_as::<Clash>().fetch_all($executor).await
+    }};
+}
+
 /// Rows with their technicians attached.
 fn with_technicians(
     rows: Vec<InterventionRow>,
@@ -196,11 +285,15 @@ impl Store {
         new: &NewIntervention,
         year: i32,
         change: Change<'_>,
+        planning: Option<Slot<'_>>,
     ) -> Result<Option<(i64, String)>, ApiError> {
         let fields = &new.fields;
         let (plan_id, plan_due) = new.plan.unzip();
         let created: Result<_, sqlx::Error> = on_database!(self.database(), pool => async {
-            let mut tx = pool.begin().await?;
+            let (mut tx, free) = begin_planning!(self, pool, planning);
+            if let Err(clashes) = free {
+                return Ok(Err(clashes));
+            }
             if let (Some(plan_id), Some(plan_due)) = (plan_id, plan_due) {
                 let exists: Option<i64> =
                     sqlx::query_scalar("SELECT id FROM interventions WHERE plan_id = $1 AND plan_due = $2")
@@ -209,7 +302,7 @@ impl Store {
                         .fetch_optional(&mut *tx)
                         .await?;
                 if exists.is_some() {
-                    return Ok(None);
+                    return Ok(Ok(None));
                 }
             }
             let sequence: i32 = sqlx::query_scalar(
@@ -262,14 +355,14 @@ impl Store {
             .await?;
             audit!(&mut *tx, change, "intervention", id, "created", changes(fields)).await?;
             tx.commit().await?;
-            Ok(Some((id, number)))
+            Ok(Ok(Some((id, number))))
         }.await);
         match created {
             // Another scheduler made this plan's intervention meanwhile.
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() && new.plan.is_some() => Ok(None),
-            created => {
-                created.map_err(|error| refused(error, "The intervention refers to a record that does not exist."))
-            }
+            created => created
+                .map_err(|error| refused(error, "The intervention refers to a record that does not exist."))?
+                .map_err(ApiError::from),
         }
     }
 
@@ -280,9 +373,13 @@ impl Store {
         id: i64,
         fields: &InterventionFields,
         change: Change<'_>,
+        planning: Option<Slot<'_>>,
     ) -> Result<Option<Vec<String>>, ApiError> {
         let updated: Result<_, sqlx::Error> = on_database!(self.database(), pool => async {
-            let mut tx = pool.begin().await?;
+            let (mut tx, free) = begin_planning!(self, pool, planning);
+            if let Err(clashes) = free {
+                return Ok(Err(clashes));
+            }
             let done = sqlx::query(
                 "UPDATE interventions SET equipment_id = $1, kind = $2, priority = $3, title = $4, description = $5, \
                  planned_start = $6, planned_end = $7, updated_at = $8 WHERE id = $9",
@@ -299,7 +396,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
-                return Ok(None);
+                return Ok(Ok(None));
             }
             let before: Vec<String> =
                 sqlx::query_scalar("SELECT technician FROM intervention_technicians WHERE intervention_id = $1")
@@ -323,9 +420,11 @@ impl Store {
             }
             audit!(&mut *tx, change, "intervention", id, "updated", changes(fields)).await?;
             tx.commit().await?;
-            Ok(Some(fields.technicians.iter().filter(|technician| !before.contains(technician)).cloned().collect()))
+            Ok(Ok(Some(
+                fields.technicians.iter().filter(|technician| !before.contains(technician)).cloned().collect(),
+            )))
         }.await);
-        updated.map_err(|error| refused(error, "The equipment does not exist."))
+        updated.map_err(|error| refused(error, "The equipment does not exist."))?.map_err(ApiError::from)
     }
 
     pub async fn intervention(&self, id: i64) -> Result<Option<(InterventionRow, Vec<String>)>, ApiError> {
@@ -412,40 +511,13 @@ impl Store {
         found.map_err(ApiError::internal)
     }
 
-    /// Other interventions that hold one of `technicians` during
-    /// `[start, end)`.
-    pub async fn clashes(
-        &self,
-        technicians: &[String],
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-        except: Option<i64>,
-    ) -> Result<Vec<Clash>, ApiError> {
-        if technicians.is_empty() {
-            return Ok(Vec::new());
+    /// How this engine begins a transaction that holds the planning, and
+    /// takes one technician's planning lock in it (see `begin_planning!`).
+    fn planning_statements(&self) -> (&'static str, Option<&'static str>) {
+        match self.database() {
+            Database::Postgres(_) => ("BEGIN", Some("SELECT pg_advisory_xact_lock(7001, hashtext($1))")),
+            Database::Sqlite(_) => ("BEGIN IMMEDIATE", None),
         }
-        let found: Result<_, sqlx::Error> = on_database!(self.database(), pool => async {
-            let mut builder = sqlx::QueryBuilder::new(
-                "SELECT t.technician, i.id AS intervention_id, i.number, i.planned_start, i.planned_end \
-                 FROM interventions i JOIN intervention_technicians t ON t.intervention_id = i.id \
-                 WHERE i.planned_start < ",
-            );
-            builder.push_bind(end).push(" AND i.planned_end > ").push_bind(start);
-            builder.push(" AND i.id <> ").push_bind(except.unwrap_or(0));
-            builder.push(" AND i.status IN (");
-            let mut statuses = builder.separated(", ");
-            for status in Status::OCCUPYING {
-                statuses.push_bind(status.as_str());
-            }
-            builder.push(") AND t.technician IN (");
-            let mut names = builder.separated(", ");
-            for technician in technicians {
-                names.push_bind(technician.clone());
-            }
-            builder.push(") ORDER BY i.planned_start, t.technician");
-            builder.build_query_as::<Clash>().fetch_all(pool).await
-        }.await);
-        found.map_err(ApiError::internal)
     }
 
     /// Moves the intervention from `from` to `to`, unless someone moved it
@@ -457,9 +529,13 @@ impl Store {
         to: Status,
         comment: Option<&str>,
         change: Change<'_>,
+        planning: Option<Slot<'_>>,
     ) -> Result<bool, ApiError> {
         let moved: Result<_, sqlx::Error> = on_database!(self.database(), pool => async {
-            let mut tx = pool.begin().await?;
+            let (mut tx, free) = begin_planning!(self, pool, planning);
+            if let Err(clashes) = free {
+                return Ok(Err(clashes));
+            }
             let done = sqlx::query("UPDATE interventions SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
                 .bind(to.as_str())
                 .bind(change.at)
@@ -468,7 +544,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             if done.rows_affected() == 0 {
-                return Ok(false);
+                return Ok(Ok(false));
             }
             sqlx::query(
                 "INSERT INTO status_changes (intervention_id, from_status, to_status, actor, comment, at) \
@@ -485,9 +561,9 @@ impl Store {
             let entry = serde_json::json!({"from": from.as_str(), "to": to.as_str(), "comment": comment});
             audit!(&mut *tx, change, "intervention", id, "status_changed", entry.to_string()).await?;
             tx.commit().await?;
-            Ok(true)
+            Ok(Ok(true))
         }.await);
-        moved.map_err(ApiError::internal)
+        moved.map_err(ApiError::internal)?.map_err(ApiError::from)
     }
 
     pub async fn status_changes(&self, id: i64) -> Result<Vec<StatusChangeRow>, ApiError> {

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 pub use clients::{ClientFields, ClientRow, EquipmentFields, EquipmentRow, SiteFields, SiteRow};
 pub use interventions::{
-    Clash, InterventionFields, InterventionFilter, InterventionRow, NewIntervention, StatusChangeRow,
+    Clash, InterventionFields, InterventionFilter, InterventionRow, NewIntervention, Slot, StatusChangeRow,
 };
 pub use plans::{PlanFields, PlanRow, ReminderWindow};
 pub use work::{ActivityRow, AuditRow, DocumentRow, LineFields, LineRow, PartFields, PartRow, SignatureRow, WorkItem};

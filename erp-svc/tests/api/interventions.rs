@@ -429,3 +429,34 @@ async fn lists_filter_and_paginate_with_totals_and_links_and_the_root_paths_stil
     );
     assert!(lines[2].ends_with(";;;;'=1+1;Anode;2,00"), "{csv}");
 }
+
+/// Responsables booking the same technician at the same time: one booking
+/// wins, the others are told of the clash, on both engines.
+async fn concurrent_bookings_of_one_technician_leave_one(app: &TestApp) {
+    let place = app.place("ACME").await;
+    for day in 1..=4 {
+        let booking = |minute: u32| {
+            json!({"site_id": place.site, "title": format!("Dépannage {minute}"), "technicians": [TECH],
+                "planned_start": format!("2030-05-{day:02}T09:{minute:02}:00Z"),
+                "planned_end": format!("2030-05-{day:02}T11:00:00Z")})
+        };
+        let attempts = (0..16)
+            .map(|minute| app.call(Method::POST, "/api/v1/interventions", Who::Responsable, Some(booking(minute))));
+        let statuses: Vec<u16> =
+            futures_util::future::join_all(attempts).await.iter().map(|response| response.status().as_u16()).collect();
+        assert_eq!(statuses.iter().filter(|status| **status == 201).count(), 1, "day {day}: {statuses:?}");
+        assert_eq!(statuses.iter().filter(|status| **status == 409).count(), 15, "day {day}: {statuses:?}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_bookings_of_one_technician_leave_one_on_postgres() {
+    concurrent_bookings_of_one_technician_leave_one(&spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn concurrent_bookings_of_one_technician_leave_one_on_sqlite() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("erp.db").display());
+    concurrent_bookings_of_one_technician_leave_one(&crate::helpers::spawn_app_with(&url, &[]).await).await;
+}
