@@ -142,7 +142,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         path_prefix: settings.web.path_prefix.trim_end_matches('/').to_owned(),
     });
     let definition = ServiceDefinition::new(
-        ServiceInfo { service: "checks", version: env!("CARGO_PKG_VERSION") },
+        ServiceInfo { service: "checks", version: env!("CARGO_PKG_VERSION"), alive: "ok" },
         ApiDoc::openapi(),
         Readiness::default().with_database(components.store.database()),
         settings.access(),

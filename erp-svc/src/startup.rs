@@ -175,7 +175,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
     });
     let max_upload = usize::try_from(settings.documents.max_upload_bytes).unwrap_or(usize::MAX);
     let definition = ServiceDefinition::new(
-        ServiceInfo { service: "erp", version: env!("CARGO_PKG_VERSION") },
+        ServiceInfo { service: "erp", version: env!("CARGO_PKG_VERSION"), alive: "ok" },
         ApiDoc::openapi(),
         readiness,
         settings.access(),

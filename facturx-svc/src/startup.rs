@@ -40,7 +40,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
     let limits = settings.limits;
     let fonts = load_fonts(settings);
     let definition = ServiceDefinition::new(
-        ServiceInfo { service: "facturx", version: env!("CARGO_PKG_VERSION") },
+        ServiceInfo { service: "facturx", version: env!("CARGO_PKG_VERSION"), alive: "healthy" },
         ApiDoc::openapi(),
         // Stateless: ready as soon as it answers.
         Readiness::default(),

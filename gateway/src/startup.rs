@@ -78,7 +78,7 @@ impl Application {
             identity,
         });
         let readiness = web::Data::new(Readiness::default().with_database(&database));
-        let info = web::Data::new(ServiceInfo { service: "gateway", version: env!("CARGO_PKG_VERSION") });
+        let info = web::Data::new(ServiceInfo { service: "gateway", version: env!("CARGO_PKG_VERSION"), alive: "ok" });
         let metrics = web::Data::new(HttpMetrics::new("gateway"));
         let http_settings = web::Data::new(settings.http.clone());
         let allowed_origins = settings.http.allowed_origins.clone();

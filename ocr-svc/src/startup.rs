@@ -129,7 +129,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
     let limits = web::Data::new(Limits { max_content_length: settings.analysis.max_content_length });
     let backup = web::Data::new(components.backup.clone());
     let definition = ServiceDefinition::new(
-        ServiceInfo { service: "ocr", version: env!("CARGO_PKG_VERSION") },
+        ServiceInfo { service: "ocr", version: env!("CARGO_PKG_VERSION"), alive: "ok" },
         ApiDoc::openapi(),
         components.readiness(),
         settings.access(),
@@ -155,7 +155,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
 pub fn worker_endpoints(settings: &Settings, components: &Components) -> anyhow::Result<Application> {
     let version = env!("CARGO_PKG_VERSION");
     let definition = ServiceDefinition::new(
-        ServiceInfo { service: "ocr-worker", version },
+        ServiceInfo { service: "ocr-worker", version, alive: "ok" },
         utoipa::openapi::OpenApiBuilder::new().info(utoipa::openapi::Info::new("ocr-worker", version)).build(),
         components.readiness(),
         settings.access(),

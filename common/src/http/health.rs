@@ -23,6 +23,9 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct ServiceInfo {
     pub service: &'static str,
     pub version: &'static str,
+    /// The `status` `/health` answers, as the legacy app did ("ok", or
+    /// "healthy" for the Factur-X API), so that clients' checks still pass.
+    pub alive: &'static str,
 }
 
 /// The dependencies `/ready` checks.
@@ -82,7 +85,7 @@ impl Readiness {
 #[utoipa::path(get, path = "/health", tag = "operations", security(()), responses((status = 200, description = "Alive")))]
 pub async fn health(info: web::Data<ServiceInfo>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
-        "status": "ok",
+        "status": info.alive,
         "service": info.service,
         "version": info.version,
     }))

@@ -126,8 +126,11 @@ async fn convert_appends_the_invoice_and_says_what_would_break_pdfa() {
 }
 
 #[tokio::test]
-async fn diagnostics_report_version_features_and_memory() {
+async fn health_and_diagnostics_answer_as_the_original_did() {
     let app = spawn_app().await;
+    let health: Value =
+        app.client.get(format!("{}/health", app.address)).send().await.expect("up").json().await.expect("json");
+    assert_eq!(health["status"], "healthy", "the original's answer: {health}");
     let body: Value = app
         .client
         .get(format!("{}/diagnostics", app.address))
