@@ -51,9 +51,10 @@ impl UploadBudget {
     }
 }
 
-/// Holds a request with a body until the service's [`UploadBudget`] has room for it, and keeps its share until
-/// the response is built; 503 `service_unavailable` with Retry-After when
-/// no room comes within the budget's patience.
+/// Holds a request with a body until the service's [`UploadBudget`] has
+/// room for it, and keeps its share until the response is built; 503
+/// `service_unavailable` with Retry-After when no room comes within the
+/// budget's patience.
 pub async fn reserve_upload_budget<B: MessageBody + 'static>(
     request: ServiceRequest,
     next: Next<B>,
