@@ -3,6 +3,8 @@
 //! the sRGB primaries adapted to D50 and the sRGB tone curve
 //! (IEC 61966-2-1) sampled at 1,024 points.
 
+use std::sync::LazyLock;
+
 use lopdf::{Dictionary, Object, ObjectId, Stream};
 
 use super::serialize::text;
@@ -60,7 +62,7 @@ fn copyright(text: &str) -> Vec<u8> {
     tag
 }
 
-pub fn srgb_profile() -> Vec<u8> {
+fn srgb_profile() -> Vec<u8> {
     let curve = srgb_curve();
     let tags: [(&[u8; 4], Vec<u8>); 9] = [
         (b"desc", description(SRGB_IDENTIFIER)),
@@ -108,11 +110,14 @@ pub fn srgb_profile() -> Vec<u8> {
     profile
 }
 
+/// Built once: every generated invoice and every `output_intent` conversion embeds it.
+static SRGB_PROFILE: LazyLock<Vec<u8>> = LazyLock::new(srgb_profile);
+
 /// The ICC stream and the OutputIntent dictionary that names it.
 pub fn output_intent(profile_id: ObjectId) -> (Object, Object) {
     let mut stream = Dictionary::new();
     stream.set("N", Object::Integer(3));
-    let profile = Object::Stream(Stream::new(stream, srgb_profile()));
+    let profile = Object::Stream(Stream::new(stream, SRGB_PROFILE.clone()));
     let mut intent = Dictionary::new();
     intent.set("Type", Object::Name(b"OutputIntent".to_vec()));
     intent.set("S", Object::Name(b"GTS_PDFA1".to_vec()));
