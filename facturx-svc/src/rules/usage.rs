@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use roxmltree::Node;
 
-use super::xml::{child, context_of, path_of, prefix_of, text};
+use super::xml::{child, path_of, prefix_of, text};
 use super::{Finding, Severity};
 use crate::cii::Element;
 use crate::domain::Profile;
@@ -76,15 +76,27 @@ pub(super) fn check(root: Node, profile: Profile, findings: &mut Vec<Finding>) {
     if profile != Profile::Minimum && profile != Profile::BasicWl {
         variants(root, profile, findings);
     }
-    let usage = &USAGES[profile.table_name()];
-    for node in root.descendants().filter(Node::is_element) {
-        let Some(rules) = usage.paths.get(context_of(node).as_str()) else { continue };
-        for rule in rules {
-            if let Some((fr, en)) = broken(node, rule, usage) {
-                findings.push(Finding::new(rule.id, rule.severity, &path_of(node), &fr, &en));
-            }
+    check_element(&USAGES[profile.table_name()], root, &mut String::new(), findings);
+}
+
+/// The rules of `element`'s context, then its children's; the context (the
+/// path without positions) grows and shrinks as the walk goes, instead of
+/// being rebuilt from the root for every element. The parser bounds the depth.
+fn check_element(usage: &Usage, element: Node, context: &mut String, findings: &mut Vec<Finding>) {
+    let length = context.len();
+    context.push('/');
+    context.push_str(prefix_of(element.tag_name().namespace()));
+    context.push(':');
+    context.push_str(element.tag_name().name());
+    for rule in usage.paths.get(context.as_str()).map(Vec::as_slice).unwrap_or_default() {
+        if let Some((fr, en)) = broken(element, rule, usage) {
+            findings.push(Finding::new(rule.id, rule.severity, &path_of(element), &fr, &en));
         }
     }
+    for child in element.children().filter(Node::is_element) {
+        check_element(usage, child, context, findings);
+    }
+    context.truncate(length);
 }
 
 /// Removes the elements and attributes the profile marks as not used.

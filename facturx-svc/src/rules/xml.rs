@@ -1,5 +1,5 @@
 //! Untrusted XML in, a tree out: no DTD (so no external entities and no
-//! entity expansion), UTF-8 only, a bounded number of nodes.
+//! entity expansion), UTF-8 only, a bounded number of nodes and depth.
 
 use roxmltree::{Document, Node, ParsingOptions};
 
@@ -11,12 +11,19 @@ pub const UDT: &str = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:1
 /// Far above any real invoice (a 10 MB EXTENDED file has ~400,000 nodes).
 const MAX_NODES: u32 = 2_000_000;
 
+/// CII nests about 12 elements deep. Deeper documents are refused: the rules
+/// walk paths from the root, so depth would multiply their work (50,000
+/// nested elements took 110 s before this limit).
+pub const MAX_DEPTH: usize = 64;
+
 #[derive(Debug, thiserror::Error)]
 pub enum XmlError {
     #[error("the XML is not UTF-8 text")]
     NotUtf8,
     #[error("the XML is not well-formed or holds a DTD: {0}")]
     Malformed(#[from] roxmltree::Error),
+    #[error("the XML nests elements more than {MAX_DEPTH} deep")]
+    TooDeep,
 }
 
 pub fn text_of(bytes: &[u8]) -> Result<&str, XmlError> {
@@ -26,7 +33,17 @@ pub fn text_of(bytes: &[u8]) -> Result<&str, XmlError> {
 
 pub fn parse(text: &str) -> Result<Document<'_>, XmlError> {
     let options = ParsingOptions { allow_dtd: false, nodes_limit: MAX_NODES, ..ParsingOptions::default() };
-    Ok(Document::parse_with_options(text, options)?)
+    let document = Document::parse_with_options(text, options)?;
+    // Nodes come in document order, parents first: each depth is its parent's plus one.
+    let mut depths = vec![0usize; document.descendants().count() + 1];
+    for node in document.descendants().filter(Node::is_element) {
+        let depth = node.parent().map_or(0, |parent| depths[parent.id().get_usize()]) + 1;
+        if depth > MAX_DEPTH {
+            return Err(XmlError::TooDeep);
+        }
+        depths[node.id().get_usize()] = depth;
+    }
+    Ok(document)
 }
 
 pub fn prefix_of(namespace: Option<&str>) -> &'static str {
@@ -57,17 +74,6 @@ pub fn path_of(node: Node) -> String {
             format!("{step}[{}]", position + 1)
         });
     }
-    steps.reverse();
-    format!("/{}", steps.join("/"))
-}
-
-/// The element's path without positions, as the usage table keys it.
-pub fn context_of(node: Node) -> String {
-    let mut steps: Vec<String> = node
-        .ancestors()
-        .filter(Node::is_element)
-        .map(|element| format!("{}:{}", prefix_of(element.tag_name().namespace()), element.tag_name().name()))
-        .collect();
     steps.reverse();
     format!("/{}", steps.join("/"))
 }
@@ -114,6 +120,13 @@ mod tests {
     }
 
     #[test]
+    fn documents_nested_deeper_than_any_invoice_are_refused() {
+        let nested = |depth: usize| format!("{}x{}", "<a>".repeat(depth), "</a>".repeat(depth));
+        assert!(parse(&nested(MAX_DEPTH)).is_ok());
+        assert!(matches!(parse(&nested(MAX_DEPTH + 1)), Err(XmlError::TooDeep)));
+    }
+
+    #[test]
     fn paths_name_positions_among_same_named_siblings() {
         let text = format!(
             r#"<rsm:CrossIndustryInvoice xmlns:rsm="{RSM}" xmlns:ram="{RAM}"><ram:A/><ram:B/><ram:A><ram:C/></ram:A></rsm:CrossIndustryInvoice>"#
@@ -121,6 +134,5 @@ mod tests {
         let document = parse(&text).expect("present");
         let c = document.descendants().find(|node| node.tag_name().name() == "C").expect("present");
         assert_eq!(path_of(c), "/rsm:CrossIndustryInvoice/ram:A[2]/ram:C[1]");
-        assert_eq!(context_of(c), "/rsm:CrossIndustryInvoice/ram:A/ram:C");
     }
 }

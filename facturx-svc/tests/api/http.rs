@@ -41,7 +41,16 @@ async fn hostile_or_broken_input_gets_a_problem_never_a_panic() {
     let app = spawn_app().await;
     let laughs = br#"<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><l>&b;</l>"#;
     let external = br#"<?xml version="1.0"?><!DOCTYPE l [<!ENTITY x SYSTEM "file:///etc/passwd">]><l>&x;</l>"#;
+    // An invoice whose note nests 50,000 elements deep (its rules once took minutes).
+    let sample = String::from_utf8(corpus_file(INVALID_XML)).expect("UTF-8");
+    let (head, tail) = sample.split_once("</rsm:ExchangedDocument>").expect("an ExchangedDocument");
+    let nested = format!(
+        "{head}{}x{}</rsm:ExchangedDocument>{tail}",
+        "<ram:IncludedNote>".repeat(50_000),
+        "</ram:IncludedNote>".repeat(50_000)
+    );
     for (body, status, code) in [
+        (nested.into_bytes(), 400, "malformed_xml"),
         (laughs.to_vec(), 400, "malformed_xml"),
         (external.to_vec(), 400, "malformed_xml"),
         (b"<unclosed".to_vec(), 400, "malformed_xml"),
