@@ -21,6 +21,16 @@ use tokio::sync::Semaphore;
 
 use crate::error::{ApiError, ErrorCode};
 
+/// The body length a request declares in Content-Length, if any.
+pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+}
+
+/// Whether a request carries a body: a non-zero declared length, or chunks.
+pub fn has_body(headers: &HeaderMap) -> bool {
+    declared_length(headers).is_some_and(|length| length > 0) || headers.contains_key(header::TRANSFER_ENCODING)
+}
+
 /// Bytes of request bodies a service works on at once. The budget counts
 /// in KiB so that a budget of gigabytes still fits the semaphore.
 #[derive(Debug, Clone)]
@@ -41,13 +51,11 @@ impl UploadBudget {
     /// the whole budget when it does not declare one (chunked); at most the
     /// whole budget, so that one upload larger than it still runs, alone.
     fn weight(&self, headers: &HeaderMap) -> Option<u32> {
-        let declared = headers.get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
-        match declared {
-            Some(0) => None,
-            Some(bytes) => Some(u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX).min(self.capacity)),
-            None if headers.contains_key(header::TRANSFER_ENCODING) => Some(self.capacity),
-            None => None,
-        }
+        has_body(headers).then(|| {
+            declared_length(headers).map_or(self.capacity, |bytes| {
+                u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX).min(self.capacity)
+            })
+        })
     }
 }
 
@@ -95,8 +103,7 @@ pub async fn read_multipart(
     let too_large = || {
         ApiError::new(ErrorCode::PayloadTooLarge, format!("The upload is larger than {setting} ({max_bytes} bytes)."))
     };
-    let declared =
-        request.headers().get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    let declared = declared_length(request.headers());
     if declared.is_some_and(|length| length > max_bytes) {
         return Err(too_large());
     }

@@ -60,7 +60,7 @@ fn capitalised(text: &str) -> String {
 static CORES: LazyLock<Semaphore> =
     LazyLock::new(|| Semaphore::new(2 * std::thread::available_parallelism().map_or(2, usize::from)));
 
-/// Runs CPU-bound work off the async threads, when a core is free.
+/// Runs CPU-bound work off the async threads, once one of the `CORES` slots is free.
 pub(crate) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
     let _core = CORES.acquire().await.map_err(ApiError::internal)?;
     web::block(work).await.map_err(ApiError::internal)

@@ -300,6 +300,8 @@ impl<'a, 'input> Checker<'a, 'input> {
         let Contributions { lines: line_nets, allowances, charges } = contributions;
         let sum = |items: &[Contribution]| items.iter().map(|item| item.amount).sum::<Decimal>();
         let tolerance = |count: usize| Decimal::new(count as i64, 2);
+        // What BT-109 and BT-112 add up: every line, allowance and charge.
+        let contribution_count = line_nets.len() + allowances.len() + charges.len();
         let extended = self.extended();
         let equal = |checker: &mut Self,
                      rule: &str,
@@ -359,27 +361,25 @@ impl<'a, 'input> Checker<'a, 'input> {
             );
         }
         if let Some(line_total) = totals.get("LineTotalAmount") {
-            let count = line_nets.len() + allowances.len() + charges.len();
             equal(
                 self,
                 "BR-CO-13",
                 "BR-FXEXT-CO-13",
                 totals.get("TaxBasisTotalAmount"),
                 line_total - allowance_total + charge_total,
-                count,
+                contribution_count,
                 "Total hors TVA (BT-109) = Σ montants nets de ligne (BT-131) - remises (BT-107) + frais (BT-108)",
                 "Invoice total amount without VAT (BT-109) = Σ Invoice line net amount (BT-131) - Sum of allowances (BT-107) + Sum of charges (BT-108)",
             );
         }
         if let Some(basis) = totals.get("TaxBasisTotalAmount") {
-            let count = line_nets.len() + allowances.len() + charges.len();
             equal(
                 self,
                 "BR-CO-15",
                 "BR-FXEXT-CO-15",
                 totals.get("GrandTotalAmount"),
                 basis + tax_total.unwrap_or_default(),
-                count,
+                contribution_count,
                 "Total TVA comprise (BT-112) = total hors TVA (BT-109) + total TVA (BT-110)",
                 "Invoice total amount with VAT (BT-112) = Invoice total amount without VAT (BT-109) + Invoice total VAT amount (BT-110)",
             );

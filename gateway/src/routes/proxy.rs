@@ -13,12 +13,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::body::{BodyStream, SizedStream};
-use actix_web::http::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue, LOCATION};
+use actix_web::http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, LOCATION};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
 use common::error::{ApiError, ErrorCode};
 use common::http::request_id::{REQUEST_ID_HEADER, request_id_of};
+use common::http::upload::{declared_length, has_body};
 use common::identity::IDENTITY_HEADER;
 use common::telemetry;
 use futures_util::{StreamExt, TryStreamExt};
@@ -100,9 +101,7 @@ async fn forward(
     state.rate_limiter.check(&authenticated.rate_limit_key)?;
 
     let limit = upstream.max_body_bytes;
-    let declared_length =
-        request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared_length.is_some_and(|length| length > limit) {
+    if declared_length(request.headers()).is_some_and(|length| length > limit) {
         return Err(too_large(limit));
     }
 
@@ -115,7 +114,7 @@ async fn forward(
 
     let overflowed = Arc::new(AtomicBool::new(false));
     let mut outgoing = state.client.request(method, url).headers(headers).timeout(upstream.timeout());
-    if has_body(&request, declared_length) {
+    if has_body(request.headers()) {
         outgoing = outgoing.body(stream_body(payload, limit, Arc::clone(&overflowed)));
     }
 
@@ -231,10 +230,6 @@ fn add_gateway_headers(headers: &mut reqwest::header::HeaderMap, request: &HttpR
     set("x-forwarded-host", info.host());
     drop(info);
     telemetry::inject_http(headers);
-}
-
-fn has_body(request: &HttpRequest, declared_length: Option<u64>) -> bool {
-    declared_length.is_some_and(|length| length > 0) || request.headers().contains_key("transfer-encoding")
 }
 
 /// Pipes the client's body to the upstream chunk by chunk, counting bytes:
