@@ -39,9 +39,14 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
     bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'<')
 }
 
-pub fn invoice_attachment(pdf: &Pdf) -> Option<Attachment> {
+/// The invoice the PDF carries; its strings and streams are unreadable when
+/// it is encrypted (which PDF/A forbids).
+pub fn invoice_attachment(pdf: &Pdf) -> Result<Option<Attachment>, PdfError> {
+    if pdf.is_encrypted() {
+        return Err(PdfError::Encrypted);
+    }
     let attachments = pdf.attachments();
-    INVOICE_NAMES.iter().find_map(|name| attachments.iter().find(|attachment| attachment.name == *name)).cloned()
+    Ok(INVOICE_NAMES.iter().find_map(|name| attachments.iter().find(|attachment| attachment.name == *name)).cloned())
 }
 
 /// Validates a CII XML or a PDF with its embedded XML.
@@ -53,7 +58,7 @@ pub fn validate(bytes: &[u8]) -> Result<Report, InvoiceError> {
         return Ok(rules::validate_xml(bytes)?);
     }
     let pdf = Pdf::parse(bytes)?;
-    let Some(attachment) = invoice_attachment(&pdf) else {
+    let Some(attachment) = invoice_attachment(&pdf)? else {
         return Ok(Report::new(
             None,
             vec![Finding::error(
@@ -150,7 +155,7 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted, InvoiceError> {
         return Err(InvoiceError::UnknownFormat);
     }
     let pdf = Pdf::parse(bytes)?;
-    let attachment = invoice_attachment(&pdf).ok_or(InvoiceError::NoEmbeddedInvoice)?;
+    let attachment = invoice_attachment(&pdf)?.ok_or(InvoiceError::NoEmbeddedInvoice)?;
     let (profile, invoice) =
         match rules::xml::text_of(&attachment.data).ok().and_then(|text| rules::xml::parse(text).ok()) {
             Some(document) => {

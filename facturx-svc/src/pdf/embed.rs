@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::icc;
 use super::serialize::{self, deflate, text};
 use super::xmp::{self, FacturxXmp, InfoMirror};
+use super::xref;
 use super::{Pdf, PdfError};
 use crate::domain::{Profile, Relationship};
 
@@ -50,11 +51,15 @@ pub fn embed(original: &[u8], pdf: &Pdf, embedding: &Embedding) -> Result<Vec<u8
     if pdf.is_encrypted() {
         return Err(PdfError::Encrypted);
     }
-    let previous_xref = last_startxref(original).ok_or_else(|| PdfError::Unreadable("no startxref".into()))?;
+    if pdf.repaired {
+        // An update chained to a broken cross-reference would stay broken.
+        return Err(PdfError::Unreadable("its cross-reference table is broken".into()));
+    }
+    let previous_xref = xref::last_startxref(original).ok_or_else(|| PdfError::Unreadable("no startxref".into()))?;
     let catalog_id = pdf.catalog_id()?;
     let mut catalog = pdf.catalog()?.clone();
     let name = embedding.profile.attachment_name();
-    let mut next_id = pdf.document.max_id + 1;
+    let mut next_id = pdf.next_object_number();
     let mut allocate = || {
         let id = (next_id, 0);
         next_id += 1;
@@ -186,24 +191,11 @@ pub fn embed(original: &[u8], pdf: &Pdf, embedding: &Embedding) -> Result<Vec<u8
 fn file_ids(pdf: &Pdf, original_length: usize, appended: &[u8]) -> Object {
     let digest = Sha256::new().chain_update(original_length.to_be_bytes()).chain_update(appended).finalize();
     let fresh = Object::String(digest[..16].to_vec(), StringFormat::Hexadecimal);
-    let first = match pdf.document.trailer.get(b"ID") {
+    let first = match pdf.trailer().get(b"ID") {
         Ok(Object::Array(ids)) if !ids.is_empty() => ids[0].clone(),
         _ => fresh.clone(),
     };
     Object::Array(vec![first, fresh])
-}
-
-fn last_startxref(bytes: &[u8]) -> Option<usize> {
-    let tail_start = bytes.len().saturating_sub(2048);
-    let tail = &bytes[tail_start..];
-    let at = tail.windows(9).rposition(|window| window == b"startxref")?;
-    let number: String = tail[at + 9..]
-        .iter()
-        .skip_while(|byte| byte.is_ascii_whitespace())
-        .take_while(|byte| byte.is_ascii_digit())
-        .map(|&byte| char::from(byte))
-        .collect();
-    number.parse().ok().filter(|offset| *offset < bytes.len())
 }
 
 /// Contiguous runs of object numbers, as xref subsections want them.

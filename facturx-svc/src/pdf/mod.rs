@@ -1,6 +1,7 @@
 //! Reading a PDF's attachments and metadata, checking it for PDF/A-3,
 //! and appending a Factur-X invoice to it as an incremental update.
 
+mod decode;
 mod embed;
 mod fonts;
 mod icc;
@@ -8,7 +9,9 @@ mod layout;
 mod preflight;
 mod read;
 mod serialize;
+mod syntax;
 mod xmp;
+mod xref;
 
 pub use embed::{Embedding, embed};
 pub use fonts::FontFile;

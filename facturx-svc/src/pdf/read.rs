@@ -1,6 +1,12 @@
-use lopdf::{Dictionary, Document, Object, ObjectId};
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 
+use lopdf::{Dictionary, Object, ObjectId};
+
+use super::decode;
+use super::syntax::indirect_object;
 use super::xmp::{self, FacturxXmp};
+use super::xref::{CrossReference, Location, ObjectStream};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
@@ -21,41 +27,139 @@ pub struct Attachment {
     pub associated: bool,
 }
 
-pub struct Pdf {
-    pub document: Document,
+/// A PDF read lazily: an object is parsed the first time it is asked
+/// for, so embedding an invoice or reading one parses the dozen objects
+/// on the way from the catalog to the attachment, not the whole file.
+pub struct Pdf<'a> {
+    bytes: &'a [u8],
+    trailer: Dictionary,
+    /// Its cross-reference was broken and rebuilt by scanning the file.
+    pub repaired: bool,
+    slots: HashMap<u32, Slot>,
+    /// The objects being parsed, innermost last: a reference back into
+    /// one of them (a stream whose length is itself) reads as missing.
+    loading: RefCell<Vec<u32>>,
+}
+
+struct Slot {
+    location: Location,
+    object: OnceCell<Option<Object>>,
+    /// Filled when the object is an object stream others live in.
+    members: OnceCell<Option<ObjectStream>>,
 }
 
 /// How deep a name tree may go before it is taken as a loop.
 const MAX_TREE_DEPTH: usize = 16;
+/// How many objects one lookup may parse on its way (lengths, containers).
+const MAX_LOADING_DEPTH: usize = 32;
+/// References to references followed before giving up.
+const MAX_INDIRECTIONS: usize = 8;
 
-impl Pdf {
-    pub fn parse(bytes: &[u8]) -> Result<Self, PdfError> {
-        let document = Document::load_mem(bytes).map_err(|error| PdfError::Unreadable(error.to_string()))?;
-        Ok(Self { document })
+impl<'a> Pdf<'a> {
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, PdfError> {
+        let header = bytes
+            .windows(5)
+            .take(1024)
+            .position(|window| window == b"%PDF-")
+            .ok_or_else(|| PdfError::Unreadable("no %PDF- header".into()))?;
+        // Offsets count from the header when something precedes it.
+        let bytes = &bytes[header..];
+        let xref = CrossReference::read(bytes);
+        let repaired = xref.rebuilt;
+        let slots = xref
+            .locations
+            .into_iter()
+            .map(|(number, location)| (number, Slot { location, object: OnceCell::new(), members: OnceCell::new() }))
+            .collect();
+        let pdf = Self { bytes, trailer: xref.trailer, repaired, slots, loading: RefCell::new(Vec::new()) };
+        pdf.catalog()?;
+        Ok(pdf)
+    }
+
+    pub fn trailer(&self) -> &Dictionary {
+        &self.trailer
+    }
+
+    /// The first object number an update may use.
+    pub fn next_object_number(&self) -> u32 {
+        let after_last = self.slots.keys().max().map_or(1, |last| last + 1);
+        let declared =
+            self.trailer.get(b"Size").and_then(Object::as_i64).ok().and_then(|size| u32::try_from(size).ok());
+        declared.filter(|size| *size <= 8_388_607).map_or(after_last, |size| size.max(after_last))
     }
 
     pub fn is_encrypted(&self) -> bool {
-        self.document.trailer.get(b"Encrypt").is_ok()
+        self.trailer.get(b"Encrypt").is_ok()
     }
 
     pub fn catalog(&self) -> Result<&Dictionary, PdfError> {
-        self.document.catalog().map_err(|error| PdfError::Unreadable(error.to_string()))
+        self.trailer
+            .get(b"Root")
+            .ok()
+            .and_then(|root| self.dictionary(root))
+            .ok_or_else(|| PdfError::Unreadable("no document catalog".into()))
     }
 
     pub fn catalog_id(&self) -> Result<ObjectId, PdfError> {
-        self.document
-            .trailer
+        self.trailer
             .get(b"Root")
             .and_then(Object::as_reference)
-            .map_err(|error| PdfError::Unreadable(error.to_string()))
+            .map_err(|_| PdfError::Unreadable("the trailer's Root is not a reference".into()))
+    }
+
+    /// The object numbered `id`, parsed on first use.
+    pub fn object(&self, id: ObjectId) -> Option<&Object> {
+        let slot = self.slots.get(&id.0)?;
+        if slot.object.get().is_none() {
+            let loading = self.loading.borrow();
+            if loading.contains(&id.0) || loading.len() >= MAX_LOADING_DEPTH {
+                return None;
+            }
+        }
+        slot.object
+            .get_or_init(|| {
+                self.loading.borrow_mut().push(id.0);
+                let object = self.load(id.0, slot.location);
+                self.loading.borrow_mut().pop();
+                object
+            })
+            .as_ref()
+    }
+
+    fn load(&self, number: u32, location: Location) -> Option<Object> {
+        match location {
+            Location::InFile { offset } => {
+                let length_of = |length: ObjectId| self.object(length).and_then(|length| length.as_i64().ok());
+                let (id, object) = indirect_object(self.bytes, offset, length_of).ok()?;
+                (id.0 == number).then_some(object)
+            }
+            Location::InStream { container, index } => {
+                let slot = self.slots.get(&container)?;
+                if slot.members.get().is_none() && self.loading.borrow().contains(&container) {
+                    return None;
+                }
+                let members = slot.members.get_or_init(|| match self.object((container, 0))? {
+                    Object::Stream(stream) => ObjectStream::decode(stream),
+                    _ => None,
+                });
+                members.as_ref()?.object(number, index)
+            }
+        }
     }
 
     /// Follows references to the object they point at.
-    pub fn resolve<'a>(&'a self, object: &'a Object) -> Option<&'a Object> {
-        self.document.dereference(object).ok().map(|(_, object)| object)
+    pub fn resolve<'s>(&'s self, object: &'s Object) -> Option<&'s Object> {
+        let mut object = object;
+        for _ in 0..MAX_INDIRECTIONS {
+            match object {
+                Object::Reference(id) => object = self.object(*id)?,
+                _ => return Some(object),
+            }
+        }
+        None
     }
 
-    pub fn dictionary<'a>(&'a self, object: &'a Object) -> Option<&'a Dictionary> {
+    pub fn dictionary<'s>(&'s self, object: &'s Object) -> Option<&'s Dictionary> {
         self.resolve(object).and_then(|object| match object {
             Object::Dictionary(dictionary) => Some(dictionary),
             Object::Stream(stream) => Some(&stream.dict),
@@ -65,13 +169,7 @@ impl Pdf {
 
     fn stream_content(&self, object: &Object) -> Option<Vec<u8>> {
         match self.resolve(object)? {
-            Object::Stream(stream) => {
-                if stream.dict.get(b"Filter").is_ok() {
-                    stream.decompressed_content().ok()
-                } else {
-                    Some(stream.content.clone())
-                }
-            }
+            Object::Stream(stream) => decode::stream_data(stream),
             _ => None,
         }
     }
@@ -136,14 +234,14 @@ impl Pdf {
     }
 
     /// The names a file specification gives its file: /UF, then /F.
-    pub fn spec_names<'a>(&'a self, spec: &'a Object) -> impl Iterator<Item = String> + 'a {
+    pub fn spec_names<'s>(&'s self, spec: &'s Object) -> impl Iterator<Item = String> + 's {
         let dictionary = self.dictionary(spec);
         ["UF", "F"]
             .into_iter()
             .filter_map(move |key| dictionary?.get(key.as_bytes()).ok().and_then(|name| self.text(name)))
     }
 
-    fn name_tree<'a>(&'a self, node: &'a Object, depth: usize, specs: &mut Vec<(Option<String>, &'a Object)>) {
+    fn name_tree<'s>(&'s self, node: &'s Object, depth: usize, specs: &mut Vec<(Option<String>, &'s Object)>) {
         let Some(node) = self.dictionary(node).filter(|_| depth < MAX_TREE_DEPTH) else { return };
         if let Ok(Object::Array(names)) = node.get(b"Names").map(|names| self.resolve(names).unwrap_or(names)) {
             for pair in names.chunks(2) {
@@ -180,7 +278,7 @@ impl Pdf {
     }
 
     pub fn info(&self) -> Option<&Dictionary> {
-        self.document.trailer.get(b"Info").ok().and_then(|info| self.dictionary(info))
+        self.trailer.get(b"Info").ok().and_then(|info| self.dictionary(info))
     }
 }
 

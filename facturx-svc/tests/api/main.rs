@@ -1,3 +1,4 @@
 mod helpers;
 mod http;
 mod oracle;
+mod reader;
