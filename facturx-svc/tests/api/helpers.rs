@@ -52,6 +52,9 @@ pub fn file_part(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Part {
 }
 
 /// `../shared/corpus/facturx`, beside the repository.
+/// A Factur-X EN 16931 PDF of the corpus.
+pub const EN16931_PDF: &str = "pdf/EN16931/Facture_F20260024-LE_FOURNISSEUR-POUR-LE_CLIENT_EN_16931.pdf";
+
 pub fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/facturx")
 }

@@ -3,9 +3,8 @@
 use reqwest::multipart::Form;
 use serde_json::Value;
 
-use crate::helpers::{corpus_file, file_part, sample_invoice, spawn_app, spawn_app_with};
+use crate::helpers::{EN16931_PDF, corpus_file, file_part, sample_invoice, spawn_app, spawn_app_with};
 
-const EN16931_PDF: &str = "pdf/EN16931/Facture_F20260024-LE_FOURNISSEUR-POUR-LE_CLIENT_EN_16931.pdf";
 const INVALID_XML: &str = "xml/xml-rechnung-cii/EN16931_ElektronischeAdresse.cii.xml";
 
 #[tokio::test]

@@ -1,9 +1,10 @@
 //! The lazy PDF reader against lopdf's whole-file reader, on the corpus.
 
-use facturx_svc::pdf::Pdf;
+use facturx_svc::invoice::{self, ConvertOptions, InvoiceError};
+use facturx_svc::pdf::{Pdf, PdfError};
 use lopdf::{Document, Object};
 
-use crate::helpers::corpus_files;
+use crate::helpers::{EN16931_PDF, corpus_file, corpus_files};
 
 /// Streams compare by dictionary (bar the Length, resolved or not) and data.
 fn comparable(object: &Object) -> Object {
@@ -36,4 +37,33 @@ fn every_object_of_every_corpus_pdf_reads_as_lopdf_reads_it() {
         }
     }
     assert!(compared > 1_000, "{compared} objects compared");
+}
+
+#[test]
+fn a_broken_cross_reference_is_rebuilt_for_reading_but_not_updated() {
+    let mut bytes = corpus_file(EN16931_PDF);
+    let startxref = bytes.windows(9).rposition(|window| window == b"startxref").expect("present");
+    // The offset after the last startxref now points nowhere useful.
+    for byte in bytes[startxref + 9..].iter_mut().filter(|byte| byte.is_ascii_digit()) {
+        *byte = b'1';
+    }
+    let extracted = invoice::extract(&bytes).expect("read from the rebuilt cross-reference");
+    assert_eq!(extracted.file_name, "factur-x.xml");
+    assert!(invoice::validate(&bytes).expect("validated").valid);
+    let options = ConvertOptions { relationship: None, output_intent: false };
+    assert!(matches!(
+        invoice::convert(&bytes, &extracted.xml, &options, "test"),
+        Err(InvoiceError::Pdf(PdfError::Unreadable(_)))
+    ));
+}
+
+#[test]
+fn an_encrypted_pdf_is_refused_as_such() {
+    let mut document = Document::load_mem(&corpus_file(EN16931_PDF)).expect("readable");
+    let encrypt = document.add_object(lopdf::dictionary! { "Filter" => "Standard", "V" => 2, "R" => 3 });
+    document.trailer.set("Encrypt", encrypt);
+    let mut bytes = Vec::new();
+    document.save_to(&mut bytes).expect("in memory");
+    assert!(matches!(invoice::extract(&bytes), Err(InvoiceError::Pdf(PdfError::Encrypted))));
+    assert!(matches!(invoice::validate(&bytes), Err(InvoiceError::Pdf(PdfError::Encrypted))));
 }
