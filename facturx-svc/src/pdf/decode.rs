@@ -7,12 +7,13 @@ use std::io::Read as _;
 use flate2::read::ZlibDecoder;
 use lopdf::{Dictionary, Object, Stream};
 
-/// No invoice XML, XMP packet or object stream comes near this.
+/// What one stream may decode to: no invoice XML, XMP packet or object
+/// stream comes near it.
 pub const MAX_DECODED_BYTES: u64 = 64 * 1024 * 1024;
 
-/// The stream's data with its filter undone: FlateDecode (with or without
-/// a PNG predictor) here, bounded; other filters by lopdf.
-pub fn stream_data(stream: &Stream) -> Option<Vec<u8>> {
+/// The stream's data with its filter undone, at most `limit` bytes of it:
+/// FlateDecode (with or without a PNG predictor) here; other filters by lopdf.
+pub fn stream_data(stream: &Stream, limit: u64) -> Option<Vec<u8>> {
     let filters: Vec<&[u8]> = match stream.dict.get(b"Filter") {
         Err(_) => return Some(stream.content.clone()),
         Ok(Object::Name(name)) => vec![name.as_slice()],
@@ -22,7 +23,7 @@ pub fn stream_data(stream: &Stream) -> Option<Vec<u8>> {
     match filters.as_slice() {
         [] => Some(stream.content.clone()),
         [b"FlateDecode" | b"Fl"] => {
-            let inflated = inflate(&stream.content, MAX_DECODED_BYTES)?;
+            let inflated = inflate(&stream.content, limit)?;
             let parameters = match stream.dict.get(b"DecodeParms") {
                 Ok(Object::Dictionary(parameters)) => Some(parameters),
                 Ok(Object::Array(list)) => list.first().and_then(|parameters| parameters.as_dict().ok()),
@@ -33,7 +34,7 @@ pub fn stream_data(stream: &Stream) -> Option<Vec<u8>> {
                 None => Some(inflated),
             }
         }
-        _ => stream.decompressed_content().ok().filter(|data| data.len() as u64 <= MAX_DECODED_BYTES),
+        _ => stream.decompressed_content().ok().filter(|data| data.len() as u64 <= limit),
     }
 }
 
@@ -123,7 +124,7 @@ mod tests {
         dictionary.set("Filter", Object::Name(b"FlateDecode".to_vec()));
         dictionary.set("DecodeParms", parameters);
         let stream = Stream::new(dictionary, deflated(&encoded));
-        assert_eq!(stream_data(&stream), Some(vec![1, 2, 3, 2, 3, 4]));
+        assert_eq!(stream_data(&stream, MAX_DECODED_BYTES), Some(vec![1, 2, 3, 2, 3, 4]));
     }
 
     #[test]

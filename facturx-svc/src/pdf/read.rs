@@ -3,8 +3,7 @@ use std::collections::HashMap;
 
 use lopdf::{Dictionary, Object, ObjectId};
 
-use super::decode;
-use super::syntax::indirect_object;
+use super::syntax::{Source, indirect_object};
 use super::xmp::{self, FacturxXmp};
 use super::xref::{CrossReference, Location, ObjectStream};
 
@@ -31,7 +30,7 @@ pub struct Attachment {
 /// for, so embedding an invoice or reading one parses the dozen objects
 /// on the way from the catalog to the attachment, not the whole file.
 pub struct Pdf<'a> {
-    bytes: &'a [u8],
+    source: Source<'a>,
     trailer: Dictionary,
     /// Its cross-reference was broken and rebuilt by scanning the file.
     pub repaired: bool,
@@ -63,15 +62,15 @@ impl<'a> Pdf<'a> {
             .position(|window| window == b"%PDF-")
             .ok_or_else(|| PdfError::Unreadable("no %PDF- header".into()))?;
         // Offsets count from the header when something precedes it.
-        let bytes = &bytes[header..];
-        let xref = CrossReference::read(bytes);
+        let source = Source::new(&bytes[header..]);
+        let xref = CrossReference::read(&source);
         let repaired = xref.rebuilt;
         let slots = xref
             .locations
             .into_iter()
             .map(|(number, location)| (number, Slot { location, object: OnceCell::new(), members: OnceCell::new() }))
             .collect();
-        let pdf = Self { bytes, trailer: xref.trailer, repaired, slots, loading: RefCell::new(Vec::new()) };
+        let pdf = Self { source, trailer: xref.trailer, repaired, slots, loading: RefCell::new(Vec::new()) };
         pdf.catalog()?;
         Ok(pdf)
     }
@@ -130,7 +129,7 @@ impl<'a> Pdf<'a> {
         match location {
             Location::InFile { offset } => {
                 let length_of = |length: ObjectId| self.object(length).and_then(|length| length.as_i64().ok());
-                let (id, object) = indirect_object(self.bytes, offset, length_of).ok()?;
+                let (id, object) = indirect_object(&self.source, offset, length_of).ok()?;
                 (id.0 == number).then_some(object)
             }
             Location::InStream { container, index } => {
@@ -139,7 +138,7 @@ impl<'a> Pdf<'a> {
                     return None;
                 }
                 let members = slot.members.get_or_init(|| match self.object((container, 0))? {
-                    Object::Stream(stream) => ObjectStream::decode(stream),
+                    Object::Stream(stream) => ObjectStream::decode(&self.source, stream),
                     _ => None,
                 });
                 members.as_ref()?.object(number, index)
@@ -169,7 +168,7 @@ impl<'a> Pdf<'a> {
 
     fn stream_content(&self, object: &Object) -> Option<Vec<u8>> {
         match self.resolve(object)? {
-            Object::Stream(stream) => decode::stream_data(stream),
+            Object::Stream(stream) => self.source.decode(stream),
             _ => None,
         }
     }
@@ -296,5 +295,31 @@ pub fn decode_text(bytes: &[u8]) -> String {
     } else {
         // PDFDocEncoding agrees with Latin-1 on the letters invoices use.
         bytes.iter().map(|&byte| char::from(byte)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_overlapping_the_same_bytes_stop_at_the_allowance() {
+        // Each stream has no usable length, so each runs to the one
+        // `endstream` at the end: read in full, they would copy the file
+        // thousands of times over.
+        let count = 5_000;
+        let mut file = b"%PDF-1.7\n1 0 obj <</Type/Catalog/Streams [".to_vec();
+        file.extend((2..count).flat_map(|number| format!("{number} 0 R ").into_bytes()));
+        file.extend(b"]>> endobj\n");
+        for number in 2..count {
+            file.extend(format!("{number} 0 obj <</Length 999999999>>stream\n{}\n", "x".repeat(100)).bytes());
+        }
+        file.extend(b"endstream endobj\ntrailer <</Root 1 0 R>>\n%%EOF");
+        let pdf = Pdf::parse(&file).expect("readable");
+        assert!(super::super::preflight(&pdf).iter().all(|issue| issue.code != "font_not_embedded"));
+        let readable = (2..count).filter(|number| matches!(pdf.object((*number, 0)), Some(Object::Stream(_)))).count();
+        assert!(readable > 0, "the first streams read");
+        // All of them would copy 1.4 GB; the allowance is 64 MiB and four times the file.
+        assert!(readable < count as usize / 2, "{readable} streams read before the allowance was spent");
     }
 }

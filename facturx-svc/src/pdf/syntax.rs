@@ -2,7 +2,11 @@
 //! bytes where the cross-reference says it starts, so that a reader only
 //! parses the objects it asks for.
 
+use std::cell::{Cell, OnceCell};
+
 use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
+
+use super::decode;
 
 /// How deep arrays and dictionaries may nest: invoices' PDFs nest a few
 /// levels, and a hostile file must not exhaust the stack.
@@ -25,6 +29,55 @@ fn is_delimiter(byte: u8) -> bool {
 
 fn is_regular(byte: u8) -> bool {
     !is_whitespace(byte) && !is_delimiter(byte)
+}
+
+/// The file's bytes and what reading them may still cost. A hostile file
+/// can make thousands of streams run over the same bytes, or hold
+/// thousands of small deflate bombs: the stream data copied and inflated
+/// share one allowance, a few times the file's size, which an honest file
+/// does not come near (each of its bytes is in at most one stream).
+pub struct Source<'a> {
+    pub bytes: &'a [u8],
+    allowance: Cell<u64>,
+    endstreams: OnceCell<Vec<usize>>,
+}
+
+impl<'a> Source<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        let allowance = decode::MAX_DECODED_BYTES + 4 * bytes.len() as u64;
+        Self { bytes, allowance: Cell::new(allowance), endstreams: OnceCell::new() }
+    }
+
+    fn spend(&self, bytes: usize) -> bool {
+        let left = self.allowance.get();
+        let fits = bytes as u64 <= left;
+        if fits {
+            self.allowance.set(left - bytes as u64);
+        }
+        fits
+    }
+
+    /// The stream's data with its filter undone, within the allowance.
+    pub fn decode(&self, stream: &Stream) -> Option<Vec<u8>> {
+        let data = decode::stream_data(stream, self.allowance.get().min(decode::MAX_DECODED_BYTES))?;
+        self.spend(data.len()).then_some(data)
+    }
+
+    /// Where the first `endstream` at or after `at` starts. All are found
+    /// in one pass, so that many streams without a usable length do not
+    /// each search the rest of the file.
+    fn endstream_after(&self, at: usize) -> Option<usize> {
+        let all = self.endstreams.get_or_init(|| {
+            let mut all = Vec::new();
+            let mut from = 0;
+            while let Some(found) = find(&self.bytes[from..], b"endstream") {
+                all.push(from + found);
+                from += found + 9;
+            }
+            all
+        });
+        all.get(all.partition_point(|position| *position < at)).copied()
+    }
 }
 
 pub struct Parser<'a> {
@@ -301,20 +354,28 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// An indirect object (`n g obj … endobj`) at `at`; a stream's data is
-/// `Length` bytes long, the length read through `length_of` when it is
-/// itself an indirect object, or runs up to `endstream` when the length
-/// is missing or wrong.
-pub fn indirect_object(
-    bytes: &[u8],
-    at: usize,
-    length_of: impl FnOnce(ObjectId) -> Option<i64>,
-) -> Result<(ObjectId, Object), SyntaxError> {
+/// The number and the object of the indirect object at `at`, for a
+/// stream its dictionary alone: what a scan of the file needs.
+pub fn object_head(bytes: &[u8], at: usize) -> Result<(ObjectId, Object, Parser<'_>), SyntaxError> {
     let mut parser = Parser::new(bytes, at);
     let number = u32::try_from(parser.unsigned()?).map_err(|_| parser.error("object number out of range"))?;
     let generation = u16::try_from(parser.unsigned()?).map_err(|_| parser.error("generation out of range"))?;
     parser.keyword(b"obj")?;
     let object = parser.object()?;
+    Ok(((number, generation), object, parser))
+}
+
+/// An indirect object (`n g obj … endobj`) at `at`; a stream's data is
+/// `Length` bytes long, the length read through `length_of` when it is
+/// itself an indirect object, or runs up to `endstream` when the length
+/// is missing or wrong.
+pub fn indirect_object(
+    source: &Source,
+    at: usize,
+    length_of: impl FnOnce(ObjectId) -> Option<i64>,
+) -> Result<(ObjectId, Object), SyntaxError> {
+    let bytes = source.bytes;
+    let ((number, generation), object, mut parser) = object_head(bytes, at)?;
     let Object::Dictionary(dictionary) = object else { return Ok(((number, generation), object)) };
     if parser.token() != b"stream" {
         return Ok(((number, generation), Object::Dictionary(dictionary)));
@@ -340,12 +401,15 @@ pub fn indirect_object(
     let end = match declared_end {
         Some(end) => end,
         None => {
-            let found = find(&bytes[start..], b"endstream").ok_or_else(|| parser.error("stream without endstream"))?;
-            let data = &bytes[start..start + found];
+            let found = source.endstream_after(start).ok_or_else(|| parser.error("stream without endstream"))?;
+            let data = &bytes[start..found];
             let trimmed = data.strip_suffix(b"\r\n").or_else(|| data.strip_suffix(b"\n")).unwrap_or(data);
             start + trimmed.strip_suffix(b"\r").unwrap_or(trimmed).len()
         }
     };
+    if !source.spend(end - start) {
+        return Err(parser.error("more stream data than the file holds"));
+    }
     Ok(((number, generation), Object::Stream(Stream::new(dictionary, bytes[start..end].to_vec()))))
 }
 
@@ -399,12 +463,13 @@ mod tests {
     #[test]
     fn stream_data_follows_length_or_runs_to_endstream() {
         let exact = b"4 0 obj\n<</Length 5>>stream\r\nhello\nendstream\nendobj";
-        let (id, Object::Stream(stream)) = indirect_object(exact, 0, |_| None).expect("parses") else {
+        let (id, Object::Stream(stream)) = indirect_object(&Source::new(exact), 0, |_| None).expect("parses") else {
             panic!("a stream")
         };
         assert_eq!((id, stream.content.as_slice()), ((4, 0), b"hello".as_slice()));
         let wrong_length = b"4 0 obj <</Length 9 0 R>>stream\nhello world\nendstream endobj";
-        let (_, Object::Stream(stream)) = indirect_object(wrong_length, 0, |_| Some(3)).expect("parses") else {
+        let (_, Object::Stream(stream)) = indirect_object(&Source::new(wrong_length), 0, |_| Some(3)).expect("parses")
+        else {
             panic!("a stream")
         };
         assert_eq!(stream.content, b"hello world");

@@ -6,8 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use lopdf::{Dictionary, Object, Stream};
 
-use super::decode;
-use super::syntax::{Parser, SyntaxError, find, indirect_object, is_whitespace};
+use super::syntax::{Parser, Source, SyntaxError, find, indirect_object, is_whitespace, object_head};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
@@ -31,28 +30,29 @@ fn broken(what: &'static str, at: usize) -> SyntaxError {
 }
 
 impl CrossReference {
-    /// `bytes` start at the `%PDF-` header, where offsets count from.
-    pub fn read(bytes: &[u8]) -> Self {
-        match Self::from_sections(bytes) {
+    /// The source's bytes start at the `%PDF-` header, where offsets count from.
+    pub fn read(source: &Source) -> Self {
+        match Self::from_sections(source) {
             Ok(xref) if xref.trailer.get(b"Root").is_ok() => xref,
-            _ => Self::rebuild(bytes),
+            _ => Self::rebuild(source),
         }
     }
 
-    fn from_sections(bytes: &[u8]) -> Result<Self, SyntaxError> {
+    fn from_sections(source: &Source) -> Result<Self, SyntaxError> {
+        let bytes = source.bytes;
         let start = last_startxref(bytes).ok_or_else(|| broken("no startxref", bytes.len()))?;
         let mut locations = HashMap::new();
         let mut trailer = None;
         let mut seen = HashSet::new();
         let mut next = Some(start);
         while let Some(offset) = next.filter(|offset| seen.len() < MAX_SECTIONS && seen.insert(*offset)) {
-            let (entries, section_trailer) = section(bytes, offset)?;
+            let (entries, section_trailer) = section(source, offset)?;
             // Newer sections come first and win.
             for (number, location) in entries {
                 locations.entry(number).or_insert(location);
             }
             if let Some(hybrid) = offset_entry(&section_trailer, b"XRefStm") {
-                for (number, location) in section(bytes, hybrid)?.0 {
+                for (number, location) in section(source, hybrid)?.0 {
                     locations.entry(number).or_insert(location);
                 }
             }
@@ -64,7 +64,8 @@ impl CrossReference {
 
     /// Every `n g obj` in the file, the last of a number winning as an
     /// update would, and the objects of the object streams found.
-    fn rebuild(bytes: &[u8]) -> Self {
+    fn rebuild(source: &Source) -> Self {
+        let bytes = source.bytes;
         let mut locations = HashMap::new();
         let mut searched = 0;
         while let Some(found) = find(&bytes[searched..], b"obj") {
@@ -85,16 +86,13 @@ impl CrossReference {
             .collect();
         offsets.sort_by_key(|(_, offset)| *offset);
         for (number, offset) in offsets {
-            let Ok((_, object)) = indirect_object(bytes, offset, |_| None) else { continue };
-            let dictionary = match &object {
-                Object::Stream(stream) => &stream.dict,
-                Object::Dictionary(dictionary) => dictionary,
-                _ => continue,
-            };
+            // Dictionaries only: stream data is read for object streams alone.
+            let Ok((_, Object::Dictionary(dictionary), _)) = object_head(bytes, offset) else { continue };
             match dictionary.get(b"Type").and_then(Object::as_name) {
                 Ok(b"ObjStm") => {
-                    if let Object::Stream(stream) = &object {
-                        let members = ObjectStream::decode(stream).map(|decoded| decoded.members).unwrap_or_default();
+                    if let Ok((_, Object::Stream(stream))) = indirect_object(source, offset, |_| None) {
+                        let members =
+                            ObjectStream::decode(source, &stream).map(|decoded| decoded.members).unwrap_or_default();
                         in_streams.extend(
                             members
                                 .into_iter()
@@ -103,7 +101,7 @@ impl CrossReference {
                         );
                     }
                 }
-                Ok(b"XRef") if dictionary.get(b"Root").is_ok() => trailer = Some(dictionary.clone()),
+                Ok(b"XRef") if dictionary.get(b"Root").is_ok() => trailer = Some(dictionary),
                 Ok(b"Catalog") if trailer.is_none() => {
                     let mut made = Dictionary::new();
                     made.set("Root", Object::Reference((number, 0)));
@@ -132,15 +130,15 @@ fn offset_entry(dictionary: &Dictionary, key: &[u8]) -> Option<usize> {
 }
 
 /// One cross-reference section at `offset`: a table with its trailer, or a stream.
-fn section(bytes: &[u8], offset: usize) -> Result<(Vec<(u32, Location)>, Dictionary), SyntaxError> {
-    let mut parser = Parser::new(bytes, offset);
+fn section(source: &Source, offset: usize) -> Result<(Vec<(u32, Location)>, Dictionary), SyntaxError> {
+    let mut parser = Parser::new(source.bytes, offset);
     parser.skip_space();
     if parser.rest().starts_with(b"xref") {
         table(parser)
     } else {
-        let (_, object) = indirect_object(bytes, parser.at, |_| None)?;
+        let (_, object) = indirect_object(source, parser.at, |_| None)?;
         match object {
-            Object::Stream(stream) => stream_section(stream),
+            Object::Stream(stream) => stream_section(source, stream),
             _ => Err(broken("no cross-reference at the offset given", offset)),
         }
     }
@@ -177,9 +175,9 @@ fn table(mut parser: Parser) -> Result<(Vec<(u32, Location)>, Dictionary), Synta
     }
 }
 
-fn stream_section(stream: Stream) -> Result<(Vec<(u32, Location)>, Dictionary), SyntaxError> {
+fn stream_section(source: &Source, stream: Stream) -> Result<(Vec<(u32, Location)>, Dictionary), SyntaxError> {
     let invalid = |what| broken(what, 0);
-    let data = decode::stream_data(&stream).ok_or_else(|| invalid("undecodable cross-reference stream"))?;
+    let data = source.decode(&stream).ok_or_else(|| invalid("undecodable cross-reference stream"))?;
     let widths: Vec<usize> = stream
         .dict
         .get(b"W")
@@ -269,10 +267,10 @@ pub struct ObjectStream {
 }
 
 impl ObjectStream {
-    pub fn decode(stream: &Stream) -> Option<Self> {
+    pub fn decode(source: &Source, stream: &Stream) -> Option<Self> {
         let count = stream.dict.get(b"N").and_then(Object::as_i64).ok()?;
         let first = usize::try_from(stream.dict.get(b"First").and_then(Object::as_i64).ok()?).ok()?;
-        let data = decode::stream_data(stream)?;
+        let data = source.decode(stream)?;
         let mut header = Parser::new(&data, 0);
         let mut members = Vec::new();
         for _ in 0..count.clamp(0, data.len() as i64) {
@@ -302,7 +300,7 @@ mod tests {
     fn a_broken_table_is_rebuilt_from_the_objects() {
         let file = b"%PDF-1.4\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n2 0 obj <</Type/Pages/Count 0>> endobj\n\
             xref\n0 3\ngarbage\ntrailer <</Root 1 0 R/Size 3>>\nstartxref\n9999\n%%EOF";
-        let xref = CrossReference::read(file);
+        let xref = CrossReference::read(&Source::new(file));
         assert!(xref.rebuilt);
         assert_eq!(xref.trailer.get(b"Root").ok(), Some(&Object::Reference((1, 0))));
         let offset = find(file, b"2 0 obj").expect("present");
@@ -314,7 +312,7 @@ mod tests {
         let file = b"%PDF-1.4\n1 0 obj <</Type/Catalog>> endobj\nxref\n0 2\n0000000000 65535 f \n0000000009 00000 n \n\
             trailer <</Root 1 0 R/Size 2/Prev 42>>\nstartxref\n42\n%%EOF";
         assert_eq!(&file[42..46], b"xref");
-        let xref = CrossReference::read(file);
+        let xref = CrossReference::read(&Source::new(file));
         assert!(!xref.rebuilt);
         assert_eq!(xref.locations.get(&1), Some(&Location::InFile { offset: 9 }));
     }
