@@ -141,7 +141,7 @@ impl<'a> Pdf<'a> {
                     Object::Stream(stream) => ObjectStream::decode(&self.source, stream),
                     _ => None,
                 });
-                members.as_ref()?.object(number, index)
+                members.as_ref()?.object(&self.source, number, index)
             }
         }
     }
@@ -321,5 +321,18 @@ mod tests {
         assert!(readable > 0, "the first streams read");
         // All of them would copy 1.4 GB; the allowance is 64 MiB and four times the file.
         assert!(readable < count as usize / 2, "{readable} streams read before the allowance was spent");
+    }
+
+    #[test]
+    fn strings_that_never_close_stop_at_the_parsing_allowance() {
+        // Each object opens a string that runs to the end of the file:
+        // parsed in full, 20,000 of them would read 4 GB.
+        let mut file = b"%PDF-1.7\n1 0 obj <</Type/Catalog>> endobj\n".to_vec();
+        for number in 2..20_000 {
+            file.extend(format!("{number} 0 obj <</S (\n").bytes());
+        }
+        file.extend(b"trailer <</Root 1 0 R>>\n%%EOF");
+        let outcome = Pdf::parse(&file);
+        assert!(matches!(outcome, Err(PdfError::Unreadable(_))), "the allowance is spent before the catalog is read");
     }
 }

@@ -32,20 +32,44 @@ fn is_regular(byte: u8) -> bool {
 }
 
 /// The file's bytes and what reading them may still cost. A hostile file
-/// can make thousands of streams run over the same bytes, or hold
-/// thousands of small deflate bombs: the stream data copied and inflated
-/// share one allowance, a few times the file's size, which an honest file
-/// does not come near (each of its bytes is in at most one stream).
+/// can make thousands of streams run over the same bytes, hold thousands
+/// of small deflate bombs, or make thousands of objects start strings that
+/// close only at its end: the stream data copied and inflated share one
+/// allowance, and the bytes parsed another, each a few times the file's
+/// size, which an honest file does not come near.
 pub struct Source<'a> {
     pub bytes: &'a [u8],
     allowance: Cell<u64>,
+    parsing: Cell<u64>,
     endstreams: OnceCell<Vec<usize>>,
 }
 
 impl<'a> Source<'a> {
+    pub const SPENT: &'static str = "more parsing than the file's size allows";
+
     pub fn new(bytes: &'a [u8]) -> Self {
         let allowance = decode::MAX_DECODED_BYTES + 4 * bytes.len() as u64;
-        Self { bytes, allowance: Cell::new(allowance), endstreams: OnceCell::new() }
+        let parsing = decode::MAX_DECODED_BYTES + 16 * bytes.len() as u64;
+        Self { bytes, allowance: Cell::new(allowance), parsing: Cell::new(parsing), endstreams: OnceCell::new() }
+    }
+
+    /// Runs a parse that starts at `at`, charged for the bytes it walked
+    /// over (to where it ended or failed); none starts once all are spent.
+    pub fn charged<T>(
+        &self,
+        at: usize,
+        parse: impl FnOnce() -> Result<(T, usize), SyntaxError>,
+    ) -> Result<T, SyntaxError> {
+        if self.parsing.get() == 0 {
+            return Err(SyntaxError { what: Self::SPENT, at });
+        }
+        let outcome = parse();
+        let end = match &outcome {
+            Ok((_, end)) => *end,
+            Err(error) => error.at,
+        };
+        self.parsing.set(self.parsing.get().saturating_sub(end.saturating_sub(at) as u64));
+        outcome.map(|(value, _)| value)
     }
 
     fn spend(&self, bytes: usize) -> bool {
@@ -356,13 +380,16 @@ impl<'a> Parser<'a> {
 
 /// The number and the object of the indirect object at `at`, for a
 /// stream its dictionary alone: what a scan of the file needs.
-pub fn object_head(bytes: &[u8], at: usize) -> Result<(ObjectId, Object, Parser<'_>), SyntaxError> {
-    let mut parser = Parser::new(bytes, at);
-    let number = u32::try_from(parser.unsigned()?).map_err(|_| parser.error("object number out of range"))?;
-    let generation = u16::try_from(parser.unsigned()?).map_err(|_| parser.error("generation out of range"))?;
-    parser.keyword(b"obj")?;
-    let object = parser.object()?;
-    Ok(((number, generation), object, parser))
+pub fn object_head<'a>(source: &Source<'a>, at: usize) -> Result<(ObjectId, Object, Parser<'a>), SyntaxError> {
+    source.charged(at, || {
+        let mut parser = Parser::new(source.bytes, at);
+        let number = u32::try_from(parser.unsigned()?).map_err(|_| parser.error("object number out of range"))?;
+        let generation = u16::try_from(parser.unsigned()?).map_err(|_| parser.error("generation out of range"))?;
+        parser.keyword(b"obj")?;
+        let object = parser.object()?;
+        let end = parser.at;
+        Ok((((number, generation), object, parser), end))
+    })
 }
 
 /// An indirect object (`n g obj … endobj`) at `at`; a stream's data is
@@ -375,7 +402,7 @@ pub fn indirect_object(
     length_of: impl FnOnce(ObjectId) -> Option<i64>,
 ) -> Result<(ObjectId, Object), SyntaxError> {
     let bytes = source.bytes;
-    let ((number, generation), object, mut parser) = object_head(bytes, at)?;
+    let ((number, generation), object, mut parser) = object_head(source, at)?;
     let Object::Dictionary(dictionary) = object else { return Ok(((number, generation), object)) };
     if parser.token() != b"stream" {
         return Ok(((number, generation), Object::Dictionary(dictionary)));

@@ -75,7 +75,7 @@ impl CrossReference {
                 locations.insert(number, Location::InFile { offset });
             }
         }
-        let mut trailer = trailers(bytes).find(|trailer| trailer.get(b"Root").is_ok());
+        let mut trailer = trailers(source).find(|trailer| trailer.get(b"Root").is_ok());
         let mut in_streams = Vec::new();
         let mut offsets: Vec<(u32, usize)> = locations
             .iter()
@@ -87,7 +87,7 @@ impl CrossReference {
         offsets.sort_by_key(|(_, offset)| *offset);
         for (number, offset) in offsets {
             // Dictionaries only: stream data is read for object streams alone.
-            let Ok((_, Object::Dictionary(dictionary), _)) = object_head(bytes, offset) else { continue };
+            let Ok((_, Object::Dictionary(dictionary), _)) = object_head(source, offset) else { continue };
             match dictionary.get(b"Type").and_then(Object::as_name) {
                 Ok(b"ObjStm") => {
                     if let Ok((_, Object::Stream(stream))) = indirect_object(source, offset, |_| None) {
@@ -134,7 +134,7 @@ fn section(source: &Source, offset: usize) -> Result<(Vec<(u32, Location)>, Dict
     let mut parser = Parser::new(source.bytes, offset);
     parser.skip_space();
     if parser.rest().starts_with(b"xref") {
-        table(parser)
+        source.charged(parser.at, || table(parser))
     } else {
         let (_, object) = indirect_object(source, parser.at, |_| None)?;
         match object {
@@ -144,7 +144,8 @@ fn section(source: &Source, offset: usize) -> Result<(Vec<(u32, Location)>, Dict
     }
 }
 
-fn table(mut parser: Parser) -> Result<(Vec<(u32, Location)>, Dictionary), SyntaxError> {
+/// The table's entries and trailer, and where the trailer ends.
+fn table(mut parser: Parser) -> Result<((Vec<(u32, Location)>, Dictionary), usize), SyntaxError> {
     parser.keyword(b"xref")?;
     let mut entries = Vec::new();
     loop {
@@ -170,7 +171,7 @@ fn table(mut parser: Parser) -> Result<(Vec<(u32, Location)>, Dictionary), Synta
         }
     }
     match parser.object()? {
-        Object::Dictionary(trailer) => Ok((entries, trailer)),
+        Object::Dictionary(trailer) => Ok(((entries, trailer), parser.at)),
         _ => Err(broken("the trailer is not a dictionary", parser.at)),
     }
 }
@@ -247,14 +248,21 @@ fn object_header_before(bytes: &[u8], keyword: usize) -> Option<(u32, usize)> {
 }
 
 /// The dictionaries after each `trailer` keyword, last first.
-fn trailers(bytes: &[u8]) -> impl Iterator<Item = Dictionary> + '_ {
-    let mut end = bytes.len();
+fn trailers<'s>(source: &'s Source) -> impl Iterator<Item = Dictionary> + 's {
+    let mut end = source.bytes.len();
     std::iter::from_fn(move || {
         loop {
-            let at = bytes[..end].windows(7).rposition(|window| window == b"trailer")?;
+            let at = source.bytes[..end].windows(7).rposition(|window| window == b"trailer")?;
             end = at;
-            if let Ok(Object::Dictionary(trailer)) = Parser::new(bytes, at + 7).object() {
-                return Some(trailer);
+            let parsed = source.charged(at + 7, || {
+                let mut parser = Parser::new(source.bytes, at + 7);
+                let object = parser.object()?;
+                Ok((object, parser.at))
+            });
+            match parsed {
+                Ok(Object::Dictionary(trailer)) => return Some(trailer),
+                Err(error) if error.what == Source::SPENT => return None,
+                _ => {}
             }
         }
     })
@@ -282,13 +290,19 @@ impl ObjectStream {
     }
 
     /// Object `number`, which the cross-reference puts at `index`.
-    pub fn object(&self, number: u32, index: usize) -> Option<Object> {
+    pub fn object(&self, source: &Source, number: u32, index: usize) -> Option<Object> {
         let (_, offset) = self
             .members
             .get(index)
             .filter(|(member, _)| *member == number)
             .or_else(|| self.members.iter().find(|(member, _)| *member == number))?;
-        Parser::new(&self.data, *offset).object().ok()
+        source
+            .charged(*offset, || {
+                let mut parser = Parser::new(&self.data, *offset);
+                let object = parser.object()?;
+                Ok((object, parser.at))
+            })
+            .ok()
     }
 }
 
