@@ -130,7 +130,10 @@ fn offset_entry(dictionary: &Dictionary, key: &[u8]) -> Option<usize> {
 }
 
 /// One cross-reference section at `offset`: a table with its trailer, or a stream.
-fn section(source: &Source, offset: usize) -> Result<(Vec<(u32, Location)>, Dictionary), SyntaxError> {
+/// A section's entries and its trailer (a stream's dictionary).
+type Section = (Vec<(u32, Location)>, Dictionary);
+
+fn section(source: &Source, offset: usize) -> Result<Section, SyntaxError> {
     let mut parser = Parser::new(source.bytes, offset);
     parser.skip_space();
     if parser.rest().starts_with(b"xref") {
@@ -145,7 +148,7 @@ fn section(source: &Source, offset: usize) -> Result<(Vec<(u32, Location)>, Dict
 }
 
 /// The table's entries and trailer, and where the trailer ends.
-fn table(mut parser: Parser) -> Result<((Vec<(u32, Location)>, Dictionary), usize), SyntaxError> {
+fn table(mut parser: Parser) -> Result<(Section, usize), SyntaxError> {
     parser.keyword(b"xref")?;
     let mut entries = Vec::new();
     loop {
@@ -176,7 +179,7 @@ fn table(mut parser: Parser) -> Result<((Vec<(u32, Location)>, Dictionary), usiz
     }
 }
 
-fn stream_section(source: &Source, stream: Stream) -> Result<(Vec<(u32, Location)>, Dictionary), SyntaxError> {
+fn stream_section(source: &Source, stream: Stream) -> Result<Section, SyntaxError> {
     let invalid = |what| broken(what, 0);
     let data = source.decode(&stream).ok_or_else(|| invalid("undecodable cross-reference stream"))?;
     let widths: Vec<usize> = stream
