@@ -31,7 +31,7 @@ pub enum InvoiceError {
 }
 
 pub fn is_pdf(bytes: &[u8]) -> bool {
-    bytes[..bytes.len().min(1024)].windows(5).any(|window| window == b"%PDF-")
+    pdf::header_offset(bytes).is_some()
 }
 
 fn looks_like_xml(bytes: &[u8]) -> bool {

@@ -56,11 +56,7 @@ const MAX_INDIRECTIONS: usize = 8;
 
 impl<'a> Pdf<'a> {
     pub fn parse(bytes: &'a [u8]) -> Result<Self, PdfError> {
-        let header = bytes
-            .windows(5)
-            .take(1024)
-            .position(|window| window == b"%PDF-")
-            .ok_or_else(|| PdfError::Unreadable("no %PDF- header".into()))?;
+        let header = header_offset(bytes).ok_or_else(|| PdfError::Unreadable("no %PDF- header".into()))?;
         // Offsets count from the header when something precedes it.
         let source = Source::new(&bytes[header..]);
         let xref = CrossReference::read(&source);
@@ -279,6 +275,11 @@ impl<'a> Pdf<'a> {
     pub fn info(&self) -> Option<&Dictionary> {
         self.trailer.get(b"Info").ok().and_then(|info| self.dictionary(info))
     }
+}
+
+/// Where the `%PDF-` header starts: readers accept up to a kilobyte before it.
+pub fn header_offset(bytes: &[u8]) -> Option<usize> {
+    bytes[..bytes.len().min(1024)].windows(5).position(|window| window == b"%PDF-")
 }
 
 fn same(a: &Object, b: &Object) -> bool {
