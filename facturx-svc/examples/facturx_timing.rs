@@ -23,7 +23,9 @@ fn main() -> Result<(), String> {
                 let (pdf, xml) = (read(pdf)?, read(xml)?);
                 Box::new(move || {
                     let options = ConvertOptions { relationship: None, output_intent: false };
-                    invoice::convert(&pdf, &xml, &options, "timing").is_ok()
+                    // As the service does: the upload is moved in, not copied.
+                    let upload = pdf.clone();
+                    invoice::convert(upload, &xml, &options, "timing").is_ok()
                 })
             }
             ["validate", file] => {

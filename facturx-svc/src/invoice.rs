@@ -194,20 +194,30 @@ pub struct ConvertOptions {
     pub output_intent: bool,
 }
 
+/// A Factur-X PDF: the original's bytes, unchanged, then the incremental
+/// update that adds the invoice. Kept apart so that a response sends the
+/// original as it came instead of copying it.
 pub struct Converted {
-    pub pdf: Vec<u8>,
+    pub original: Vec<u8>,
+    pub update: Vec<u8>,
     pub profile: Profile,
     pub preflight: Vec<pdf::Issue>,
 }
 
+impl Converted {
+    pub fn pdf(&self) -> Vec<u8> {
+        [self.original.as_slice(), &self.update].concat()
+    }
+}
+
 /// Embeds a CII XML into a PDF; the XML's own BT-24 names the profile.
 pub fn convert(
-    pdf_bytes: &[u8],
+    pdf_bytes: Vec<u8>,
     xml: &[u8],
     options: &ConvertOptions,
     producer: &str,
 ) -> Result<Converted, InvoiceError> {
-    if !is_pdf(pdf_bytes) {
+    if !is_pdf(&pdf_bytes) {
         return Err(InvoiceError::UnknownFormat);
     }
     let text = rules::xml::text_of(xml)?;
@@ -216,13 +226,13 @@ pub fn convert(
 }
 
 fn embed_into(
-    pdf_bytes: &[u8],
+    pdf_bytes: Vec<u8>,
     xml: &[u8],
     profile: Profile,
     options: &ConvertOptions,
     producer: &str,
 ) -> Result<Converted, InvoiceError> {
-    let pdf = Pdf::parse(pdf_bytes)?;
+    let pdf = Pdf::parse(&pdf_bytes)?;
     let mut preflight = pdf::preflight(&pdf);
     if options.output_intent {
         preflight.retain(|issue| issue.code != "no_output_intent");
@@ -235,7 +245,9 @@ fn embed_into(
         at: Utc::now(),
         producer,
     };
-    Ok(Converted { pdf: pdf::embed(pdf_bytes, &pdf, &embedding)?, profile, preflight })
+    let update = pdf::embed(&pdf_bytes, &pdf, &embedding)?;
+    drop(pdf);
+    Ok(Converted { original: pdf_bytes, update, profile, preflight })
 }
 
 /// A Factur-X PDF made from the invoice data alone: the visible invoice
@@ -244,5 +256,5 @@ pub fn generate(invoice: Invoice, profile: Profile, fonts: &Fonts, producer: &st
     let invoice = invoice.completed();
     let xml = valid_xml(&invoice, profile)?;
     let pages = pdf::render(&invoice, fonts, producer).map_err(InvoiceError::Render)?;
-    embed_into(&pages, &xml, profile, &ConvertOptions { relationship: None, output_intent: true }, producer)
+    embed_into(pages, &xml, profile, &ConvertOptions { relationship: None, output_intent: true }, producer)
 }

@@ -47,6 +47,7 @@ fn xmp_date(pdf_date: &str) -> Option<String> {
     Some(format!("{year}-{month}-{day}T{hour}:{minute}:{second}{zone}"))
 }
 
+/// The incremental update that, appended to `original`, adds the invoice.
 pub fn embed(original: &[u8], pdf: &Pdf, embedding: &Embedding) -> Result<Vec<u8>, PdfError> {
     if pdf.is_encrypted() {
         return Err(PdfError::Encrypted);
@@ -149,8 +150,10 @@ pub fn embed(original: &[u8], pdf: &Pdf, embedding: &Embedding) -> Result<Vec<u8
     metadata_dict.set("Subtype", Object::Name(b"XML".to_vec()));
     let metadata = Object::Stream(Stream::new(metadata_dict, packet));
 
-    let mut out = original.to_vec();
-    if !out.ends_with(b"\n") {
+    // Offsets in the update count from the start of the original.
+    let base = original.len();
+    let mut out = Vec::with_capacity(embedding.xml.len() + 8192);
+    if !original.ends_with(b"\n") {
         out.push(b'\n');
     }
     let mut offsets: Vec<(ObjectId, usize)> = Vec::new();
@@ -162,7 +165,7 @@ pub fn embed(original: &[u8], pdf: &Pdf, embedding: &Embedding) -> Result<Vec<u8
         (catalog_id, Object::Dictionary(catalog)),
     ]);
     for (id, object) in added {
-        offsets.push((id, out.len()));
+        offsets.push((id, base + out.len()));
         let _ = writeln!(out, "{} {} obj", id.0, id.1);
         serialize::object(&object, &mut out);
         out.extend_from_slice(b"\nendobj\n");
@@ -172,11 +175,11 @@ pub fn embed(original: &[u8], pdf: &Pdf, embedding: &Embedding) -> Result<Vec<u8
     trailer.set("Root", Object::Reference(catalog_id));
     trailer.set("Info", Object::Reference(info_id));
     trailer.set("Prev", Object::Integer(previous_xref as i64));
-    trailer.set("ID", file_ids(pdf, original.len(), &out[original.len()..]));
+    trailer.set("ID", file_ids(pdf, base, &out));
     let uses_xref_stream = !original.get(previous_xref..).is_some_and(|rest| rest.starts_with(b"xref"));
-    let xref_offset = out.len();
+    let xref_offset = base + out.len();
     if uses_xref_stream {
-        write_xref_stream(&mut out, trailer, &offsets, next_id);
+        write_xref_stream(&mut out, xref_offset, trailer, &offsets, next_id);
     } else {
         write_xref_table(&mut out, &trailer, &offsets);
     }
@@ -225,8 +228,13 @@ fn write_xref_table(out: &mut Vec<u8>, trailer: &Dictionary, offsets: &[(ObjectI
     out.push(b'\n');
 }
 
-fn write_xref_stream(out: &mut Vec<u8>, mut trailer: Dictionary, offsets: &[(ObjectId, usize)], stream_number: u32) {
-    let stream_offset = out.len();
+fn write_xref_stream(
+    out: &mut Vec<u8>,
+    stream_offset: usize,
+    mut trailer: Dictionary,
+    offsets: &[(ObjectId, usize)],
+    stream_number: u32,
+) {
     let mut all = offsets.to_vec();
     all.push(((stream_number, 0), stream_offset));
     let mut index = Vec::new();

@@ -1,6 +1,11 @@
+use std::convert::Infallible;
+
 use actix_multipart::Multipart;
+use actix_web::body::SizedStream;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use common::error::{ApiError, ErrorCode};
+use futures_util::stream;
 use serde::Serialize;
 
 use super::{blocking, form::Form};
@@ -55,20 +60,24 @@ pub async fn convert(
         Some(_) => return Err(ApiError::new(ErrorCode::BadRequest, "`relationship` is Data, Alternative or Source.")),
     };
     let converted =
-        blocking(move || invoice::convert(&pdf_bytes, &xml, &ConvertOptions { relationship, output_intent }, PRODUCER))
+        blocking(move || invoice::convert(pdf_bytes, &xml, &ConvertOptions { relationship, output_intent }, PRODUCER))
             .await??;
     Ok(pdf_response(converted))
 }
 
 /// The Factur-X PDF, its profile and what the preflight found in the input.
+/// The original's bytes go out as they came in, the update after them.
 pub(super) fn pdf_response(converted: Converted) -> HttpResponse {
     let issue_codes: Vec<&str> = converted.preflight.iter().map(|issue| issue.code).collect();
+    let length = (converted.original.len() + converted.update.len()) as u64;
+    let parts = [Bytes::from(converted.original), Bytes::from(converted.update)];
+    let body = SizedStream::new(length, stream::iter(parts.map(Ok::<_, Infallible>)));
     HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header(("X-Facturx-Profile", converted.profile.name()))
         .insert_header(("X-Pdfa-Preflight", issue_codes.join(",")))
         .insert_header(("Content-Disposition", "attachment; filename=\"factur-x.pdf\""))
-        .body(converted.pdf)
+        .body(body)
 }
 
 /// The invoice data (`metadata` or `invoice`, JSON) and the profile to write it for.

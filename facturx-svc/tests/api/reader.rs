@@ -52,7 +52,7 @@ fn a_broken_cross_reference_is_rebuilt_for_reading_but_not_updated() {
     assert!(invoice::validate(&bytes).expect("validated").valid);
     let options = ConvertOptions { relationship: None, output_intent: false };
     assert!(matches!(
-        invoice::convert(&bytes, &extracted.xml, &options, "test"),
+        invoice::convert(bytes.clone(), &extracted.xml, &options, "test"),
         Err(InvoiceError::Pdf(PdfError::Unreadable(_)))
     ));
 }
