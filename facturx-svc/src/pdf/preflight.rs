@@ -40,7 +40,7 @@ pub fn preflight(pdf: &Pdf) -> Vec<Issue> {
     }
     let mut fonts = BTreeSet::new();
     let (mut javascript, mut transparency) = (false, false);
-    for (id, dictionary) in reachable_dictionaries(pdf, catalog) {
+    for (id, dictionary) in reachable_dictionaries(pdf) {
         javascript |= is_name(dictionary, b"S", b"JavaScript") || dictionary.get(b"JS").is_ok();
         transparency |= is_name(dictionary, b"S", b"Transparency")
             || dictionary.get(b"SMask").is_ok_and(|mask| !matches!(mask, Object::Name(name) if name == b"None"));
@@ -92,36 +92,32 @@ const UNVISITED: [&[u8]; 12] = [
 ];
 
 /// Every dictionary (and stream dictionary) reachable from the catalog
-/// but through `UNVISITED` entries, each with the reference it was
-/// reached by; visited without recursion, so a long chain cannot
-/// exhaust the stack.
-fn reachable_dictionaries<'s>(pdf: &'s Pdf, catalog: &'s Dictionary) -> Vec<(Option<ObjectId>, &'s Dictionary)> {
+/// but through `UNVISITED` entries, the catalog first, each with the
+/// reference it was reached by; visited without recursion, so a long
+/// chain cannot exhaust the stack.
+fn reachable_dictionaries<'s>(pdf: &'s Pdf) -> Vec<(Option<ObjectId>, &'s Dictionary)> {
     let mut seen = HashSet::new();
-    let mut found = vec![(pdf.trailer().get(b"Root").and_then(Object::as_reference).ok(), catalog)];
-    let mut pending: Vec<(Option<ObjectId>, &Object)> = Vec::new();
-    let push_entries = |dictionary: &'s Dictionary, pending: &mut Vec<(Option<ObjectId>, &'s Object)>| {
+    let mut found = Vec::new();
+    let mut pending: Vec<(Option<ObjectId>, &Object)> =
+        pdf.trailer().get(b"Root").map(|root| (None, root)).into_iter().collect();
+    while let Some((via, object)) = pending.pop() {
+        let dictionary = match object {
+            Object::Reference(id) if seen.insert(*id) => {
+                pending.extend(pdf.object(*id).map(|object| (Some(*id), object)));
+                continue;
+            }
+            Object::Array(items) => {
+                pending.extend(items.iter().map(|item| (None, item)));
+                continue;
+            }
+            Object::Dictionary(dictionary) => dictionary,
+            Object::Stream(stream) => &stream.dict,
+            _ => continue,
+        };
+        found.push((via, dictionary));
         pending.extend(
             dictionary.iter().filter(|(key, _)| !UNVISITED.contains(&key.as_slice())).map(|(_, value)| (None, value)),
         );
-    };
-    seen.extend(found[0].0);
-    push_entries(catalog, &mut pending);
-    while let Some((via, object)) = pending.pop() {
-        match object {
-            Object::Reference(id) if seen.insert(*id) => {
-                pending.extend(pdf.object(*id).map(|object| (Some(*id), object)));
-            }
-            Object::Array(items) => pending.extend(items.iter().map(|item| (None, item))),
-            Object::Dictionary(dictionary) => {
-                found.push((via, dictionary));
-                push_entries(dictionary, &mut pending);
-            }
-            Object::Stream(stream) => {
-                found.push((via, &stream.dict));
-                push_entries(&stream.dict, &mut pending);
-            }
-            _ => {}
-        }
     }
     found
 }

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 
 use lopdf::{Dictionary, Object, ObjectId};
 
-use super::syntax::{Source, indirect_object};
+use super::syntax::{Source, find, indirect_object};
 use super::xmp::{self, FacturxXmp};
 use super::xref::{CrossReference, Location, ObjectStream};
 
@@ -279,7 +279,7 @@ impl<'a> Pdf<'a> {
 
 /// Where the `%PDF-` header starts: readers accept up to a kilobyte before it.
 pub fn header_offset(bytes: &[u8]) -> Option<usize> {
-    bytes[..bytes.len().min(1024)].windows(5).position(|window| window == b"%PDF-")
+    find(&bytes[..bytes.len().min(1024)], b"%PDF-")
 }
 
 fn same(a: &Object, b: &Object) -> bool {

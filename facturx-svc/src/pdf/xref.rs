@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use lopdf::{Dictionary, Object, Stream};
 
-use super::syntax::{Parser, Source, SyntaxError, find, indirect_object, is_whitespace, object_head};
+use super::syntax::{Parser, Source, SyntaxError, find, indirect_object, is_whitespace, object_head, rfind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
@@ -120,7 +120,7 @@ impl CrossReference {
 /// The offset `startxref` gives, near the end of the file.
 pub fn last_startxref(bytes: &[u8]) -> Option<usize> {
     let tail_start = bytes.len().saturating_sub(4096);
-    let at = bytes[tail_start..].windows(9).rposition(|window| window == b"startxref")?;
+    let at = rfind(&bytes[tail_start..], b"startxref")?;
     let offset = Parser::new(bytes, tail_start + at + 9).unsigned().ok()?;
     usize::try_from(offset).ok().filter(|offset| *offset < bytes.len())
 }
@@ -255,7 +255,7 @@ fn trailers<'s>(source: &'s Source) -> impl Iterator<Item = Dictionary> + 's {
     let mut end = source.bytes.len();
     std::iter::from_fn(move || {
         loop {
-            let at = source.bytes[..end].windows(7).rposition(|window| window == b"trailer")?;
+            let at = rfind(&source.bytes[..end], b"trailer")?;
             end = at;
             let parsed = source.charged(at + 7, || {
                 let mut parser = Parser::new(source.bytes, at + 7);
