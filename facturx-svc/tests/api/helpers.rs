@@ -45,6 +45,15 @@ impl TestApp {
             .await
             .expect("request")
     }
+
+    /// `/v1/validate` on the corpus's EN 16931 PDF.
+    pub async fn validate_corpus_pdf(&self) -> reqwest::Response {
+        self.post_form(
+            "/v1/validate",
+            reqwest::multipart::Form::new().part("file", file_part("f.pdf", corpus_file(EN16931_PDF))),
+        )
+        .await
+    }
 }
 
 pub fn file_part(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Part {

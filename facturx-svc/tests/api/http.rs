@@ -10,8 +10,7 @@ const INVALID_XML: &str = "xml/xml-rechnung-cii/EN16931_ElektronischeAdresse.cii
 #[tokio::test]
 async fn validate_reports_the_verdict_with_rule_ids_locations_and_both_languages() {
     let app = spawn_app().await;
-    let response =
-        app.post_form("/v1/validate", Form::new().part("file", file_part("f.pdf", corpus_file(EN16931_PDF)))).await;
+    let response = app.validate_corpus_pdf().await;
     assert_eq!(response.status(), 200);
     let report: Value = response.json().await.expect("json");
     assert_eq!(
@@ -256,8 +255,7 @@ async fn without_fonts_generate_says_so_and_the_rest_works() {
     assert_eq!(response.status(), 503);
     let problem: Value = response.json().await.expect("json");
     assert_eq!(problem["code"], "service_unavailable");
-    let response =
-        app.post_form("/v1/validate", Form::new().part("file", file_part("f.pdf", corpus_file(EN16931_PDF)))).await;
+    let response = app.validate_corpus_pdf().await;
     assert_eq!(response.status(), 200);
 }
 
@@ -277,8 +275,7 @@ async fn a_multipart_body_that_would_panic_the_parser_is_refused_and_the_service
     assert_eq!(response.status(), 400);
     let problem: Value = response.json().await.expect("json");
     assert_eq!(problem["code"], "bad_request");
-    let response =
-        app.post_form("/v1/validate", Form::new().part("file", file_part("f.pdf", corpus_file(EN16931_PDF)))).await;
+    let response = app.validate_corpus_pdf().await;
     assert_eq!(response.status(), 200);
 }
 
@@ -334,7 +331,6 @@ async fn uploads_wait_for_room_in_the_memory_budget_and_are_turned_away_after_th
     );
     assert_eq!((first.status().as_u16(), second.status().as_u16()), (200, 200));
     // An upload larger than the whole budget still runs, alone.
-    let large =
-        app.post_form("/v1/validate", Form::new().part("file", file_part("f.pdf", corpus_file(EN16931_PDF)))).await;
+    let large = app.validate_corpus_pdf().await;
     assert_eq!(large.status(), 200);
 }
