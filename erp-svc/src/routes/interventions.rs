@@ -2,7 +2,7 @@
 //! technicians without clashes, moved along their status flow.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SubsecRound, Utc};
 use common::error::{ApiError, ErrorCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -421,13 +421,24 @@ pub async fn update_intervention(
         ));
     }
     let slot = slot_to_keep(&actor, &fields, Some(row.id), input.force);
+    // Microseconds, as PostgreSQL keeps them: the answer shows what is stored.
+    let at = Utc::now().trunc_subsecs(6);
     let added = state
         .store
-        .update_intervention(row.id, &fields, Change { actor: &actor.name, at: Utc::now() }, slot)
+        .update_intervention(row.id, status, &fields, Change { actor: &actor.name, at }, slot)
         .await?
-        .ok_or_else(|| not_found("intervention"))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidTransition,
+                format!("{} changed while you edited it: read it again.", row.number),
+            )
+        })?;
     state.notifier.assigned(row.id, added);
-    get_intervention(state, actor, id).await
+    // What was just written, without reading it back.
+    let mut technicians = fields.technicians.clone();
+    technicians.sort();
+    let row = row.updated(&fields, at);
+    Ok(HttpResponse::Ok().json(intervention_view(&state, &actor, row, technicians).await?))
 }
 
 /// Moves the intervention along its flow: draft → planned → in_progress →

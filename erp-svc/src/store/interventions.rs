@@ -37,6 +37,23 @@ pub struct InterventionRow {
     pub updated_at: DateTime<Utc>,
 }
 
+impl InterventionRow {
+    /// The row as `update_intervention` leaves it.
+    pub fn updated(self, fields: &InterventionFields, at: DateTime<Utc>) -> Self {
+        Self {
+            equipment_id: fields.equipment_id,
+            kind: fields.kind.clone(),
+            priority: fields.priority.clone(),
+            title: fields.title.clone(),
+            description: fields.description.clone(),
+            planned_start: fields.planned_start,
+            planned_end: fields.planned_end,
+            updated_at: at,
+            ..self
+        }
+    }
+}
+
 /// What a responsable sets on an intervention (and what the audit keeps).
 #[derive(Debug, Clone, Serialize)]
 pub struct InterventionFields {
@@ -135,11 +152,39 @@ pub struct StatusChangeRow {
     pub at: DateTime<Utc>,
 }
 
+/// An intervention's row and, in the same query, its technicians joined by
+/// newlines (an e-mail address never holds one): one round trip, not two.
 const INTERVENTION_FROM: &str = "SELECT i.id, i.number, i.client_id, c.reference AS client_reference, \
      c.name AS client_name, c.email AS client_email, i.site_id, s.name AS site_name, s.address AS site_address, \
      s.postal_code AS site_postal_code, s.city AS site_city, i.equipment_id, i.kind, i.priority, i.status, i.title, \
-     i.description, i.planned_start, i.planned_end, i.plan_id, i.created_by, i.created_at, i.updated_at \
+     i.description, i.planned_start, i.planned_end, i.plan_id, i.created_by, i.created_at, i.updated_at, \
+     (SELECT string_agg(t.technician, '\n') FROM intervention_technicians t WHERE t.intervention_id = i.id) \
+     AS technicians \
      FROM interventions i JOIN clients c ON c.id = i.client_id JOIN sites s ON s.id = i.site_id";
+
+/// A row of `INTERVENTION_FROM`.
+#[derive(sqlx::FromRow)]
+struct AssignedRow {
+    #[sqlx(flatten)]
+    row: InterventionRow,
+    technicians: Option<String>,
+}
+
+impl AssignedRow {
+    /// The row and its technicians in name order.
+    fn into_parts(self) -> (InterventionRow, Vec<String>) {
+        let mut technicians: Vec<String> = self
+            .technicians
+            .as_deref()
+            .unwrap_or_default()
+            .split('\n')
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect();
+        technicians.sort();
+        (self.row, technicians)
+    }
+}
 
 /// Appends the filter's conditions to a query ending in `WHERE TRUE`.
 macro_rules! push_filter {
@@ -186,26 +231,6 @@ macro_rules! push_filter {
                 .push(" AND EXISTS (SELECT 1 FROM intervention_technicians t WHERE t.intervention_id = i.id AND t.technician = ")
                 .push_bind(technician.clone())
                 .push(")");
-        }
-    }};
-}
-
-/// Reads the technicians of `$ids` in one query: `(intervention, technician)`.
-macro_rules! technicians_of {
-    ($pool:expr, $ids:expr) => {{
-        let ids: &[i64] = $ids;
-        if ids.is_empty() {
-            Ok(Vec::new())
-        } else {
-            let mut builder = sqlx::QueryBuilder::new(
-                "SELECT intervention_id, technician FROM intervention_technicians WHERE intervention_id IN (",
-            );
-            let mut separated = builder.separated(", ");
-            for id in ids {
-                separated.push_bind(*id);
-            }
-            builder.push(") ORDER BY technician");
-            builder.build_query_as::<(i64, String)>().fetch_all($pool).await
         }
     }};
 }
@@ -261,20 +286,6 @@ macro_rules! clashes_of {
         builder.push(") ORDER BY i.planned_start, t.technician");
         builder.build_query_as::<Clash>().fetch_all($executor).await
     }};
-}
-
-/// Rows with their technicians attached.
-fn with_technicians(
-    rows: Vec<InterventionRow>,
-    assignments: Vec<(i64, String)>,
-) -> Vec<(InterventionRow, Vec<String>)> {
-    rows.into_iter()
-        .map(|row| {
-            let technicians =
-                assignments.iter().filter(|(id, _)| *id == row.id).map(|(_, technician)| technician.clone()).collect();
-            (row, technicians)
-        })
-        .collect()
 }
 
 impl Store {
@@ -366,11 +377,13 @@ impl Store {
         }
     }
 
-    /// Writes the fields and the technicians; the technicians newly
-    /// assigned, or `None` when there is no such intervention.
+    /// Writes the fields and the technicians of the intervention while it
+    /// has `status`; the technicians newly assigned, or `None` when it is
+    /// gone or someone moved it along its flow meanwhile.
     pub async fn update_intervention(
         &self,
         id: i64,
+        status: Status,
         fields: &InterventionFields,
         change: Change<'_>,
         planning: Option<Slot<'_>>,
@@ -382,7 +395,7 @@ impl Store {
             }
             let done = sqlx::query(
                 "UPDATE interventions SET equipment_id = $1, kind = $2, priority = $3, title = $4, description = $5, \
-                 planned_start = $6, planned_end = $7, updated_at = $8 WHERE id = $9",
+                 planned_start = $6, planned_end = $7, updated_at = $8 WHERE id = $9 AND status = $10",
             )
             .bind(fields.equipment_id)
             .bind(&fields.kind)
@@ -393,6 +406,7 @@ impl Store {
             .bind(fields.planned_end)
             .bind(change.at)
             .bind(id)
+            .bind(status.as_str())
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
@@ -430,20 +444,8 @@ impl Store {
     pub async fn intervention(&self, id: i64) -> Result<Option<(InterventionRow, Vec<String>)>, ApiError> {
         let query = format!("{INTERVENTION_FROM} WHERE i.id = $1");
         let found: Result<_, sqlx::Error> = on_database!(self.database(), pool => async {
-            let Some(row) = sqlx::query_as::<_, InterventionRow>(sqlx::AssertSqlSafe(query))
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-            else {
-                return Ok(None);
-            };
-            let technicians: Vec<String> = sqlx::query_scalar(
-                "SELECT technician FROM intervention_technicians WHERE intervention_id = $1 ORDER BY technician",
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await?;
-            Ok::<_, sqlx::Error>(Some((row, technicians)))
+            let row = sqlx::query_as::<_, AssignedRow>(sqlx::AssertSqlSafe(query)).bind(id).fetch_optional(pool).await?;
+            Ok::<_, sqlx::Error>(row.map(AssignedRow::into_parts))
         }.await);
         found.map_err(ApiError::internal)
     }
@@ -470,10 +472,8 @@ impl Store {
                 .push_bind(page.limit())
                 .push(" OFFSET ")
                 .push_bind(page.offset());
-            let rows: Vec<InterventionRow> = select.build_query_as().fetch_all(pool).await?;
-            let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-            let assignments = technicians_of!(pool, &ids)?;
-            Ok::<_, sqlx::Error>((with_technicians(rows, assignments), total))
+            let rows: Vec<AssignedRow> = select.build_query_as().fetch_all(pool).await?;
+            Ok::<_, sqlx::Error>((rows.into_iter().map(AssignedRow::into_parts).collect(), total))
         }.await);
         listed.map_err(ApiError::internal)
     }
@@ -494,7 +494,7 @@ impl Store {
         );
         let occupying = Status::OCCUPYING;
         let found: Result<_, sqlx::Error> = on_database!(self.database(), pool => async {
-            let rows = sqlx::query_as::<_, InterventionRow>(sqlx::AssertSqlSafe(query))
+            let rows = sqlx::query_as::<_, AssignedRow>(sqlx::AssertSqlSafe(query))
                 .bind(end)
                 .bind(start)
                 .bind(occupying[0].as_str())
@@ -504,9 +504,7 @@ impl Store {
                 .bind(limit)
                 .fetch_all(pool)
                 .await?;
-            let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-            let assignments = technicians_of!(pool, &ids)?;
-            Ok::<_, sqlx::Error>(with_technicians(rows, assignments))
+            Ok::<_, sqlx::Error>(rows.into_iter().map(AssignedRow::into_parts).collect())
         }.await);
         found.map_err(ApiError::internal)
     }

@@ -460,3 +460,60 @@ async fn concurrent_bookings_of_one_technician_leave_one_on_sqlite() {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("erp.db").display());
     concurrent_bookings_of_one_technician_leave_one(&crate::helpers::spawn_app_with(&url, &[]).await).await;
 }
+
+/// The update answers with what it wrote (no read back), exactly as a later
+/// read shows it; and once the intervention is cancelled, no update racing
+/// the cancellation lands.
+#[tokio::test]
+async fn an_update_answers_what_it_wrote_and_never_lands_after_a_cancellation() {
+    let app = spawn_app().await;
+    let place = app.place("ACME").await;
+    let id = app
+        .create(
+            "/api/v1/interventions",
+            Who::Responsable,
+            json!({"site_id": place.site, "title": "Fuite", "technicians": [TECH]}),
+        )
+        .await;
+    let change = json!({"title": "Fuite chaufferie", "priority": "urgent", "type": "inspection", "description": "Voir la vanne.",
+        "equipment_id": place.equipment, "planned_start": "2030-06-03T08:00:00Z", "planned_end": "2030-06-03T10:30:00Z",
+        "technicians": [TECH, OTHER_TECH]});
+    let updated = app.call(Method::PUT, &format!("/api/v1/interventions/{id}"), Who::Responsable, Some(change)).await;
+    assert_eq!(updated.status(), 200);
+    let answered: Value = updated.json().await.expect("json");
+    assert_eq!(answered, app.get_json(&format!("/api/v1/interventions/{id}"), Who::Responsable).await);
+    assert_eq!(answered["title"], "Fuite chaufferie");
+    let mut technicians = vec![TECH, OTHER_TECH];
+    technicians.sort();
+    assert_eq!(answered["technicians"], json!(technicians));
+
+    let path = format!("/api/v1/interventions/{id}");
+    let transitions = format!("{path}/transitions");
+    let edits = (0..12).map(|n| {
+        app.call(
+            Method::PUT,
+            &path,
+            Who::Responsable,
+            Some(json!({"title": format!("Course {n}"), "technicians": [TECH]})),
+        )
+    });
+    let cancel = app.call(Method::POST, &transitions, Who::Responsable, Some(json!({"status": "cancelled"})));
+    let (edits, cancelled) = tokio::join!(futures_util::future::join_all(edits), cancel);
+    assert_eq!(cancelled.status(), 200);
+    for edit in &edits {
+        assert!([200, 409].contains(&edit.status().as_u16()), "{}", edit.status());
+    }
+    let history = app.get_json(&format!("/api/v1/interventions/{id}/history?per_page=100"), Who::Responsable).await;
+    let mut entries: Vec<(i64, String)> = history
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|entry| (entry["id"].as_i64().expect("id"), entry["action"].as_str().expect("action").to_owned()))
+        .collect();
+    entries.sort();
+    let cancellation = entries.iter().position(|(_, action)| action == "status_changed").expect("the cancellation");
+    assert!(entries[cancellation + 1..].is_empty(), "{entries:?}");
+    let updates = entries.iter().filter(|(_, action)| action == "updated").count();
+    let accepted = edits.iter().filter(|edit| edit.status() == 200).count();
+    assert_eq!(updates, accepted + 1, "{entries:?}");
+}
