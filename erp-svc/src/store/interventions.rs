@@ -451,7 +451,7 @@ impl Store {
     }
 
     /// A page of interventions by planned start (unplanned last), newest
-    /// number first among equals, with the total; three queries whatever
+    /// number first among equals, with the total; two queries whatever
     /// the page size.
     pub async fn interventions(
         &self,
