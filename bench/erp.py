@@ -92,15 +92,19 @@ BASE = f"http://127.0.0.1:{port}"
 # Drafts (ids ending in 0): a fixed body cannot give every request its own
 # free slot, and the same slot for all would make every update clash.
 UPDATE = json.dumps({"title": "Révision", "priority": "high", "description": "Mise à jour du bench.", "technicians": []})
+UPDATE_URL = ["-m", "PUT", "-T", "application/json", "-d", UPDATE, "--rand-regex-url", f"{BASE}/api/v1/interventions/[1-9][0-9]{{1,3}}0"]
+# (name, oha connections, arguments); the update also with 16 connections,
+# which shows how much of its tail is requests queued behind a stall.
 RUNS = [
-    ("list: status + client filter, 50 per page", ["--rand-regex-url", f"{BASE}/api/v1/interventions\\?status=planned&client_id=[1-9][0-9]?&per_page=50&page=[1-2]"]),
-    ("read one intervention (lines, parts, documents, signatures, history)", ["--rand-regex-url", f"{BASE}/api/v1/interventions/[1-9][0-9]{{1,3}}[0-9]"]),
-    ("update a draft (fields, technicians, audit)", ["-m", "PUT", "-T", "application/json", "-d", UPDATE, "--rand-regex-url", f"{BASE}/api/v1/interventions/[1-9][0-9]{{1,3}}0"]),
+    ("list: status + client filter, 50 per page", 64, ["--rand-regex-url", f"{BASE}/api/v1/interventions\\?status=planned&client_id=[1-9][0-9]?&per_page=50&page=[1-2]"]),
+    ("read one intervention (lines, parts, documents, signatures, history)", 64, ["--rand-regex-url", f"{BASE}/api/v1/interventions/[1-9][0-9]{{1,3}}[0-9]"]),
+    ("update a draft (fields, technicians, audit)", 64, UPDATE_URL),
+    ("update a draft, 16 connections", 16, UPDATE_URL),
 ]
 
 
-def oha_run(arguments):
-    command = [oha, "-z", f"{seconds}s", "-q", str(rate), "-c", "64", "--no-tui", "--output-format", "json",
+def oha_run(connections, arguments):
+    command = [oha, "-z", f"{seconds}s", "-q", str(rate), "-c", str(connections), "--no-tui", "--output-format", "json",
                "-H", "X-API-Key: bench-key"] + arguments
     result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
     summary, percentiles = result["summary"], result["latencyPercentiles"]
@@ -110,7 +114,7 @@ def oha_run(arguments):
     return summary["requestsPerSec"], percentiles["p50"] * 1000, percentiles["p99"] * 1000, ok / total, statuses
 
 
-results = [(name, oha_run(arguments)) for name, arguments in RUNS]
+results = [(name, oha_run(connections, arguments)) for name, connections, arguments in RUNS]
 hwm = 0
 with open(f"/proc/{pid}/status") as status:
     for line in status:
@@ -123,7 +127,7 @@ pgbench = subprocess.run(["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-S", 
 tps = next(line for line in pgbench.splitlines() if line.startswith("tps")).split()[2]
 
 print(f"Run on {datetime.date.today()}, {os.cpu_count()} cores ({platform.machine()}), PostgreSQL on the same machine, "
-      f"{count} interventions loaded in {load_secs:.1f} s; oha at a fixed {rate} req/s for {seconds} s per run, 64 connections.\n")
+      f"{count} interventions loaded in {load_secs:.1f} s; oha at a fixed {rate} req/s for {seconds} s per run, 64 connections unless named.\n")
 print("| request | achieved req/s | p50 | p99 | 2xx | target |")
 print("|---|---|---|---|---|---|")
 for name, (achieved, p50, p99, ok, statuses) in results:
