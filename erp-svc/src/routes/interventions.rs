@@ -435,9 +435,7 @@ pub async fn update_intervention(
         })?;
     state.notifier.assigned(row.id, added);
     // What was just written, without reading it back.
-    let mut technicians = fields.technicians.clone();
-    technicians.sort();
-    let row = row.updated(&fields, at);
+    let (row, technicians) = row.updated(&fields, at);
     Ok(HttpResponse::Ok().json(intervention_view(&state, &actor, row, technicians).await?))
 }
 

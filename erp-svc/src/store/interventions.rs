@@ -38,9 +38,9 @@ pub struct InterventionRow {
 }
 
 impl InterventionRow {
-    /// The row as `update_intervention` leaves it.
-    pub fn updated(self, fields: &InterventionFields, at: DateTime<Utc>) -> Self {
-        Self {
+    /// The row and its technicians as `update_intervention` leaves them.
+    pub fn updated(self, fields: &InterventionFields, at: DateTime<Utc>) -> (Self, Vec<String>) {
+        let row = Self {
             equipment_id: fields.equipment_id,
             kind: fields.kind.clone(),
             priority: fields.priority.clone(),
@@ -50,8 +50,15 @@ impl InterventionRow {
             planned_end: fields.planned_end,
             updated_at: at,
             ..self
-        }
+        };
+        (row, in_name_order(fields.technicians.clone()))
     }
+}
+
+/// Technicians as every read lists them.
+fn in_name_order(mut technicians: Vec<String>) -> Vec<String> {
+    technicians.sort();
+    technicians
 }
 
 /// What a responsable sets on an intervention (and what the audit keeps).
@@ -173,7 +180,7 @@ struct AssignedRow {
 impl AssignedRow {
     /// The row and its technicians in name order.
     fn into_parts(self) -> (InterventionRow, Vec<String>) {
-        let mut technicians: Vec<String> = self
+        let technicians = self
             .technicians
             .as_deref()
             .unwrap_or_default()
@@ -181,8 +188,7 @@ impl AssignedRow {
             .filter(|name| !name.is_empty())
             .map(str::to_owned)
             .collect();
-        technicians.sort();
-        (self.row, technicians)
+        (self.row, in_name_order(technicians))
     }
 }
 
