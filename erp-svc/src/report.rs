@@ -9,7 +9,9 @@ use common::object_storage::ObjectStorage;
 use common::pdf::{A4_HEIGHT, A4_WIDTH, Document, Font, Image, Info, Page, Rgb, wrap};
 
 use crate::domain::{InterventionKind, Priority, Status};
-use crate::store::{DocumentRow, EquipmentRow, InterventionRow, LineRow, PartRow, SignatureRow, Store};
+use crate::store::{
+    DocumentRow, EquipmentRow, InterventionRecord, InterventionRow, LineRow, PartRow, SignatureRow, Store,
+};
 
 const MARGIN: f32 = 40.0;
 const BOTTOM: f32 = A4_HEIGHT - 50.0;
@@ -54,8 +56,7 @@ impl Reporter {
             Some(id) => self.store.equipment(id).await?,
             None => None,
         };
-        let (lines, parts) = self.store.lines_and_parts(row.id).await?;
-        let documents = self.store.documents_of(row.id).await?;
+        let InterventionRecord { lines, parts, documents, signatures: signed, .. } = self.store.record(row.id).await?;
         let mut photos = Vec::new();
         for document in documents.iter().filter(|document| is_photo(document)).take(PHOTOS_PER_REPORT) {
             let caption =
@@ -64,7 +65,7 @@ impl Reporter {
             photos.push((caption, bytes.to_vec()));
         }
         let mut signatures = Vec::new();
-        for signature in self.store.signatures(row.id).await? {
+        for signature in signed {
             let image = self.store.signature_image(row.id, &signature.signer_role).await?.unwrap_or_default();
             signatures.push((signature, image));
         }

@@ -14,7 +14,9 @@ use super::{Pagination, created, invalid, not_found, paginated};
 use crate::access::{Actor, Role};
 use crate::domain::{FieldCheck, InterventionKind, Priority, SignerRole, Status, is_step, transition_allowed};
 use crate::startup::AppState;
-use crate::store::{Change, InterventionFields, InterventionFilter, InterventionRow, NewIntervention, Slot};
+use crate::store::{
+    Change, InterventionFields, InterventionFilter, InterventionRecord, InterventionRow, NewIntervention, Slot,
+};
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
@@ -294,10 +296,7 @@ pub async fn intervention_view(
     row: InterventionRow,
     technicians: Vec<String>,
 ) -> Result<InterventionView, ApiError> {
-    let (lines, parts) = state.store.lines_and_parts(row.id).await?;
-    let documents = state.store.documents_of(row.id).await?;
-    let signatures = state.store.signatures(row.id).await?;
-    let history = state.store.status_changes(row.id).await?;
+    let InterventionRecord { lines, parts, documents, signatures, history } = state.store.record(row.id).await?;
     let status = status_of(&row)?;
     let next_statuses = Status::ALL
         .iter()

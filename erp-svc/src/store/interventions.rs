@@ -150,15 +150,6 @@ impl From<Clashes> for ApiError {
     }
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct StatusChangeRow {
-    pub from_status: Option<String>,
-    pub to_status: String,
-    pub actor: String,
-    pub comment: Option<String>,
-    pub at: DateTime<Utc>,
-}
-
 /// An intervention's row and, in the same query, its technicians joined by
 /// newlines (an e-mail address never holds one): one round trip, not two.
 const INTERVENTION_FROM: &str = "SELECT i.id, i.number, i.client_id, c.reference AS client_reference, \
@@ -568,16 +559,5 @@ impl Store {
             Ok(Ok(true))
         }.await);
         moved.map_err(ApiError::internal)?.map_err(ApiError::from)
-    }
-
-    pub async fn status_changes(&self, id: i64) -> Result<Vec<StatusChangeRow>, ApiError> {
-        let rows = on_database!(self.database(), pool => sqlx::query_as::<_, StatusChangeRow>(
-            "SELECT from_status, to_status, actor, comment, at FROM status_changes WHERE intervention_id = $1 \
-             ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(pool)
-        .await);
-        rows.map_err(ApiError::internal)
     }
 }

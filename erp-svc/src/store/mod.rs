@@ -12,11 +12,12 @@ use common::error::{ApiError, ErrorCode};
 use serde::Serialize;
 
 pub use clients::{ClientFields, ClientRow, EquipmentFields, EquipmentRow, SiteFields, SiteRow};
-pub use interventions::{
-    Clash, InterventionFields, InterventionFilter, InterventionRow, NewIntervention, Slot, StatusChangeRow,
-};
+pub use interventions::{Clash, InterventionFields, InterventionFilter, InterventionRow, NewIntervention, Slot};
 pub use plans::{PlanFields, PlanRow, ReminderWindow};
-pub use work::{ActivityRow, AuditRow, DocumentRow, LineFields, LineRow, PartFields, PartRow, SignatureRow, WorkItem};
+pub use work::{
+    ActivityRow, AuditRow, DocumentRow, InterventionRecord, LineFields, LineRow, PartFields, PartRow, SignatureRow,
+    StatusChangeRow, WorkItem,
+};
 
 #[derive(Debug, Clone)]
 pub struct Store {

@@ -1,14 +1,17 @@
 //! What is recorded on an intervention: work lines, parts, documents,
 //! signatures; the audit trail and the activity export read from them.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, NaiveDate, Utc};
+use common::database::Database;
 use common::error::ApiError;
 use common::on_database;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Change, Page, Store, audit, changes, page_with_total, refused};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct LineRow {
     pub id: i64,
     pub work_date: NaiveDate,
@@ -27,7 +30,7 @@ pub struct LineFields {
     pub travel_km: f64,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct PartRow {
     pub id: i64,
     pub reference: String,
@@ -42,7 +45,7 @@ pub struct PartFields {
     pub quantity: f64,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, Deserialize)]
 pub struct DocumentRow {
     pub id: i64,
     pub intervention_id: i64,
@@ -55,12 +58,86 @@ pub struct DocumentRow {
     pub uploaded_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, Deserialize)]
 pub struct SignatureRow {
     pub signer_role: String,
     pub signer_name: String,
     pub signed_at: DateTime<Utc>,
 }
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatusChangeRow {
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor: String,
+    pub comment: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// What is recorded on one intervention, in the order its page and its
+/// report list it.
+#[derive(Debug, Clone)]
+pub struct InterventionRecord {
+    pub lines: Vec<LineRow>,
+    pub parts: Vec<PartRow>,
+    pub documents: Vec<DocumentRow>,
+    pub signatures: Vec<SignatureRow>,
+    pub history: Vec<StatusChangeRow>,
+}
+
+/// The record as the database aggregates it: one JSON array per list.
+#[derive(sqlx::FromRow)]
+struct RecordArrays {
+    lines: String,
+    parts: String,
+    documents: String,
+    signatures: String,
+    history: String,
+}
+
+impl RecordArrays {
+    fn parse(self) -> Result<InterventionRecord, ApiError> {
+        fn list<T: for<'de> Deserialize<'de>>(array: &str) -> Result<Vec<T>, ApiError> {
+            serde_json::from_str(array).map_err(ApiError::internal)
+        }
+        Ok(InterventionRecord {
+            lines: list(&self.lines)?,
+            parts: list(&self.parts)?,
+            documents: list(&self.documents)?,
+            signatures: list(&self.signatures)?,
+            history: list(&self.history)?,
+        })
+    }
+}
+
+/// The statement behind `Store::record`, in the words of an engine's JSON
+/// functions: `array` aggregates the `object`s built from each row.
+fn record_statement(array: &str, object: &str) -> String {
+    let list = |name: &str, columns: &[&str], table: &str, order: &str| {
+        let pairs: Vec<String> = columns.iter().map(|column| format!("'{column}', {column}")).collect();
+        format!(
+            "(SELECT CAST(COALESCE({array}({object}({}) ORDER BY {order}), '[]') AS TEXT) FROM {table} \
+             WHERE intervention_id = $1) AS {name}",
+            pairs.join(", ")
+        )
+    };
+    let lists = [
+        list(
+            "lines",
+            &["id", "work_date", "technician", "minutes", "description", "travel_km"],
+            "intervention_lines",
+            "work_date, id",
+        ),
+        list("parts", &["id", "reference", "label", "quantity"], "intervention_parts", "id"),
+        list("documents", &DOCUMENT_COLUMNS.split(", ").collect::<Vec<_>>(), "documents", "id"),
+        list("signatures", &["signer_role", "signer_name", "signed_at"], "signatures", "signer_role"),
+        list("history", &["from_status", "to_status", "actor", "comment", "at"], "status_changes", "id"),
+    ];
+    format!("SELECT {}", lists.join(", "))
+}
+
+static POSTGRES_RECORD: LazyLock<String> = LazyLock::new(|| record_statement("json_agg", "json_build_object"));
+static SQLITE_RECORD: LazyLock<String> = LazyLock::new(|| record_statement("json_group_array", "json_object"));
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
@@ -172,24 +249,18 @@ impl Store {
         removed.map_err(ApiError::internal)
     }
 
-    pub async fn lines_and_parts(&self, intervention_id: i64) -> Result<(Vec<LineRow>, Vec<PartRow>), ApiError> {
-        let found: Result<_, sqlx::Error> = on_database!(self.database(), pool => async {
-            let lines = sqlx::query_as::<_, LineRow>(
-                "SELECT id, work_date, technician, minutes, description, travel_km FROM intervention_lines \
-                 WHERE intervention_id = $1 ORDER BY work_date, id",
-            )
+    /// Everything recorded on the intervention, in one statement whatever
+    /// how much: each list comes back as a JSON array.
+    pub async fn record(&self, intervention_id: i64) -> Result<InterventionRecord, ApiError> {
+        let query = match self.database() {
+            Database::Postgres(_) => &*POSTGRES_RECORD,
+            Database::Sqlite(_) => &*SQLITE_RECORD,
+        };
+        let arrays = on_database!(self.database(), pool => sqlx::query_as::<_, RecordArrays>(sqlx::AssertSqlSafe(query.as_str()))
             .bind(intervention_id)
-            .fetch_all(pool)
-            .await?;
-            let parts = sqlx::query_as::<_, PartRow>(
-                "SELECT id, reference, label, quantity FROM intervention_parts WHERE intervention_id = $1 ORDER BY id",
-            )
-            .bind(intervention_id)
-            .fetch_all(pool)
-            .await?;
-            Ok::<_, sqlx::Error>((lines, parts))
-        }.await);
-        found.map_err(ApiError::internal)
+            .fetch_one(pool)
+            .await);
+        arrays.map_err(ApiError::internal)?.parse()
     }
 
     pub async fn add_document(&self, document: &DocumentRow, change: Change<'_>) -> Result<i64, ApiError> {

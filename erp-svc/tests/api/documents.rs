@@ -5,19 +5,9 @@ use reqwest::Method;
 use secrecy::ExposeSecret;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, Who, spawn_app, spawn_app_with};
+use crate::helpers::{Who, spawn_app, spawn_app_with};
 
 const TECH: &str = "tech@erp.test";
-
-async fn upload(app: &TestApp, query: &str, name: &str, bytes: Vec<u8>, who: Who<'_>) -> reqwest::Response {
-    let form =
-        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
-    app.request(Method::POST, &format!("/api/v1/documents/upload?{query}"), who)
-        .multipart(form)
-        .send()
-        .await
-        .expect("request")
-}
 
 #[tokio::test]
 async fn documents_are_typed_by_content_named_safely_and_served_only_to_who_may_see_them() {
@@ -28,14 +18,14 @@ async fn documents_are_typed_by_content_named_safely_and_served_only_to_who_may_
     app.planned(globex, &["other@erp.test"], "2030-01-07T08:00:00Z").await;
 
     // The original's test upload: a text file.
-    let response = upload(
-        &app,
-        &format!("intervention_id={id}"),
-        "../test_upload.txt",
-        b"releve compteur: 1234".to_vec(),
-        Who::Technicien(TECH),
-    )
-    .await;
+    let response = app
+        .upload(
+            &format!("intervention_id={id}"),
+            "../test_upload.txt",
+            b"releve compteur: 1234".to_vec(),
+            Who::Technicien(TECH),
+        )
+        .await;
     assert_eq!(response.status(), 201);
     let document: Value = response.json().await.expect("json");
     assert_eq!(document["file_name"], "test_upload.txt");
@@ -46,49 +36,39 @@ async fn documents_are_typed_by_content_named_safely_and_served_only_to_who_may_
     assert_eq!(url, format!("/erp/api/v1/documents/file/{}", document["id"]));
 
     // A PDF named as an image is stored as the PDF it is.
-    let response = upload(
-        &app,
-        &format!("intervention_id={id}"),
-        "rapport.png",
-        b"%PDF-1.7\n%\xe2\xe3\n".to_vec(),
-        Who::Responsable,
-    )
-    .await;
+    let response = app
+        .upload(&format!("intervention_id={id}"), "rapport.png", b"%PDF-1.7\n%\xe2\xe3\n".to_vec(), Who::Responsable)
+        .await;
     let pdf: Value = response.json().await.expect("json");
     assert_eq!((pdf["file_name"].as_str(), pdf["media_type"].as_str()), (Some("rapport.pdf"), Some("application/pdf")));
     // Programs are refused, and photos must be images.
-    let response = upload(
-        &app,
-        &format!("intervention_id={id}"),
-        "photo.jpg",
-        b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff".to_vec(),
-        Who::Technicien(TECH),
-    )
-    .await;
+    let response = app
+        .upload(
+            &format!("intervention_id={id}"),
+            "photo.jpg",
+            b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff".to_vec(),
+            Who::Technicien(TECH),
+        )
+        .await;
     assert_eq!(response.status(), 415);
-    let response = upload(
-        &app,
-        &format!("intervention_id={id}&kind=photo_after"),
-        "notes.txt",
-        b"texte".to_vec(),
-        Who::Technicien(TECH),
-    )
-    .await;
+    let response = app
+        .upload(
+            &format!("intervention_id={id}&kind=photo_after"),
+            "notes.txt",
+            b"texte".to_vec(),
+            Who::Technicien(TECH),
+        )
+        .await;
     assert_eq!(response.status(), 422);
-    let response = upload(
-        &app,
-        &format!("intervention_id={id}&kind=selfie"),
-        "notes.txt",
-        b"texte".to_vec(),
-        Who::Technicien(TECH),
-    )
-    .await;
+    let response = app
+        .upload(&format!("intervention_id={id}&kind=selfie"), "notes.txt", b"texte".to_vec(), Who::Technicien(TECH))
+        .await;
     assert_eq!(response.status(), 422);
     // Only those who work on it upload.
-    let response = upload(&app, &format!("intervention_id={id}"), "a.txt", b"x".to_vec(), Who::Client("ACME")).await;
+    let response = app.upload(&format!("intervention_id={id}"), "a.txt", b"x".to_vec(), Who::Client("ACME")).await;
     assert_eq!(response.status(), 403);
     let response =
-        upload(&app, &format!("intervention_id={id}"), "a.txt", b"x".to_vec(), Who::Technicien("other@erp.test")).await;
+        app.upload(&format!("intervention_id={id}"), "a.txt", b"x".to_vec(), Who::Technicien("other@erp.test")).await;
     assert_eq!(response.status(), 404);
 
     // Downloads: the bytes as uploaded, as an attachment, to those who may see it.
@@ -117,11 +97,11 @@ async fn an_upload_over_the_limit_is_refused_with_413() {
     let acme = app.place("ACME").await;
     let id = app.planned(acme, &[TECH], "2030-01-07T08:00:00Z").await;
     let response =
-        upload(&app, &format!("intervention_id={id}"), "big.txt", vec![b'a'; 100_001], Who::Technicien(TECH)).await;
+        app.upload(&format!("intervention_id={id}"), "big.txt", vec![b'a'; 100_001], Who::Technicien(TECH)).await;
     assert_eq!(response.status(), 413);
     let problem: Value = response.json().await.expect("json");
     assert_eq!(problem["code"], "payload_too_large");
     let response =
-        upload(&app, &format!("intervention_id={id}"), "fits.txt", vec![b'a'; 100_000], Who::Technicien(TECH)).await;
+        app.upload(&format!("intervention_id={id}"), "fits.txt", vec![b'a'; 100_000], Who::Technicien(TECH)).await;
     assert_eq!(response.status(), 201);
 }

@@ -184,6 +184,17 @@ impl TestApp {
         id
     }
 
+    /// Uploads `bytes` as the file `name` to the documents route with `query`.
+    pub async fn upload(&self, query: &str, name: &str, bytes: Vec<u8>, who: Who<'_>) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+        self.request(Method::POST, &format!("/api/v1/documents/upload?{query}"), who)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Asks for a status change, expecting `status`.
     pub async fn move_to(&self, id: i64, to: &str, who: Who<'_>, status: u16) -> Value {
         let response = self

@@ -34,16 +34,6 @@ fn parts<'a>(mail: &'a mailparse::ParsedMail<'a>) -> Vec<&'a mailparse::ParsedMa
     all
 }
 
-async fn upload(app: &TestApp, id: i64, kind: &str, name: &str, bytes: Vec<u8>, who: Who<'_>) -> reqwest::Response {
-    let form =
-        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
-    app.request(Method::POST, &format!("/api/v1/documents/upload?intervention_id={id}&kind={kind}"), who)
-        .multipart(form)
-        .send()
-        .await
-        .expect("request")
-}
-
 fn photo(red: u8) -> Vec<u8> {
     let image = image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([red, (x / 3) as u8, (y / 2) as u8]));
     let mut bytes = std::io::Cursor::new(Vec::new());
@@ -132,8 +122,18 @@ async fn an_intervention_goes_from_request_to_closing_with_its_report_mailed_to_
         .await;
     let removed = app.call(Method::DELETE, &format!("/api/v1/interventions/{id}/parts/{part}"), technician, None).await;
     assert_eq!(removed.status(), 204);
-    assert_eq!(upload(&app, id, "photo_before", "avant.jpg", photo(200), technician).await.status(), 201);
-    assert_eq!(upload(&app, id, "photo_after", "après.jpg", photo(20), technician).await.status(), 201);
+    assert_eq!(
+        app.upload(&format!("intervention_id={id}&kind=photo_before"), "avant.jpg", photo(200), technician)
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        app.upload(&format!("intervention_id={id}&kind=photo_after"), "après.jpg", photo(20), technician)
+            .await
+            .status(),
+        201
+    );
     app.move_to(id, "done", technician, 200).await;
 
     // Validation needs both signatures, and only staff validate.

@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, Duration, Utc};
 use mailparse::MailHeaderMap;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{Who, spawn_app, spawn_app_with};
 
@@ -118,9 +118,41 @@ async fn the_embedded_sqlite_database_runs_the_same_flow() {
     app.create(
         &format!("/api/v1/interventions/{first}/lines"),
         Who::Technicien(TECH),
-        json!({"date": "2030-01-07", "duration_minutes": 60, "description": "Réglage"}),
+        json!({"date": "2030-01-07", "duration_minutes": 60, "description": "Réglage", "travel_km": 12.5}),
     )
     .await;
+    app.create(
+        &format!("/api/v1/interventions/{first}/parts"),
+        Who::Technicien(TECH),
+        json!({"reference": "JNT-12", "quantity": 2}),
+    )
+    .await;
+    let uploaded = app
+        .upload(&format!("intervention_id={first}"), "relevé.txt", b"index 1234".to_vec(), Who::Technicien(TECH))
+        .await;
+    assert_eq!(uploaded.status(), 201);
+    let signed = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/interventions/{first}/signatures/client"),
+            Who::Technicien(TECH),
+            Some(json!({"signer_name": "M. Martin", "image": format!("data:image/png;base64,{}", app.signature())})),
+        )
+        .await;
+    assert_eq!(signed.status(), 200);
+    // The record comes back from SQLite's JSON functions as from PostgreSQL's.
+    let record = app.get_json(&format!("/api/v1/interventions/{first}"), Who::Technicien(TECH)).await;
+    let line = &record["lines"][0];
+    assert_eq!(
+        (&line["date"], &line["duration_minutes"], &line["travel_km"]),
+        (&json!("2030-01-07"), &json!(60), &json!(12.5))
+    );
+    assert_eq!((&record["parts"][0]["reference"], &record["parts"][0]["quantity"]), (&json!("JNT-12"), &json!(2.0)));
+    assert_eq!(record["documents"][0]["file_name"], "relevé.txt");
+    assert_eq!(record["signatures"][0]["signer_name"], "M. Martin");
+    let history: Vec<&Value> =
+        record["status_history"].as_array().expect("history").iter().map(|change| &change["to"]).collect();
+    assert_eq!(history, [&json!("draft"), &json!("planned"), &json!("in_progress")]);
     let list = app
         .call(
             reqwest::Method::GET,
@@ -136,7 +168,9 @@ async fn the_embedded_sqlite_database_runs_the_same_flow() {
         .text()
         .await
         .expect("csv");
-    assert_eq!(csv.lines().count(), 2, "{csv}");
+    // The header, the time line and the part.
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.contains(";tech@erp.test;60;1,00;12,50;") && csv.contains(";JNT-12;;2,00"), "{csv}");
     let planning = app.get_json("/api/v1/planning?week=2030-W02", Who::Responsable).await;
     assert_eq!(planning["technicians"][0]["planned_minutes"], 120);
 }
