@@ -4,6 +4,7 @@
 pub mod configuration;
 pub mod database;
 pub mod error;
+pub mod file_type;
 pub mod http;
 pub mod identity;
 pub mod mail;

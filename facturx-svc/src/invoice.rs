@@ -31,7 +31,7 @@ pub enum InvoiceError {
 }
 
 pub fn is_pdf(bytes: &[u8]) -> bool {
-    pdf::header_offset(bytes).is_some()
+    common::file_type::pdf_header_offset(bytes).is_some()
 }
 
 fn looks_like_xml(bytes: &[u8]) -> bool {

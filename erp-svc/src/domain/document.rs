@@ -1,21 +1,14 @@
 //! An uploaded file as it is kept: its type told by its first bytes, and a
 //! name safe to show and to offer for download.
 
-const MAX_NAME_CHARACTERS: usize = 120;
+use common::file_type::FileType;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FileType {
-    Jpeg,
-    Png,
-    Gif,
-    Webp,
-    Pdf,
-    Text,
-}
+const MAX_NAME_CHARACTERS: usize = 120;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFile {
-    file_type: FileType,
+    /// None for plain text.
+    file_type: Option<FileType>,
     file_name: String,
 }
 
@@ -24,35 +17,24 @@ impl StoredFile {
     /// letters, digits, spaces and `.-_` of the base name, with the
     /// extension of what it really is.
     pub fn recognise(bytes: &[u8], offered_name: &str) -> Option<Self> {
-        let file_type = match bytes {
-            [0xff, 0xd8, 0xff, ..] => FileType::Jpeg,
-            [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, ..] => FileType::Png,
-            [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => FileType::Gif,
-            [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => FileType::Webp,
-            [b'%', b'P', b'D', b'F', b'-', ..] => FileType::Pdf,
-            _ if std::str::from_utf8(bytes).is_ok_and(|text| !text.contains('\0')) => FileType::Text,
-            _ => return None,
-        };
-        Some(Self { file_type, file_name: safe_name(offered_name, file_type) })
+        let file_type = FileType::sniff(bytes);
+        if file_type.is_none() && !std::str::from_utf8(bytes).is_ok_and(|text| !text.contains('\0')) {
+            return None;
+        }
+        Some(Self { file_type, file_name: safe_name(offered_name, extension_of(file_type)) })
     }
 
     pub fn media_type(&self) -> &'static str {
-        match self.file_type {
-            FileType::Jpeg => "image/jpeg",
-            FileType::Png => "image/png",
-            FileType::Gif => "image/gif",
-            FileType::Webp => "image/webp",
-            FileType::Pdf => "application/pdf",
-            FileType::Text => "text/plain; charset=utf-8",
-        }
+        self.file_type.map_or("text/plain; charset=utf-8", FileType::media_type)
     }
 
     pub fn extension(&self) -> &'static str {
-        extension(self.file_type)
+        extension_of(self.file_type)
     }
 
-    pub fn is_image(&self) -> bool {
-        matches!(self.file_type, FileType::Jpeg | FileType::Png | FileType::Gif | FileType::Webp)
+    /// Whether the report can show it as a photo.
+    pub fn is_photo(&self) -> bool {
+        matches!(self.file_type, Some(FileType::Jpeg | FileType::Png | FileType::Gif))
     }
 
     pub fn file_name(&self) -> &str {
@@ -60,18 +42,11 @@ impl StoredFile {
     }
 }
 
-fn extension(file_type: FileType) -> &'static str {
-    match file_type {
-        FileType::Jpeg => "jpg",
-        FileType::Png => "png",
-        FileType::Gif => "gif",
-        FileType::Webp => "webp",
-        FileType::Pdf => "pdf",
-        FileType::Text => "txt",
-    }
+fn extension_of(file_type: Option<FileType>) -> &'static str {
+    file_type.map_or("txt", FileType::extension)
 }
 
-fn safe_name(offered: &str, file_type: FileType) -> String {
+fn safe_name(offered: &str, extension: &str) -> String {
     let base = offered.rsplit(['/', '\\']).next().unwrap_or_default();
     let stem = match base.rsplit_once('.') {
         Some((stem, _)) if !stem.is_empty() => stem,
@@ -82,7 +57,7 @@ fn safe_name(offered: &str, file_type: FileType) -> String {
     let cleaned = cleaned.trim_matches(|c: char| c == '.' || c == ' ' || c == '_');
     let stem: String =
         if cleaned.is_empty() { "document".to_owned() } else { cleaned.chars().take(MAX_NAME_CHARACTERS).collect() };
-    format!("{stem}.{}", extension(file_type))
+    format!("{stem}.{extension}")
 }
 
 #[cfg(test)]
@@ -94,11 +69,18 @@ mod tests {
         let png = StoredFile::recognise(b"\x89PNG\r\n\x1a\n....", "photo.pdf").expect("a PNG");
         assert_eq!(png.media_type(), "image/png");
         assert_eq!(png.file_name(), "photo.png");
-        assert!(png.is_image());
+        assert!(png.is_photo());
         let text = StoredFile::recognise("relevé: 12 °C".as_bytes(), "test_upload.txt").expect("text");
         assert_eq!(text.media_type(), "text/plain; charset=utf-8");
         assert!(StoredFile::recognise(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\xff\xff", "setup.jpg").is_none());
         assert!(StoredFile::recognise(b"text\0with nul", "a.txt").is_none());
+        let mut bitmap = b"BM".to_vec();
+        bitmap.resize(54, 0);
+        let bitmap = StoredFile::recognise(&bitmap, "plan.bmp").expect("a BMP");
+        assert_eq!(bitmap.media_type(), "image/bmp");
+        assert!(!bitmap.is_photo(), "the report cannot draw it");
+        let pdf = StoredFile::recognise(b"\r\n%PDF-1.4\n", "scan").expect("a PDF after a preamble, as readers take it");
+        assert_eq!(pdf.file_name(), "scan.pdf");
     }
 
     #[test]

@@ -73,10 +73,13 @@ pub async fn upload(
         return Err(invalid("file", "is empty"));
     }
     let stored = StoredFile::recognise(&bytes, &file_name).ok_or_else(|| {
-        ApiError::new(ErrorCode::UnsupportedMediaType, "Upload an image (JPEG, PNG, GIF, WebP), a PDF or plain text.")
+        ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "Upload an image (JPEG, PNG, GIF, WebP, BMP, TIFF), a PDF or plain text.",
+        )
     })?;
-    if matches!(kind, DocumentKind::PhotoBefore | DocumentKind::PhotoAfter) && !stored.is_image() {
-        return Err(invalid("kind", "photos must be images"));
+    if matches!(kind, DocumentKind::PhotoBefore | DocumentKind::PhotoAfter) && !stored.is_photo() {
+        return Err(invalid("kind", "photos must be JPEG, PNG or GIF images, which the report shows"));
     }
     let object_key = format!("interventions/{}/{}.{}", row.id, uuid::Uuid::new_v4(), stored.extension());
     let size = bytes.len() as i64;

@@ -17,5 +17,5 @@ pub use embed::{Embedding, embed};
 pub use fonts::FontFile;
 pub use layout::{Fonts, render};
 pub use preflight::{Issue, preflight};
-pub use read::{Attachment, Pdf, PdfError, header_offset};
+pub use read::{Attachment, Pdf, PdfError};
 pub use xmp::FacturxXmp;

@@ -1,9 +1,10 @@
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 
+use common::file_type::pdf_header_offset;
 use lopdf::{Dictionary, Object, ObjectId};
 
-use super::syntax::{Source, find, indirect_object};
+use super::syntax::{Source, indirect_object};
 use super::xmp::{self, FacturxXmp};
 use super::xref::{CrossReference, Location, ObjectStream};
 
@@ -56,7 +57,7 @@ const MAX_INDIRECTIONS: usize = 8;
 
 impl<'a> Pdf<'a> {
     pub fn parse(bytes: &'a [u8]) -> Result<Self, PdfError> {
-        let header = header_offset(bytes).ok_or_else(|| PdfError::Unreadable("no %PDF- header".into()))?;
+        let header = pdf_header_offset(bytes).ok_or_else(|| PdfError::Unreadable("no %PDF- header".into()))?;
         // Offsets count from the header when something precedes it.
         let source = Source::new(&bytes[header..]);
         let xref = CrossReference::read(&source);
@@ -275,11 +276,6 @@ impl<'a> Pdf<'a> {
     pub fn info(&self) -> Option<&Dictionary> {
         self.trailer.get(b"Info").ok().and_then(|info| self.dictionary(info))
     }
-}
-
-/// Where the `%PDF-` header starts: readers accept up to a kilobyte before it.
-pub fn header_offset(bytes: &[u8]) -> Option<usize> {
-    find(&bytes[..bytes.len().min(1024)], b"%PDF-")
 }
 
 fn same(a: &Object, b: &Object) -> bool {

@@ -1,6 +1,8 @@
 //! What an uploaded file really is, told by its first bytes, not its name.
 
-/// The formats the service reads.
+use common::file_type::FileType;
+
+/// The formats the seed accepted, and the service reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileKind {
@@ -13,38 +15,32 @@ pub enum FileKind {
 
 impl FileKind {
     pub fn sniff(bytes: &[u8]) -> Option<Self> {
-        // A PDF may have a few bytes of garbage before its header; readers accept 1 KiB.
-        let head = &bytes[..bytes.len().min(1024)];
-        if head.windows(5).any(|window| window == b"%PDF-") {
-            return Some(FileKind::Pdf);
+        match FileType::sniff(bytes)? {
+            FileType::Pdf => Some(FileKind::Pdf),
+            FileType::Jpeg => Some(FileKind::Jpeg),
+            FileType::Png => Some(FileKind::Png),
+            FileType::Bmp => Some(FileKind::Bmp),
+            FileType::Tiff => Some(FileKind::Tiff),
+            FileType::Gif | FileType::Webp => None,
         }
-        match bytes {
-            [0xff, 0xd8, 0xff, ..] => Some(FileKind::Jpeg),
-            [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, ..] => Some(FileKind::Png),
-            [b'B', b'M', ..] if bytes.len() > 26 => Some(FileKind::Bmp),
-            [b'I', b'I', 0x2a, 0x00, ..] | [b'M', b'M', 0x00, 0x2a, ..] => Some(FileKind::Tiff),
-            _ => None,
+    }
+
+    fn file_type(self) -> FileType {
+        match self {
+            FileKind::Pdf => FileType::Pdf,
+            FileKind::Jpeg => FileType::Jpeg,
+            FileKind::Png => FileType::Png,
+            FileKind::Bmp => FileType::Bmp,
+            FileKind::Tiff => FileType::Tiff,
         }
     }
 
     pub fn extension(self) -> &'static str {
-        match self {
-            FileKind::Pdf => "pdf",
-            FileKind::Jpeg => "jpg",
-            FileKind::Png => "png",
-            FileKind::Bmp => "bmp",
-            FileKind::Tiff => "tif",
-        }
+        self.file_type().extension()
     }
 
     pub fn content_type(self) -> &'static str {
-        match self {
-            FileKind::Pdf => "application/pdf",
-            FileKind::Jpeg => "image/jpeg",
-            FileKind::Png => "image/png",
-            FileKind::Bmp => "image/bmp",
-            FileKind::Tiff => "image/tiff",
-        }
+        self.file_type().media_type()
     }
 
     /// Whether a file name's extension is one the seed accepted for this kind.
@@ -66,11 +62,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_are_told_by_content() {
+    fn only_the_seeds_formats_are_read() {
         assert_eq!(FileKind::sniff(b"%PDF-1.7\n..."), Some(FileKind::Pdf));
         assert_eq!(FileKind::sniff(&[0xff, 0xd8, 0xff, 0xe0]), Some(FileKind::Jpeg));
+        assert_eq!(FileKind::sniff(b"GIF89a"), None);
         assert_eq!(FileKind::sniff(b"MZ\x90\x00"), None);
-        assert_eq!(FileKind::sniff(b""), None);
+        assert_eq!(FileKind::Tiff.extension(), "tif");
     }
 
     #[test]
