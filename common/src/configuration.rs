@@ -279,6 +279,13 @@ pub struct ServerSettings {
     pub upload_budget_bytes: u64,
     /// How long a request may wait for room in that budget before 503.
     pub upload_wait_seconds: u64,
+    /// Threads each worker may run blocking work on (`web::block`, file
+    /// I/O); actix's default (512 shared by the workers) when unset. A
+    /// thread that has run stays for a while with its stack and its
+    /// allocator cache: facturx-svc, whose blocking work is CPU only, keeps
+    /// one per worker.
+    #[serde(default)]
+    pub blocking_threads_per_worker: Option<std::num::NonZeroUsize>,
 }
 
 impl ServerSettings {

@@ -120,7 +120,7 @@ impl Application {
         let info = web::Data::new(info);
         let readiness = web::Data::new(readiness);
         let identity = web::Data::new(identity);
-        let server = HttpServer::new(move || {
+        let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(reserve_upload_budget))
                 .wrap(from_fn(refuse_short_multipart_boundaries))
@@ -142,9 +142,11 @@ impl Application {
                 .route("/openapi.json", web::get().to(openapi_document))
                 .configure(|config| routes(config))
                 .default_service(web::to(not_found))
-        })
-        .listen(listener)?
-        .run();
+        });
+        if let Some(threads) = settings.blocking_threads_per_worker {
+            server = server.worker_max_blocking_threads(threads.get());
+        }
+        let server = server.listen(listener)?.run();
         Ok(Self { port, server })
     }
 

@@ -10,7 +10,8 @@ pub const CONFIG: ConfigSource = ConfigSource {
     service: "facturx",
     env_prefix: "FACTURX",
     defaults: concat!(
-        "[server]\nport = 8001\nupload_budget_bytes = 16777216\n[limits]\nmax_upload_bytes = 10485760\n",
+        "[server]\nport = 8001\nupload_budget_bytes = 16777216\nblocking_threads_per_worker = 1\n",
+        "[limits]\nmax_upload_bytes = 10485760\n",
         "[generate]\nregular_font = \"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf\"\n",
         "bold_font = \"/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf\"\n",
     ),
