@@ -296,7 +296,17 @@ pub async fn intervention_view(
     row: InterventionRow,
     technicians: Vec<String>,
 ) -> Result<InterventionView, ApiError> {
-    let InterventionRecord { lines, parts, documents, signatures, history } = state.store.record(row.id).await?;
+    let record = state.store.record(row.id).await?;
+    view_of(state, actor, row, technicians, record)
+}
+
+fn view_of(
+    state: &AppState,
+    actor: &Actor,
+    row: InterventionRow,
+    technicians: Vec<String>,
+    InterventionRecord { lines, parts, documents, signatures, history }: InterventionRecord,
+) -> Result<InterventionView, ApiError> {
     let status = status_of(&row)?;
     let next_statuses = Status::ALL
         .iter()
@@ -422,7 +432,7 @@ pub async fn update_intervention(
     let slot = slot_to_keep(&actor, &fields, Some(row.id), input.force);
     // Microseconds, as PostgreSQL keeps them: the answer shows what is stored.
     let at = Utc::now().trunc_subsecs(6);
-    let added = state
+    let (added, record) = state
         .store
         .update_intervention(row.id, status, &fields, Change { actor: &actor.name, at }, slot)
         .await?
@@ -433,9 +443,10 @@ pub async fn update_intervention(
             )
         })?;
     state.notifier.assigned(row.id, added);
-    // What was just written, without reading it back.
+    // The row as just written, not read back; its record was read in the
+    // update's own transaction.
     let (row, technicians) = row.updated(&fields, at);
-    Ok(HttpResponse::Ok().json(intervention_view(&state, &actor, row, technicians).await?))
+    Ok(HttpResponse::Ok().json(view_of(&state, &actor, row, technicians, record)?))
 }
 
 /// Moves the intervention along its flow: draft → planned → in_progress →

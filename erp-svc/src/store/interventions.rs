@@ -7,6 +7,7 @@ use common::error::{ApiError, ErrorCode};
 use common::on_database;
 use serde::Serialize;
 
+use super::work::{InterventionRecord, record_of};
 use super::{Change, Page, Store, audit, changes, refused};
 use crate::domain::Status;
 
@@ -375,8 +376,9 @@ impl Store {
     }
 
     /// Writes the fields and the technicians of the intervention while it
-    /// has `status`; the technicians newly assigned, or `None` when it is
-    /// gone or someone moved it along its flow meanwhile.
+    /// has `status`; the technicians newly assigned and the intervention's
+    /// record, read on the same connection, or `None` when it is gone or
+    /// someone moved it along its flow meanwhile.
     pub async fn update_intervention(
         &self,
         id: i64,
@@ -384,7 +386,8 @@ impl Store {
         fields: &InterventionFields,
         change: Change<'_>,
         planning: Option<Slot<'_>>,
-    ) -> Result<Option<Vec<String>>, ApiError> {
+    ) -> Result<Option<(Vec<String>, InterventionRecord)>, ApiError> {
+        let record_query = self.record_query();
         let updated: Result<_, sqlx::Error> = on_database!(self.database(), pool => async {
             let (mut tx, free) = begin_planning!(self, pool, planning);
             if let Err(clashes) = free {
@@ -430,12 +433,13 @@ impl Store {
                 }
             }
             audit!(&mut *tx, change, "intervention", id, "updated", changes(fields)).await?;
+            let record = record_of!(&mut *tx, record_query, id).await?;
             tx.commit().await?;
-            Ok(Ok(Some(
-                fields.technicians.iter().filter(|technician| !before.contains(technician)).cloned().collect(),
-            )))
+            let added = fields.technicians.iter().filter(|technician| !before.contains(technician)).cloned().collect();
+            Ok(Ok(Some((added, record))))
         }.await);
-        updated.map_err(|error| refused(error, "The equipment does not exist."))?.map_err(ApiError::from)
+        let updated = updated.map_err(|error| refused(error, "The equipment does not exist."))??;
+        updated.map(|(added, record)| Ok((added, record.parse()?))).transpose()
     }
 
     pub async fn intervention(&self, id: i64) -> Result<Option<(InterventionRow, Vec<String>)>, ApiError> {

@@ -87,7 +87,7 @@ pub struct InterventionRecord {
 
 /// The record as the database aggregates it: one JSON array per list.
 #[derive(sqlx::FromRow)]
-struct RecordArrays {
+pub(super) struct RecordArrays {
     lines: String,
     parts: String,
     documents: String,
@@ -96,7 +96,7 @@ struct RecordArrays {
 }
 
 impl RecordArrays {
-    fn parse(self) -> Result<InterventionRecord, ApiError> {
+    pub(super) fn parse(self) -> Result<InterventionRecord, ApiError> {
         fn list<T: for<'de> Deserialize<'de>>(array: &str) -> Result<Vec<T>, ApiError> {
             serde_json::from_str(array).map_err(ApiError::internal)
         }
@@ -138,6 +138,17 @@ fn record_statement(array: &str, object: &str) -> String {
 
 static POSTGRES_RECORD: LazyLock<String> = LazyLock::new(|| record_statement("json_agg", "json_build_object"));
 static SQLITE_RECORD: LazyLock<String> = LazyLock::new(|| record_statement("json_group_array", "json_object"));
+
+/// Reads an intervention's record (`RecordArrays`) with `query`, from
+/// `Store::record_query`, on a pool or on a transaction that just wrote.
+macro_rules! record_of {
+    ($executor:expr, $query:expr, $intervention_id:expr) => {
+        sqlx::query_as::<_, $crate::store::work::RecordArrays>(sqlx::AssertSqlSafe($query))
+            .bind($intervention_id)
+            .fetch_one($executor)
+    };
+}
+pub(super) use record_of;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
@@ -252,15 +263,17 @@ impl Store {
     /// Everything recorded on the intervention, in one statement whatever
     /// how much: each list comes back as a JSON array.
     pub async fn record(&self, intervention_id: i64) -> Result<InterventionRecord, ApiError> {
-        let query = match self.database() {
-            Database::Postgres(_) => &*POSTGRES_RECORD,
-            Database::Sqlite(_) => &*SQLITE_RECORD,
-        };
-        let arrays = on_database!(self.database(), pool => sqlx::query_as::<_, RecordArrays>(sqlx::AssertSqlSafe(query.as_str()))
-            .bind(intervention_id)
-            .fetch_one(pool)
-            .await);
+        let query = self.record_query();
+        let arrays = on_database!(self.database(), pool => record_of!(pool, query, intervention_id).await);
         arrays.map_err(ApiError::internal)?.parse()
+    }
+
+    /// `record`'s statement in this store's engine's words.
+    pub(super) fn record_query(&self) -> &'static str {
+        match self.database() {
+            Database::Postgres(_) => POSTGRES_RECORD.as_str(),
+            Database::Sqlite(_) => SQLITE_RECORD.as_str(),
+        }
     }
 
     pub async fn add_document(&self, document: &DocumentRow, change: Change<'_>) -> Result<i64, ApiError> {
