@@ -98,8 +98,7 @@ impl Scheduler {
     pub async fn purge(&self, now: DateTime<Utc>, days: u32) -> Result<u64, sqlx::Error> {
         let before = self.today(now) - Days::days(i64::from(days));
         let deleted = self.store.delete_checks_before(before, self.settings.retention_batch).await?;
-        let raw_until =
-            (self.today(now) - Days::days(i64::from(self.raw_probe_days))).and_time(NaiveTime::MIN).and_utc();
+        let raw_until = self.today(now) - Days::days(i64::from(self.raw_probe_days));
         let folded = self.store.aggregate_probe_results(raw_until).await?;
         tracing::info!(deleted, before = %before, folded, "old checks deleted, probe results aggregated");
         Ok(deleted)

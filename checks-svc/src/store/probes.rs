@@ -57,9 +57,11 @@ impl Store {
         on_database!(self.database(), pool => async {
             let mut transaction = pool.begin().await?;
             sqlx::query(
-                "INSERT INTO probe_results (service_id, at, status, latency_ms, detail) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO probe_results (service_id, day, at, status, latency_ms, detail) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(service_id)
+            .bind(day)
             .bind(at)
             .bind(status.as_str())
             .bind(latency_ms)
@@ -129,26 +131,24 @@ impl Store {
 
     /// Folds raw results of days before `before` into `probe_daily`, then
     /// deletes them, so history stays small however often probes run.
-    pub async fn aggregate_probe_results(&self, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-        let day = self.utc_day_of_at();
-        let aggregate = format!(
-            "INSERT INTO probe_daily (service_id, day, runs, failures, warnings, latency_avg_ms, latency_max_ms) \
-             SELECT service_id, {day}, COUNT(*), \
+    pub async fn aggregate_probe_results(&self, before: NaiveDate) -> Result<u64, sqlx::Error> {
+        let aggregate = "INSERT INTO probe_daily (service_id, day, runs, failures, warnings, latency_avg_ms, \
+             latency_max_ms) \
+             SELECT service_id, day, COUNT(*), \
              SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'warning' THEN 1 ELSE 0 END), \
-             AVG(latency_ms), MAX(latency_ms) FROM probe_results WHERE at < $1 GROUP BY service_id, {day} \
+             AVG(latency_ms), MAX(latency_ms) FROM probe_results WHERE day < $1 GROUP BY service_id, day \
              ON CONFLICT (service_id, day) DO UPDATE SET runs = probe_daily.runs + excluded.runs, \
              failures = probe_daily.failures + excluded.failures, warnings = probe_daily.warnings + excluded.warnings, \
              latency_avg_ms = excluded.latency_avg_ms, \
              latency_max_ms = CASE WHEN excluded.latency_max_ms > probe_daily.latency_max_ms \
-             THEN excluded.latency_max_ms ELSE probe_daily.latency_max_ms END"
-        );
+             THEN excluded.latency_max_ms ELSE probe_daily.latency_max_ms END";
         on_database!(self.database(), pool => async {
             let mut transaction = pool.begin().await?;
-            sqlx::query(sqlx::AssertSqlSafe(aggregate))
+            sqlx::query(aggregate)
             .bind(before)
             .execute(&mut *transaction)
             .await?;
-            let deleted = sqlx::query("DELETE FROM probe_results WHERE at < $1")
+            let deleted = sqlx::query("DELETE FROM probe_results WHERE day < $1")
                 .bind(before)
                 .execute(&mut *transaction)
                 .await?
@@ -159,33 +159,23 @@ impl Store {
         .await)
     }
 
-    /// A service's probe results per day, aggregated or still raw.
+    /// A service's probe results per day, aggregated or still raw; the days
+    /// are those of the checks the results pre-filled, in the checks' zone.
     pub async fn probe_days(&self, service_id: i64, from: NaiveDate, to: NaiveDate) -> Result<Vec<ProbeDay>, ApiError> {
-        let day = self.utc_day_of_at();
-        let query = format!(
+        let rows = on_database!(self.database(), pool => sqlx::query_as::<_, ProbeDay>(
             "SELECT day, runs, failures, warnings, latency_avg_ms, latency_max_ms FROM probe_daily \
              WHERE service_id = $1 AND day BETWEEN $2 AND $3 \
-             UNION ALL SELECT {day} AS day, COUNT(*) AS runs, \
+             UNION ALL SELECT day, COUNT(*) AS runs, \
              SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS failures, \
              SUM(CASE WHEN status = 'warning' THEN 1 ELSE 0 END) AS warnings, \
              AVG(latency_ms) AS latency_avg_ms, MAX(latency_ms) AS latency_max_ms FROM probe_results \
-             WHERE service_id = $1 AND {day} BETWEEN $2 AND $3 GROUP BY {day} ORDER BY day"
-        );
-        let rows = on_database!(self.database(), pool => sqlx::query_as::<_, ProbeDay>(sqlx::AssertSqlSafe(query))
+             WHERE service_id = $1 AND day BETWEEN $2 AND $3 GROUP BY day ORDER BY day",
+        )
         .bind(service_id)
         .bind(from)
         .bind(to)
         .fetch_all(pool)
         .await);
         rows.map_err(ApiError::internal)
-    }
-
-    /// The UTC date of `probe_results.at`, in each engine's SQL (SQLite
-    /// keeps timestamps as RFC 3339 text).
-    fn utc_day_of_at(&self) -> &'static str {
-        match self.database() {
-            common::database::Database::Postgres(_) => "CAST((at AT TIME ZONE 'UTC') AS DATE)",
-            common::database::Database::Sqlite(_) => "substr(at, 1, 10)",
-        }
     }
 }

@@ -98,8 +98,9 @@ async fn probes_prefill_the_days_check_until_an_operator_decides() {
     )
     .await;
     let components = app.components().await;
-    // A weekday's check, whatever day the test runs.
-    let mut now = chrono::Utc::now();
+    // A weekday's check, whatever day the test runs, probed at 23:30 UTC:
+    // already the check's day in Paris, and the next day's date in UTC.
+    let mut now = chrono::Utc::now().date_naive().and_hms_opt(23, 30, 0).unwrap().and_utc();
     while !components.scheduler.is_working_day(components.scheduler.today(now)).await.unwrap() {
         now += chrono::Duration::days(1);
     }
@@ -130,10 +131,15 @@ async fn probes_prefill_the_days_check_until_an_operator_decides() {
     let kept = check["services"].as_array().unwrap().iter().find(|s| s["service_id"] == site).unwrap().clone();
     assert_eq!(kept["status"], "success");
 
-    // The probe's results are in the client's history.
-    let history = app.get_json(&format!("/api/clients/{client}/history?from={date}&to={date}"), Who::Admin).await;
+    // The probe's results are in the client's history, on the check's day,
+    // raw and then once folded into the daily aggregates.
+    let history_url = format!("/api/clients/{client}/history?from={date}&to={date}");
+    let history = app.get_json(&history_url, Who::Admin).await;
+    assert_eq!(history["services"][0]["days"][0]["date"], date.as_str(), "{history}");
     assert_eq!(history["services"][0]["days"][0]["runs"], 2, "{history}");
     assert_eq!(history["services"][0]["days"][0]["failures"], 2, "{history}");
+    components.scheduler.purge(now + chrono::Duration::days(30), 400).await.unwrap();
+    assert_eq!(app.get_json(&history_url, Who::Admin).await, history);
 }
 
 #[tokio::test]
