@@ -147,7 +147,7 @@ async fn an_operator_signs_in_fills_the_check_with_the_keyboard_and_finishes_it(
     let before = client.find(Locator::Css("html")).await.expect("page");
     let typing = client.find(Locator::Css(&format!("#comment-{nas}"))).await.expect("comment");
     typing.send_keys(&format!("{}{}", '\u{E009}', '\u{E007}')).await.expect("ctrl+enter");
-    wait_for_new_page(before).await;
+    wait_for_new_page(&client, before).await;
     assert!(body_text(&client).await.contains("Enregistré."));
     let saved = running.api(reqwest::Method::GET, &format!("/checks/api/checks/{check}"), None).await;
     assert_eq!(saved["services"][0]["status"], "success", "{saved}");

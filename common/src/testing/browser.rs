@@ -76,18 +76,24 @@ pub async fn fill(client: &Client, css: &str, text: &str) {
 pub async fn navigate(client: &Client, target: Locator<'_>) {
     let before = client.find(Locator::Css("html")).await.expect("page");
     client.find(target).await.expect("target").click().await.expect("click");
-    wait_for_new_page(before).await;
+    wait_for_new_page(client, before).await;
 }
 
-/// Waits until the page `before` belongs to was replaced.
-pub async fn wait_for_new_page(before: fantoccini::elements::Element) {
+/// Waits until the page `before` belongs to was replaced and its successor
+/// has loaded: reading it any sooner may find a body still being parsed.
+pub async fn wait_for_new_page(client: &Client, before: fantoccini::elements::Element) {
     for _ in 0..200 {
-        if before.tag_name().await.is_err() {
+        if before.tag_name().await.is_err() && has_loaded(client).await {
             return;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("the action did not lead to a new page");
+}
+
+async fn has_loaded(client: &Client) -> bool {
+    // While the next page is on its way the script may fail: not loaded yet.
+    client.execute("return document.readyState", Vec::new()).await.is_ok_and(|state| state == "complete")
 }
 
 pub async fn body_text(client: &Client) -> String {
