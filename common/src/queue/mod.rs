@@ -164,7 +164,10 @@ impl ReceivedJob {
     /// Failed for now: the job goes back to the queue.
     pub async fn retry(self) -> Result<(), QueueError> {
         match self.answer {
-            Answer::RabbitMq(acker) => answered_in_time(acker.nack(lapin::options::BasicNackOptions { requeue: true, ..Default::default() })).await?,
+            Answer::RabbitMq(acker) => {
+                answered_in_time(acker.nack(lapin::options::BasicNackOptions { requeue: true, ..Default::default() }))
+                    .await?
+            }
             Answer::InProcess(pending) => pending.requeue(),
         }
         Ok(())
@@ -173,7 +176,9 @@ impl ReceivedJob {
     /// Failed for good: the job moves to the dead-letter queue `<queue>.dead`.
     pub async fn reject(self) -> Result<(), QueueError> {
         match self.answer {
-            Answer::RabbitMq(acker) => answered_in_time(acker.reject(lapin::options::BasicRejectOptions { requeue: false })).await?,
+            Answer::RabbitMq(acker) => {
+                answered_in_time(acker.reject(lapin::options::BasicRejectOptions { requeue: false })).await?
+            }
             Answer::InProcess(pending) => pending.dead_letter(),
         }
         Ok(())

@@ -165,8 +165,10 @@ impl RabbitMqQueue {
         }
         let mut arguments = FieldTable::default();
         arguments.insert(ShortString::from("x-message-ttl"), AMQPValue::LongUInt(milliseconds));
-        arguments.insert(ShortString::from("x-dead-letter-exchange"), AMQPValue::LongString(LongString::from(EXCHANGE)));
-        arguments.insert(ShortString::from("x-dead-letter-routing-key"), AMQPValue::LongString(LongString::from(queue)));
+        arguments
+            .insert(ShortString::from("x-dead-letter-exchange"), AMQPValue::LongString(LongString::from(EXCHANGE)));
+        arguments
+            .insert(ShortString::from("x-dead-letter-routing-key"), AMQPValue::LongString(LongString::from(queue)));
         self.publisher.queue_declare(delay_queue.to_owned().into(), QueueDeclareOptions::durable(), arguments).await?;
         declared.insert(delay_queue.to_owned());
         Ok(())
