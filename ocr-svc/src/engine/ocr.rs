@@ -92,13 +92,15 @@ impl OcrPool {
             }
         });
         let mut words = Vec::new();
+        let mut first_block = 0;
         for region in try_join_all(answers).await? {
             // Each call numbers its blocks from 1: keep the regions' lines apart.
-            let first_block = words.iter().map(|word: &Word| word.tool_line.0 + 1).max().unwrap_or(0);
+            let blocks = region.iter().map(|word| word.tool_line.0 + 1).max().unwrap_or(0);
             words.extend(region.into_iter().map(|mut word| {
                 word.tool_line.0 += first_block;
                 word
             }));
+            first_block += blocks;
         }
         Ok(words)
     }
