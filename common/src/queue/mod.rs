@@ -6,8 +6,6 @@
 mod in_process;
 mod rabbitmq;
 
-use std::time::Duration;
-
 use opentelemetry::Context;
 use tracing::Instrument;
 
@@ -27,8 +25,6 @@ pub enum QueueError {
     Closed,
     #[error("the broker did not confirm the message in time")]
     TimedOut,
-    #[error("the broker did not take the answer in time; it will deliver the job again")]
-    Unanswered,
 }
 
 #[derive(Clone)]
@@ -136,16 +132,6 @@ pub struct ReceivedJob {
     answer: Answer,
 }
 
-/// How long an answer may wait for the broker. An answer sent while the
-/// connection recovers may never be taken; the broker then delivers the job
-/// again, and a worker shutting down must not wait for it forever.
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
-
-async fn answered_in_time(answer: impl Future<Output = lapin::Result<bool>>) -> Result<(), QueueError> {
-    tokio::time::timeout(ANSWER_TIMEOUT, answer).await.map_err(|_| QueueError::Unanswered)??;
-    Ok(())
-}
-
 enum Answer {
     RabbitMq(lapin::Acker),
     InProcess(in_process::PendingJob),
@@ -155,7 +141,9 @@ impl ReceivedJob {
     /// Done: the job leaves the queue.
     pub async fn ack(self) -> Result<(), QueueError> {
         match self.answer {
-            Answer::RabbitMq(acker) => answered_in_time(acker.ack(lapin::options::BasicAckOptions::default())).await?,
+            Answer::RabbitMq(acker) => {
+                acker.ack(lapin::options::BasicAckOptions::default()).await?;
+            }
             Answer::InProcess(pending) => pending.settle(),
         }
         Ok(())
@@ -165,8 +153,7 @@ impl ReceivedJob {
     pub async fn retry(self) -> Result<(), QueueError> {
         match self.answer {
             Answer::RabbitMq(acker) => {
-                answered_in_time(acker.nack(lapin::options::BasicNackOptions { requeue: true, ..Default::default() }))
-                    .await?
+                acker.nack(lapin::options::BasicNackOptions { requeue: true, ..Default::default() }).await?;
             }
             Answer::InProcess(pending) => pending.requeue(),
         }
@@ -177,7 +164,7 @@ impl ReceivedJob {
     pub async fn reject(self) -> Result<(), QueueError> {
         match self.answer {
             Answer::RabbitMq(acker) => {
-                answered_in_time(acker.reject(lapin::options::BasicRejectOptions { requeue: false })).await?
+                acker.reject(lapin::options::BasicRejectOptions { requeue: false }).await?;
             }
             Answer::InProcess(pending) => pending.dead_letter(),
         }
