@@ -98,17 +98,8 @@ impl RabbitMqQueue {
     }
 
     pub async fn publish(&self, queue: &str, message_id: &str, payload: &[u8]) -> Result<(), QueueError> {
-        self.in_time(async {
-            self.declare(&self.publisher, queue).await?;
-            self.publish_to(EXCHANGE, queue, message_id, payload).await
-        })
-        .await
-    }
-
-    /// A declaration on a channel that is recovering waits as long as a
-    /// publish, so both count against the publish timeout.
-    async fn in_time(&self, publishing: impl Future<Output = Result<(), QueueError>>) -> Result<(), QueueError> {
-        tokio::time::timeout(self.publish_timeout, publishing).await.unwrap_or(Err(QueueError::TimedOut))
+        self.declare(&self.publisher, queue).await?;
+        self.publish_to(EXCHANGE, queue, message_id, payload).await
     }
 
     async fn publish_to(
@@ -125,18 +116,21 @@ impl RabbitMqQueue {
             .with_message_id(message_id.to_owned().into())
             .with_content_type("application/json".into())
             .with_headers(headers);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.publish_once(exchange, routing_key, payload, properties.clone()).await {
-                Ok(()) => return Ok(()),
-                Err(QueueError::Broker(error)) if attempt < PUBLISH_ATTEMPTS => {
-                    tracing::warn!(attempt, %error, "publish failed, waiting for the connection to recover");
-                    self.publisher.wait_for_recovery(error).await?;
+        let publishing = async {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                match self.publish_once(exchange, routing_key, payload, properties.clone()).await {
+                    Ok(()) => return Ok(()),
+                    Err(QueueError::Broker(error)) if attempt < PUBLISH_ATTEMPTS => {
+                        tracing::warn!(attempt, %error, "publish failed, waiting for the connection to recover");
+                        self.publisher.wait_for_recovery(error).await?;
+                    }
+                    Err(error) => return Err(error),
                 }
-                Err(error) => return Err(error),
             }
-        }
+        };
+        tokio::time::timeout(self.publish_timeout, publishing).await.unwrap_or(Err(QueueError::TimedOut))
     }
 
     /// Publishes to `<queue>.delay.<ms>` through the default exchange; the
@@ -148,30 +142,29 @@ impl RabbitMqQueue {
         payload: &[u8],
         delay: Duration,
     ) -> Result<(), QueueError> {
+        self.declare(&self.publisher, queue).await?;
         let milliseconds = delay.as_millis().clamp(1, u128::from(u32::MAX)) as u32;
         let delay_queue = format!("{queue}.delay.{milliseconds}");
-        self.in_time(async {
-            self.declare(&self.publisher, queue).await?;
-            self.declare_delay_queue(queue, &delay_queue, milliseconds).await?;
-            self.publish_to("", &delay_queue, message_id, payload).await
-        })
-        .await
-    }
-
-    async fn declare_delay_queue(&self, queue: &str, delay_queue: &str, milliseconds: u32) -> Result<(), QueueError> {
-        let mut declared = self.declared.lock().await;
-        if declared.contains(delay_queue) {
-            return Ok(());
+        {
+            let mut declared = self.declared.lock().await;
+            if !declared.contains(&delay_queue) {
+                let mut arguments = FieldTable::default();
+                arguments.insert(ShortString::from("x-message-ttl"), AMQPValue::LongUInt(milliseconds));
+                arguments.insert(
+                    ShortString::from("x-dead-letter-exchange"),
+                    AMQPValue::LongString(LongString::from(EXCHANGE)),
+                );
+                arguments.insert(
+                    ShortString::from("x-dead-letter-routing-key"),
+                    AMQPValue::LongString(LongString::from(queue)),
+                );
+                self.publisher
+                    .queue_declare(delay_queue.clone().into(), QueueDeclareOptions::durable(), arguments)
+                    .await?;
+                declared.insert(delay_queue.clone());
+            }
         }
-        let mut arguments = FieldTable::default();
-        arguments.insert(ShortString::from("x-message-ttl"), AMQPValue::LongUInt(milliseconds));
-        arguments
-            .insert(ShortString::from("x-dead-letter-exchange"), AMQPValue::LongString(LongString::from(EXCHANGE)));
-        arguments
-            .insert(ShortString::from("x-dead-letter-routing-key"), AMQPValue::LongString(LongString::from(queue)));
-        self.publisher.queue_declare(delay_queue.to_owned().into(), QueueDeclareOptions::durable(), arguments).await?;
-        declared.insert(delay_queue.to_owned());
-        Ok(())
+        self.publish_to("", &delay_queue, message_id, payload).await
     }
 
     async fn publish_once(
