@@ -175,7 +175,11 @@ async fn a_job_that_kills_every_worker_is_parked_and_reported_failed() {
 
 #[tokio::test]
 async fn a_receiver_down_for_a_while_gets_the_webhook_later_with_the_same_id() {
-    let port = common::testing::free_port();
+    // Bound but not listening: connections are refused, and no other test's
+    // server can be given the port while the receiver is down.
+    let down = tokio::net::TcpSocket::new_v4().expect("socket");
+    down.bind("127.0.0.1:0".parse().expect("address")).expect("bind");
+    let port = down.local_addr().expect("address").port();
     let app =
         spawn_jobs_app(&[("OCR__JOBS__WEBHOOK_RETRY_DELAYS_SECS", "0.3, 0.3, 0.3, 0.3, 0.3, 0.3".to_owned())]).await;
     let url = format!("http://127.0.0.1:{port}/invoice_ready.php");
@@ -185,6 +189,7 @@ async fn a_receiver_down_for_a_while_gets_the_webhook_later_with_the_same_id() {
     assert_eq!(first["status_code"], Value::Null);
     assert_eq!(first["error"], "connection refused or address not permitted");
 
+    drop(down);
     let receiver = start_receiver_at(port, &[]).await;
     let webhooks = receiver.wait_for(1).await;
     assert_eq!(webhooks[0].id, format!("msg_{task_id}"));
