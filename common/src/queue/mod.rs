@@ -25,6 +25,8 @@ pub enum QueueError {
     Closed,
     #[error("the broker did not confirm the message in time")]
     TimedOut,
+    #[error("the broker could not be reached in time")]
+    Unreachable,
 }
 
 #[derive(Clone)]
