@@ -3,6 +3,7 @@
 //! uploaded photo).
 
 pub mod ocr;
+mod scanned_page;
 pub mod words;
 
 use std::path::Path;
@@ -14,7 +15,7 @@ use serde::Serialize;
 use tokio::process::Command;
 
 pub use self::ocr::{OcrError, OcrPool};
-use self::words::{BoundingBox, Line, deskew, group_lines, parse_tsv, tsv_page_count};
+use self::words::{BoundingBox, Line, deskew, group_lines, parse_tsv, tsv_page_count, tsv_page_size};
 
 /// Resolution scanned pages are rasterised at, as Tesseract reads best.
 const RASTER_DPI: i32 = 300;
@@ -105,13 +106,21 @@ impl Engine {
         report(progress, |read| read.total = page_count);
         let pages = (1..=page_count).map(|number| {
             let words = parse_tsv(&tsv, number, 1.0);
+            let size = tsv_page_size(&tsv, number);
             let path = path.clone();
             async move {
                 let page = if words.len() >= MIN_TEXT_LAYER_WORDS {
                     PageText { number, source: TextSource::TextLayer, unit: "pt", lines: group_lines(words) }
                 } else {
-                    let image = rasterise(&path, number).await?;
-                    let mut words = self.ocr.recognise(image, Some(RASTER_DPI), 72.0 / RASTER_DPI as f32).await?;
+                    let scanned = match size {
+                        Some(size) => scanned_page::extract(&path, number, size).await?,
+                        None => None,
+                    };
+                    let (image, dpi) = match scanned {
+                        Some(scan) => (scan.jpeg, scan.ppi),
+                        None => (rasterise(&path, number).await?, RASTER_DPI),
+                    };
+                    let mut words = self.ocr.recognise(image, Some(dpi), 72.0 / dpi as f32).await?;
                     deskew(&mut words);
                     PageText { number, source: TextSource::Ocr, unit: "pt", lines: group_lines(words) }
                 };

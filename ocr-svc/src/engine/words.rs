@@ -113,6 +113,17 @@ pub fn tsv_page_count(tsv: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// A page's width and height in points, as a Poppler TSV export gives them.
+pub fn tsv_page_size(tsv: &str, page: usize) -> Option<(f32, f32)> {
+    tsv.lines().find_map(|row| {
+        let columns: Vec<&str> = row.split('\t').collect();
+        if columns.len() < 10 || columns[0] != "1" || columns[1].parse::<usize>().ok()? != page {
+            return None;
+        }
+        Some((columns[8].trim().parse().ok()?, columns[9].trim().parse().ok()?))
+    })
+}
+
 /// Words that sit on the same visual line, left to right.
 #[derive(Debug, Clone)]
 pub struct Line {
@@ -178,6 +189,8 @@ mod tests {
         assert_eq!(lines.iter().map(Line::text).collect::<Vec<_>>(), ["Abonnement 12,50", "Total"]);
         assert!((lines[1].confidence() - 0.96).abs() < 1e-6);
         assert_eq!(tsv_page_count(TSV), 2);
+        assert_eq!(tsv_page_size(TSV, 2), Some((595.0, 842.0)));
+        assert_eq!(tsv_page_size(TSV, 3), None);
     }
 
     #[test]

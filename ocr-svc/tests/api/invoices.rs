@@ -1,5 +1,6 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use common::pdf::{A4_HEIGHT, A4_WIDTH, Document, Info};
 use ocr_svc::domain::energy::EnergyType;
 use ocr_svc::synthetic::BillSpec;
 use ocr_svc::synthetic::scan::{image_pdf, scan_pages};
@@ -76,6 +77,38 @@ async fn a_scanned_dual_bill_is_read_by_ocr_and_split_by_energy() {
     assert_eq!(fields["gaz.delivery_point"]["value"], spec.parts[1].delivery_point.as_str());
     assert_eq!(fields["electricite.delivery_point"]["value"], spec.parts[0].delivery_point.as_str());
     assert_eq!(body["analysis"]["parts"].as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test]
+async fn a_scanner_page_and_the_same_scan_pasted_on_a_taller_page_read_alike() {
+    // The scanner's page is read from its JPEG as written, the other one is
+    // rasterised by Poppler: the same fields, at the same place on the page.
+    let app = spawn_app().await;
+    let spec = BillSpec::generate(9, EnergyType::Electricite, 0);
+    let pages = scan_pages(&bill_pdf(&spec), 9).expect("scan");
+    let mut pasted = Document::new();
+    for page in pages.clone() {
+        pasted.add_page(A4_WIDTH, A4_HEIGHT + 60.0).image(page, 0.0, 0.0, A4_WIDTH, A4_HEIGHT);
+    }
+    let pasted = pasted.finish(&Info::default(), "D:20260101000000Z");
+    let mut sources = Vec::new();
+    for pdf in [image_pdf(pages), pasted] {
+        let form = Form::new().part("file", file("scan.pdf", pdf, "application/pdf"));
+        let response = app.post_form("/v1/invoices/pdf", form).await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["reading"]["ocr_pages"], 2);
+        let total = &body["fields"]["total_incl_vat"];
+        assert!((total["value"].as_f64().expect("total") - spec.total_incl_vat()).abs() < 0.005, "{total}");
+        let point = &body["fields"]["electricite.delivery_point"];
+        assert_eq!(point["value"], spec.parts[0].delivery_point.as_str());
+        sources.push(point["source"].clone());
+    }
+    assert_eq!(sources[0]["page"], sources[1]["page"]);
+    for coordinate in ["x", "y", "width", "height"] {
+        let (scanner, pasted) = (sources[0]["bbox"][coordinate].as_f64(), sources[1]["bbox"][coordinate].as_f64());
+        assert!((scanner.expect("scanner") - pasted.expect("pasted")).abs() < 3.0, "{coordinate}: {sources:?}");
+    }
 }
 
 #[tokio::test]
