@@ -77,12 +77,12 @@ impl OcrPool {
     /// rasterisation resolution when known; `scale` converts pixels to the
     /// unit boxes are reported in.
     pub async fn recognise(&self, image: Vec<u8>, dpi: Option<i32>, scale: f32) -> Result<Vec<Word>, OcrError> {
-        let page = tokio::task::spawn_blocking(move || decode_grey(&image))
+        let PreparedPage { page, regions } = tokio::task::spawn_blocking(move || prepare_page(&image))
             .await
             .map_err(|_| OcrError::Failed("the image decoder stopped".into()))??;
         let page = Arc::new(page);
 
-        let answers = regions(&page).into_iter().map(|region| {
+        let answers = regions.into_iter().map(|region| {
             let (reply, answer) = oneshot::channel();
             let job = RegionJob { page: Arc::clone(&page), region, dpi, scale, reply };
             let sent = self.jobs.send(job).map_err(|_| OcrError::Unavailable("the OCR threads have stopped".into()));
@@ -106,6 +106,21 @@ impl OcrPool {
     }
 }
 
+/// A page ready for the engines.
+pub struct PreparedPage {
+    pub page: GrayImage,
+    /// The parts of `page` that hold ink, largest first.
+    pub regions: Vec<Region>,
+}
+
+/// Decodes an image (PNG, JPEG, PNM, BMP or TIFF bytes, as uploaded or
+/// rasterised) to grey and finds its inked regions.
+pub fn prepare_page(bytes: &[u8]) -> Result<PreparedPage, OcrError> {
+    let page = decode_grey(bytes)?;
+    let regions = regions(&page);
+    Ok(PreparedPage { page, regions })
+}
+
 fn decode_grey(bytes: &[u8]) -> Result<GrayImage, OcrError> {
     let mut reader =
         ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| OcrError::UnreadableImage)?;
@@ -117,11 +132,11 @@ fn decode_grey(bytes: &[u8]) -> Result<GrayImage, OcrError> {
 
 /// A rectangle of a page, in its pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Region {
-    left: u32,
-    top: u32,
-    width: u32,
-    height: u32,
+pub struct Region {
+    pub left: u32,
+    pub top: u32,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// The parts of the page that hold ink, each trimmed to it with a margin:
@@ -178,7 +193,7 @@ fn cut_between_lines(row_ink: &[u32], part: &Range<u32>) -> Option<u32> {
     let middle = part.start + part.len() as u32 / 2;
     let quarter = part.len() as u32 / 4;
     ((middle - quarter)..(middle + quarter))
-        .filter(|&row| (row..row + CLEAN_BAND_ROWS).all(clean))
+        .filter(|&row| row + CLEAN_BAND_ROWS <= part.end && (row..row + CLEAN_BAND_ROWS).all(clean))
         .min_by_key(|&row| (row + CLEAN_BAND_ROWS / 2).abs_diff(middle))
         .map(|row| row + CLEAN_BAND_ROWS / 2)
 }
@@ -338,6 +353,20 @@ mod tests {
             regions(&page),
             vec![Region { left: 200 - margin, top: 400 - margin, width: 499 + 2 * margin, height: 100 + 2 * margin }]
         );
+    }
+
+    #[test]
+    fn regions_of_images_of_any_size_stay_inside_them() {
+        // Small uploads make tall regions of a few rows, near the page's edge.
+        for height in 1..48 {
+            for width in [1, 2, 7, 150] {
+                let page = GrayImage::from_fn(width, height, |x, y| Luma([if (x + y) % 5 < 2 { 0 } else { 255 }]));
+                for region in regions(&page) {
+                    assert!(region.width > 0 && region.height > 0, "{region:?}");
+                    assert!(region.left + region.width <= width && region.top + region.height <= height, "{region:?}");
+                }
+            }
+        }
     }
 
     #[test]

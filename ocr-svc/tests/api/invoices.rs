@@ -164,6 +164,20 @@ async fn file_types_are_told_by_content_not_by_name() {
 }
 
 #[tokio::test]
+async fn a_picture_one_pixel_wide_is_refused_with_a_problem() {
+    // Its rows of ink make one region as tall as the picture, which the
+    // search for a place to cut it once read past.
+    let app = spawn_app().await;
+    let stripes = image::GrayImage::from_fn(1, 12, |_, y| image::Luma([if y % 5 < 2 { 0 } else { 255 }]));
+    let mut png = Vec::new();
+    stripes.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).expect("png");
+    let form = Form::new().part("files", file("stripes.png", png, "image/png"));
+    let response = app.post_form("/v1/invoices/images", form).await;
+    let body = problem(response, 422, "unreadable_document").await;
+    assert_eq!(body["detail"], "No bill could be read in this document.");
+}
+
+#[tokio::test]
 async fn strict_mode_refuses_the_wrong_energy_and_a_low_confidence() {
     let app = spawn_app().await;
     let spec = BillSpec::generate(3, EnergyType::Gaz, 1);
