@@ -127,7 +127,12 @@ fn decode_grey(bytes: &[u8]) -> Result<GrayImage, OcrError> {
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_DECODED_BYTES);
     reader.limits(limits);
-    Ok(reader.decode().map_err(|_| OcrError::UnreadableImage)?.into_luma8())
+    let page = reader.decode().map_err(|_| OcrError::UnreadableImage)?.into_luma8();
+    // A header may announce no columns or no rows: nothing to read.
+    if page.width() == 0 || page.height() == 0 {
+        return Err(OcrError::UnreadableImage);
+    }
+    Ok(page)
 }
 
 /// A rectangle of a page, in its pixels.
@@ -373,6 +378,14 @@ mod tests {
     fn ink_is_told_from_paper_by_the_page_own_levels() {
         let page = GrayImage::from_fn(100, 100, |x, _| Luma([if x < 30 { 150 } else { 230 }]));
         assert!((151..=230).contains(&otsu_level(&page)));
+    }
+
+    #[test]
+    fn an_image_without_pixels_is_unreadable() {
+        // Found by the fuzz target: a PGM announcing 0 columns and 6 rows.
+        for header in [&b"P5\n0 6\n255\n"[..], b"P5\n6 0\n255\n"] {
+            assert!(matches!(prepare_page(header), Err(OcrError::UnreadableImage)));
+        }
     }
 
     #[test]
