@@ -139,13 +139,21 @@ enum Answer {
     InProcess(in_process::PendingJob),
 }
 
+/// An answer lapin has not handed to the broker after this long is given
+/// up: its connection is gone (lapin 4.12 can leave such an answer pending
+/// for good, which held a worker's shutdown) and the broker redelivers it.
+const ANSWER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn answered(answer: impl Future<Output = lapin::Result<bool>>) -> Result<(), QueueError> {
+    tokio::time::timeout(ANSWER_TIMEOUT, answer).await.map_err(|_| QueueError::TimedOut)??;
+    Ok(())
+}
+
 impl ReceivedJob {
     /// Done: the job leaves the queue.
     pub async fn ack(self) -> Result<(), QueueError> {
         match self.answer {
-            Answer::RabbitMq(acker) => {
-                acker.ack(lapin::options::BasicAckOptions::default()).await?;
-            }
+            Answer::RabbitMq(acker) => answered(acker.ack(lapin::options::BasicAckOptions::default())).await?,
             Answer::InProcess(pending) => pending.settle(),
         }
         Ok(())
@@ -155,7 +163,7 @@ impl ReceivedJob {
     pub async fn retry(self) -> Result<(), QueueError> {
         match self.answer {
             Answer::RabbitMq(acker) => {
-                acker.nack(lapin::options::BasicNackOptions { requeue: true, ..Default::default() }).await?;
+                answered(acker.nack(lapin::options::BasicNackOptions { requeue: true, ..Default::default() })).await?
             }
             Answer::InProcess(pending) => pending.requeue(),
         }
@@ -166,7 +174,7 @@ impl ReceivedJob {
     pub async fn reject(self) -> Result<(), QueueError> {
         match self.answer {
             Answer::RabbitMq(acker) => {
-                acker.reject(lapin::options::BasicRejectOptions { requeue: false }).await?;
+                answered(acker.reject(lapin::options::BasicRejectOptions { requeue: false })).await?
             }
             Answer::InProcess(pending) => pending.dead_letter(),
         }
