@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use super::{EngineError, run};
+use super::{EngineError, run, tool_error};
 
 /// Scans below this are rasterised at 300 dpi instead: Tesseract reads
 /// small print poorly under 200 dpi.
@@ -32,22 +32,19 @@ pub async fn extract(pdf: &Path, page: usize, page_size: (f32, f32)) -> Result<O
     let Some(ppi) = full_page_jpeg(&String::from_utf8_lossy(&listing), page_size) else {
         return Ok(None);
     };
-    let directory =
-        tempfile::tempdir().map_err(|error| EngineError::Tool { tool: "tempdir", reason: error.to_string() })?;
+    let directory = tempfile::tempdir().map_err(tool_error("tempdir"))?;
     let prefix = directory.path().join("page");
     let prefix = prefix.to_string_lossy();
     run("pdfimages", &["-j", "-f", &number, "-l", &number], pdf, &[&prefix]).await?;
     let mut written = std::fs::read_dir(directory.path())
-        .map_err(|error| EngineError::Tool { tool: "pdfimages", reason: error.to_string() })?
+        .map_err(tool_error("pdfimages"))?
         .filter_map(Result::ok)
         .map(|entry| entry.path());
     let (Some(path), None) = (written.next(), written.next()) else { return Ok(None) };
     if path.extension().is_none_or(|extension| extension != "jpg") {
         return Ok(None);
     }
-    let jpeg = tokio::fs::read(&path)
-        .await
-        .map_err(|error| EngineError::Tool { tool: "pdfimages", reason: error.to_string() })?;
+    let jpeg = tokio::fs::read(&path).await.map_err(tool_error("pdfimages"))?;
     Ok(Some(ScannedPage { jpeg, ppi }))
 }
 
