@@ -230,26 +230,28 @@ impl Link {
             Destination::Delayed { queue, milliseconds } => {
                 self.declare(&self.publisher, queue).await?;
                 let delay_queue = format!("{queue}.delay.{milliseconds}");
-                let mut declared = self.declared.lock().await;
-                if !declared.contains(&delay_queue) {
-                    let mut arguments = FieldTable::default();
-                    arguments.insert(ShortString::from("x-message-ttl"), AMQPValue::LongUInt(milliseconds));
-                    arguments.insert(
-                        ShortString::from("x-dead-letter-exchange"),
-                        AMQPValue::LongString(LongString::from(EXCHANGE)),
-                    );
-                    arguments.insert(
-                        ShortString::from("x-dead-letter-routing-key"),
-                        AMQPValue::LongString(LongString::from(queue)),
-                    );
-                    self.publisher
-                        .queue_declare(delay_queue.clone().into(), QueueDeclareOptions::durable(), arguments)
-                        .await?;
-                    declared.insert(delay_queue.clone());
-                }
+                self.declare_delay_queue(queue, &delay_queue, milliseconds).await?;
                 Ok(("", delay_queue))
             }
         }
+    }
+
+    /// Declares `delay_queue` once per connection: its messages expire after
+    /// `milliseconds` and dead-letter to `queue`.
+    async fn declare_delay_queue(&self, queue: &str, delay_queue: &str, milliseconds: u32) -> Result<(), QueueError> {
+        let mut declared = self.declared.lock().await;
+        if declared.contains(delay_queue) {
+            return Ok(());
+        }
+        let mut arguments = FieldTable::default();
+        arguments.insert(ShortString::from("x-message-ttl"), AMQPValue::LongUInt(milliseconds));
+        arguments
+            .insert(ShortString::from("x-dead-letter-exchange"), AMQPValue::LongString(LongString::from(EXCHANGE)));
+        arguments
+            .insert(ShortString::from("x-dead-letter-routing-key"), AMQPValue::LongString(LongString::from(queue)));
+        self.publisher.queue_declare(delay_queue.to_owned().into(), QueueDeclareOptions::durable(), arguments).await?;
+        declared.insert(delay_queue.to_owned());
+        Ok(())
     }
 
     /// Declares `<queue>` and its dead-letter queue `<queue>.dead` once per
