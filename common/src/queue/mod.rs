@@ -27,6 +27,8 @@ pub enum QueueError {
     TimedOut,
     #[error("the broker could not be reached in time")]
     Unreachable,
+    #[error("the broker did not take the answer in time; it will deliver the job again")]
+    Unanswered,
 }
 
 #[derive(Clone)]
@@ -145,7 +147,7 @@ enum Answer {
 const ANSWER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn answered(answer: impl Future<Output = lapin::Result<bool>>) -> Result<(), QueueError> {
-    tokio::time::timeout(ANSWER_TIMEOUT, answer).await.map_err(|_| QueueError::TimedOut)??;
+    tokio::time::timeout(ANSWER_TIMEOUT, answer).await.map_err(|_| QueueError::Unanswered)??;
     Ok(())
 }
 
