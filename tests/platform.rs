@@ -4,11 +4,13 @@
 //! webhook.
 
 use std::collections::HashMap;
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use common::identity::{Caller, CallerKind, InternalKey};
+use common::testing::observability::{OtelCollector, Prometheus, StoredSpan, TraceStore};
 use common::testing::{S3Server, amqp_url, fresh_postgres, init_telemetry, recorded_spans};
 use ocr_svc::domain::energy::EnergyType;
 use ocr_svc::synthetic::BillSpec;
@@ -16,6 +18,7 @@ use ocr_svc::synthetic::render::render;
 use reqwest::multipart::{Form, Part};
 use secrecy::ExposeSecret;
 use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
 
 struct Running {
     gateway: String,
@@ -174,8 +177,9 @@ async fn start_trace_receiver() -> (String, Arc<Mutex<Vec<String>>>) {
     (url, seen)
 }
 
-#[tokio::test]
-async fn one_trace_runs_from_the_gateway_through_rabbitmq_and_the_worker_to_the_webhook() {
+/// The platform on RabbitMQ (queues of its own), and a webhook receiver on
+/// loopback that it may call.
+async fn start_on_rabbitmq_with_a_webhook_receiver() -> (Running, String, Arc<Mutex<Vec<String>>>) {
     let (webhook_url, traceparents) = start_trace_receiver().await;
     let unique = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_nanos();
     let vars = HashMap::from([
@@ -184,49 +188,250 @@ async fn one_trace_runs_from_the_gateway_through_rabbitmq_and_the_worker_to_the_
         ("OCR__JOBS__WEBHOOK_ALLOWED_NETWORKS".to_owned(), "127.0.0.1/32".to_owned()),
     ]);
     let running = start(vars).await;
-    // The caller's own trace: everything the platform does must join it.
-    let trace_id = format!("{unique:032x}");
-    let caller_span = "00f067aa0ba902b7";
+    (running, webhook_url, traceparents)
+}
+
+/// The span names from the webhook's back to the caller's: webhook ←
+/// queue ← worker ← queue ← ocr-svc ← gateway.
+const FROM_THE_WEBHOOK_TO_THE_CALLER: [&str; 6] =
+    ["webhook delivery", "queue publish", "ocr job", "queue publish", "http_request", "http_request"];
+
+/// A job submitted through the gateway within a trace of the caller's own:
+/// everything the platform does must join it.
+struct TracedJob {
+    trace_id: String,
+    caller_span: &'static str,
+}
+
+async fn submit_traced_job(client: &reqwest::Client, gateway: &str, key: &str, webhook_url: String) -> TracedJob {
+    let unique = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_nanos();
+    let job = TracedJob { trace_id: format!("{unique:032x}"), caller_span: "00f067aa0ba902b7" };
     let bill = BillSpec::generate(70, EnergyType::Electricite, 0);
     let pdf = Part::bytes(render(&bill)).file_name("facture.pdf").mime_str("application/pdf").expect("mime");
-    let response = running
-        .client
-        .post(format!("{}/ocr/v1/jobs/pdf", running.gateway))
-        .header("X-API-Key", &running.key)
-        .header("traceparent", format!("00-{trace_id}-{caller_span}-01"))
+    let response = client
+        .post(format!("{gateway}/ocr/v1/jobs/pdf"))
+        .header("X-API-Key", key)
+        .header("traceparent", format!("00-{}-{}-01", job.trace_id, job.caller_span))
         .multipart(Form::new().part("file", pdf).text("webhook_url", webhook_url))
         .send()
         .await
         .expect("submit");
     assert_eq!(response.status(), 202);
+    job
+}
 
-    // From the webhook back to the caller, parent by parent. A span is
-    // recorded when it ends, and a parent (the job, a publish awaiting its
-    // confirm) may end after its child: wait until the chain is whole.
-    let mut chain = Vec::new();
-    for _ in 0..1200 {
-        let spans = recorded_spans(&trace_id);
-        chain.clear();
-        let mut current = spans.iter().find(|span| span.name == "webhook delivery");
-        while let Some(span) = current {
-            chain.push((span.name.to_string(), span.parent_span_id));
-            current = spans.iter().find(|parent| parent.span_context.span_id() == span.parent_span_id);
+impl TracedJob {
+    /// The span names from the webhook's back to the caller's, parent by
+    /// parent, once `spans` holds them all. A span is exported when it ends
+    /// and a parent (the job, a publish awaiting its confirm) may end after
+    /// its child: this asks `spans` again until the chain is whole (60 s).
+    async fn chain<Spans: Future<Output = Vec<StoredSpan>>>(&self, mut spans: impl FnMut() -> Spans) -> Vec<String> {
+        let mut chain = Vec::new();
+        for _ in 0..1200 {
+            let spans = spans().await;
+            chain.clear();
+            let mut current = spans.iter().find(|span| span.name == "webhook delivery");
+            while let Some(span) = current {
+                chain.push(span.clone());
+                current = spans.iter().find(|parent| span.parent_id.as_ref() == Some(&parent.span_id));
+            }
+            if chain.last().and_then(|root| root.parent_id.as_deref()) == Some(self.caller_span) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        if chain.last().is_some_and(|(_, parent)| parent.to_string() == caller_span) {
+        let root = chain.last().and_then(|root| root.parent_id.clone());
+        assert_eq!(root.as_deref(), Some(self.caller_span), "the gateway continues the caller's trace: {chain:?}");
+        chain.iter().map(|span| span.name.clone()).collect()
+    }
+
+    fn assert_carried_by(&self, webhook_traceparents: &Mutex<Vec<String>>) {
+        let received = webhook_traceparents.lock().expect("lock").clone();
+        assert_eq!(received.len(), 1);
+        assert!(
+            received[0].starts_with(&format!("00-{}-", self.trace_id)),
+            "the webhook request carries the trace: {received:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_trace_runs_from_the_gateway_through_rabbitmq_and_the_worker_to_the_webhook() {
+    let (running, webhook_url, traceparents) = start_on_rabbitmq_with_a_webhook_receiver().await;
+    let job = submit_traced_job(&running.client, &running.gateway, &running.key, webhook_url).await;
+    let recorded = || async {
+        recorded_spans(&job.trace_id)
+            .iter()
+            .map(|span| StoredSpan {
+                name: span.name.to_string(),
+                span_id: span.span_context.span_id().to_string(),
+                parent_id: Some(span.parent_span_id.to_string()),
+            })
+            .collect()
+    };
+    assert_eq!(job.chain(recorded).await, FROM_THE_WEBHOOK_TO_THE_CALLER);
+    job.assert_carried_by(&traceparents);
+}
+
+/// The platform's own binary in a child process, started as `cargo run`
+/// starts it (embedded defaults under its working directory) with `vars`.
+struct PlatformProcess {
+    _child: tokio::process::Child,
+    gateway: String,
+    /// Every line it has printed (its logs, JSON).
+    output: Arc<Mutex<Vec<String>>>,
+    _data: tempfile::TempDir,
+}
+
+impl PlatformProcess {
+    async fn start(vars: &[(&str, &str)]) -> Self {
+        let data = tempfile::tempdir().expect("tempdir");
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_platform"))
+            .current_dir(data.path())
+            .env("GATEWAY__SERVER__PORT", "0")
+            .envs(vars.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the platform binary");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let ready = tokio::time::timeout(Duration::from_secs(120), async {
+            while let Some(line) = lines.next_line().await.expect("read the platform's output") {
+                if let Some(rest) = line.strip_prefix("Platform ready on ") {
+                    return rest.split_whitespace().next().map(str::to_owned);
+                }
+            }
+            None
+        });
+        let gateway = ready.await.expect("the platform starts within 2 minutes").expect("the platform says where");
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&output);
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                kept.lock().expect("lock").push(line);
+            }
+        });
+        Self { _child: child, gateway, output, _data: data }
+    }
+}
+
+/// As deployed: each service exports OTLP over HTTP to the collector, which
+/// forwards to the trace store, read back through the store's query API.
+#[tokio::test]
+async fn the_trace_reaches_a_trace_store_through_a_real_collector() {
+    let store = TraceStore::start().await;
+    let collector = OtelCollector::start(&store.otlp_grpc).await;
+    let (webhook_url, traceparents) = start_trace_receiver().await;
+    let unique = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_nanos();
+    let key = format!("{unique:040x}");
+    let queue_prefix = format!("test.{unique}.");
+    let amqp = amqp_url();
+    let platform = PlatformProcess::start(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.otlp_http),
+        // Spans leave in batches; a short delay keeps the test short.
+        ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+        ("API_KEY", &key),
+        ("AMQP_URL", &amqp),
+        ("OCR__JOBS__QUEUE_PREFIX", &queue_prefix),
+        ("OCR__JOBS__WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1/32"),
+    ])
+    .await;
+    let job = submit_traced_job(&reqwest::Client::new(), &platform.gateway, &key, webhook_url).await;
+    assert_eq!(job.chain(|| store.spans(&job.trace_id)).await, FROM_THE_WEBHOOK_TO_THE_CALLER);
+    job.assert_carried_by(&traceparents);
+
+    // Its logs are JSON lines that name the trace, never the key.
+    let output = platform.output.lock().expect("lock").clone();
+    let logs: Vec<Value> = output.iter().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    assert!(
+        logs.iter().any(|line| line["span"]["trace_id"] == job.trace_id.as_str()),
+        "a log line of the request names its trace: {output:?}"
+    );
+    assert!(output.iter().all(|line| !line.contains(&key)), "the API key is never printed");
+}
+
+/// Prometheus, configured by the project's own scrape file (targets moved
+/// to where this test's platform listens, scraped every second), sees the
+/// request, job, webhook and queue-depth series of a job's run.
+#[tokio::test]
+async fn prometheus_scrapes_every_service_and_the_queue_with_the_projects_configuration() {
+    let (running, webhook_url, webhook_calls) = start_on_rabbitmq_with_a_webhook_receiver().await;
+    submit_traced_job(&running.client, &running.gateway, &running.key, webhook_url).await;
+    for _ in 0..600 {
+        if !webhook_calls.lock().expect("lock").is_empty() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let names: Vec<&str> = chain.iter().map(|(name, _)| name.as_str()).collect();
-    assert_eq!(
-        names,
-        ["webhook delivery", "queue publish", "ocr job", "queue publish", "http_request", "http_request"],
-        "webhook ← queue ← worker ← queue ← ocr-svc ← gateway"
-    );
-    assert_eq!(chain.last().expect("root").1.to_string(), caller_span, "the gateway continues the caller's trace");
-    let received = traceparents.lock().expect("lock").clone();
-    assert_eq!(received.len(), 1);
-    assert!(received[0].starts_with(&format!("00-{trace_id}-")), "the webhook request carries the trace: {received:?}");
+    assert_eq!(webhook_calls.lock().expect("lock").len(), 1, "the job's webhook arrives");
+
+    let mut configuration =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/observability/prometheus.yml"))
+            .expect("the project's Prometheus configuration");
+    let address = |url: &str| url.trim_start_matches("http://").to_owned();
+    let moves = [
+        ("scrape_interval: 15s".to_owned(), "scrape_interval: 1s".to_owned()),
+        ("gateway:8080".to_owned(), address(&running.gateway)),
+        ("facturx:8001".to_owned(), address(&running.services["facturx"])),
+        ("ocr:8002".to_owned(), address(&running.services["ocr"])),
+        ("erp:8003".to_owned(), address(&running.services["erp"])),
+        ("checks:8004".to_owned(), address(&running.services["checks"])),
+        ("rabbitmq:15692".to_owned(), "127.0.0.1:15692".to_owned()),
+    ];
+    for (deployed, here) in moves {
+        assert!(configuration.contains(&deployed), "prometheus.yml has {deployed}");
+        configuration = configuration.replace(&deployed, &here);
+    }
+    let prometheus = Prometheus::start(&configuration).await;
+
+    // Every target of the file is scraped and up: six here (the worker's
+    // DNS name resolves only in compose).
+    let mut targets = Vec::new();
+    for _ in 0..300 {
+        targets = prometheus.targets().await;
+        if targets.len() == 6 && targets.iter().all(|target| target["health"] == "up") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let health: Vec<String> =
+        targets.iter().map(|target| format!("{} {}", target["scrapeUrl"], target["health"])).collect();
+    assert_eq!(health.len(), 6, "{health:?}");
+    assert!(health.iter().all(|line| line.ends_with("\"up\"")), "{health:?}");
+
+    let value = |series: &Value| series["value"][1].as_str().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let expectations = [
+        r#"http_requests_total{service="gateway", method="POST", status="202"}"#,
+        r#"http_requests_total{service="ocr", route="/v1/jobs/pdf", status="202"}"#,
+        r#"http_request_duration_seconds_count{service="ocr", route="/v1/jobs/pdf"}"#,
+        r#"ocr_job_duration_seconds_count{outcome="succeeded"}"#,
+        r#"ocr_webhook_deliveries_total{outcome="delivered"}"#,
+        "rabbitmq_queue_messages_ready",
+    ];
+    for promql in expectations {
+        let mut series = Vec::new();
+        for _ in 0..100 {
+            series = prometheus.query(promql).await;
+            if !series.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if series.is_empty() {
+            let name = promql.split('{').next().unwrap_or(promql);
+            panic!("{promql}: no series among {:?}", prometheus.query(name).await);
+        }
+        if !promql.starts_with("rabbitmq") {
+            assert!(series.iter().map(value).sum::<f64>() >= 1.0, "{promql}: {series:?}");
+        }
+        // The scrape config adds no label the series already carry.
+        for one in &series {
+            let labels = one["metric"].as_object().expect("labels");
+            assert!(labels.keys().all(|label| !label.starts_with("exported_")), "{promql}: {one}");
+        }
+    }
 }
 
 /// The ERP's users sign in as the original's clients did (`POST

@@ -1,9 +1,10 @@
 //! Helpers for the integration tests of every crate. They talk to real
 //! servers only (PostgreSQL, RabbitMQ, an S3-compatible server, an SMTP
-//! server) and fail,
-//! never skip, when one is missing: `scripts/test` starts or installs them.
+//! server, observability tools) and fail, never skip, when one is missing:
+//! `scripts/test` starts or installs them.
 
 pub mod browser;
+pub mod observability;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

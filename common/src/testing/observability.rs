@@ -1,0 +1,218 @@
+//! Observability tools as real servers, each on its own ports and directory
+//! for one test and killed when dropped: an OpenTelemetry collector (rotel,
+//! from PyPI), a trace store with a query API (Arize Phoenix, from PyPI) and
+//! Prometheus (from Debian). `scripts/test` installs them.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::process::{Child, Command};
+
+use super::free_port;
+
+/// The rotel collector's `rotel-agent` binary.
+pub const OTEL_COLLECTOR_ENV: &str = "TEST_OTEL_COLLECTOR";
+/// The trace store's `phoenix` command.
+pub const TRACE_STORE_ENV: &str = "TEST_TRACE_STORE";
+/// The `prometheus` binary (`prometheus` on the PATH by default).
+pub const PROMETHEUS_ENV: &str = "TEST_PROMETHEUS";
+
+fn tool(variable: &str, default: impl FnOnce() -> PathBuf) -> PathBuf {
+    let path = std::env::var(variable).map(PathBuf::from).unwrap_or_else(|_| default());
+    assert!(path.is_file(), "{} is required (set {variable}); `scripts/test` installs it", path.display());
+    path
+}
+
+fn in_tools(relative: &str) -> PathBuf {
+    PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/platform-tools").join(relative)
+}
+
+fn spawn(command: &mut Command, what: &str) -> Child {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|error| panic!("start {what}: {error}"))
+}
+
+/// Waits until `url` answers 200, for servers slow to start.
+async fn wait_until_ready(url: &str, what: &str, within: Duration) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + within;
+    loop {
+        let answer = client.get(url).timeout(Duration::from_secs(2)).send().await;
+        if answer.is_ok_and(|response| response.status().is_success()) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what} did not start within {within:?} ({url})");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A span as the trace store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSpan {
+    pub name: String,
+    pub span_id: String,
+    /// `None` for a trace's root.
+    pub parent_id: Option<String>,
+}
+
+/// Arize Phoenix: receives OTLP (gRPC) and answers queries over REST, as
+/// Jaeger does in the compose file.
+pub struct TraceStore {
+    _child: Child,
+    api: String,
+    pub otlp_grpc: String,
+    _root: tempfile::TempDir,
+}
+
+impl TraceStore {
+    pub async fn start() -> Self {
+        let command = tool(TRACE_STORE_ENV, || in_tools("observability-venv/bin/phoenix"));
+        let root = tempfile::tempdir().expect("tempdir");
+        let (http_port, grpc_port) = (free_port(), free_port());
+        let child = spawn(
+            Command::new(command)
+                .arg("serve")
+                .env("PHOENIX_WORKING_DIR", root.path())
+                .env("PHOENIX_HOST", "127.0.0.1")
+                .env("PHOENIX_PORT", http_port.to_string())
+                .env("PHOENIX_GRPC_PORT", grpc_port.to_string())
+                // Offline, and nothing of ours leaves the machine.
+                .env("PHOENIX_TELEMETRY_ENABLED", "false"),
+            "the trace store",
+        );
+        let api = format!("http://127.0.0.1:{http_port}");
+        // A Python server importing a large stack: slow to start under load.
+        wait_until_ready(&format!("{api}/healthz"), "the trace store", Duration::from_secs(180)).await;
+        Self { _child: child, api, otlp_grpc: format!("http://127.0.0.1:{grpc_port}"), _root: root }
+    }
+
+    /// Every span of the trace stored so far.
+    pub async fn spans(&self, trace_id: &str) -> Vec<StoredSpan> {
+        let client = reqwest::Client::new();
+        let mut spans = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut parameters = vec![("limit", "1000")];
+            if let Some(cursor) = &cursor {
+                parameters.push(("cursor", cursor));
+            }
+            let url = reqwest::Url::parse_with_params(&format!("{}/v1/projects/default/spans", self.api), &parameters)
+                .expect("url");
+            let response = client.get(url).send().await.expect("query the trace store");
+            if response.status() == 404 {
+                // No span has arrived yet, so no project either.
+                return spans;
+            }
+            let page: Value = response.error_for_status().expect("trace store answer").json().await.expect("json");
+            let data = page["data"].as_array().cloned().unwrap_or_default();
+            spans.extend(data.iter().filter(|span| span["context"]["trace_id"] == trace_id).map(|span| StoredSpan {
+                name: span["name"].as_str().unwrap_or_default().to_owned(),
+                span_id: span["context"]["span_id"].as_str().unwrap_or_default().to_owned(),
+                parent_id: span["parent_id"].as_str().map(str::to_owned),
+            }));
+            cursor = page["next_cursor"].as_str().map(str::to_owned);
+            if cursor.is_none() {
+                return spans;
+            }
+        }
+    }
+}
+
+/// The rotel OpenTelemetry collector: receives OTLP over HTTP, as the
+/// compose file's collector does, and forwards it over OTLP/gRPC.
+pub struct OtelCollector {
+    _child: Child,
+    pub otlp_http: String,
+    _root: tempfile::TempDir,
+}
+
+impl OtelCollector {
+    pub async fn start(forward_to_grpc: &str) -> Self {
+        let binary = tool(OTEL_COLLECTOR_ENV, || in_tools("observability-venv/bin/rotel-agent"));
+        let root = tempfile::tempdir().expect("tempdir");
+        let (http_port, grpc_port) = (free_port(), free_port());
+        let child = spawn(
+            Command::new(binary)
+                .arg("start")
+                .args(["--otlp-http-endpoint", &format!("127.0.0.1:{http_port}")])
+                .args(["--otlp-grpc-endpoint", &format!("127.0.0.1:{grpc_port}")])
+                .args(["--exporter", "otlp", "--otlp-exporter-protocol", "grpc"])
+                .args(["--otlp-exporter-endpoint", forward_to_grpc])
+                .arg("--pid-file")
+                .arg(root.path().join("rotel.pid"))
+                .arg("--log-file")
+                .arg(root.path().join("rotel.log")),
+            "the OpenTelemetry collector",
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while tokio::net::TcpStream::connect(("127.0.0.1", http_port)).await.is_err() {
+            assert!(Instant::now() < deadline, "the OpenTelemetry collector did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self { _child: child, otlp_http: format!("http://127.0.0.1:{http_port}"), _root: root }
+    }
+}
+
+/// Prometheus, scraping with the configuration given.
+pub struct Prometheus {
+    _child: Child,
+    api: String,
+    _root: tempfile::TempDir,
+}
+
+impl Prometheus {
+    pub async fn start(configuration: &str) -> Self {
+        let binary = tool(PROMETHEUS_ENV, || PathBuf::from("/usr/bin/prometheus"));
+        let root = tempfile::tempdir().expect("tempdir");
+        let config_file = root.path().join("prometheus.yml");
+        std::fs::write(&config_file, configuration).expect("write the Prometheus configuration");
+        let port = free_port();
+        let child = spawn(
+            Command::new(binary)
+                .arg(format!("--config.file={}", config_file.display()))
+                .arg(format!("--storage.tsdb.path={}", root.path().join("data").display()))
+                .arg(format!("--web.listen-address=127.0.0.1:{port}")),
+            "Prometheus",
+        );
+        let api = format!("http://127.0.0.1:{port}");
+        wait_until_ready(&format!("{api}/-/ready"), "Prometheus", Duration::from_secs(60)).await;
+        Self { _child: child, api, _root: root }
+    }
+
+    /// The series an instant PromQL query returns (`data.result`).
+    pub async fn query(&self, promql: &str) -> Vec<Value> {
+        let answer: Value = reqwest::Client::new()
+            .get(
+                reqwest::Url::parse_with_params(&format!("{}/api/v1/query", self.api), [("query", promql)])
+                    .expect("url"),
+            )
+            .send()
+            .await
+            .expect("query Prometheus")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(answer["status"], "success", "{promql}: {answer}");
+        answer["data"]["result"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The scrape targets and their health (`data.activeTargets`).
+    pub async fn targets(&self) -> Vec<Value> {
+        let answer: Value = reqwest::Client::new()
+            .get(format!("{}/api/v1/targets", self.api))
+            .send()
+            .await
+            .expect("ask Prometheus")
+            .json()
+            .await
+            .expect("json");
+        answer["data"]["activeTargets"].as_array().cloned().unwrap_or_default()
+    }
+}
