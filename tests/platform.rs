@@ -379,6 +379,10 @@ async fn prometheus_scrapes_every_service_and_the_queue_with_the_projects_config
         ("erp:8003".to_owned(), address(&running.services["erp"])),
         ("checks:8004".to_owned(), address(&running.services["checks"])),
         ("rabbitmq:15692".to_owned(), "127.0.0.1:15692".to_owned()),
+        (
+            "rule_files: [alerts.yml]".to_owned(),
+            concat!("rule_files: [", env!("CARGO_MANIFEST_DIR"), "/deploy/observability/alerts.yml]").to_owned(),
+        ),
     ];
     for (deployed, here) in moves {
         assert!(configuration.contains(&deployed), "prometheus.yml has {deployed}");
@@ -390,7 +394,7 @@ async fn prometheus_scrapes_every_service_and_the_queue_with_the_projects_config
     // DNS name resolves only in compose).
     let mut targets = Vec::new();
     for _ in 0..300 {
-        targets = prometheus.targets().await;
+        targets = prometheus.api("targets").await["activeTargets"].as_array().cloned().unwrap_or_default();
         if targets.len() == 6 && targets.iter().all(|target| target["health"] == "up") {
             break;
         }
@@ -400,6 +404,16 @@ async fn prometheus_scrapes_every_service_and_the_queue_with_the_projects_config
         targets.iter().map(|target| format!("{} {}", target["scrapeUrl"], target["health"])).collect();
     assert_eq!(health.len(), 6, "{health:?}");
     assert!(health.iter().all(|line| line.ends_with("\"up\"")), "{health:?}");
+
+    let rules = prometheus.api("rules").await;
+    let alerts: Vec<&str> = rules["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|group| group["rules"].as_array().into_iter().flatten())
+        .filter_map(|rule| rule["name"].as_str())
+        .collect();
+    assert!(alerts.contains(&"OcrQueueBacklog") && alerts.len() == 6, "the alerting rules load: {alerts:?}");
 
     let value = |series: &Value| series["value"][1].as_str().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     let expectations = [

@@ -203,16 +203,17 @@ impl Prometheus {
         answer["data"]["result"].as_array().cloned().unwrap_or_default()
     }
 
-    /// The scrape targets and their health (`data.activeTargets`).
-    pub async fn targets(&self) -> Vec<Value> {
+    /// The `data` of an API answer: `api("targets")`, `api("rules")`.
+    pub async fn api(&self, path: &str) -> Value {
         let answer: Value = reqwest::Client::new()
-            .get(format!("{}/api/v1/targets", self.api))
+            .get(format!("{}/api/v1/{path}", self.api))
             .send()
             .await
             .expect("ask Prometheus")
             .json()
             .await
             .expect("json");
-        answer["data"]["activeTargets"].as_array().cloned().unwrap_or_default()
+        assert_eq!(answer["status"], "success", "{path}: {answer}");
+        answer["data"].clone()
     }
 }
