@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use common::identity::{Caller, CallerKind, InternalKey};
@@ -154,41 +154,74 @@ async fn postgres_rabbitmq_and_s3_configured_by_their_legacy_names() {
     assert_eq!(keys, 2);
 }
 
-/// A webhook receiver that keeps the `traceparent` of each request.
-async fn start_trace_receiver() -> (String, Arc<Mutex<Vec<String>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let kept = Arc::clone(&seen);
-    let server = HttpServer::new(move || {
-        let kept = Arc::clone(&kept);
-        App::new().default_service(web::to(move |request: HttpRequest| {
-            let kept = Arc::clone(&kept);
-            async move {
-                let traceparent = request.headers().get("traceparent").and_then(|value| value.to_str().ok());
-                kept.lock().expect("lock").push(traceparent.unwrap_or_default().to_owned());
-                HttpResponse::NoContent().finish()
-            }
-        }))
-    })
-    .workers(1)
-    .bind("127.0.0.1:0")
-    .expect("bind");
-    let url = format!("http://127.0.0.1:{}/hook", server.addrs()[0].port());
-    tokio::spawn(server.run());
-    (url, seen)
+fn unique() -> u128 {
+    SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_nanos()
 }
 
-/// The platform on RabbitMQ (queues of its own), and a webhook receiver on
-/// loopback that it may call.
-async fn start_on_rabbitmq_with_a_webhook_receiver() -> (Running, String, Arc<Mutex<Vec<String>>>) {
-    let (webhook_url, traceparents) = start_trace_receiver().await;
-    let unique = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_nanos();
-    let vars = HashMap::from([
-        ("AMQP_URL".to_owned(), amqp_url()),
-        ("OCR__JOBS__QUEUE_PREFIX".to_owned(), format!("test.{unique}.")),
-        ("OCR__JOBS__WEBHOOK_ALLOWED_NETWORKS".to_owned(), "127.0.0.1/32".to_owned()),
-    ]);
-    let running = start(vars).await;
-    (running, webhook_url, traceparents)
+/// Fetches until `done` holds or `within` has passed: the last value either way.
+async fn eventually<T, Fetched: Future<Output = T>>(
+    within: Duration,
+    mut fetch: impl FnMut() -> Fetched,
+    done: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        let value = fetch().await;
+        if done(&value) || Instant::now() >= deadline {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A webhook receiver on loopback that keeps the `traceparent` of each
+/// request, and the settings that send the platform's jobs, on queues of
+/// their own in RabbitMQ, to it.
+struct WebhookReceiver {
+    url: String,
+    traceparents: Arc<Mutex<Vec<String>>>,
+    queue_prefix: String,
+}
+
+impl WebhookReceiver {
+    async fn start() -> Self {
+        let traceparents = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&traceparents);
+        let server = HttpServer::new(move || {
+            let kept = Arc::clone(&kept);
+            App::new().default_service(web::to(move |request: HttpRequest| {
+                let kept = Arc::clone(&kept);
+                async move {
+                    let traceparent = request.headers().get("traceparent").and_then(|value| value.to_str().ok());
+                    kept.lock().expect("lock").push(traceparent.unwrap_or_default().to_owned());
+                    HttpResponse::NoContent().finish()
+                }
+            }))
+        })
+        .workers(1)
+        .bind("127.0.0.1:0")
+        .expect("bind");
+        let url = format!("http://127.0.0.1:{}/hook", server.addrs()[0].port());
+        tokio::spawn(server.run());
+        Self { url, traceparents, queue_prefix: format!("test.{}.", unique()) }
+    }
+
+    fn platform_vars(&self) -> [(String, String); 3] {
+        [
+            ("AMQP_URL".to_owned(), amqp_url()),
+            ("OCR__JOBS__QUEUE_PREFIX".to_owned(), self.queue_prefix.clone()),
+            ("OCR__JOBS__WEBHOOK_ALLOWED_NETWORKS".to_owned(), "127.0.0.1/32".to_owned()),
+        ]
+    }
+
+    async fn wait_for_one_call(&self) {
+        let calls = || async { self.traceparents.lock().expect("lock").len() };
+        assert_eq!(
+            eventually(Duration::from_secs(30), calls, |calls| *calls > 0).await,
+            1,
+            "the job's webhook arrives"
+        );
+    }
 }
 
 /// The span names from the webhook's back to the caller's: webhook ←
@@ -204,8 +237,7 @@ struct TracedJob {
 }
 
 async fn submit_traced_job(client: &reqwest::Client, gateway: &str, key: &str, webhook_url: String) -> TracedJob {
-    let unique = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_nanos();
-    let job = TracedJob { trace_id: format!("{unique:032x}"), caller_span: "00f067aa0ba902b7" };
+    let job = TracedJob { trace_id: format!("{:032x}", unique()), caller_span: "00f067aa0ba902b7" };
     let bill = BillSpec::generate(70, EnergyType::Electricite, 0);
     let pdf = Part::bytes(render(&bill)).file_name("facture.pdf").mime_str("application/pdf").expect("mime");
     let response = client
@@ -222,31 +254,36 @@ async fn submit_traced_job(client: &reqwest::Client, gateway: &str, key: &str, w
 
 impl TracedJob {
     /// The span names from the webhook's back to the caller's, parent by
-    /// parent, once `spans` holds them all. A span is exported when it ends
-    /// and a parent (the job, a publish awaiting its confirm) may end after
-    /// its child: this asks `spans` again until the chain is whole (60 s).
-    async fn chain<Spans: Future<Output = Vec<StoredSpan>>>(&self, mut spans: impl FnMut() -> Spans) -> Vec<String> {
-        let mut chain = Vec::new();
-        for _ in 0..1200 {
-            let spans = spans().await;
-            chain.clear();
+    /// parent, once `fetch` returns them all. A span is exported when it
+    /// ends and a parent (the job, a publish awaiting its confirm) may end
+    /// after its child: this fetches again until the chain is whole (60 s).
+    async fn chain<Spans: Future<Output = Vec<StoredSpan>>>(&self, mut fetch: impl FnMut() -> Spans) -> Vec<String> {
+        let chain_of = |spans: Vec<StoredSpan>| {
+            let mut chain = Vec::new();
             let mut current = spans.iter().find(|span| span.name == "webhook delivery");
             while let Some(span) = current {
                 chain.push(span.clone());
                 current = spans.iter().find(|parent| span.parent_id.as_ref() == Some(&parent.span_id));
             }
-            if chain.last().and_then(|root| root.parent_id.as_deref()) == Some(self.caller_span) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let root = chain.last().and_then(|root| root.parent_id.clone());
-        assert_eq!(root.as_deref(), Some(self.caller_span), "the gateway continues the caller's trace: {chain:?}");
-        chain.iter().map(|span| span.name.clone()).collect()
+            chain
+        };
+        let reaches_the_caller =
+            |chain: &Vec<StoredSpan>| chain.last().and_then(|root| root.parent_id.as_deref()) == Some(self.caller_span);
+        let chain = eventually(
+            Duration::from_secs(60),
+            || {
+                let spans = fetch();
+                async move { chain_of(spans.await) }
+            },
+            reaches_the_caller,
+        )
+        .await;
+        assert!(reaches_the_caller(&chain), "the gateway continues the caller's trace: {chain:?}");
+        chain.into_iter().map(|span| span.name).collect()
     }
 
-    fn assert_carried_by(&self, webhook_traceparents: &Mutex<Vec<String>>) {
-        let received = webhook_traceparents.lock().expect("lock").clone();
+    fn assert_carried_to(&self, receiver: &WebhookReceiver) {
+        let received = receiver.traceparents.lock().expect("lock").clone();
         assert_eq!(received.len(), 1);
         assert!(
             received[0].starts_with(&format!("00-{}-", self.trace_id)),
@@ -257,8 +294,9 @@ impl TracedJob {
 
 #[tokio::test]
 async fn one_trace_runs_from_the_gateway_through_rabbitmq_and_the_worker_to_the_webhook() {
-    let (running, webhook_url, traceparents) = start_on_rabbitmq_with_a_webhook_receiver().await;
-    let job = submit_traced_job(&running.client, &running.gateway, &running.key, webhook_url).await;
+    let receiver = WebhookReceiver::start().await;
+    let running = start(HashMap::from(receiver.platform_vars())).await;
+    let job = submit_traced_job(&running.client, &running.gateway, &running.key, receiver.url.clone()).await;
     let recorded = || async {
         recorded_spans(&job.trace_id)
             .iter()
@@ -270,49 +308,63 @@ async fn one_trace_runs_from_the_gateway_through_rabbitmq_and_the_worker_to_the_
             .collect()
     };
     assert_eq!(job.chain(recorded).await, FROM_THE_WEBHOOK_TO_THE_CALLER);
-    job.assert_carried_by(&traceparents);
+    job.assert_carried_to(&receiver);
 }
 
 /// The platform's own binary in a child process, started as `cargo run`
-/// starts it (embedded defaults under its working directory) with `vars`.
+/// starts it (embedded defaults under its working directory), with `vars`
+/// as its whole environment besides `PATH` and `HOME`.
 struct PlatformProcess {
     _child: tokio::process::Child,
     gateway: String,
-    /// Every line it has printed (its logs, JSON).
+    /// Every line it has printed, on stdout (its JSON logs) or stderr.
     output: Arc<Mutex<Vec<String>>>,
     _data: tempfile::TempDir,
 }
 
 impl PlatformProcess {
-    async fn start(vars: &[(&str, &str)]) -> Self {
+    async fn start(vars: &[(String, String)]) -> Self {
         let data = tempfile::tempdir().expect("tempdir");
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_platform"))
             .current_dir(data.path())
+            .env_clear()
+            .envs(["PATH", "HOME"].iter().filter_map(|name| Some((name, std::env::var(name).ok()?))))
             .env("GATEWAY__SERVER__PORT", "0")
-            .envs(vars.iter().copied())
+            .envs(vars.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .expect("start the platform binary");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let ready = tokio::time::timeout(Duration::from_secs(120), async {
-            while let Some(line) = lines.next_line().await.expect("read the platform's output") {
-                if let Some(rest) = line.strip_prefix("Platform ready on ") {
-                    return rest.split_whitespace().next().map(str::to_owned);
-                }
-            }
-            None
-        });
-        let gateway = ready.await.expect("the platform starts within 2 minutes").expect("the platform says where");
         let output = Arc::new(Mutex::new(Vec::new()));
+        let (stdout, stderr) = (child.stdout.take().expect("stdout"), child.stderr.take().expect("stderr"));
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
         let kept = Arc::clone(&output);
         tokio::spawn(async move {
+            let mut ready_tx = Some(ready_tx);
+            let mut lines = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(address) =
+                    line.strip_prefix("Platform ready on ").and_then(|rest| rest.split_whitespace().next())
+                    && let Some(ready_tx) = ready_tx.take()
+                {
+                    let _ = ready_tx.send(address.to_owned());
+                }
+                kept.lock().expect("lock").push(line);
+            }
+        });
+        let kept = Arc::clone(&output);
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
             while let Ok(Some(line)) = lines.next_line().await {
                 kept.lock().expect("lock").push(line);
             }
         });
+        let gateway = match tokio::time::timeout(Duration::from_secs(120), ready_rx).await {
+            Ok(Ok(gateway)) => gateway,
+            _ => panic!("the platform did not start within 2 minutes: {:?}", output.lock().expect("lock")),
+        };
         Self { _child: child, gateway, output, _data: data }
     }
 }
@@ -323,24 +375,20 @@ impl PlatformProcess {
 async fn the_trace_reaches_a_trace_store_through_a_real_collector() {
     let store = TraceStore::start().await;
     let collector = OtelCollector::start(&store.otlp_grpc).await;
-    let (webhook_url, traceparents) = start_trace_receiver().await;
-    let unique = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_nanos();
-    let key = format!("{unique:040x}");
-    let queue_prefix = format!("test.{unique}.");
-    let amqp = amqp_url();
-    let platform = PlatformProcess::start(&[
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.otlp_http),
+    let receiver = WebhookReceiver::start().await;
+    let key = format!("{:040x}", unique());
+    let mut vars = vec![
+        ("OTEL_EXPORTER_OTLP_ENDPOINT".to_owned(), collector.otlp_http.clone()),
         // Spans leave in batches; a short delay keeps the test short.
-        ("OTEL_BSP_SCHEDULE_DELAY", "200"),
-        ("API_KEY", &key),
-        ("AMQP_URL", &amqp),
-        ("OCR__JOBS__QUEUE_PREFIX", &queue_prefix),
-        ("OCR__JOBS__WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1/32"),
-    ])
-    .await;
-    let job = submit_traced_job(&reqwest::Client::new(), &platform.gateway, &key, webhook_url).await;
+        ("OTEL_BSP_SCHEDULE_DELAY".to_owned(), "200".to_owned()),
+        ("RUST_LOG".to_owned(), "info".to_owned()),
+        ("API_KEY".to_owned(), key.clone()),
+    ];
+    vars.extend(receiver.platform_vars());
+    let platform = PlatformProcess::start(&vars).await;
+    let job = submit_traced_job(&reqwest::Client::new(), &platform.gateway, &key, receiver.url.clone()).await;
     assert_eq!(job.chain(|| store.spans(&job.trace_id)).await, FROM_THE_WEBHOOK_TO_THE_CALLER);
-    job.assert_carried_by(&traceparents);
+    job.assert_carried_to(&receiver);
 
     // Its logs are JSON lines that name the trace, never the key.
     let output = platform.output.lock().expect("lock").clone();
@@ -357,89 +405,88 @@ async fn the_trace_reaches_a_trace_store_through_a_real_collector() {
 /// request, job, webhook and queue-depth series of a job's run.
 #[tokio::test]
 async fn prometheus_scrapes_every_service_and_the_queue_with_the_projects_configuration() {
-    let (running, webhook_url, webhook_calls) = start_on_rabbitmq_with_a_webhook_receiver().await;
-    submit_traced_job(&running.client, &running.gateway, &running.key, webhook_url).await;
-    for _ in 0..600 {
-        if !webhook_calls.lock().expect("lock").is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(webhook_calls.lock().expect("lock").len(), 1, "the job's webhook arrives");
+    let receiver = WebhookReceiver::start().await;
+    let running = start(HashMap::from(receiver.platform_vars())).await;
+    submit_traced_job(&running.client, &running.gateway, &running.key, receiver.url.clone()).await;
+    receiver.wait_for_one_call().await;
 
     let mut configuration =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/observability/prometheus.yml"))
             .expect("the project's Prometheus configuration");
     let address = |url: &str| url.trim_start_matches("http://").to_owned();
-    let moves = [
+    let alerts_file = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/observability/alerts.yml");
+    let deployed_to_here = [
         ("scrape_interval: 15s".to_owned(), "scrape_interval: 1s".to_owned()),
+        ("evaluation_interval: 15s".to_owned(), "evaluation_interval: 1s".to_owned()),
         ("gateway:8080".to_owned(), address(&running.gateway)),
         ("facturx:8001".to_owned(), address(&running.services["facturx"])),
         ("ocr:8002".to_owned(), address(&running.services["ocr"])),
         ("erp:8003".to_owned(), address(&running.services["erp"])),
         ("checks:8004".to_owned(), address(&running.services["checks"])),
         ("rabbitmq:15692".to_owned(), "127.0.0.1:15692".to_owned()),
-        (
-            "rule_files: [alerts.yml]".to_owned(),
-            concat!("rule_files: [", env!("CARGO_MANIFEST_DIR"), "/deploy/observability/alerts.yml]").to_owned(),
-        ),
+        ("rule_files: [alerts.yml]".to_owned(), format!("rule_files: [{alerts_file}]")),
     ];
-    for (deployed, here) in moves {
+    for (deployed, here) in deployed_to_here {
         assert!(configuration.contains(&deployed), "prometheus.yml has {deployed}");
         configuration = configuration.replace(&deployed, &here);
     }
     let prometheus = Prometheus::start(&configuration).await;
 
-    // Every target of the file is scraped and up: six here (the worker's
+    // Every target of the file is scraped and up: seven here (the worker's
     // DNS name resolves only in compose).
-    let mut targets = Vec::new();
-    for _ in 0..300 {
-        targets = prometheus.api("targets").await["activeTargets"].as_array().cloned().unwrap_or_default();
-        if targets.len() == 6 && targets.iter().all(|target| target["health"] == "up") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let health: Vec<String> =
-        targets.iter().map(|target| format!("{} {}", target["scrapeUrl"], target["health"])).collect();
-    assert_eq!(health.len(), 6, "{health:?}");
-    assert!(health.iter().all(|line| line.ends_with("\"up\"")), "{health:?}");
+    let targets = || async {
+        let targets = prometheus.api("targets", &[]).await["activeTargets"].as_array().cloned().unwrap_or_default();
+        targets.iter().map(|target| format!("{} {}", target["scrapeUrl"], target["health"])).collect::<Vec<_>>()
+    };
+    let all_up = |targets: &Vec<String>| targets.len() == 7 && targets.iter().all(|line| line.ends_with("\"up\""));
+    let targets = eventually(Duration::from_secs(30), targets, all_up).await;
+    assert!(all_up(&targets), "{targets:?}");
 
-    let rules = prometheus.api("rules").await;
-    let alerts: Vec<&str> = rules["groups"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|group| group["rules"].as_array().into_iter().flatten())
-        .filter_map(|rule| rule["name"].as_str())
+    // Every alerting rule of alerts.yml loads and evaluates.
+    let mut defined: Vec<String> = std::fs::read_to_string(alerts_file)
+        .expect("alerts.yml")
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("- alert: ").map(str::to_owned))
         .collect();
-    assert!(alerts.contains(&"OcrQueueBacklog") && alerts.len() == 6, "the alerting rules load: {alerts:?}");
+    let evaluated = || async {
+        let rules = prometheus.api("rules", &[]).await;
+        let mut evaluated: Vec<(String, String)> = rules["groups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|group| group["rules"].as_array().into_iter().flatten())
+            .map(|rule| (rule["name"].as_str().unwrap_or_default().to_owned(), rule["health"].to_string()))
+            .collect();
+        evaluated.sort();
+        evaluated
+    };
+    defined.sort();
+    let all_ok = |rules: &Vec<(String, String)>| rules.iter().all(|(_, health)| health == "\"ok\"");
+    let evaluated = eventually(Duration::from_secs(30), evaluated, all_ok).await;
+    assert_eq!(evaluated.iter().map(|(name, _)| name.clone()).collect::<Vec<_>>(), defined);
+    assert!(all_ok(&evaluated), "{evaluated:?}");
 
     let value = |series: &Value| series["value"][1].as_str().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    let expectations = [
-        r#"http_requests_total{service="gateway", method="POST", status="202"}"#,
-        r#"http_requests_total{service="ocr", route="/v1/jobs/pdf", status="202"}"#,
-        r#"http_request_duration_seconds_count{service="ocr", route="/v1/jobs/pdf"}"#,
-        r#"ocr_job_duration_seconds_count{outcome="succeeded"}"#,
-        r#"ocr_webhook_deliveries_total{outcome="delivered"}"#,
-        "rabbitmq_queue_messages_ready",
+    let counted = [
+        r#"http_requests_total{service="gateway", method="POST", status="202"}"#.to_owned(),
+        r#"http_requests_total{service="ocr", route="/v1/jobs/pdf", status="202"}"#.to_owned(),
+        r#"http_request_duration_seconds_count{service="ocr", route="/v1/jobs/pdf"}"#.to_owned(),
+        r#"ocr_job_duration_seconds_count{outcome="succeeded"}"#.to_owned(),
+        r#"ocr_webhook_deliveries_total{outcome="delivered"}"#.to_owned(),
     ];
-    for promql in expectations {
-        let mut series = Vec::new();
-        for _ in 0..100 {
-            series = prometheus.query(promql).await;
-            if !series.is_empty() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+    // Queue depths: present, whatever their value.
+    let present = [
+        "rabbitmq_queue_messages_ready".to_owned(),
+        format!(r#"rabbitmq_detailed_queue_messages_ready{{queue="{}ocr.jobs"}}"#, receiver.queue_prefix),
+    ];
+    for (promql, at_least) in counted.iter().map(|q| (q, 1.0)).chain(present.iter().map(|q| (q, 0.0))) {
+        let series =
+            eventually(Duration::from_secs(10), || prometheus.query(promql), |series| !series.is_empty()).await;
         if series.is_empty() {
             let name = promql.split('{').next().unwrap_or(promql);
             panic!("{promql}: no series among {:?}", prometheus.query(name).await);
         }
-        if !promql.starts_with("rabbitmq") {
-            assert!(series.iter().map(value).sum::<f64>() >= 1.0, "{promql}: {series:?}");
-        }
+        assert!(series.iter().map(value).sum::<f64>() >= at_least, "{promql}: {series:?}");
         // The scrape config adds no label the series already carry.
         for one in &series {
             let labels = one["metric"].as_object().expect("labels");

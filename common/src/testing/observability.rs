@@ -16,7 +16,7 @@ use super::free_port;
 pub const OTEL_COLLECTOR_ENV: &str = "TEST_OTEL_COLLECTOR";
 /// The trace store's `phoenix` command.
 pub const TRACE_STORE_ENV: &str = "TEST_TRACE_STORE";
-/// The `prometheus` binary (`prometheus` on the PATH by default).
+/// The `prometheus` binary (Debian's `/usr/bin/prometheus` by default).
 pub const PROMETHEUS_ENV: &str = "TEST_PROMETHEUS";
 
 fn tool(variable: &str, default: impl FnOnce() -> PathBuf) -> PathBuf {
@@ -39,18 +39,26 @@ fn spawn(command: &mut Command, what: &str) -> Child {
         .unwrap_or_else(|error| panic!("start {what}: {error}"))
 }
 
-/// Waits until `url` answers 200, for servers slow to start.
-async fn wait_until_ready(url: &str, what: &str, within: Duration) {
-    let client = reqwest::Client::new();
+/// Waits until `ready` says so, failing at once if `child` exits.
+async fn wait_until<Ready: Future<Output = bool>>(
+    child: &mut Child,
+    what: &str,
+    within: Duration,
+    mut ready: impl FnMut() -> Ready,
+) {
     let deadline = Instant::now() + within;
-    loop {
-        let answer = client.get(url).timeout(Duration::from_secs(2)).send().await;
-        if answer.is_ok_and(|response| response.status().is_success()) {
-            return;
+    while !ready().await {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited while starting ({status})");
         }
-        assert!(Instant::now() < deadline, "{what} did not start within {within:?} ({url})");
+        assert!(Instant::now() < deadline, "{what} did not start within {within:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+async fn answers_ok(url: &str) -> bool {
+    let answer = reqwest::Client::new().get(url).timeout(Duration::from_secs(2)).send().await;
+    answer.is_ok_and(|response| response.status().is_success())
 }
 
 /// A span as the trace store keeps it.
@@ -76,20 +84,23 @@ impl TraceStore {
         let command = tool(TRACE_STORE_ENV, || in_tools("observability-venv/bin/phoenix"));
         let root = tempfile::tempdir().expect("tempdir");
         let (http_port, grpc_port) = (free_port(), free_port());
-        let child = spawn(
+        let mut child = spawn(
             Command::new(command)
                 .arg("serve")
                 .env("PHOENIX_WORKING_DIR", root.path())
                 .env("PHOENIX_HOST", "127.0.0.1")
                 .env("PHOENIX_PORT", http_port.to_string())
                 .env("PHOENIX_GRPC_PORT", grpc_port.to_string())
-                // Offline, and nothing of ours leaves the machine.
-                .env("PHOENIX_TELEMETRY_ENABLED", "false"),
+                // The machine has no internet: no usage reports, no fonts or
+                // scripts fetched for its pages.
+                .env("PHOENIX_TELEMETRY_ENABLED", "false")
+                .env("PHOENIX_ALLOW_EXTERNAL_RESOURCES", "false"),
             "the trace store",
         );
         let api = format!("http://127.0.0.1:{http_port}");
+        let health = format!("{api}/healthz");
         // A Python server importing a large stack: slow to start under load.
-        wait_until_ready(&format!("{api}/healthz"), "the trace store", Duration::from_secs(180)).await;
+        wait_until(&mut child, "the trace store", Duration::from_secs(180), || answers_ok(&health)).await;
         Self { _child: child, api, otlp_grpc: format!("http://127.0.0.1:{grpc_port}"), _root: root }
     }
 
@@ -99,7 +110,7 @@ impl TraceStore {
         let mut spans = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let mut parameters = vec![("limit", "1000")];
+            let mut parameters = vec![("limit", "1000"), ("trace_id", trace_id)];
             if let Some(cursor) = &cursor {
                 parameters.push(("cursor", cursor));
             }
@@ -107,12 +118,12 @@ impl TraceStore {
                 .expect("url");
             let response = client.get(url).send().await.expect("query the trace store");
             if response.status() == 404 {
-                // No span has arrived yet, so no project either.
+                // The default project is made with the first span stored.
                 return spans;
             }
             let page: Value = response.error_for_status().expect("trace store answer").json().await.expect("json");
             let data = page["data"].as_array().cloned().unwrap_or_default();
-            spans.extend(data.iter().filter(|span| span["context"]["trace_id"] == trace_id).map(|span| StoredSpan {
+            spans.extend(data.iter().map(|span| StoredSpan {
                 name: span["name"].as_str().unwrap_or_default().to_owned(),
                 span_id: span["context"]["span_id"].as_str().unwrap_or_default().to_owned(),
                 parent_id: span["parent_id"].as_str().map(str::to_owned),
@@ -138,7 +149,7 @@ impl OtelCollector {
         let binary = tool(OTEL_COLLECTOR_ENV, || in_tools("observability-venv/bin/rotel-agent"));
         let root = tempfile::tempdir().expect("tempdir");
         let (http_port, grpc_port) = (free_port(), free_port());
-        let child = spawn(
+        let mut child = spawn(
             Command::new(binary)
                 .arg("start")
                 .args(["--otlp-http-endpoint", &format!("127.0.0.1:{http_port}")])
@@ -151,11 +162,8 @@ impl OtelCollector {
                 .arg(root.path().join("rotel.log")),
             "the OpenTelemetry collector",
         );
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while tokio::net::TcpStream::connect(("127.0.0.1", http_port)).await.is_err() {
-            assert!(Instant::now() < deadline, "the OpenTelemetry collector did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let listening = || async move { tokio::net::TcpStream::connect(("127.0.0.1", http_port)).await.is_ok() };
+        wait_until(&mut child, "the OpenTelemetry collector", Duration::from_secs(30), listening).await;
         Self { _child: child, otlp_http: format!("http://127.0.0.1:{http_port}"), _root: root }
     }
 }
@@ -174,7 +182,7 @@ impl Prometheus {
         let config_file = root.path().join("prometheus.yml");
         std::fs::write(&config_file, configuration).expect("write the Prometheus configuration");
         let port = free_port();
-        let child = spawn(
+        let mut child = spawn(
             Command::new(binary)
                 .arg(format!("--config.file={}", config_file.display()))
                 .arg(format!("--storage.tsdb.path={}", root.path().join("data").display()))
@@ -182,38 +190,22 @@ impl Prometheus {
             "Prometheus",
         );
         let api = format!("http://127.0.0.1:{port}");
-        wait_until_ready(&format!("{api}/-/ready"), "Prometheus", Duration::from_secs(60)).await;
+        let ready = format!("{api}/-/ready");
+        wait_until(&mut child, "Prometheus", Duration::from_secs(60), || answers_ok(&ready)).await;
         Self { _child: child, api, _root: root }
     }
 
     /// The series an instant PromQL query returns (`data.result`).
     pub async fn query(&self, promql: &str) -> Vec<Value> {
-        let answer: Value = reqwest::Client::new()
-            .get(
-                reqwest::Url::parse_with_params(&format!("{}/api/v1/query", self.api), [("query", promql)])
-                    .expect("url"),
-            )
-            .send()
-            .await
-            .expect("query Prometheus")
-            .json()
-            .await
-            .expect("json");
-        assert_eq!(answer["status"], "success", "{promql}: {answer}");
-        answer["data"]["result"].as_array().cloned().unwrap_or_default()
+        self.api("query", &[("query", promql)]).await["result"].as_array().cloned().unwrap_or_default()
     }
 
-    /// The `data` of an API answer: `api("targets")`, `api("rules")`.
-    pub async fn api(&self, path: &str) -> Value {
-        let answer: Value = reqwest::Client::new()
-            .get(format!("{}/api/v1/{path}", self.api))
-            .send()
-            .await
-            .expect("ask Prometheus")
-            .json()
-            .await
-            .expect("json");
-        assert_eq!(answer["status"], "success", "{path}: {answer}");
+    /// The `data` of an API answer: `api("targets", &[])`, `api("rules", &[])`.
+    pub async fn api(&self, path: &str, parameters: &[(&str, &str)]) -> Value {
+        let url = reqwest::Url::parse_with_params(&format!("{}/api/v1/{path}", self.api), parameters).expect("url");
+        let answer: Value =
+            reqwest::Client::new().get(url).send().await.expect("ask Prometheus").json().await.expect("json");
+        assert_eq!(answer["status"], "success", "{path} {parameters:?}: {answer}");
         answer["data"].clone()
     }
 }
