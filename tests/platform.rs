@@ -4,21 +4,23 @@
 //! webhook.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use common::configuration::load_from;
 use common::identity::{Caller, CallerKind, InternalKey};
 use common::testing::observability::{OtelCollector, Prometheus, StoredSpan, TraceStore};
-use common::testing::{S3Server, amqp_url, fresh_postgres, init_telemetry, recorded_spans};
+use common::testing::{S3Server, SmtpServer, amqp_url, free_port, fresh_postgres, init_telemetry, recorded_spans};
 use ocr_svc::domain::energy::EnergyType;
 use ocr_svc::synthetic::BillSpec;
 use ocr_svc::synthetic::render::render;
 use reqwest::multipart::{Form, Part};
 use secrecy::ExposeSecret;
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
 struct Running {
     gateway: String,
@@ -311,61 +313,56 @@ async fn one_trace_runs_from_the_gateway_through_rabbitmq_and_the_worker_to_the_
     job.assert_carried_to(&receiver);
 }
 
-/// The platform's own binary in a child process, started as `cargo run`
-/// starts it (embedded defaults under its working directory), with `vars`
-/// as its whole environment besides `PATH` and `HOME`.
-struct PlatformProcess {
-    _child: tokio::process::Child,
-    gateway: String,
-    /// Every line it has printed, on stdout (its JSON logs) or stderr.
-    output: Arc<Mutex<Vec<String>>>,
-    _data: tempfile::TempDir,
+async fn keep_lines(stream: impl AsyncRead + Unpin, kept: Arc<Mutex<Vec<String>>>) {
+    let mut lines = BufReader::new(stream).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        kept.lock().expect("lock").push(line);
+    }
 }
 
-impl PlatformProcess {
-    async fn start(vars: &[(String, String)]) -> Self {
-        let data = tempfile::tempdir().expect("tempdir");
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_platform"))
-            .current_dir(data.path())
+/// A binary in a child process, in a directory of its own, with `vars` as
+/// its whole environment besides `PATH` and `HOME`. Every line it prints,
+/// on stdout (its JSON logs) or stderr, is kept.
+struct Process {
+    name: String,
+    _child: tokio::process::Child,
+    output: Arc<Mutex<Vec<String>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Process {
+    fn start(binary: &Path, vars: &[(String, String)]) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let name = binary.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut child = tokio::process::Command::new(binary)
+            .current_dir(dir.path())
             .env_clear()
             .envs(["PATH", "HOME"].iter().filter_map(|name| Some((name, std::env::var(name).ok()?))))
-            .env("GATEWAY__SERVER__PORT", "0")
             .envs(vars.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
-            .expect("start the platform binary");
+            .unwrap_or_else(|error| panic!("start {name}: {error}"));
         let output = Arc::new(Mutex::new(Vec::new()));
-        let (stdout, stderr) = (child.stdout.take().expect("stdout"), child.stderr.take().expect("stderr"));
-        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-        let kept = Arc::clone(&output);
-        tokio::spawn(async move {
-            let mut ready_tx = Some(ready_tx);
-            let mut lines = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(address) =
-                    line.strip_prefix("Platform ready on ").and_then(|rest| rest.split_whitespace().next())
-                    && let Some(ready_tx) = ready_tx.take()
-                {
-                    let _ = ready_tx.send(address.to_owned());
-                }
-                kept.lock().expect("lock").push(line);
-            }
-        });
-        let kept = Arc::clone(&output);
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                kept.lock().expect("lock").push(line);
-            }
-        });
-        let gateway = match tokio::time::timeout(Duration::from_secs(120), ready_rx).await {
-            Ok(Ok(gateway)) => gateway,
-            _ => panic!("the platform did not start within 2 minutes: {:?}", output.lock().expect("lock")),
+        tokio::spawn(keep_lines(child.stdout.take().expect("stdout"), Arc::clone(&output)));
+        tokio::spawn(keep_lines(child.stderr.take().expect("stderr"), Arc::clone(&output)));
+        Self { name, _child: child, output, _dir: dir }
+    }
+
+    fn output(&self) -> Vec<String> {
+        self.output.lock().expect("lock").clone()
+    }
+
+    /// The rest of the first line it printed that starts, after blanks, with
+    /// `prefix`, waiting for it up to 2 minutes.
+    async fn printed(&self, prefix: &str) -> String {
+        let found = || async {
+            self.output().iter().find_map(|line| line.trim_start().strip_prefix(prefix).map(str::to_owned))
         };
-        Self { _child: child, gateway, output, _data: data }
+        let found = eventually(Duration::from_secs(120), found, Option::is_some).await;
+        found.unwrap_or_else(|| panic!("{} never printed {prefix:?}: {:?}", self.name, self.output()))
     }
 }
 
@@ -385,19 +382,192 @@ async fn the_trace_reaches_a_trace_store_through_a_real_collector() {
         ("API_KEY".to_owned(), key.clone()),
     ];
     vars.extend(receiver.platform_vars());
-    let platform = PlatformProcess::start(&vars).await;
-    let job = submit_traced_job(&reqwest::Client::new(), &platform.gateway, &key, receiver.url.clone()).await;
+    vars.push(("GATEWAY__SERVER__PORT".to_owned(), "0".to_owned()));
+    let platform = Process::start(Path::new(env!("CARGO_BIN_EXE_platform")), &vars);
+    let gateway = platform.printed("Platform ready on ").await;
+    let gateway = gateway.split_whitespace().next().expect("the gateway's address");
+    let job = submit_traced_job(&reqwest::Client::new(), gateway, &key, receiver.url.clone()).await;
     assert_eq!(job.chain(|| store.spans(&job.trace_id)).await, FROM_THE_WEBHOOK_TO_THE_CALLER);
     job.assert_carried_to(&receiver);
 
     // Its logs are JSON lines that name the trace, never the key.
-    let output = platform.output.lock().expect("lock").clone();
+    let output = platform.output();
     let logs: Vec<Value> = output.iter().filter_map(|line| serde_json::from_str(line).ok()).collect();
     assert!(
         logs.iter().any(|line| line["span"]["trace_id"] == job.trace_id.as_str()),
         "a log line of the request names its trace: {output:?}"
     );
     assert!(output.iter().all(|line| !line.contains(&key)), "the API key is never printed");
+}
+
+/// A binary of another package of the workspace: `cargo test --workspace`
+/// (scripts/test) builds it beside this test's own.
+fn workspace_binary(name: &str) -> PathBuf {
+    let test = std::env::current_exe().expect("the test's path");
+    let path = test.parent().and_then(Path::parent).expect("the target directory").join(name);
+    assert!(path.is_file(), "{} is missing: `cargo test --workspace` (scripts/test) builds it", path.display());
+    path
+}
+
+/// What compose.yaml gives each of the platform's services (binary and
+/// environment) with `.env.example` as the `.env`, its required secrets
+/// filled in: rendered by deploy/compose_env.py, in the validators'
+/// virtualenv (PyYAML) that scripts/validate-deploy installs.
+fn compose_services(dir: &Path) -> serde_json::Map<String, Value> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let secrets = [
+        ("PLATFORM_INTERNAL_KEY", format!("{:064x}", unique())),
+        ("POSTGRES_PASSWORD", "postgres-password".to_owned()),
+        ("RABBITMQ_PASSWORD", "rabbitmq-password".to_owned()),
+        ("MINIO_ROOT_PASSWORD", "minio-password".to_owned()),
+    ];
+    let example = std::fs::read_to_string(root.join(".env.example")).expect(".env.example");
+    let mut env_file = String::new();
+    for line in example.lines() {
+        let secret = secrets.iter().find(|(name, _)| line == format!("{name}="));
+        env_file += &secret.map_or_else(|| line.to_owned(), |(name, value)| format!("{name}={value}"));
+        env_file.push('\n');
+    }
+    for (name, value) in &secrets {
+        assert!(env_file.contains(&format!("{name}={value}")), ".env.example asks for {name}");
+    }
+    std::fs::write(dir.join(".env"), env_file).expect("write .env");
+    let python = std::env::var("TEST_COMPOSE_PYTHON").map(PathBuf::from).unwrap_or_else(|_| {
+        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/platform-tools/validators/bin/python")
+    });
+    let rendered = std::process::Command::new(&python)
+        .arg(root.join("deploy/compose_env.py"))
+        .arg(root.join("compose.yaml"))
+        .arg(dir.join(".env"))
+        .output()
+        .unwrap_or_else(|error| {
+            panic!("{} with PyYAML is required ({error}); scripts/test installs it", python.display())
+        });
+    assert!(rendered.status.success(), "compose_env.py: {}", String::from_utf8_lossy(&rendered.stderr));
+    serde_json::from_slice(&rendered.stdout).expect("json")
+}
+
+/// The port a service's binary listens on when nothing sets it.
+fn default_port(binary: &str) -> u16 {
+    macro_rules! port_of {
+        ($service:ident) => {
+            load_from::<$service::configuration::Settings>(&$service::configuration::CONFIG, HashMap::new())
+                .map(|settings| settings.server.port)
+        };
+    }
+    match binary {
+        "gateway" => port_of!(gateway),
+        "facturx-svc" => port_of!(facturx_svc),
+        "ocr-svc" | "ocr-worker" => port_of!(ocr_svc),
+        "erp-svc" => port_of!(erp_svc),
+        "checks-svc" => port_of!(checks_svc),
+        other => panic!("no service binary named {other}"),
+    }
+    .expect("the defaults load")
+}
+
+/// compose.yaml run without a container engine: each service's binary in a
+/// process of its own, configured by the environment compose gives it, the
+/// variable names as they are. Only what points at compose's other
+/// containers (PostgreSQL, RabbitMQ, MinIO, Mailpit, the collector, the
+/// other services) and the ports move to this machine's servers. One job's
+/// trace then runs through four processes: gateway, ocr-svc, RabbitMQ,
+/// ocr-worker, and on to the webhook.
+#[tokio::test]
+async fn the_services_run_apart_as_compose_configures_them_and_one_trace_spans_them() {
+    let store = TraceStore::start().await;
+    let collector = OtelCollector::start(&store.otlp_grpc).await;
+    let s3 = S3Server::start();
+    let smtp = SmtpServer::start();
+    let receiver = WebhookReceiver::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let compose = compose_services(dir.path());
+    // The gateway last: compose starts it once the services are healthy.
+    let order = ["facturx", "ocr", "ocr-worker", "erp", "checks", "gateway"];
+    let mut listed: Vec<&str> = compose.keys().map(String::as_str).collect();
+    listed.sort_unstable();
+    assert_eq!(listed, ["checks", "erp", "facturx", "gateway", "ocr", "ocr-worker"]);
+    let ports: HashMap<&str, u16> = order.iter().map(|service| (*service, free_port())).collect();
+    let here = |port: u16| format!("http://127.0.0.1:{port}");
+
+    let mut databases: HashMap<String, String> = HashMap::new();
+    let mut processes = HashMap::new();
+    for service in order {
+        let mut vars = Vec::new();
+        for (name, value) in compose[service]["environment"].as_object().expect("environment") {
+            let value = value.as_str().expect("a string").to_owned();
+            let moved = match name.as_str() {
+                name if name.ends_with("__DATABASE__URL") => {
+                    // ocr-svc and ocr-worker share compose's `ocr` database.
+                    let database = value.rsplit('/').next().unwrap_or_default().to_owned();
+                    if !databases.contains_key(&database) {
+                        let fresh = fresh_postgres("unused").await.url.expose_secret().to_owned();
+                        databases.insert(database.clone(), fresh);
+                    }
+                    databases[&database].clone()
+                }
+                "AMQP_URL" => amqp_url(),
+                "DO_SPACES_ENDPOINT" => s3.settings.endpoint.clone().expect("endpoint"),
+                "DO_SPACES_KEY" => s3.settings.access_key.clone(),
+                "DO_SPACES_SECRET" => s3.settings.secret_key.expose_secret().to_owned(),
+                "DO_SPACES_BUCKET" => s3.settings.bucket.clone(),
+                "SMTP_HOST" => "127.0.0.1".to_owned(),
+                "SMTP_PORT" => smtp.port.to_string(),
+                "OTEL_EXPORTER_OTLP_ENDPOINT" => collector.otlp_http.clone(),
+                name if name.starts_with("GATEWAY__UPSTREAMS__") => {
+                    let (host, port) = value.trim_start_matches("http://").split_once(':').unwrap_or_default();
+                    let upstream = compose.get(host).unwrap_or_else(|| panic!("{name}={value}: no such service"));
+                    assert_eq!(port, upstream["port"].to_string(), "{name}={value}: {host} listens elsewhere");
+                    here(ports[host])
+                }
+                _ => value,
+            };
+            for container in
+                ["@postgres:", "@rabbitmq:", "//minio:", "mailpit", "otel-collector", "//facturx:", "//ocr:"]
+            {
+                assert!(!moved.contains(container), "{service}: {name}={moved} still leads to compose's {container}");
+            }
+            vars.push((name.clone(), moved));
+        }
+        // What deploy/Dockerfile sets, on this machine's loopback.
+        let prefix = if service == "ocr-worker" { "OCR".to_owned() } else { service.to_uppercase() };
+        vars.push(("PLATFORM__SERVER__HOST".to_owned(), "127.0.0.1".to_owned()));
+        vars.push((format!("{prefix}__SERVER__PORT"), ports[service].to_string()));
+        // This test's own: queues of its own, its receiver on loopback, short span batches.
+        vars.extend(receiver.platform_vars().into_iter().filter(|(name, _)| name != "AMQP_URL"));
+        vars.push(("OTEL_BSP_SCHEDULE_DELAY".to_owned(), "200".to_owned()));
+
+        let binary = compose[service]["binary"].as_str().expect("binary");
+        assert_eq!(
+            compose[service]["port"],
+            default_port(binary),
+            "the port compose's health check asks is where {service} listens"
+        );
+        let process = Process::start(&workspace_binary(binary), &vars);
+        let health = format!("{}/health", here(ports[service]));
+        let healthy = || async { reqwest::get(&health).await.is_ok_and(|response| response.status().is_success()) };
+        if !eventually(Duration::from_secs(120), healthy, |healthy| *healthy).await {
+            panic!("{service} is not healthy: {:?}", process.output());
+        }
+        processes.insert(service, process);
+    }
+
+    // As the README says: the first start prints an admin key in the gateway's output.
+    let key = processes["gateway"].printed("X-API-Key: ").await;
+    let running = Running {
+        gateway: here(ports["gateway"]),
+        services: ["facturx", "ocr", "erp", "checks"]
+            .into_iter()
+            .map(|service| (service, here(ports[service])))
+            .collect(),
+        key,
+        client: reqwest::Client::new(),
+        _data: dir,
+    };
+    every_service_answers_through_the_gateway(&running).await;
+    let job = submit_traced_job(&running.client, &running.gateway, &running.key, receiver.url.clone()).await;
+    assert_eq!(job.chain(|| store.spans(&job.trace_id)).await, FROM_THE_WEBHOOK_TO_THE_CALLER);
+    job.assert_carried_to(&receiver);
 }
 
 /// Prometheus, configured by the project's own scrape file (targets moved
