@@ -409,10 +409,31 @@ fn workspace_binary(name: &str) -> PathBuf {
     path
 }
 
-/// What compose.yaml gives each of the platform's services (binary and
-/// environment) with `.env.example` as the `.env`, its required secrets
-/// filled in: rendered by deploy/compose_env.py, in the validators'
-/// virtualenv (PyYAML) that scripts/validate-deploy installs.
+/// The validators' tools that scripts/validate-deploy installs: a Python
+/// with PyYAML, and kubectl.
+fn validator(tool: &str) -> PathBuf {
+    let bin = std::env::var("TEST_VALIDATORS_BIN").map(PathBuf::from).unwrap_or_else(|_| {
+        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/platform-tools/validators/bin")
+    });
+    let path = bin.join(tool);
+    assert!(path.is_file(), "{} is required; scripts/validate-deploy installs it", path.display());
+    path
+}
+
+/// Each service's binary, port and environment, rendered by
+/// deploy/service_env.py from `arguments`.
+fn rendered_services(arguments: &[&std::ffi::OsStr]) -> serde_json::Map<String, Value> {
+    let rendered = std::process::Command::new(validator("python"))
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/service_env.py"))
+        .args(arguments)
+        .output()
+        .expect("run service_env.py");
+    assert!(rendered.status.success(), "service_env.py: {}", String::from_utf8_lossy(&rendered.stderr));
+    serde_json::from_slice(&rendered.stdout).expect("json")
+}
+
+/// What compose.yaml gives each service with `.env.example` as the `.env`,
+/// its required secrets filled in.
 fn compose_services(dir: &Path) -> serde_json::Map<String, Value> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let secrets = [
@@ -432,19 +453,20 @@ fn compose_services(dir: &Path) -> serde_json::Map<String, Value> {
         assert!(env_file.contains(&format!("{name}={value}")), ".env.example asks for {name}");
     }
     std::fs::write(dir.join(".env"), env_file).expect("write .env");
-    let python = std::env::var("TEST_COMPOSE_PYTHON").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/platform-tools/validators/bin/python")
-    });
-    let rendered = std::process::Command::new(&python)
-        .arg(root.join("deploy/compose_env.py"))
-        .arg(root.join("compose.yaml"))
-        .arg(dir.join(".env"))
-        .output()
-        .unwrap_or_else(|error| {
-            panic!("{} with PyYAML is required ({error}); scripts/test installs it", python.display())
-        });
-    assert!(rendered.status.success(), "compose_env.py: {}", String::from_utf8_lossy(&rendered.stderr));
-    serde_json::from_slice(&rendered.stdout).expect("json")
+    let (compose, env_file) = (root.join("compose.yaml"), dir.join(".env"));
+    rendered_services(&["compose".as_ref(), compose.as_os_str(), env_file.as_os_str()])
+}
+
+/// What the Kubernetes dev overlay gives each Deployment (its generated
+/// ConfigMap and Secret, its own env).
+fn kubernetes_services(dir: &Path) -> serde_json::Map<String, Value> {
+    let overlay = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/k8s/overlays/dev");
+    let rendered = std::process::Command::new(validator("kubectl")).arg("kustomize").arg(overlay).output();
+    let rendered = rendered.expect("kubectl kustomize");
+    assert!(rendered.status.success(), "kustomize: {}", String::from_utf8_lossy(&rendered.stderr));
+    let manifests = dir.join("dev.yaml");
+    std::fs::write(&manifests, rendered.stdout).expect("write the rendered overlay");
+    rendered_services(&["kubernetes".as_ref(), manifests.as_os_str()])
 }
 
 /// The port a service's binary listens on when nothing sets it.
@@ -466,25 +488,29 @@ fn default_port(binary: &str) -> u16 {
     .expect("the defaults load")
 }
 
-/// compose.yaml run without a container engine: each service's binary in a
-/// process of its own, configured by the environment compose gives it, the
-/// variable names as they are. Only what points at compose's other
-/// containers (PostgreSQL, RabbitMQ, MinIO, Mailpit, the collector, the
-/// other services) and the ports move to this machine's servers. One job's
-/// trace then runs through four processes: gateway, ocr-svc, RabbitMQ,
-/// ocr-worker, and on to the webhook.
-#[tokio::test]
-async fn the_services_run_apart_as_compose_configures_them_and_one_trace_spans_them() {
+/// The host of a URL's authority.
+fn host_of(url: &str) -> &str {
+    let authority = url.split_once("://").map_or(url, |(_, rest)| rest).split('/').next().unwrap_or_default();
+    let host_and_port = authority.rsplit('@').next().unwrap_or_default();
+    host_and_port.split(':').next().unwrap_or_default()
+}
+
+/// The platform's services each in a process of its own, configured by the
+/// environment a deployment file gives it (`services`), the variable names
+/// as they are. Only what points at the deployment's other parts
+/// (PostgreSQL, RabbitMQ, S3, SMTP, the collector, the other services) and
+/// the ports move to this machine's servers. Then one job's trace must run
+/// through four processes: gateway, ocr-svc, RabbitMQ, ocr-worker, and on
+/// to the webhook.
+async fn run_apart_with_one_trace(services: serde_json::Map<String, Value>, dir: tempfile::TempDir) {
     let store = TraceStore::start().await;
     let collector = OtelCollector::start(&store.otlp_grpc).await;
     let s3 = S3Server::start();
     let smtp = SmtpServer::start();
     let receiver = WebhookReceiver::start().await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let compose = compose_services(dir.path());
-    // The gateway last: compose starts it once the services are healthy.
+    // The gateway last: it is started once the services are healthy.
     let order = ["facturx", "ocr", "ocr-worker", "erp", "checks", "gateway"];
-    let mut listed: Vec<&str> = compose.keys().map(String::as_str).collect();
+    let mut listed: Vec<&str> = services.keys().map(String::as_str).collect();
     listed.sort_unstable();
     assert_eq!(listed, ["checks", "erp", "facturx", "gateway", "ocr", "ocr-worker"]);
     let ports: HashMap<&str, u16> = order.iter().map(|service| (*service, free_port())).collect();
@@ -493,12 +519,22 @@ async fn the_services_run_apart_as_compose_configures_them_and_one_trace_spans_t
     let mut databases: HashMap<String, String> = HashMap::new();
     let mut processes = HashMap::new();
     for service in order {
+        let binary = services[service]["binary"].as_str().expect("binary");
+        let environment = services[service]["environment"].as_object().expect("environment");
+        if !environment.contains_key("PLATFORM__SERVER__PORT") {
+            assert_eq!(
+                services[service]["port"],
+                default_port(binary),
+                "the port the health check asks is where {service} listens"
+            );
+        }
         let mut vars = Vec::new();
-        for (name, value) in compose[service]["environment"].as_object().expect("environment") {
+        // The port is this machine's (set below).
+        for (name, value) in environment.iter().filter(|(name, _)| *name != "PLATFORM__SERVER__PORT") {
             let value = value.as_str().expect("a string").to_owned();
             let moved = match name.as_str() {
-                name if name.ends_with("__DATABASE__URL") => {
-                    // ocr-svc and ocr-worker share compose's `ocr` database.
+                name if name == "DATABASE_URL" || name.ends_with("__DATABASE__URL") => {
+                    // Services given the same database share a fresh one.
                     let database = value.rsplit('/').next().unwrap_or_default().to_owned();
                     if !databases.contains_key(&database) {
                         let fresh = fresh_postgres("unused").await.url.expose_secret().to_owned();
@@ -515,34 +551,28 @@ async fn the_services_run_apart_as_compose_configures_them_and_one_trace_spans_t
                 "SMTP_PORT" => smtp.port.to_string(),
                 "OTEL_EXPORTER_OTLP_ENDPOINT" => collector.otlp_http.clone(),
                 name if name.starts_with("GATEWAY__UPSTREAMS__") => {
-                    let (host, port) = value.trim_start_matches("http://").split_once(':').unwrap_or_default();
-                    let upstream = compose.get(host).unwrap_or_else(|| panic!("{name}={value}: no such service"));
+                    let host = host_of(&value);
+                    let upstream = services.get(host).unwrap_or_else(|| panic!("{name}={value}: no such service"));
+                    let port = value.rsplit(':').next().unwrap_or_default();
                     assert_eq!(port, upstream["port"].to_string(), "{name}={value}: {host} listens elsewhere");
                     here(ports[host])
                 }
                 _ => value,
             };
-            for container in
-                ["@postgres:", "@rabbitmq:", "//minio:", "mailpit", "otel-collector", "//facturx:", "//ocr:"]
-            {
-                assert!(!moved.contains(container), "{service}: {name}={moved} still leads to compose's {container}");
+            // Public addresses (links in e-mails) are not called.
+            let called = !(name.ends_with("PUBLIC_URL") || name == "APP_URL");
+            if called && moved.contains("://") {
+                assert_eq!(host_of(&moved), "127.0.0.1", "{service}: {name}={moved} leads out of this machine");
             }
             vars.push((name.clone(), moved));
         }
         // What deploy/Dockerfile sets, on this machine's loopback.
-        let prefix = if service == "ocr-worker" { "OCR".to_owned() } else { service.to_uppercase() };
         vars.push(("PLATFORM__SERVER__HOST".to_owned(), "127.0.0.1".to_owned()));
-        vars.push((format!("{prefix}__SERVER__PORT"), ports[service].to_string()));
+        vars.push(("PLATFORM__SERVER__PORT".to_owned(), ports[service].to_string()));
         // This test's own: queues of its own, its receiver on loopback, short span batches.
         vars.extend(receiver.platform_vars().into_iter().filter(|(name, _)| name != "AMQP_URL"));
         vars.push(("OTEL_BSP_SCHEDULE_DELAY".to_owned(), "200".to_owned()));
 
-        let binary = compose[service]["binary"].as_str().expect("binary");
-        assert_eq!(
-            compose[service]["port"],
-            default_port(binary),
-            "the port compose's health check asks is where {service} listens"
-        );
         let process = Process::start(&workspace_binary(binary), &vars);
         let health = format!("{}/health", here(ports[service]));
         let healthy = || async { reqwest::get(&health).await.is_ok_and(|response| response.status().is_success()) };
@@ -568,6 +598,24 @@ async fn the_services_run_apart_as_compose_configures_them_and_one_trace_spans_t
     let job = submit_traced_job(&running.client, &running.gateway, &running.key, receiver.url.clone()).await;
     assert_eq!(job.chain(|| store.spans(&job.trace_id)).await, FROM_THE_WEBHOOK_TO_THE_CALLER);
     job.assert_carried_to(&receiver);
+}
+
+/// compose.yaml run without a container engine (its binary, port and
+/// environment per service, `.env.example` as the `.env`).
+#[tokio::test]
+async fn the_services_run_apart_as_compose_configures_them_and_one_trace_spans_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let services = compose_services(dir.path());
+    run_apart_with_one_trace(services, dir).await;
+}
+
+/// The Kubernetes dev overlay run without a cluster: each Deployment's
+/// image's binary with the environment its ConfigMap, Secret and env give.
+#[tokio::test]
+async fn the_services_run_apart_as_the_kubernetes_overlay_configures_them_and_one_trace_spans_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let services = kubernetes_services(dir.path());
+    run_apart_with_one_trace(services, dir).await;
 }
 
 /// Prometheus, configured by the project's own scrape file (targets moved
