@@ -3,7 +3,8 @@ ports that lead nowhere. Exit 1 with every problem listed.
 
 - each container listens (PLATFORM__SERVER__PORT) on a port it declares,
   and its probes and `prometheus.io/port` annotation ask that port;
-- each Service selects pods of a Deployment and targets a port they declare;
+- each Service selects the pods of one Deployment and targets the port they
+  listen on;
 - each upstream URL of a ConfigMap (http://name:port) is a Service's port;
 - autoscalers, ScaledObjects, disruption budgets, network policies and the
   Ingress refer to Deployments, pods and Service ports that exist.
@@ -40,12 +41,14 @@ def problems(documents):
                     ports[port["name"]] = port["containerPort"]
         return ports
 
+    listening = {}
     for name, deployment in deployments.items():
         ports = container_ports(deployment)
         template = deployment["spec"]["template"]
         for container in template["spec"]["containers"]:
             env = {e["name"]: e.get("value") for e in container.get("env", [])}
-            listens = int(env.get("PLATFORM__SERVER__PORT", 0))
+            listens = int(env.get("PLATFORM__SERVER__PORT") or 0)
+            listening[name] = listens
             if listens not in ports.values():
                 found.append(f"Deployment {name}: listens on {listens or 'no set port'}, declares {sorted(set(ports.values()))}")
             for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
@@ -53,8 +56,8 @@ def problems(documents):
                 if port is not None and ports.get(port) != listens:
                     found.append(f"Deployment {name}: {probe} asks port {port}, the service listens on {listens}")
         annotated = template["metadata"].get("annotations", {}).get("prometheus.io/port")
-        if annotated is not None and int(annotated) not in ports.values():
-            found.append(f"Deployment {name}: prometheus.io/port {annotated} is not a container port")
+        if annotated is not None and int(annotated) != listening[name]:
+            found.append(f"Deployment {name}: prometheus.io/port {annotated}, the service listens on {listening[name]}")
 
     def service_port(service_name, port):
         service = services.get(service_name)
@@ -67,14 +70,14 @@ def problems(documents):
 
     for name, service in services.items():
         selector = service["spec"].get("selector", {})
-        targets = [d for d, labels in pod_labels.items() if selects(selector, labels)]
-        if not targets:
-            found.append(f"Service {name}: selects no Deployment's pods")
+        targets = [d for d, labels in pod_labels.items() if selector and selects(selector, labels)]
+        if len(targets) != 1:
+            found.append(f"Service {name}: selects the pods of {len(targets)} Deployments, not one")
         for port in service["spec"].get("ports", []):
             target = port.get("targetPort", port["port"])
             for deployment in targets:
-                if target not in container_ports(deployments[deployment]):
-                    found.append(f"Service {name}: targets port {target}, not declared by Deployment {deployment}")
+                if container_ports(deployments[deployment]).get(target) != listening[deployment]:
+                    found.append(f"Service {name}: targets port {target}, Deployment {deployment} listens on {listening[deployment]}")
 
     for config_map in by_kind.get("ConfigMap", []):
         for key, value in (config_map.get("data") or {}).items():

@@ -22,7 +22,9 @@ import sys
 
 import yaml
 
-REFERENCE = re.compile(r"\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\})")
+# $$, or ${NAME} with an optional :-, -, :? or ? part; any other $ is refused
+# (unbraced $NAME, :+, nesting) rather than passed on as text.
+REFERENCE = re.compile(r"\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^${}]*))?\}|)")
 
 
 def read_env_file(path):
@@ -41,6 +43,8 @@ def interpolate(text, values):
         escaped, name, colon, operator, argument = match.groups()
         if escaped:
             return "$"
+        if name is None:
+            sys.exit(f"unsupported interpolation in {text!r}")
         value = values.get(name)
         missing = value is None or (colon and value == "")
         if operator == "-":
@@ -85,9 +89,12 @@ def deployments(documents):
         for source in container.get("envFrom", []):
             (reference, target), = source.items()
             environment.update(sources[(reference, target["name"])])
-        environment.update({entry["name"]: entry["value"] for entry in container.get("env", []) if "value" in entry})
+        for entry in container.get("env", []):
+            if "value" not in entry:
+                sys.exit(f"{document['metadata']['name']}: {entry['name']} is not a plain value")
+            environment[entry["name"]] = entry["value"]
         rendered[document["metadata"]["name"]] = {
-            "binary": container["image"].rsplit("/", 1)[-1].split(":")[0],
+            "binary": container["image"].split("@")[0].rsplit("/", 1)[-1].split(":")[0],
             "port": int(environment["PLATFORM__SERVER__PORT"]),
             "environment": environment,
         }
