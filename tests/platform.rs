@@ -488,11 +488,11 @@ fn default_port(binary: &str) -> u16 {
     .expect("the defaults load")
 }
 
-/// The host of a URL's authority.
-fn host_of(url: &str) -> &str {
-    let authority = url.split_once("://").map_or(url, |(_, rest)| rest).split('/').next().unwrap_or_default();
-    let host_and_port = authority.rsplit('@').next().unwrap_or_default();
-    host_and_port.split(':').next().unwrap_or_default()
+/// The host and port of a URL ("" and 0 when it has none).
+fn host_and_port(url: &str) -> (String, u16) {
+    let parsed = reqwest::Url::parse(url).ok();
+    let host = parsed.as_ref().and_then(|url| url.host_str()).unwrap_or_default().to_owned();
+    (host, parsed.and_then(|url| url.port_or_known_default()).unwrap_or_default())
 }
 
 /// The platform's services each in a process of its own, configured by the
@@ -514,6 +514,9 @@ async fn run_apart_with_one_trace(services: serde_json::Map<String, Value>, dir:
     listed.sort_unstable();
     assert_eq!(listed, ["checks", "erp", "facturx", "gateway", "ocr", "ocr-worker"]);
     let ports: HashMap<&str, u16> = order.iter().map(|service| (*service, free_port())).collect();
+    let distinct: std::collections::HashSet<_> = ports.values().collect();
+    assert_eq!(distinct.len(), order.len(), "six different ports: {ports:?}");
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("client");
     let here = |port: u16| format!("http://127.0.0.1:{port}");
 
     let mut databases: HashMap<String, String> = HashMap::new();
@@ -551,18 +554,19 @@ async fn run_apart_with_one_trace(services: serde_json::Map<String, Value>, dir:
                 "SMTP_PORT" => smtp.port.to_string(),
                 "OTEL_EXPORTER_OTLP_ENDPOINT" => collector.otlp_http.clone(),
                 name if name.starts_with("GATEWAY__UPSTREAMS__") => {
-                    let host = host_of(&value);
-                    let upstream = services.get(host).unwrap_or_else(|| panic!("{name}={value}: no such service"));
-                    let port = value.rsplit(':').next().unwrap_or_default();
-                    assert_eq!(port, upstream["port"].to_string(), "{name}={value}: {host} listens elsewhere");
-                    here(ports[host])
+                    let (host, port) = host_and_port(&value);
+                    let upstream = services.get(&host).unwrap_or_else(|| panic!("{name}={value}: no such service"));
+                    assert_eq!(upstream["port"], port, "{name}={value}: {host} listens elsewhere");
+                    here(ports[host.as_str()])
                 }
                 _ => value,
             };
             // Public addresses (links in e-mails) are not called.
             let called = !(name.ends_with("PUBLIC_URL") || name == "APP_URL");
             if called && moved.contains("://") {
-                assert_eq!(host_of(&moved), "127.0.0.1", "{service}: {name}={moved} leads out of this machine");
+                let (host, _) = host_and_port(&moved);
+                let local = ["127.0.0.1", "localhost"].contains(&host.as_str());
+                assert!(local, "{service}: {name}={moved} leads off this machine");
             }
             vars.push((name.clone(), moved));
         }
@@ -575,7 +579,8 @@ async fn run_apart_with_one_trace(services: serde_json::Map<String, Value>, dir:
 
         let process = Process::start(&workspace_binary(binary), &vars);
         let health = format!("{}/health", here(ports[service]));
-        let healthy = || async { reqwest::get(&health).await.is_ok_and(|response| response.status().is_success()) };
+        let healthy =
+            || async { client.get(&health).send().await.is_ok_and(|response| response.status().is_success()) };
         if !eventually(Duration::from_secs(120), healthy, |healthy| *healthy).await {
             panic!("{service} is not healthy: {:?}", process.output());
         }
@@ -591,13 +596,35 @@ async fn run_apart_with_one_trace(services: serde_json::Map<String, Value>, dir:
             .map(|service| (service, here(ports[service])))
             .collect(),
         key,
-        client: reqwest::Client::new(),
+        client,
         _data: dir,
     };
     every_service_answers_through_the_gateway(&running).await;
     let job = submit_traced_job(&running.client, &running.gateway, &running.key, receiver.url.clone()).await;
     assert_eq!(job.chain(|| store.spans(&job.trace_id)).await, FROM_THE_WEBHOOK_TO_THE_CALLER);
     job.assert_carried_to(&receiver);
+
+    // The worker's own process ran the job.
+    let metrics = running.get(format!("{}/metrics", here(ports["ocr-worker"])), None).await.text().await.expect("text");
+    assert!(
+        metrics.lines().any(|line| line == r#"ocr_job_duration_seconds_count{outcome="succeeded"} 1"#),
+        "ocr-worker counts the job it analysed"
+    );
+    // Every service keeps its data in PostgreSQL (no SQLite fallback).
+    let mut schemas = Vec::new();
+    for url in databases.values() {
+        let pool = sqlx::PgPool::connect(url).await.expect("connect");
+        let found: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT table_schema::text FROM information_schema.tables \
+             WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("schemas");
+        schemas.extend(found);
+    }
+    schemas.sort();
+    assert_eq!(schemas, ["checks", "erp", "gateway", "ocr"]);
 }
 
 /// compose.yaml run without a container engine (its binary, port and
