@@ -7,7 +7,8 @@ ports that lead nowhere. Exit 1 with every problem listed.
   listen on;
 - each upstream URL of a ConfigMap (http://name:port) is a Service's port;
 - autoscalers, ScaledObjects, disruption budgets, network policies and the
-  Ingress refer to Deployments, pods and Service ports that exist.
+  Ingress refer to Deployments, pods and Service ports that exist, and the
+  ports a network policy lets in are those its pods listen on.
 
 Usage: check_k8s.py RENDERED_YAML
 """
@@ -103,6 +104,16 @@ def problems(documents):
         for selector in selectors:
             if not any(selects(selector, labels) for labels in pod_labels.values()):
                 found.append(f"NetworkPolicy {policy['metadata']['name']}: {selector} selects no pods")
+        # The ports let in must be the ones the selected pods listen on.
+        guarded = [d for d, labels in pod_labels.items() if selects(selectors[0], labels)]
+        for rule in policy["spec"].get("ingress", []):
+            for port in rule.get("ports", []):
+                for deployment in guarded:
+                    if container_ports(deployments[deployment]).get(port["port"]) != listening[deployment]:
+                        found.append(
+                            f"NetworkPolicy {policy['metadata']['name']}: lets in port {port['port']}, "
+                            f"Deployment {deployment} listens on {listening[deployment]}"
+                        )
     for ingress in by_kind.get("Ingress", []):
         for rule in ingress["spec"].get("rules", []):
             for path in rule.get("http", {}).get("paths", []):
