@@ -13,7 +13,9 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use common::configuration::load_from;
 use common::identity::{Caller, CallerKind, InternalKey};
 use common::testing::observability::{OtelCollector, Prometheus, StoredSpan, TraceStore};
-use common::testing::{S3Server, SmtpServer, amqp_url, free_port, fresh_postgres, init_telemetry, recorded_spans};
+use common::testing::{
+    S3Server, SmtpServer, amqp_url, free_port, fresh_postgres, init_telemetry, recorded_spans, tools_dir,
+};
 use ocr_svc::domain::energy::EnergyType;
 use ocr_svc::synthetic::BillSpec;
 use ocr_svc::synthetic::render::render;
@@ -412,9 +414,7 @@ fn workspace_binary(name: &str) -> PathBuf {
 /// The validators' tools that scripts/validate-deploy installs: a Python
 /// with PyYAML, and kubectl.
 fn validator(tool: &str) -> PathBuf {
-    let bin = std::env::var("TEST_VALIDATORS_BIN").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/platform-tools/validators/bin")
-    });
+    let bin = std::env::var("TEST_VALIDATORS_BIN").map_or_else(|_| tools_dir().join("validators/bin"), PathBuf::from);
     let path = bin.join(tool);
     assert!(path.is_file(), "{} is required; scripts/validate-deploy installs it", path.display());
     path

@@ -108,6 +108,20 @@ pub fn fresh_sqlite(dir: &std::path::Path, schema: &str) -> DatabaseSettings {
     }
 }
 
+/// Where `scripts/test` installs the servers and tools the tests run.
+pub fn tools_dir() -> PathBuf {
+    PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/platform-tools")
+}
+
+/// A server or tool the tests run: the path `variable` names, else
+/// `default` under [`tools_dir`] (an absolute `default` stands as it is).
+/// It must exist: tests fail, never skip, without it.
+pub fn installed_tool(what: &str, variable: &str, default: &str) -> PathBuf {
+    let path = std::env::var(variable).map(PathBuf::from).unwrap_or_else(|_| tools_dir().join(default));
+    assert!(path.is_file(), "{what} is required at {} (set {variable}); `scripts/test` installs it", path.display());
+    path
+}
+
 /// A free loopback port (bound then released; good enough for tests).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -126,15 +140,7 @@ pub struct S3Server {
 
 impl S3Server {
     pub fn start() -> Self {
-        let binary = std::env::var(S3_SERVER_ENV).map(PathBuf::from).unwrap_or_else(|_| {
-            let home = std::env::var("HOME").unwrap_or_default();
-            PathBuf::from(home).join(".cache/platform-tools/bin/s3s-fs")
-        });
-        assert!(
-            binary.exists(),
-            "the S3-compatible test server is required at {} (set {S3_SERVER_ENV}); `scripts/test` installs it",
-            binary.display()
-        );
+        let binary = installed_tool("the S3-compatible test server", S3_SERVER_ENV, "bin/s3s-fs");
         let root = tempfile::tempdir().expect("tempdir");
         let bucket = "platform-test";
         std::fs::create_dir(root.path().join(bucket)).expect("bucket directory");
@@ -197,15 +203,7 @@ pub struct ReceivedMail {
 
 impl SmtpServer {
     pub fn start() -> Self {
-        let python = std::env::var(SMTP_PYTHON_ENV).map(PathBuf::from).unwrap_or_else(|_| {
-            let home = std::env::var("HOME").unwrap_or_default();
-            PathBuf::from(home).join(".cache/platform-tools/smtp-venv/bin/python")
-        });
-        assert!(
-            python.exists(),
-            "a Python with aiosmtpd is required at {} (set {SMTP_PYTHON_ENV}); `scripts/test` installs it",
-            python.display()
-        );
+        let python = installed_tool("a Python with aiosmtpd", SMTP_PYTHON_ENV, "smtp-venv/bin/python");
         let root = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let child = Command::new(&python)

@@ -3,14 +3,13 @@
 //! from PyPI), a trace store with a query API (Arize Phoenix, from PyPI) and
 //! Prometheus (from Debian). `scripts/test` installs them.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::process::{Child, Command};
 
-use super::free_port;
+use super::{free_port, installed_tool};
 
 /// The rotel collector's `rotel-agent` binary.
 pub const OTEL_COLLECTOR_ENV: &str = "TEST_OTEL_COLLECTOR";
@@ -18,16 +17,6 @@ pub const OTEL_COLLECTOR_ENV: &str = "TEST_OTEL_COLLECTOR";
 pub const TRACE_STORE_ENV: &str = "TEST_TRACE_STORE";
 /// The `prometheus` binary (Debian's `/usr/bin/prometheus` by default).
 pub const PROMETHEUS_ENV: &str = "TEST_PROMETHEUS";
-
-fn tool(variable: &str, default: impl FnOnce() -> PathBuf) -> PathBuf {
-    let path = std::env::var(variable).map(PathBuf::from).unwrap_or_else(|_| default());
-    assert!(path.is_file(), "{} is required (set {variable}); `scripts/test` installs it", path.display());
-    path
-}
-
-fn in_tools(relative: &str) -> PathBuf {
-    PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/platform-tools").join(relative)
-}
 
 fn spawn(command: &mut Command, what: &str) -> Child {
     command
@@ -81,7 +70,7 @@ pub struct TraceStore {
 
 impl TraceStore {
     pub async fn start() -> Self {
-        let command = tool(TRACE_STORE_ENV, || in_tools("observability-venv/bin/phoenix"));
+        let command = installed_tool("the trace store", TRACE_STORE_ENV, "observability-venv/bin/phoenix");
         let root = tempfile::tempdir().expect("tempdir");
         let (http_port, grpc_port) = (free_port(), free_port());
         let mut child = spawn(
@@ -146,7 +135,8 @@ pub struct OtelCollector {
 
 impl OtelCollector {
     pub async fn start(forward_to_grpc: &str) -> Self {
-        let binary = tool(OTEL_COLLECTOR_ENV, || in_tools("observability-venv/bin/rotel-agent"));
+        let binary =
+            installed_tool("the OpenTelemetry collector", OTEL_COLLECTOR_ENV, "observability-venv/bin/rotel-agent");
         let root = tempfile::tempdir().expect("tempdir");
         let (http_port, grpc_port) = (free_port(), free_port());
         let mut child = spawn(
@@ -177,7 +167,7 @@ pub struct Prometheus {
 
 impl Prometheus {
     pub async fn start(configuration: &str) -> Self {
-        let binary = tool(PROMETHEUS_ENV, || PathBuf::from("/usr/bin/prometheus"));
+        let binary = installed_tool("Prometheus", PROMETHEUS_ENV, "/usr/bin/prometheus");
         let root = tempfile::tempdir().expect("tempdir");
         let config_file = root.path().join("prometheus.yml");
         std::fs::write(&config_file, configuration).expect("write the Prometheus configuration");

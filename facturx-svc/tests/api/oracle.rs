@@ -16,9 +16,8 @@ use sha2::{Digest, Sha256};
 use crate::helpers::{corpus_file, corpus_files, sample_invoice, test_fonts};
 
 fn oracle_python() -> Option<PathBuf> {
-    let python = std::env::var_os("FACTURX_ORACLE_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/platform-tools/facturx-venv/bin/python")
-    });
+    let python = std::env::var_os("FACTURX_ORACLE_PYTHON")
+        .map_or_else(|| common::testing::tools_dir().join("facturx-venv/bin/python"), PathBuf::from);
     if python.exists() {
         return Some(python);
     }
