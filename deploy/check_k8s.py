@@ -42,9 +42,15 @@ def problems(documents):
                     ports[port["name"]] = port["containerPort"]
         return ports
 
+    declared = {name: container_ports(deployment) for name, deployment in deployments.items()}
     listening = {}
+
+    def listened(deployment, port):
+        """Whether `port` (a number or a name) is the one the Deployment's service listens on."""
+        return declared[deployment].get(port) == listening[deployment]
+
     for name, deployment in deployments.items():
-        ports = container_ports(deployment)
+        ports = declared[name]
         template = deployment["spec"]["template"]
         for container in template["spec"]["containers"]:
             env = {e["name"]: e.get("value") for e in container.get("env", [])}
@@ -54,7 +60,7 @@ def problems(documents):
                 found.append(f"Deployment {name}: listens on {listens or 'no set port'}, declares {sorted(set(ports.values()))}")
             for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
                 port = container.get(probe, {}).get("httpGet", {}).get("port")
-                if port is not None and ports.get(port) != listens:
+                if port is not None and not listened(name, port):
                     found.append(f"Deployment {name}: {probe} asks port {port}, the service listens on {listens}")
         annotated = template["metadata"].get("annotations", {}).get("prometheus.io/port")
         if annotated is not None and int(annotated) != listening[name]:
@@ -77,7 +83,7 @@ def problems(documents):
         for port in service["spec"].get("ports", []):
             target = port.get("targetPort", port["port"])
             for deployment in targets:
-                if container_ports(deployments[deployment]).get(target) != listening[deployment]:
+                if not listened(deployment, target):
                     found.append(f"Service {name}: targets port {target}, Deployment {deployment} listens on {listening[deployment]}")
 
     for config_map in by_kind.get("ConfigMap", []):
@@ -109,7 +115,7 @@ def problems(documents):
         for rule in policy["spec"].get("ingress", []):
             for port in rule.get("ports", []):
                 for deployment in guarded:
-                    if container_ports(deployments[deployment]).get(port["port"]) != listening[deployment]:
+                    if not listened(deployment, port["port"]):
                         found.append(
                             f"NetworkPolicy {policy['metadata']['name']}: lets in port {port['port']}, "
                             f"Deployment {deployment} listens on {listening[deployment]}"
