@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use crate::cii;
 use crate::domain::{Invoice, Profile, Relationship};
-use crate::pdf::{self, Attachment, Embedding, Fonts, Pdf, PdfError};
+use crate::pdf::{self, Attachment, Embedding, Pdf, PdfError, Typeface};
 use crate::rules::{self, Finding, Report, XmlError};
 
 /// Names under which Factur-X, ZUGFeRD 2 and XRechnung hybrids embed the XML.
@@ -252,7 +252,7 @@ fn embed_into(
 
 /// A Factur-X PDF made from the invoice data alone: the visible invoice
 /// typeset as PDF/A-3 (embedded fonts, sRGB OutputIntent) and its XML.
-pub fn generate(invoice: Invoice, profile: Profile, fonts: &Fonts, producer: &str) -> Result<Converted, InvoiceError> {
+pub fn generate(invoice: Invoice, profile: Profile, fonts: &Typeface, producer: &str) -> Result<Converted, InvoiceError> {
     let invoice = invoice.completed();
     let xml = valid_xml(&invoice, profile)?;
     let pages = pdf::render(&invoice, fonts, producer).map_err(InvoiceError::Render)?;

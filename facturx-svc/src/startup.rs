@@ -4,7 +4,7 @@ use common::service::{Access, Application, ServiceDefinition};
 use utoipa::OpenApi;
 
 use crate::configuration::Settings;
-use crate::pdf::{FontFile, Fonts};
+use crate::pdf::Typeface;
 use crate::routes;
 
 #[derive(OpenApi)]
@@ -23,14 +23,8 @@ use crate::routes;
 struct ApiDoc;
 
 /// The faces for `generate`; a missing font turns `generate` off, not the service.
-fn load_fonts(settings: &Settings) -> Option<web::Data<Fonts>> {
-    let load = || -> Result<Fonts, String> {
-        Ok(Fonts {
-            regular: FontFile::load(&settings.generate.regular_font)?,
-            bold: FontFile::load(&settings.generate.bold_font)?,
-        })
-    };
-    load()
+fn load_fonts(settings: &Settings) -> Option<web::Data<Typeface>> {
+    Typeface::load(&settings.generate.regular_font, &settings.generate.bold_font)
         .inspect_err(|error| tracing::warn!(%error, "fonts unreadable: /v1/generate is disabled"))
         .ok()
         .map(web::Data::new)

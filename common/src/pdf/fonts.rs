@@ -1,10 +1,24 @@
-//! The two standard Type 1 fonts the reports use (Helvetica and
-//! Helvetica-Bold, which every PDF reader has), addressed through
-//! WinAnsiEncoding so French text (é, à, ç, €, «, ») needs no embedded font.
+//! TrueType fonts, embedded in every PDF the services write: subset to the
+//! glyphs drawn, as CID fonts (Identity-H) with their widths and a ToUnicode
+//! map so the text can be copied and searched. A PDF that names a standard
+//! font without embedding it is drawn with whatever the reader's machine
+//! substitutes (Liberation Sans here, Nimbus Sans where `fonts-urw-base35`
+//! is installed): its pages, and what OCR reads of them, differ from one
+//! machine to the next.
 //!
-//! Advance widths are the fonts' published metrics (Adobe Core14 AFM files,
-//! in thousandths of the font size), for printable ASCII; accented letters
-//! take their base letter's width, as they do in the AFM files.
+//! The built-in typeface, DejaVu Sans (Latin, Greek, Cyrillic, arrows,
+//! mathematical signs…), is compiled into the binary from the files of
+//! Debian's `fonts-dejavu-core` (see `build.rs`), so reports look the same
+//! wherever they are made.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::{Arc, LazyLock};
+
+use subsetter::GlyphRemapper;
+use ttf_parser::{Face, GlyphId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Font {
@@ -20,99 +34,230 @@ impl Font {
         }
     }
 
-    pub(crate) fn base_font(self) -> &'static str {
-        match self {
-            Font::Regular => "Helvetica",
-            Font::Bold => "Helvetica-Bold",
+    /// Width of `text` set in this font of the built-in typeface at `size`
+    /// points.
+    pub fn width(self, text: &str, size: f32) -> f32 {
+        Typeface::builtin().width(self, text, size)
+    }
+}
+
+/// A TrueType font file, checked to parse when it is read.
+#[derive(Clone)]
+pub struct FontFile {
+    data: Cow<'static, [u8]>,
+    name: String,
+}
+
+impl std::fmt::Debug for FontFile {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("FontFile").field("name", &self.name).field("bytes", &self.data.len()).finish()
+    }
+}
+
+impl FontFile {
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let data = std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()))?;
+        Self::from_bytes(data).map_err(|error| format!("{}: {error}", path.display()))
+    }
+
+    /// The font, once it parses and can be subset whole (so that any
+    /// subset of it can be made when a document is finished).
+    pub fn from_bytes(data: impl Into<Cow<'static, [u8]>>) -> Result<Self, String> {
+        let data = data.into();
+        let face = Face::parse(&data, 0).map_err(|error| error.to_string())?;
+        let name = face
+            .names()
+            .into_iter()
+            .filter(|name| name.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
+            .find_map(|name| name.to_string())
+            .unwrap_or_else(|| "Font".into());
+        let mut whole = GlyphRemapper::new();
+        for glyph in 0..face.number_of_glyphs() {
+            whole.remap(glyph);
+        }
+        subsetter::subset(&data, 0, &whole).map_err(|error| format!("cannot be subset: {error:?}"))?;
+        Ok(Self { data, name })
+    }
+
+    /// The PostScript name, as the font calls itself.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn face(&self) -> Face<'_> {
+        Face::parse(&self.data, 0).expect("checked when loaded")
+    }
+}
+
+/// Width of `text` in `face`; characters the face lacks count as `?`.
+fn text_width(face: &Face, text: &str, size: f32) -> f32 {
+    let units: u32 = text.chars().map(|c| u32::from(face.glyph_hor_advance(glyph(face, c)).unwrap_or_default())).sum();
+    units as f32 * size / f32::from(face.units_per_em())
+}
+
+/// A character's glyph; characters the font lacks are drawn as `?`
+/// (PDF/A forbids drawing .notdef).
+fn glyph(face: &Face, c: char) -> GlyphId {
+    face.glyph_index(c).or_else(|| face.glyph_index('?')).unwrap_or(GlyphId(0))
+}
+
+/// The regular and bold faces a document is set in.
+#[derive(Debug, Clone)]
+pub struct Typeface {
+    pub regular: FontFile,
+    pub bold: FontFile,
+}
+
+static BUILTIN: LazyLock<Arc<Typeface>> = LazyLock::new(|| {
+    let font = |bytes: &'static [u8]| FontFile::from_bytes(bytes).expect("build.rs embeds a TrueType file");
+    Arc::new(Typeface {
+        regular: font(include_bytes!(env!("PLATFORM_PDF_REGULAR_FONT"))),
+        bold: font(include_bytes!(env!("PLATFORM_PDF_BOLD_FONT"))),
+    })
+});
+
+impl Typeface {
+    /// DejaVu Sans, compiled in.
+    pub fn builtin() -> &'static Arc<Typeface> {
+        &BUILTIN
+    }
+
+    pub fn load(regular: &Path, bold: &Path) -> Result<Self, String> {
+        Ok(Self { regular: FontFile::load(regular)?, bold: FontFile::load(bold)? })
+    }
+
+    pub fn file(&self, font: Font) -> &FontFile {
+        match font {
+            Font::Regular => &self.regular,
+            Font::Bold => &self.bold,
         }
     }
 
-    /// Width of `text` set in this font at `size` points.
-    pub fn width(self, text: &str, size: f32) -> f32 {
-        let table = match self {
-            Font::Regular => &HELVETICA,
-            Font::Bold => &HELVETICA_BOLD,
-        };
-        let units: u32 = text.chars().map(|c| u32::from(advance(table, c))).sum();
-        units as f32 * size / 1000.0
+    /// Width of `text` set in `font` at `size` points.
+    pub fn width(&self, font: Font, text: &str, size: f32) -> f32 {
+        text_width(&self.file(font).face(), text, size)
     }
 }
 
-/// Widths of characters 32..=126.
-const HELVETICA: [u16; 95] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, // space../
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, // 0..?
-    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, // @..O
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, // P.._
-    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, // `..o
-    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584, // p..~
-];
-
-const HELVETICA_BOLD: [u16; 95] = [
-    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, // space../
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611, // 0..?
-    975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778, // @..O
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556, // P.._
-    333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611, // `..o
-    611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584, // p..~
-];
-
-fn advance(table: &[u16; 95], c: char) -> u16 {
-    let ascii = match c {
-        ' '..='~' => c,
-        '€' | '«' | '»' => return 556,
-        '°' => return 400,
-        '²' | '³' => return 333,
-        '\u{a0}' | '\u{202f}' => ' ',
-        '–' => return 556,
-        '—' => return 1000,
-        '’' | '‘' => return 222,
-        'î' | 'ï' | 'í' | 'ì' => return 278,
-        other => base_letter(other).unwrap_or('?'),
-    };
-    table[ascii as usize - 32]
+/// A font being used on the pages of one document: the glyphs drawn so
+/// far, renumbered for the subset.
+pub struct UsedFont<'a> {
+    face: Face<'a>,
+    file: &'a FontFile,
+    remapper: GlyphRemapper,
+    /// New glyph id → the text it stands for (for ToUnicode).
+    text_of: BTreeMap<u16, char>,
 }
 
-fn base_letter(c: char) -> Option<char> {
-    Some(match c {
-        'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => 'a',
-        'À' | 'Á' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'A',
-        'é' | 'è' | 'ê' | 'ë' => 'e',
-        'É' | 'È' | 'Ê' | 'Ë' => 'E',
-        'Î' | 'Ï' | 'Í' | 'Ì' => 'I',
-        'ô' | 'ö' | 'ó' | 'ò' | 'õ' => 'o',
-        'Ô' | 'Ö' | 'Ó' | 'Ò' | 'Õ' => 'O',
-        'ù' | 'û' | 'ü' | 'ú' => 'u',
-        'Ù' | 'Û' | 'Ü' | 'Ú' => 'U',
-        'ç' => 'c',
-        'Ç' => 'C',
-        'ñ' => 'n',
-        'Ñ' => 'N',
-        'ÿ' => 'y',
-        _ => return None,
-    })
+/// What a PDF writer needs to embed a subset font, whatever its object
+/// model: the parts of a Type0 font over a CIDFontType2.
+pub struct EmbeddedFont {
+    /// The subset's tag and the font's name (`ABCDEF+DejaVuSans`).
+    pub base_font: String,
+    /// The subset TrueType program, deflated (`FontFile2`).
+    pub program: Vec<u8>,
+    /// Its length before deflating (`Length1`).
+    pub program_length: usize,
+    /// `FontBBox`, in thousandths of text space.
+    pub bbox: [i64; 4],
+    pub italic_angle: i64,
+    pub ascent: i64,
+    pub descent: i64,
+    pub cap_height: i64,
+    /// The advance of each subset glyph from 0, in thousandths (`W`).
+    pub widths: Vec<i64>,
+    /// The ToUnicode CMap, deflated.
+    pub to_unicode: Vec<u8>,
 }
 
-/// `text` in WinAnsiEncoding (Windows-1252); what it cannot hold becomes `?`.
-pub fn win_ansi(text: &str) -> Vec<u8> {
-    text.chars()
-        .map(|c| match c {
-            ' '..='~' => c as u8,
-            '\u{a0}'..='ÿ' => c as u32 as u8,
-            '\u{202f}' => 0xa0,
-            '€' => 0x80,
-            '‘' => 0x91,
-            '’' => 0x92,
-            '“' => 0x93,
-            '”' => 0x94,
-            '•' => 0x95,
-            '–' => 0x96,
-            '—' => 0x97,
-            'Œ' => 0x8c,
-            'œ' => 0x9c,
-            _ => b'?',
+impl<'a> UsedFont<'a> {
+    pub fn new(file: &'a FontFile) -> Self {
+        Self { face: file.face(), file, remapper: GlyphRemapper::new(), text_of: BTreeMap::new() }
+    }
+
+    /// Whether any text was encoded with it.
+    pub fn is_used(&self) -> bool {
+        !self.text_of.is_empty()
+    }
+
+    /// Width of the text at a size, in points.
+    pub fn width(&self, text: &str, size: f32) -> f32 {
+        text_width(&self.face, text, size)
+    }
+
+    /// The text as a hex string of subset glyph ids, for `Tj`.
+    pub fn encode(&mut self, text: &str) -> String {
+        let mut encoded = String::with_capacity(text.len() * 4 + 2);
+        encoded.push('<');
+        for c in text.chars() {
+            let glyph = glyph(&self.face, c);
+            let new = self.remapper.remap(glyph.0);
+            self.text_of.entry(new).or_insert(if glyph.0 == 0 { '?' } else { c });
+            let _ = write!(encoded, "{new:04X}");
+        }
+        encoded.push('>');
+        encoded
+    }
+
+    /// Font units to the thousandths of text space PDF font metrics use.
+    fn scaled(&self, units: impl Into<f32>) -> i64 {
+        (units.into() * 1000.0 / f32::from(self.face.units_per_em())).round() as i64
+    }
+
+    /// The subset and its metrics. Fails only for a font that cannot be
+    /// subset (a damaged file).
+    pub fn embed(self) -> Result<EmbeddedFont, String> {
+        let subset = subsetter::subset(&self.file.data, 0, &self.remapper).map_err(|error| format!("{error:?}"))?;
+        // The subset's tag: six capitals drawn from the glyphs it holds.
+        let mut seed =
+            self.remapper.remapped_gids().fold(0u64, |hash, gid| hash.wrapping_mul(31).wrapping_add(u64::from(gid)));
+        let tag: String = (0..6)
+            .map(|_| {
+                let letter = (b'A' + (seed % 26) as u8) as char;
+                seed /= 26;
+                letter
+            })
+            .collect();
+        let bbox = self.face.global_bounding_box();
+        let widths = self
+            .remapper
+            .remapped_gids()
+            .map(|old| self.scaled(self.face.glyph_hor_advance(GlyphId(old)).unwrap_or_default()))
+            .collect();
+        Ok(EmbeddedFont {
+            base_font: format!("{tag}+{}", self.file.name),
+            program: super::deflate(&subset),
+            program_length: subset.len(),
+            bbox: [bbox.x_min, bbox.y_min, bbox.x_max, bbox.y_max].map(|value| self.scaled(value)),
+            italic_angle: self.face.italic_angle().round() as i64,
+            ascent: self.scaled(self.face.ascender()),
+            descent: self.scaled(self.face.descender()),
+            cap_height: self.scaled(self.face.capital_height().unwrap_or(self.face.ascender())),
+            widths,
+            to_unicode: super::deflate(self.to_unicode().as_bytes()),
         })
-        .collect()
+    }
+
+    fn to_unicode(&self) -> String {
+        let mut cmap = String::from(
+            "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
+             /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+             /CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
+             1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
+        );
+        let entries: Vec<(&u16, &char)> = self.text_of.iter().collect();
+        for chunk in entries.chunks(100) {
+            let _ = writeln!(cmap, "{} beginbfchar", chunk.len());
+            for (glyph, c) in chunk {
+                let mut units = [0u16; 2];
+                let hex: String = c.encode_utf16(&mut units).iter().map(|unit| format!("{unit:04X}")).collect();
+                let _ = writeln!(cmap, "<{glyph:04X}> <{hex}>");
+            }
+            cmap.push_str("endbfchar\n");
+        }
+        cmap.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+        cmap
+    }
 }
 
 #[cfg(test)]
@@ -120,15 +265,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn french_text_is_encoded_in_win_ansi() {
-        assert_eq!(win_ansi("é à ç €"), vec![0xe9, b' ', 0xe0, b' ', 0xe7, b' ', 0x80]);
-        assert_eq!(win_ansi("日"), vec![b'?']);
+    fn widths_follow_the_font_metrics() {
+        // DejaVu Sans' advances (hmtx): H 1540, e 1260, l 569, o 1253 units of 2048.
+        let expected = (1540.0 + 1260.0 + 569.0 + 569.0 + 1253.0) * 10.0 / 2048.0;
+        assert!((Font::Regular.width("Hello", 10.0) - expected).abs() < 0.01);
+        assert!(Font::Bold.width("Total", 10.0) > Font::Regular.width("Total", 10.0));
     }
 
     #[test]
-    fn widths_follow_the_font_metrics() {
-        assert!((Font::Regular.width("Hello", 10.0) - 22.78).abs() < 0.01);
-        assert_eq!(Font::Regular.width("é", 10.0), Font::Regular.width("e", 10.0));
-        assert!(Font::Bold.width("Total", 10.0) > Font::Regular.width("Total", 10.0));
+    fn characters_the_font_lacks_take_the_question_marks_place() {
+        let builtin = Typeface::builtin();
+        let mut used = UsedFont::new(&builtin.regular);
+        assert_eq!(used.width("\u{e000}", 10.0), used.width("?", 10.0));
+        assert_eq!(used.encode("\u{e000}"), used.encode("?"));
+    }
+
+    #[test]
+    fn a_subset_holds_only_the_glyphs_drawn() {
+        let builtin = Typeface::builtin();
+        let mut used = UsedFont::new(&builtin.regular);
+        assert!(!used.is_used());
+        assert_eq!(used.encode("ŁódźŁ"), "<00010002000300040001>");
+        let embedded = used.embed().expect("subset");
+        // .notdef and four glyphs, from a font of several thousand.
+        assert_eq!(embedded.widths.len(), 5);
+        assert!(embedded.program_length < 20_000, "{}", embedded.program_length);
+        assert!(embedded.base_font.ends_with("+DejaVuSans"), "{}", embedded.base_font);
     }
 }

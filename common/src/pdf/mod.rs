@@ -1,8 +1,9 @@
 //! A small PDF writer: pages of text, filled shapes, lines and images,
 //! enough for the services' reports (energy-bill analyses, morning
-//! checks) and the OCR service's synthetic test bills. Text uses
-//! the standard Helvetica fonts (see [`fonts`]), so files stay small and
-//! every reader shows them the same way; content streams are compressed.
+//! checks, bons d'intervention) and the OCR service's synthetic test
+//! bills. Text is set in embedded subset fonts (see [`fonts`]: any
+//! character the typeface has, the same pages on every machine); content
+//! streams are compressed.
 //!
 //! Coordinates are in points from the page's top-left corner, as a layout
 //! is written; the writer flips them to PDF's bottom-left origin.
@@ -11,11 +12,13 @@ pub mod fonts;
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::sync::Arc;
 
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 
-pub use fonts::Font;
+pub use fonts::{Font, FontFile, Typeface};
+use fonts::{EmbeddedFont, UsedFont};
 
 pub const A4_WIDTH: f32 = 595.28;
 pub const A4_HEIGHT: f32 = 841.89;
@@ -115,16 +118,38 @@ impl Image {
     }
 }
 
+/// A page's content stream as drawn: text is kept as text until the
+/// document is finished, when the glyphs of every page make the subsets.
+enum Piece {
+    Operators(String),
+    Text { font: Font, before: String, text: String },
+}
+
 pub struct Page {
     height: f32,
     width: f32,
-    content: String,
+    typeface: Arc<Typeface>,
+    /// Everything drawn before the last text, in order.
+    drawn: Vec<Piece>,
+    /// Operators drawn since.
+    operators: String,
     images: Vec<Image>,
 }
 
 impl Page {
     fn y(&self, top: f32) -> f32 {
         self.height - top
+    }
+
+    /// The content so far, in order.
+    fn pieces(&mut self) -> impl Iterator<Item = Piece> {
+        let last = Piece::Operators(std::mem::take(&mut self.operators));
+        std::mem::take(&mut self.drawn).into_iter().chain(std::iter::once(last))
+    }
+
+    /// Width of `text` in this page's typeface.
+    pub fn text_width(&self, font: Font, text: &str, size: f32) -> f32 {
+        self.typeface.width(font, text, size)
     }
 
     pub fn width(&self) -> f32 {
@@ -138,18 +163,14 @@ impl Page {
     /// `text` with its baseline at (`x`, `baseline`).
     pub fn text(&mut self, x: f32, baseline: f32, font: Font, size: f32, color: Rgb, text: &str) {
         let y = self.y(baseline);
-        let _ = writeln!(
-            self.content,
-            "BT /{} {size:.2} Tf {} rg {x:.2} {y:.2} Td ({}) Tj ET",
-            font.resource_name(),
-            color.operands(),
-            escape(&fonts::win_ansi(text))
-        );
+        let before = format!("BT /{} {size:.2} Tf {} rg {x:.2} {y:.2} Td ", font.resource_name(), color.operands());
+        let operators = Piece::Operators(std::mem::take(&mut self.operators));
+        self.drawn.extend([operators, Piece::Text { font, before, text: text.to_owned() }]);
     }
 
     /// `text` ending at `right`.
     pub fn text_right(&mut self, right: f32, baseline: f32, font: Font, size: f32, color: Rgb, text: &str) {
-        let x = right - font.width(text, size);
+        let x = right - self.text_width(font, text, size);
         self.text(x, baseline, font, size, color, text);
     }
 
@@ -167,7 +188,7 @@ impl Page {
     ) -> f32 {
         let leading = size * 1.35;
         let mut y = baseline;
-        for line in wrap(text, font, size, max_width) {
+        for line in wrap_in(&self.typeface.clone(), text, font, size, max_width) {
             self.text(x, y, font, size, color, &line);
             y += leading;
         }
@@ -176,13 +197,13 @@ impl Page {
 
     pub fn fill_rect(&mut self, x: f32, top: f32, width: f32, height: f32, color: Rgb) {
         let y = self.y(top + height);
-        let _ = writeln!(self.content, "{} rg {x:.2} {y:.2} {width:.2} {height:.2} re f", color.operands());
+        let _ = writeln!(self.operators, "{} rg {x:.2} {y:.2} {width:.2} {height:.2} re f", color.operands());
     }
 
     pub fn stroke_rect(&mut self, x: f32, top: f32, width: f32, height: f32, line_width: f32, color: Rgb) {
         let y = self.y(top + height);
         let _ = writeln!(
-            self.content,
+            self.operators,
             "{} RG {line_width:.2} w {x:.2} {y:.2} {width:.2} {height:.2} re S",
             color.operands()
         );
@@ -190,7 +211,7 @@ impl Page {
 
     pub fn line(&mut self, from: (f32, f32), to: (f32, f32), line_width: f32, color: Rgb) {
         let _ = writeln!(
-            self.content,
+            self.operators,
             "{} RG {line_width:.2} w {:.2} {:.2} m {:.2} {:.2} l S",
             color.operands(),
             from.0,
@@ -206,7 +227,7 @@ impl Page {
         let k = radius * 0.552_284_8;
         let r = radius;
         let _ = writeln!(
-            self.content,
+            self.operators,
             "{} rg {:.2} {y:.2} m {:.2} {:.2} {:.2} {:.2} {x:.2} {:.2} c {:.2} {:.2} {:.2} {:.2} {:.2} {y:.2} c \
              {:.2} {:.2} {:.2} {:.2} {x:.2} {:.2} c {:.2} {:.2} {:.2} {:.2} {:.2} {y:.2} c f",
             color.operands(),
@@ -238,18 +259,23 @@ impl Page {
     pub fn image(&mut self, image: impl Into<Image>, x: f32, top: f32, width: f32, height: f32) {
         let y = self.y(top + height);
         let name = format!("Im{}", self.images.len() + 1);
-        let _ = writeln!(self.content, "q {width:.2} 0 0 {height:.2} {x:.2} {y:.2} cm /{name} Do Q");
+        let _ = writeln!(self.operators, "q {width:.2} 0 0 {height:.2} {x:.2} {y:.2} cm /{name} Do Q");
         self.images.push(image.into());
     }
 }
 
-/// Splits `text` into lines no wider than `max_width`, at spaces.
+/// Splits `text` into lines no wider than `max_width` in the built-in
+/// typeface, at spaces.
 pub fn wrap(text: &str, font: Font, size: f32, max_width: f32) -> Vec<String> {
+    wrap_in(Typeface::builtin(), text, font, size, max_width)
+}
+
+fn wrap_in(typeface: &Typeface, text: &str, font: Font, size: f32, max_width: f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
     for word in text.split_whitespace() {
         let candidate = if current.is_empty() { word.to_owned() } else { format!("{current} {word}") };
-        if font.width(&candidate, size) > max_width && !current.is_empty() {
+        if typeface.width(font, &candidate, size) > max_width && !current.is_empty() {
             lines.push(std::mem::replace(&mut current, word.to_owned()));
         } else {
             current = candidate;
@@ -261,21 +287,27 @@ pub fn wrap(text: &str, font: Font, size: f32, max_width: f32) -> Vec<String> {
     lines
 }
 
-fn escape(bytes: &[u8]) -> String {
-    let mut escaped = String::with_capacity(bytes.len());
-    for &byte in bytes {
-        match byte {
-            b'(' | b')' | b'\\' => {
-                escaped.push('\\');
-                escaped.push(byte as char);
+/// A PDF text string: `(literal)` for printable ASCII, else UTF-16BE
+/// with its byte-order mark.
+fn text_string(text: &str) -> String {
+    if text.chars().all(|c| (' '..='~').contains(&c)) {
+        let mut literal = String::with_capacity(text.len() + 2);
+        literal.push('(');
+        for c in text.chars() {
+            if matches!(c, '(' | ')' | '\\') {
+                literal.push('\\');
             }
-            0x20..=0x7e => escaped.push(byte as char),
-            _ => {
-                let _ = write!(escaped, "\\{byte:03o}");
-            }
+            literal.push(c);
         }
+        literal.push(')');
+        return literal;
     }
-    escaped
+    let mut hex = String::from("<FEFF");
+    for unit in text.encode_utf16() {
+        let _ = write!(hex, "{unit:04X}");
+    }
+    hex.push('>');
+    hex
 }
 
 /// Metadata written to the document information dictionary.
@@ -286,18 +318,30 @@ pub struct Info {
     pub subject: String,
 }
 
-#[derive(Default)]
 pub struct Document {
+    typeface: Arc<Typeface>,
     pages: Vec<Page>,
 }
 
+impl Default for Document {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Document {
+    /// A document set in the built-in typeface.
     pub fn new() -> Self {
-        Self::default()
+        Self::in_typeface(Typeface::builtin().clone())
+    }
+
+    pub fn in_typeface(typeface: Arc<Typeface>) -> Self {
+        Self { typeface, pages: Vec::new() }
     }
 
     pub fn add_page(&mut self, width: f32, height: f32) -> &mut Page {
-        self.pages.push(Page { width, height, content: String::new(), images: Vec::new() });
+        let typeface = self.typeface.clone();
+        self.pages.push(Page { width, height, typeface, drawn: Vec::new(), operators: String::new(), images: Vec::new() });
         let last = self.pages.len() - 1;
         &mut self.pages[last]
     }
@@ -311,24 +355,29 @@ impl Document {
     }
 
     /// The finished file. `created` is a PDF date (`D:20251001120000Z`).
-    pub fn finish(self, info: &Info, created: &str) -> Vec<u8> {
+    pub fn finish(mut self, info: &Info, created: &str) -> Vec<u8> {
         let mut writer = Writer::default();
-        // Objects 1..=4 are fixed: catalog, page tree, the two fonts, info.
-        let mut next_id = 6;
+        // Objects 1..=4 are fixed: catalog, page tree, the pages' font
+        // resources (known once every page is encoded), info.
+        let mut next_id = 5;
+        let mut allocate = || {
+            next_id += 1;
+            next_id - 1
+        };
+        let typeface = self.typeface.clone();
+        let mut regular = UsedFont::new(&typeface.regular);
+        let mut bold = UsedFont::new(&typeface.bold);
         let mut page_ids = Vec::new();
         let mut bodies: Vec<(usize, Vec<u8>)> = Vec::new();
-        for page in &self.pages {
-            let page_id = next_id;
-            let content_id = next_id + 1;
-            next_id += 2;
+        for page in &mut self.pages {
+            let (page_id, content_id) = (allocate(), allocate());
             let mut xobjects = String::new();
             for (index, image) in page.images.iter().enumerate() {
-                let image_id = next_id;
-                next_id += 1;
+                let image_id = allocate();
                 let _ = write!(xobjects, "/Im{} {image_id} 0 R ", index + 1);
                 bodies.push((image_id, image.xobject()));
             }
-            let resources = format!("<< /Font << /F1 3 0 R /F2 4 0 R >> /XObject << {xobjects}>> >>");
+            let resources = format!("<< /Font 3 0 R /XObject << {xobjects}>> >>");
             bodies.push((
                 page_id,
                 format!(
@@ -337,27 +386,41 @@ impl Document {
                 )
                 .into_bytes(),
             ));
-            bodies.push((content_id, compressed_stream(page.content.as_bytes())));
+            let mut content = String::new();
+            for piece in page.pieces() {
+                match piece {
+                    Piece::Operators(operators) => content.push_str(&operators),
+                    Piece::Text { font, before, text } => {
+                        let used = if font == Font::Regular { &mut regular } else { &mut bold };
+                        let _ = writeln!(content, "{before}{} Tj ET", used.encode(&text));
+                    }
+                }
+            }
+            bodies.push((content_id, compressed_stream(content.as_bytes())));
             page_ids.push(page_id);
         }
-        let kids: Vec<String> = page_ids.iter().map(|id| format!("{id} 0 R")).collect();
-        writer.object(1, b"<< /Type /Catalog /Pages 2 0 R >>");
-        writer.object(2, format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), page_ids.len()).as_bytes());
-        for font in [Font::Regular, Font::Bold] {
-            let id = if font == Font::Regular { 3 } else { 4 };
-            writer.object(
-                id,
-                format!("<< /Type /Font /Subtype /Type1 /BaseFont /{} /Encoding /WinAnsiEncoding >>", font.base_font())
-                    .as_bytes(),
-            );
+        let mut font_resources = String::from("<<");
+        for (font, used) in [(Font::Regular, regular), (Font::Bold, bold)] {
+            if used.is_used() {
+                let embedded = used.embed().expect("the font was subset whole when it was loaded");
+                let font_id = allocate();
+                let _ = write!(font_resources, " /{} {font_id} 0 R", font.resource_name());
+                let ids = [font_id, allocate(), allocate(), allocate(), allocate()];
+                bodies.extend(font_objects(&embedded, ids));
+            }
         }
+        font_resources.push_str(" >>");
+        let kids: Vec<String> = page_ids.iter().map(|id| format!("{id} 0 R")).collect();
+        writer.object(1, b"<< /Type /Catalog /Pages 2 0 R /Lang (fr-FR) >>");
+        writer.object(2, format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), page_ids.len()).as_bytes());
+        writer.object(3, font_resources.as_bytes());
         writer.object(
-            5,
+            4,
             format!(
-                "<< /Title ({}) /Author ({}) /Subject ({}) /Producer (platform) /CreationDate ({created}) >>",
-                escape(&fonts::win_ansi(&info.title)),
-                escape(&fonts::win_ansi(&info.author)),
-                escape(&fonts::win_ansi(&info.subject)),
+                "<< /Title {} /Author {} /Subject {} /Producer (platform) /CreationDate ({created}) >>",
+                text_string(&info.title),
+                text_string(&info.author),
+                text_string(&info.subject),
             )
             .as_bytes(),
         );
@@ -365,11 +428,56 @@ impl Document {
         for (id, body) in bodies {
             writer.object(id, &body);
         }
-        writer.finish(next_id, 5)
+        writer.finish(next_id, 4)
     }
 }
 
-fn deflate(content: &[u8]) -> Vec<u8> {
+/// A subset font's five objects: the Type0 font, its CIDFontType2, the
+/// descriptor, the TrueType program and the ToUnicode map.
+fn font_objects(font: &EmbeddedFont, [id, cid_font, descriptor, program, to_unicode]: [usize; 5]) -> [(usize, Vec<u8>); 5] {
+    let [x_min, y_min, x_max, y_max] = font.bbox;
+    let widths: Vec<String> = font.widths.iter().map(i64::to_string).collect();
+    let stream = |dictionary: String, data: &[u8]| {
+        let mut body = format!("<< {dictionary} /Filter /FlateDecode /Length {} >>\nstream\n", data.len()).into_bytes();
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\nendstream");
+        body
+    };
+    let name = &font.base_font;
+    [
+        (
+            id,
+            format!(
+                "<< /Type /Font /Subtype /Type0 /BaseFont /{name} /Encoding /Identity-H \
+                 /DescendantFonts [{cid_font} 0 R] /ToUnicode {to_unicode} 0 R >>"
+            )
+            .into_bytes(),
+        ),
+        (
+            cid_font,
+            format!(
+                "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{name} \
+                 /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> \
+                 /FontDescriptor {descriptor} 0 R /W [0 [{}]] /CIDToGIDMap /Identity >>",
+                widths.join(" ")
+            )
+            .into_bytes(),
+        ),
+        (
+            descriptor,
+            format!(
+                "<< /Type /FontDescriptor /FontName /{name} /Flags 32 /FontBBox [{x_min} {y_min} {x_max} {y_max}] \
+                 /ItalicAngle {} /Ascent {} /Descent {} /CapHeight {} /StemV 80 /FontFile2 {program} 0 R >>",
+                font.italic_angle, font.ascent, font.descent, font.cap_height
+            )
+            .into_bytes(),
+        ),
+        (program, stream(format!("/Length1 {}", font.program_length), &font.program)),
+        (to_unicode, stream(String::new(), &font.to_unicode)),
+    ]
+}
+
+pub(crate) fn deflate(content: &[u8]) -> Vec<u8> {
     let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
     // Writing into a Vec cannot fail.
     encoder.write_all(content).and_then(|()| encoder.finish()).unwrap_or_default()
@@ -419,8 +527,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn text_is_escaped_and_encoded() {
-        assert_eq!(escape(&fonts::win_ansi("(a) \\ é")), "\\(a\\) \\\\ \\351");
+    fn text_strings_are_literal_in_ascii_and_utf16_beyond() {
+        assert_eq!(text_string("(a) \\ b"), "(\\(a\\) \\\\ b)");
+        assert_eq!(text_string("é→"), "<FEFF00E92192>");
+    }
+
+    fn poppler(tool: &str, pdf: &[u8]) -> String {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let path = directory.path().join("document.pdf");
+        std::fs::write(&path, pdf).expect("write");
+        let mut command = std::process::Command::new(tool);
+        command.arg(&path);
+        if tool == "pdftotext" {
+            command.arg("-");
+        }
+        let output = command.output().expect("scripts/setup installs Poppler");
+        assert!(output.status.success(), "{tool}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).expect("UTF-8")
+    }
+
+    #[test]
+    fn any_character_of_the_typeface_is_drawn_embedded_and_read_back() {
+        let mut document = Document::new();
+        let page = document.add_page(A4_WIDTH, A4_HEIGHT);
+        page.text(50.0, 100.0, Font::Regular, 12.0, Rgb::BLACK, "Écart ≥ 10 % → Łódź, Ελλάδα, «été»");
+        page.fill_rect(50.0, 110.0, 100.0, 5.0, Rgb(200, 0, 0));
+        page.text_right(545.0, 130.0, Font::Bold, 12.0, Rgb::BLACK, "Total (TTC) : 1 234,56 €");
+        let info = Info { title: "Relevé → Łódź".into(), author: "Ōtake (été)".into(), subject: String::new() };
+        let pdf = document.finish(&info, "D:20260101000000Z");
+        let text = poppler("pdftotext", &pdf);
+        assert!(text.contains("Écart ≥ 10 % → Łódź, Ελλάδα, «été»"), "{text}");
+        assert!(text.contains("Total (TTC) : 1 234,56 €"), "{text}");
+        let fonts = poppler("pdffonts", &pdf);
+        let embedded: Vec<&str> = fonts.lines().filter(|line| line.contains("CID TrueType")).collect();
+        assert_eq!(embedded.len(), 2, "{fonts}");
+        // Embedded, subset, with a ToUnicode map (the columns before the object's id).
+        let flags = |line: &str| line.split_whitespace().rev().skip(2).take(3).all(|flag| flag == "yes");
+        assert!(embedded.iter().all(|line| flags(line)), "{fonts}");
+        let info = poppler("pdfinfo", &pdf);
+        assert!(info.contains("Relevé → Łódź") && info.contains("Ōtake (été)"), "{info}");
+    }
+
+    #[test]
+    fn only_the_faces_drawn_are_embedded() {
+        let mut document = Document::new();
+        document.add_page(A4_WIDTH, A4_HEIGHT).text(50.0, 100.0, Font::Bold, 12.0, Rgb::BLACK, "Gras");
+        document.add_page(A4_WIDTH, A4_HEIGHT).line((0.0, 0.0), (10.0, 10.0), 1.0, Rgb::BLACK);
+        let pdf = document.finish(&Info::default(), "D:20260101000000Z");
+        let fonts = poppler("pdffonts", &pdf);
+        assert_eq!(fonts.lines().filter(|line| line.contains("CID TrueType")).count(), 1, "{fonts}");
+        assert!(fonts.contains("+DejaVuSans-Bold"), "{fonts}");
+        assert!(poppler("pdftotext", &pdf).contains("Gras"));
     }
 
     #[test]

@@ -9,17 +9,13 @@ use lopdf::{Dictionary, Document, Object, Stream};
 use rust_decimal::Decimal;
 
 use super::embed::pdf_date;
-use super::fonts::{FontFile, UsedFont};
+use common::pdf::Typeface;
+use common::pdf::fonts::UsedFont;
+
+use super::fonts;
 use super::serialize::{deflate, text};
 use crate::domain::Invoice;
 use crate::domain::invoice::{Address, Party};
-
-/// The regular and bold faces generated invoices are set in.
-#[derive(Debug, Clone)]
-pub struct Fonts {
-    pub regular: FontFile,
-    pub bold: FontFile,
-}
 
 const PAGE_WIDTH: f32 = 595.28;
 const PAGE_HEIGHT: f32 = 841.89;
@@ -323,7 +319,7 @@ fn closing_paragraphs(invoice: &Invoice) -> Vec<(Face, String)> {
 
 /// The invoice's pages as a PDF (no Factur-X parts yet).
 /// Fails only when a font cannot be subset (a damaged font file).
-pub fn render(invoice: &Invoice, fonts: &Fonts, producer: &str) -> Result<Vec<u8>, String> {
+pub fn render(invoice: &Invoice, fonts: &Typeface, producer: &str) -> Result<Vec<u8>, String> {
     let mut canvas = Canvas {
         regular: UsedFont::new(&fonts.regular),
         bold: UsedFont::new(&fonts.bold),
@@ -479,8 +475,8 @@ fn assemble(
     producer: &str,
 ) -> Result<Vec<u8>, String> {
     let mut document = Document::with_version("1.7");
-    let regular = regular.write(&mut document)?;
-    let bold = bold.write(&mut document)?;
+    let regular = fonts::write(regular, &mut document)?;
+    let bold = fonts::write(bold, &mut document)?;
     let mut fonts = Dictionary::new();
     fonts.set("F1", Object::Reference(regular));
     fonts.set("F2", Object::Reference(bold));

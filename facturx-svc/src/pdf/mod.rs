@@ -14,8 +14,8 @@ mod xmp;
 mod xref;
 
 pub use embed::{Embedding, embed};
-pub use fonts::FontFile;
-pub use layout::{Fonts, render};
+pub use common::pdf::{FontFile, Typeface};
+pub use layout::render;
 pub use preflight::{Issue, preflight};
 pub use read::{Attachment, Pdf, PdfError};
 pub use xmp::FacturxXmp;

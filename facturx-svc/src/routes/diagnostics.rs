@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
 use crate::domain::Profile;
-use crate::pdf::Fonts;
+use crate::pdf::Typeface;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Diagnostics {
@@ -29,7 +29,7 @@ fn resident_bytes() -> Option<u64> {
 /// Version, features and memory, as the original service reported them.
 #[utoipa::path(get, path = "/diagnostics", tag = "operations", responses((status = 200, body = Diagnostics)))]
 #[get("/diagnostics")]
-pub async fn diagnostics(fonts: Option<web::Data<Fonts>>) -> HttpResponse {
+pub async fn diagnostics(fonts: Option<web::Data<Typeface>>) -> HttpResponse {
     let rss_bytes = resident_bytes();
     // The original warned past 80% of its 512 MB recommendation.
     let status = match rss_bytes {

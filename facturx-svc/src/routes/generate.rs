@@ -6,7 +6,7 @@ use super::convert::{PRODUCER, invoice_data, pdf_response};
 use super::{blocking, form::Form};
 use crate::configuration::Limits;
 use crate::invoice;
-use crate::pdf::Fonts;
+use crate::pdf::Typeface;
 
 /// A Factur-X PDF from the invoice data alone: the visible invoice is
 /// typeset in French as PDF/A-3b (embedded fonts, sRGB OutputIntent) and
@@ -30,7 +30,7 @@ pub async fn generate(
     request: HttpRequest,
     payload: Multipart,
     limits: web::Data<Limits>,
-    fonts: Option<web::Data<Fonts>>,
+    fonts: Option<web::Data<Typeface>>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(fonts) = fonts else {
         return Err(ApiError::new(

@@ -91,12 +91,12 @@ pub fn corpus_files() -> Vec<PathBuf> {
 }
 
 /// The faces the service typesets with by default (scripts/setup installs them).
-pub fn test_fonts() -> facturx_svc::pdf::Fonts {
-    let load = |path: &str| facturx_svc::pdf::FontFile::load(Path::new(path)).expect("scripts/setup installs DejaVu");
-    facturx_svc::pdf::Fonts {
-        regular: load("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-        bold: load("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    }
+pub fn test_fonts() -> facturx_svc::pdf::Typeface {
+    facturx_svc::pdf::Typeface::load(
+        Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+        Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    )
+    .expect("scripts/setup installs DejaVu")
 }
 
 /// A French B2B invoice as a client sends it: two VAT rates, a document
