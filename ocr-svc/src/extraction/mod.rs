@@ -68,6 +68,20 @@ impl Segment<'_> {
     }
 }
 
+/// A word as the labels are matched: folded, and an uncertain OCR reading
+/// one letter off a label word taken for that word.
+fn folded_word(word: &Word) -> String {
+    let folded = fold(&word.text);
+    match word.confidence < UNCERTAIN_WORD {
+        true => rules::label_word_misread_as(&folded).map_or(folded, str::to_owned),
+        false => folded,
+    }
+}
+
+/// Tesseract's confidence under which a word may be a misreading; words of
+/// a text layer are certain.
+const UNCERTAIN_WORD: f32 = 0.9;
+
 fn segments(line: &Line) -> Vec<Segment<'_>> {
     let mut segments = Vec::new();
     let mut start = 0;
@@ -79,8 +93,8 @@ fn segments(line: &Line) -> Vec<Segment<'_>> {
         };
         if split {
             let words = &line.words[start..index];
-            let text: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
-            segments.push(Segment { words, folded: fold(&text.join(" ")) });
+            let folded: Vec<String> = words.iter().map(folded_word).collect();
+            segments.push(Segment { words, folded: fold(&folded.join(" ")) });
             start = index;
         }
     }
@@ -293,6 +307,35 @@ mod tests {
         assert_eq!(detect_energy("pdl 12345678901234 puissance 6 kva"), EnergyType::Electricite);
         assert_eq!(detect_energy("pce gi123456 zone tarifaire 3 volume 120 m3"), EnergyType::Gaz);
         assert_eq!(detect_energy("pdl prm kva pce m3 zone tarifaire"), EnergyType::Dual);
+    }
+
+    /// A gas bill's OCR page of two lines: the delivery point, then `words`.
+    fn ocr_page(words: &[(&str, f32)]) -> PageText {
+        let line = |words: &[(&str, f32)], y: f32| Line {
+            words: words
+                .iter()
+                .enumerate()
+                .map(|(index, (text, confidence))| Word {
+                    text: (*text).to_owned(),
+                    bbox: crate::engine::words::BoundingBox { x: 50.0 + 40.0 * index as f32, y, width: 36.0, height: 9.0 },
+                    confidence: *confidence,
+                    tool_line: (1, 1, y as u32),
+                })
+                .collect(),
+        };
+        let point = [("PCE", 0.95), (":", 0.95), ("GI123456", 0.95), ("Zone", 0.95), ("tarifaire", 0.95), ("3", 0.95)];
+        PageText { number: 1, source: TextSource::Ocr, unit: "px", lines: vec![line(&point, 100.0), line(words, 120.0)] }
+    }
+
+    #[test]
+    fn a_label_word_tesseract_misread_by_a_letter_still_labels_its_value() {
+        let excise = Key::of(crate::domain::energy::Part::Gaz, Name::Excise);
+        let line = [("sur", 0.96), ("le", 0.95), ("gaz", 0.96), ("naturel", 0.96), ("14,40", 0.95), ("€", 0.95)];
+        let uncertain = ocr_page(&[&[("Actise", 0.67)], &line[..]].concat());
+        assert_eq!(extract(&[uncertain]).fields.values().get(&excise), Some(&Value::Number(14.4)));
+        // A word Tesseract is sure of is taken as read.
+        let certain = ocr_page(&[&[("Actise", 0.97)], &line[..]].concat());
+        assert_eq!(extract(&[certain]).fields.values().get(&excise), None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Labels French bills print, and how each one's value is read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -8,7 +8,7 @@ use regex::Regex;
 
 use super::Segment;
 use super::fields::{Field, Fields, Key, Name, Value};
-use super::text::{Unit, dates, first_with_unit, line_amount, quantities, round_cents};
+use super::text::{Unit, dates, first_with_unit, line_amount, one_edit_apart, quantities, round_cents};
 use crate::domain::energy::{EnergyType, Part};
 use crate::engine::{Location, PageText};
 
@@ -168,6 +168,35 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         rule(N::ConsumptionKwh, S::Part, r"^(consommation|energie)\b", R::Band),
     ]
 });
+
+/// The words of five letters or more that the labels are made of.
+static LABEL_WORDS: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
+    let escapes = Regex::new(r"\\[a-zA-Z]").expect("valid regex");
+    RULES
+        .iter()
+        .map(|rule| rule.label.as_str())
+        .chain([SECTION.as_str()])
+        .flat_map(|label| {
+            let label = escapes.replace_all(label, " ");
+            label.split(|c: char| !c.is_ascii_lowercase()).filter(|word| word.len() >= 5).map(str::to_owned).collect::<Vec<_>>()
+        })
+        .collect()
+});
+
+/// The label word an OCR misreading of one letter stands for ("actise" for
+/// "accise", "abonnernent" is two edits and stays): labels are matched
+/// letter for letter, and Tesseract misreads a letter or two of a page
+/// in some typefaces, more than in others. `folded` is one folded word.
+pub fn label_word_misread_as(folded: &str) -> Option<&'static str> {
+    if folded.len() < 5 || !folded.chars().all(|c| c.is_ascii_lowercase()) || LABEL_WORDS.contains(folded) {
+        return None;
+    }
+    let mut candidates = LABEL_WORDS.iter().filter(|word| one_edit_apart(folded, word));
+    match (candidates.next(), candidates.next()) {
+        (Some(only), None) => Some(only.as_str()),
+        _ => None,
+    }
+}
 
 static SECTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(votre |vos |detail (de )?(la |votre )?)?(contrat |consommation |facture |offre )?(d'|de |en )?(?P<energy>electricite|gaz naturel|gaz)\b")
@@ -435,6 +464,17 @@ mod tests {
     fn excise_rates_are_normalised_to_euros_per_mwh() {
         assert_eq!(excise_rate("312 kwh x 29,98 €/mwh 9,35 €"), Some(29.98));
         assert_eq!(excise_rate("312 kwh x 0,02998 €/kwh 9,35 €"), Some(29.98));
+    }
+
+    #[test]
+    fn a_label_word_misread_by_one_letter_is_recognised() {
+        assert_eq!(label_word_misread_as("actise"), Some("accise"));
+        assert_eq!(label_word_misread_as("abonnernent"), None);
+        assert_eq!(label_word_misread_as("accise"), None);
+        assert_eq!(label_word_misread_as("martin"), None);
+        assert_eq!(label_word_misread_as("12345"), None);
+        assert!(LABEL_WORDS.contains("acheminement") && LABEL_WORDS.contains("electricite"), "{:?}", *LABEL_WORDS);
+        assert!(LABEL_WORDS.iter().all(|word| word.len() >= 5 && word.chars().all(|c| c.is_ascii_lowercase())));
     }
 
     #[test]

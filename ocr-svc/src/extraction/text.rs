@@ -80,6 +80,25 @@ static DATES: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Dates in folded text, in order.
+/// Whether one substitution, insertion, deletion or swap of neighbours
+/// turns `a` into `b` (ASCII words).
+pub fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b {
+        return false;
+    }
+    let start = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[start..], &b[start..]);
+    let end = a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count();
+    // What differs once the common start and end are set aside.
+    match (&a[..a.len() - end], &b[..b.len() - end]) {
+        (a, b) if a.len() + b.len() == 1 => true,
+        ([_], [_]) => true,
+        ([x, y], [z, w]) => x == w && y == z,
+        _ => false,
+    }
+}
+
 pub fn dates(folded: &str) -> Vec<NaiveDate> {
     DATES
         .captures_iter(folded)
@@ -186,6 +205,16 @@ pub fn round_cents(value: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_one_edit_apart_are_told() {
+        for (a, b) in [("actise", "accise"), ("acise", "accise"), ("accisse", "accise"), ("acicse", "accise")] {
+            assert!(one_edit_apart(a, b) && one_edit_apart(b, a), "{a} {b}");
+        }
+        for (a, b) in [("accise", "accise"), ("abonnernent", "abonnement"), ("actlse", "accise"), ("acc", "accise")] {
+            assert!(!one_edit_apart(a, b), "{a} {b}");
+        }
+    }
 
     #[test]
     fn folding_removes_case_accents_and_extra_spaces() {
