@@ -111,13 +111,17 @@ impl Report<'_> {
                 for (index, line) in label.iter().enumerate() {
                     page.text(columns[0] + 4.0, top + 13.0 + 12.0 * index as f32, Font::Regular, 9.5, INK, line);
                 }
-                page.fill_rect(columns[1] + 4.0, top + 4.0, 56.0, 13.0, rgb(service.status));
+                let badge = Font::Bold.width(service.status.label(), 8.5) + 8.0;
+                page.fill_rect(columns[1] + 4.0, top + 4.0, badge.max(56.0), 13.0, rgb(service.status));
                 page.text(columns[1] + 8.0, top + 13.5, Font::Bold, 8.5, Rgb::WHITE, service.status.label());
                 for (index, line) in comment.iter().enumerate() {
                     page.text(columns[2] + 4.0, top + 13.0 + 12.0 * index as f32, Font::Regular, 9.0, INK, line);
                 }
                 if let Some(intervenant) = &service.intervenant {
-                    page.text(columns[3] + 4.0, top + 13.0, Font::Regular, 8.5, MUTED, intervenant);
+                    // An e-mail address has no space to wrap at: it is set smaller to fit.
+                    let room = A4_WIDTH - MARGIN - columns[3] - 6.0;
+                    let size = (8.5 * room / Font::Regular.width(intervenant, 8.5)).clamp(5.5, 8.5);
+                    page.text(columns[3] + 4.0, top + 13.0, Font::Regular, size, MUTED, intervenant);
                 }
                 top += height;
                 page.line((MARGIN, top), (A4_WIDTH - MARGIN, top), 0.5, RULE);

@@ -237,7 +237,7 @@ fn price_comparison(page: &mut Page, analysis: &Analysis, mut y: f32) {
         return;
     }
     let scale_max = rows.iter().map(|(_, paid, reference)| paid.max(*reference)).fold(0.0, f64::max) * 1.15;
-    let bar_left = LEFT + 90.0;
+    let bar_left = LEFT + 120.0;
     let bar_width = RIGHT - bar_left - 70.0;
     for (label, paid, reference) in rows {
         page.text(LEFT, y + 12.0, Font::Bold, 9.5, INK, label);
@@ -289,8 +289,9 @@ fn defects_page(page: &mut Page, extraction: &Extraction, analysis: &Analysis, a
         let row_y = y + (index % half.max(1)) as f32 * 12.0;
         let color = if *confidence >= 0.9 { INK } else { WARN };
         page.text(x, row_y, Font::Regular, 7.5, MUTED, label);
+        // The longest label, "Élec. — Taux d'accise (€/MWh)", is 116 pt wide.
         let value = wrap(value, Font::Regular, 7.5, column_width - 130.0).into_iter().next().unwrap_or_default();
-        page.text(x + 112.0, row_y, Font::Regular, 7.5, color, &value);
+        page.text(x + 122.0, row_y, Font::Regular, 7.5, color, &value);
     }
     let mut notes_y = (y + half as f32 * 12.0 + 14.0).min(770.0);
     for caveat in analysis.caveats.iter().take(3) {
