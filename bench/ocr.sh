@@ -48,7 +48,7 @@ PEER_CORES=$(OMP_THREAD_LIMIT=1 "$VENV/bin/python" bench/ocr.py peer "$WORK/bill
 RSS_KB=$(ps -o rss= -p "$PID" | tr -d ' ')
 # Field-level accuracy of the same engine on the scanned twins of the
 # evaluation corpus (ground truth from the generator).
-SCAN_F1=$("$BIN/ocr-bills" evaluate 12 scans | awk '/^scans:/ {print $NF}')
+SCAN_F1=$("$BIN/ocr-bills" evaluate 12 scans | awk '/^scans / {print $NF}')
 
 REPORT=$(python3 - "$OURS_SCANS" "$OURS_DIGITAL" "$PEER_ONE" "$PEER_CORES" "$BILLS" "$RSS_KB" \
   "$(tesseract --version 2>&1 | head -1)" "$(nproc)" "$ROUNDS" "$SCAN_F1" <<'PY'

@@ -243,7 +243,7 @@ struct TracedJob {
 async fn submit_traced_job(client: &reqwest::Client, gateway: &str, key: &str, webhook_url: String) -> TracedJob {
     let job = TracedJob { trace_id: format!("{:032x}", unique()), caller_span: "00f067aa0ba902b7" };
     let bill = BillSpec::generate(70, EnergyType::Electricite, 0);
-    let pdf = Part::bytes(render(&bill)).file_name("facture.pdf").mime_str("application/pdf").expect("mime");
+    let pdf = Part::bytes(render(&bill).expect("a bill")).file_name("facture.pdf").mime_str("application/pdf").expect("mime");
     let response = client
         .post(format!("{gateway}/ocr/v1/jobs/pdf"))
         .header("X-API-Key", key)

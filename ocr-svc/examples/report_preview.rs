@@ -19,7 +19,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let layout = arguments.get(3).map_or(Ok(0), |layout| layout.parse())?;
     let spec = BillSpec::generate(seed, energy, layout);
-    let bill = render(&spec);
+    let bill = render(&spec)?;
     let engine = Engine::new(OcrPool::start(1, "fra")?);
     let outcome = process(&engine, &Document::Pdf(bill.clone()), Expectations::default(), None).await?;
     std::fs::create_dir_all(&directory)?;

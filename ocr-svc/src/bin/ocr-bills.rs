@@ -1,10 +1,12 @@
 //! Synthetic bills for measuring the extraction.
 //!
-//! `ocr-bills generate DIR [COUNT]` writes digital PDFs, scanned JPEGs and
-//! image-only PDFs with their ground truth (JSON) into DIR.
-//! `ocr-bills evaluate [COUNT] [digital|scans|both]` reads COUNT bills of
-//! each kind with the service's engine and prints field-level precision,
-//! recall and F1, overall and per field.
+//! `ocr-bills generate DIR [COUNT] [TYPEFACE]` writes digital PDFs, scanned
+//! JPEGs and image-only PDFs with their ground truth (JSON) into DIR.
+//! `ocr-bills evaluate [COUNT] [digital|scans|both] [TYPEFACE|all]` reads
+//! COUNT bills of each kind with the service's engine and prints
+//! field-level precision, recall and F1, overall and per field.
+//! TYPEFACE is what the bills are printed in: liberation-sans (the
+//! default), free-sans or dejavu-sans; `all` evaluates each in turn.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -14,7 +16,7 @@ use ocr_svc::engine::{Engine, OcrPool};
 use ocr_svc::extraction::extract;
 use ocr_svc::extraction::fields::{Key, Value};
 use ocr_svc::synthetic::scan::{image_pdf, scan_pages};
-use ocr_svc::synthetic::{Score, corpus_bill, ground_truth, render::render};
+use ocr_svc::synthetic::{BillTypeface, Score, corpus_bill, ground_truth, render::render};
 
 const SEED: u64 = 2026;
 
@@ -25,23 +27,40 @@ async fn main() -> anyhow::Result<()> {
         Some("generate") => {
             let directory = PathBuf::from(arguments.get(1).context("generate DIR [COUNT]")?);
             let count = arguments.get(2).map_or(Ok(12), |count| count.parse())?;
-            generate(&directory, count)
+            let typeface = arguments.get(3).map_or(Ok(BillTypeface::default()), |name| name.parse());
+            generate(&directory, count, typeface.map_err(anyhow::Error::msg)?)
         }
         Some("evaluate") => {
             let count = arguments.get(1).map_or(Ok(12), |count| count.parse())?;
             let kinds = arguments.get(2).map_or("both", String::as_str);
-            evaluate(count, kinds).await
+            let typefaces = match arguments.get(3).map(String::as_str) {
+                Some("all") => BillTypeface::ALL.to_vec(),
+                Some(name) => vec![name.parse().map_err(anyhow::Error::msg)?],
+                None => vec![BillTypeface::default()],
+            };
+            for typeface in typefaces {
+                evaluate(count, kinds, typeface).await?;
+            }
+            Ok(())
         }
-        _ => anyhow::bail!("usage: ocr-bills generate DIR [COUNT] | ocr-bills evaluate [COUNT] [digital|scans|both]"),
+        _ => anyhow::bail!(
+            "usage: ocr-bills generate DIR [COUNT] [TYPEFACE] | ocr-bills evaluate [COUNT] [digital|scans|both] [TYPEFACE|all]"
+        ),
     }
 }
 
-fn generate(directory: &std::path::Path, count: usize) -> anyhow::Result<()> {
+fn bill(index: usize, typeface: BillTypeface) -> ocr_svc::synthetic::BillSpec {
+    let mut spec = corpus_bill(SEED, index);
+    spec.typeface = typeface;
+    spec
+}
+
+fn generate(directory: &std::path::Path, count: usize, typeface: BillTypeface) -> anyhow::Result<()> {
     std::fs::create_dir_all(directory)?;
     for index in 0..count {
-        let spec = corpus_bill(SEED, index);
+        let spec = bill(index, typeface);
         let name = format!("bill-{index:03}-{}-layout{}", spec.energy, spec.layout);
-        let pdf = render(&spec);
+        let pdf = render(&spec)?;
         std::fs::write(directory.join(format!("{name}.pdf")), &pdf)?;
         let pages = scan_pages(&pdf, spec.seed)?;
         for (page, jpeg) in pages.iter().enumerate() {
@@ -55,7 +74,7 @@ fn generate(directory: &std::path::Path, count: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn evaluate(count: usize, kinds: &str) -> anyhow::Result<()> {
+async fn evaluate(count: usize, kinds: &str, typeface: BillTypeface) -> anyhow::Result<()> {
     let threads = std::thread::available_parallelism().map_or(2, usize::from);
     let engine = Engine::new(OcrPool::start(threads, "fra")?);
     for kind in ["digital", "scans"] {
@@ -65,8 +84,8 @@ async fn evaluate(count: usize, kinds: &str) -> anyhow::Result<()> {
         let mut total = Score::default();
         let mut per_field: BTreeMap<String, Score> = BTreeMap::new();
         for index in 0..count {
-            let spec = corpus_bill(SEED, index);
-            let pdf = render(&spec);
+            let spec = bill(index, typeface);
+            let pdf = render(&spec)?;
             let pdf = if kind == "scans" { image_pdf(scan_pages(&pdf, spec.seed)?) } else { pdf };
             let pages = engine.read_pdf(&pdf, None).await?;
             let extraction = extract(&pages);
@@ -98,7 +117,7 @@ async fn evaluate(count: usize, kinds: &str) -> anyhow::Result<()> {
             }
         }
         println!(
-            "{kind}: {count} bills, precision {:.4}, recall {:.4}, F1 {:.4}",
+            "{kind} ({typeface}): {count} bills, precision {:.4}, recall {:.4}, F1 {:.4}",
             total.precision(),
             total.recall(),
             total.f1()

@@ -8,6 +8,7 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 
+use super::BillTypeface;
 use crate::domain::energy::{EnergyType, Part};
 use crate::extraction::text::round_cents;
 
@@ -57,6 +58,7 @@ impl PartSpec {
 pub struct BillSpec {
     pub seed: u64,
     pub layout: usize,
+    pub typeface: BillTypeface,
     pub energy: EnergyType,
     pub supplier: &'static str,
     pub customer_name: String,
@@ -277,6 +279,7 @@ impl BillSpec {
         BillSpec {
             seed,
             layout,
+            typeface: BillTypeface::default(),
             energy,
             supplier,
             customer_name,

@@ -5,10 +5,12 @@
 pub mod bill;
 pub mod render;
 pub mod scan;
+pub mod typeface;
 
 use std::collections::BTreeMap;
 
 pub use self::bill::BillSpec;
+pub use self::typeface::BillTypeface;
 use crate::domain::energy::{EnergyType, Part};
 use crate::extraction::fields::{Key, Name, Value};
 

@@ -13,8 +13,9 @@ const LEFT: f32 = 50.0;
 const RIGHT: f32 = 545.0;
 const GREY: Rgb = Rgb(90, 90, 90);
 
-pub fn render(spec: &BillSpec) -> Vec<u8> {
-    let mut document = Document::new();
+/// The bill as a digital PDF, in its typeface.
+pub fn render(spec: &BillSpec) -> anyhow::Result<Vec<u8>> {
+    let mut document = Document::in_typeface(spec.typeface.typeface()?);
     match spec.layout % 3 {
         0 => classic(spec, &mut document),
         1 => modern(spec, &mut document),
@@ -25,7 +26,7 @@ pub fn render(spec: &BillSpec) -> Vec<u8> {
         author: spec.supplier.into(),
         subject: String::new(),
     };
-    document.finish(&info, "D:20260101000000Z")
+    Ok(document.finish(&info, "D:20260101000000Z"))
 }
 
 fn euros(value: f64) -> String {

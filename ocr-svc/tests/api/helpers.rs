@@ -108,5 +108,5 @@ pub fn file(name: &str, bytes: Vec<u8>, mime: &str) -> Part {
 }
 
 pub fn bill_pdf(spec: &BillSpec) -> Vec<u8> {
-    render(spec)
+    render(spec).expect("scripts/setup installs the bill typefaces")
 }
