@@ -84,13 +84,13 @@ impl FontFile {
         &self.name
     }
 
-    fn face(&self) -> Face<'_> {
+    pub(crate) fn face(&self) -> Face<'_> {
         Face::parse(&self.data, 0).expect("checked when loaded")
     }
 }
 
 /// Width of `text` in `face`; characters the face lacks count as `?`.
-fn text_width(face: &Face, text: &str, size: f32) -> f32 {
+pub(crate) fn text_width(face: &Face, text: &str, size: f32) -> f32 {
     let units: u32 = text.chars().map(|c| u32::from(face.glyph_hor_advance(glyph(face, c)).unwrap_or_default())).sum();
     units as f32 * size / f32::from(face.units_per_em())
 }

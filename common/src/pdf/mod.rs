@@ -271,11 +271,12 @@ pub fn wrap(text: &str, font: Font, size: f32, max_width: f32) -> Vec<String> {
 }
 
 fn wrap_in(typeface: &Typeface, text: &str, font: Font, size: f32, max_width: f32) -> Vec<String> {
+    let face = typeface.file(font).face();
     let mut lines = Vec::new();
     let mut current = String::new();
     for word in text.split_whitespace() {
         let candidate = if current.is_empty() { word.to_owned() } else { format!("{current} {word}") };
-        if typeface.width(font, &candidate, size) > max_width && !current.is_empty() {
+        if fonts::text_width(&face, &candidate, size) > max_width && !current.is_empty() {
             lines.push(std::mem::replace(&mut current, word.to_owned()));
         } else {
             current = candidate;

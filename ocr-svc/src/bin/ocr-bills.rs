@@ -49,16 +49,10 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-fn bill(index: usize, typeface: BillTypeface) -> ocr_svc::synthetic::BillSpec {
-    let mut spec = corpus_bill(SEED, index);
-    spec.typeface = typeface;
-    spec
-}
-
 fn generate(directory: &std::path::Path, count: usize, typeface: BillTypeface) -> anyhow::Result<()> {
     std::fs::create_dir_all(directory)?;
     for index in 0..count {
-        let spec = bill(index, typeface);
+        let spec = corpus_bill(SEED, index).printed_in(typeface);
         let name = format!("bill-{index:03}-{}-layout{}", spec.energy, spec.layout);
         let pdf = render(&spec)?;
         std::fs::write(directory.join(format!("{name}.pdf")), &pdf)?;
@@ -84,7 +78,7 @@ async fn evaluate(count: usize, kinds: &str, typeface: BillTypeface) -> anyhow::
         let mut total = Score::default();
         let mut per_field: BTreeMap<String, Score> = BTreeMap::new();
         for index in 0..count {
-            let spec = bill(index, typeface);
+            let spec = corpus_bill(SEED, index).printed_in(typeface);
             let pdf = render(&spec)?;
             let pdf = if kind == "scans" { image_pdf(scan_pages(&pdf, spec.seed)?) } else { pdf };
             let pages = engine.read_pdf(&pdf, None).await?;

@@ -72,10 +72,10 @@ impl Segment<'_> {
 /// one letter off a label word taken for that word.
 fn folded_word(word: &Word) -> String {
     let folded = fold(&word.text);
-    match word.confidence < UNCERTAIN_WORD {
-        true => rules::label_word_misread_as(&folded).map_or(folded, str::to_owned),
-        false => folded,
+    if word.confidence >= UNCERTAIN_WORD {
+        return folded;
     }
+    rules::label_word_misread_as(&folded).map_or(folded, str::to_owned)
 }
 
 /// Tesseract's confidence under which a word may be a misreading; words of

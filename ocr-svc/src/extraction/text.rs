@@ -79,7 +79,6 @@ static DATES: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-/// Dates in folded text, in order.
 /// Whether one substitution, insertion, deletion or swap of neighbours
 /// turns `a` into `b` (ASCII words).
 pub fn one_edit_apart(a: &str, b: &str) -> bool {
@@ -99,6 +98,7 @@ pub fn one_edit_apart(a: &str, b: &str) -> bool {
     }
 }
 
+/// Dates in folded text, in order.
 pub fn dates(folded: &str) -> Vec<NaiveDate> {
     DATES
         .captures_iter(folded)

@@ -93,6 +93,11 @@ impl BillSpec {
         round_cents(self.total_excl_vat() + self.total_vat())
     }
 
+    /// The same bill, printed in `typeface`.
+    pub fn printed_in(self, typeface: BillTypeface) -> Self {
+        Self { typeface, ..self }
+    }
+
     pub fn part(&self, part: Part) -> Option<&PartSpec> {
         self.parts.iter().find(|spec| spec.part == part)
     }

@@ -41,8 +41,7 @@ async fn bills_are_read_as_well_in_every_typeface() {
     for typeface in BillTypeface::ALL {
         let (mut digital, mut scanned) = (Score::default(), Score::default());
         for index in 0..9 {
-            let mut spec = corpus_bill(41, index);
-            spec.typeface = typeface;
+            let spec = corpus_bill(41, index).printed_in(typeface);
             let pdf = render(&spec).expect("scripts/setup installs the bill typefaces");
             digital.add(score(&engine, &pdf, &spec).await);
             // One bill of each layout and energy is scanned too.

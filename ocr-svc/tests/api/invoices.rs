@@ -124,8 +124,7 @@ async fn page_images_are_read_in_order() {
     let scans: Vec<_> = BillTypeface::ALL
         .into_iter()
         .map(|typeface| {
-            let mut spec = BillSpec::generate(8, EnergyType::Gaz, 0);
-            spec.typeface = typeface;
+            let spec = BillSpec::generate(8, EnergyType::Gaz, 0).printed_in(typeface);
             let pages = scan_pages(&bill_pdf(&spec), 8).expect("scan");
             (typeface, spec, pages)
         })
