@@ -47,6 +47,8 @@ pub enum ErrorCode {
     SchedulingConflict,
     MalformedXml,
     NoEmbeddedInvoice,
+    TooManyPages,
+    ImageTooLarge,
 }
 
 impl ErrorCode {
@@ -69,7 +71,12 @@ impl ErrorCode {
             Self::UpstreamUnavailable | Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             Self::UnsupportedFile | Self::MalformedXml => StatusCode::BAD_REQUEST,
-            Self::UnreadableDocument | Self::EnergyTypeMismatch | Self::LowConfidence | Self::NoEmbeddedInvoice => {
+            Self::UnreadableDocument
+            | Self::EnergyTypeMismatch
+            | Self::LowConfidence
+            | Self::NoEmbeddedInvoice
+            | Self::TooManyPages
+            | Self::ImageTooLarge => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
         }
@@ -106,6 +113,8 @@ impl ErrorCode {
             Self::SchedulingConflict => "scheduling_conflict",
             Self::MalformedXml => "malformed_xml",
             Self::NoEmbeddedInvoice => "no_embedded_invoice",
+            Self::TooManyPages => "too_many_pages",
+            Self::ImageTooLarge => "image_too_large",
         }
     }
 }

@@ -2,7 +2,7 @@
 //! `cargo run -p ocr-svc --example report_preview -- DIR [SEED] [gaz|electricite|dual] [LAYOUT]`.
 
 use ocr_svc::domain::energy::EnergyType;
-use ocr_svc::engine::{Engine, OcrPool};
+use ocr_svc::configuration::{CONFIG, Settings};
 use ocr_svc::pipeline::{Document, Expectations, process};
 use ocr_svc::synthetic::BillSpec;
 use ocr_svc::synthetic::render::render;
@@ -20,7 +20,8 @@ async fn main() -> anyhow::Result<()> {
     let layout = arguments.get(3).map_or(Ok(0), |layout| layout.parse())?;
     let spec = BillSpec::generate(seed, energy, layout);
     let bill = render(&spec)?;
-    let engine = Engine::new(OcrPool::start(1, "fra")?);
+    let settings: Settings = common::configuration::load(&CONFIG)?;
+    let engine = settings.analysis.engine()?;
     let outcome = process(&engine, &Document::Pdf(bill.clone()), Expectations::default(), None).await?;
     std::fs::create_dir_all(&directory)?;
     std::fs::write(directory.join("bill.pdf"), bill)?;

@@ -5,6 +5,7 @@ use common::configuration::{
 use common::service::Access;
 use serde::Deserialize;
 
+use crate::engine::{Engine, OcrError, OcrPool, PixelLimits, ReadingLimits};
 use crate::jobs::{JOBS_QUEUE, WEBHOOKS_QUEUE};
 
 pub const CONFIG: ConfigSource = ConfigSource {
@@ -24,6 +25,19 @@ max_content_length = 16777216
 # 0: one OCR engine per core.
 ocr_threads = 0
 ocr_language = "fra"
+# A longer PDF is refused (422 too_many_pages) before any page is read.
+max_pages = 20
+# Pixels of one page or image: an A3 page at 300 dpi is 17.4 M, an A4 one
+# at 600 dpi 34.8 M. A larger PDF page is rasterised at a lower resolution
+# (down to 150 dpi); a larger image is refused (422 image_too_large).
+max_page_pixels = 40000000
+# Pixels of all the pages read by OCR in one document (20 A4 pages at 300 dpi: 174 M).
+max_document_pixels = 200000000
+# Decoded images in memory at once, in the whole process; a page waits for room.
+decode_budget_bytes = 268435456
+# Poppler processes at once in the whole process, and pages of one document
+# in progress at once; 0: one per core.
+tool_processes = 0
 # Unset: back analyses up when an S3 bucket (DO_SPACES_*) is configured.
 # backup = true
 
@@ -123,6 +137,11 @@ pub struct AnalysisSettings {
     pub max_content_length: u64,
     pub ocr_threads: usize,
     pub ocr_language: String,
+    pub max_pages: usize,
+    pub max_page_pixels: u64,
+    pub max_document_pixels: u64,
+    pub decode_budget_bytes: u64,
+    pub tool_processes: usize,
     /// Back each analysis up to the object store; unset follows the seed:
     /// on exactly when an S3 bucket is configured.
     #[serde(default)]
@@ -131,10 +150,22 @@ pub struct AnalysisSettings {
 
 impl AnalysisSettings {
     pub fn threads(&self) -> usize {
-        if self.ocr_threads > 0 {
-            self.ocr_threads
-        } else {
-            std::thread::available_parallelism().map_or(2, usize::from)
-        }
+        or_cores(self.ocr_threads)
     }
+
+    /// The engine these settings describe, its OCR threads started.
+    pub fn engine(&self) -> Result<Engine, OcrError> {
+        let limits = PixelLimits {
+            max_page_pixels: self.max_page_pixels,
+            max_document_pixels: self.max_document_pixels,
+            decode_budget_bytes: self.decode_budget_bytes,
+        };
+        let ocr = OcrPool::start(self.threads(), &self.ocr_language, limits)?;
+        Ok(Engine::new(ocr, ReadingLimits { max_pages: self.max_pages, tool_processes: or_cores(self.tool_processes) }))
+    }
+}
+
+/// `configured`, or one per core when it is 0.
+fn or_cores(configured: usize) -> usize {
+    if configured > 0 { configured } else { std::thread::available_parallelism().map_or(2, usize::from) }
 }

@@ -11,7 +11,7 @@ use utoipa::OpenApi;
 use crate::backup::Backup;
 use crate::configuration::Settings;
 use crate::domain::webhook_url::Destinations;
-use crate::engine::{Engine, OcrPool};
+use crate::engine::Engine;
 use crate::jobs::metrics::JobMetrics;
 use crate::jobs::store::JobStore;
 use crate::jobs::worker::{Worker, WorkerParts};
@@ -58,8 +58,7 @@ impl Components {
         let database = Database::connect_and_migrate(&settings.database, &migrations()).await?;
         let queue = JobQueue::connect(&settings.queue, connection_name).await?;
         let storage = ObjectStorage::from_settings(&settings.object_store, &settings.environment)?;
-        let engine =
-            Arc::new(Engine::new(OcrPool::start(settings.analysis.threads(), &settings.analysis.ocr_language)?));
+        let engine = Arc::new(settings.analysis.engine()?);
         let backup = settings
             .analysis
             .backup

@@ -11,31 +11,46 @@ use lopdf::{Dictionary, Object, Stream};
 /// stream comes near it.
 pub const MAX_DECODED_BYTES: u64 = 64 * 1024 * 1024;
 
-/// The stream's data with its filter undone, at most `limit` bytes of it:
-/// FlateDecode (with or without a PNG predictor) here; other filters by lopdf.
+/// The stream's data with its filters undone, in order, at most `limit`
+/// bytes after each: FlateDecode and LZWDecode (with their predictors),
+/// ASCIIHexDecode, ASCII85Decode, RunLengthDecode. Image filters (DCT,
+/// CCITT, JBIG2, JPX) and Crypt give `None`: nothing this service reads
+/// is an image.
 pub fn stream_data(stream: &Stream, limit: u64) -> Option<Vec<u8>> {
     let filters: Vec<&[u8]> = match stream.dict.get(b"Filter") {
-        Err(_) => return Some(stream.content.clone()),
+        Err(_) => return (stream.content.len() as u64 <= limit).then(|| stream.content.clone()),
         Ok(Object::Name(name)) => vec![name.as_slice()],
-        Ok(Object::Array(names)) => names.iter().filter_map(|name| name.as_name().ok()).collect(),
+        Ok(Object::Array(names)) => names.iter().map(|name| name.as_name().ok()).collect::<Option<_>>()?,
         Ok(_) => return None,
     };
-    match filters.as_slice() {
-        [] => Some(stream.content.clone()),
-        [b"FlateDecode" | b"Fl"] => {
-            let inflated = inflate(&stream.content, limit)?;
-            let parameters = match stream.dict.get(b"DecodeParms") {
-                Ok(Object::Dictionary(parameters)) => Some(parameters),
-                Ok(Object::Array(list)) => list.first().and_then(|parameters| parameters.as_dict().ok()),
-                _ => None,
-            };
-            match parameters {
-                Some(parameters) => unpredict(inflated, parameters),
-                None => Some(inflated),
+    let parameters = |index: usize| match stream.dict.get(b"DecodeParms") {
+        Ok(Object::Dictionary(parameters)) if index == 0 => Some(parameters),
+        Ok(Object::Array(list)) => list.get(index).and_then(|parameters| parameters.as_dict().ok()),
+        _ => None,
+    };
+    let mut data = std::borrow::Cow::Borrowed(stream.content.as_slice());
+    for (index, filter) in filters.into_iter().enumerate() {
+        let decoded = match filter {
+            b"FlateDecode" | b"Fl" => inflate(&data, limit)?,
+            b"LZWDecode" | b"LZW" => {
+                let early_change = parameters(index).and_then(|p| p.get(b"EarlyChange").ok()?.as_i64().ok());
+                unlzw(&data, early_change != Some(0), limit)?
             }
+            b"ASCIIHexDecode" | b"AHx" => unhex(&data),
+            b"ASCII85Decode" | b"A85" => un85(&data)?,
+            b"RunLengthDecode" | b"RL" => unrun(&data, limit)?,
+            _ => return None,
+        };
+        let decoded = match (filter, parameters(index)) {
+            (b"FlateDecode" | b"Fl" | b"LZWDecode" | b"LZW", Some(parameters)) => unpredict(decoded, parameters, limit)?,
+            _ => decoded,
+        };
+        if decoded.len() as u64 > limit {
+            return None;
         }
-        _ => stream.decompressed_content().ok().filter(|data| data.len() as u64 <= limit),
+        data = std::borrow::Cow::Owned(decoded);
     }
+    Some(data.into_owned())
 }
 
 fn inflate(data: &[u8], limit: u64) -> Option<Vec<u8>> {
@@ -46,9 +61,108 @@ fn inflate(data: &[u8], limit: u64) -> Option<Vec<u8>> {
     (readable && inflated.len() as u64 <= limit).then_some(inflated)
 }
 
+/// LZW as PDF writes it (ISO 32000-1 §7.4.4): codes most significant bit
+/// first, 9 to 12 bits, the code size growing one code early unless
+/// `EarlyChange` is 0.
+fn unlzw(data: &[u8], early_change: bool, limit: u64) -> Option<Vec<u8>> {
+    use weezl::{BitOrder, LzwStatus, decode::Decoder};
+    let mut decoder =
+        if early_change { Decoder::with_tiff_size_switch(BitOrder::Msb, 8) } else { Decoder::new(BitOrder::Msb, 8) };
+    let mut out = Vec::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut input = data;
+    loop {
+        let result = decoder.decode_bytes(input, &mut buffer);
+        out.extend_from_slice(&buffer[..result.consumed_out]);
+        input = &input[result.consumed_in..];
+        if out.len() as u64 > limit {
+            return None;
+        }
+        match result.status {
+            Ok(LzwStatus::Done) => return Some(out),
+            Ok(LzwStatus::NoProgress) if input.is_empty() || result.consumed_out == 0 => return Some(out),
+            Ok(_) => {}
+            // Data cut short after good codes is kept, as for deflate.
+            Err(_) => return (!out.is_empty()).then_some(out),
+        }
+    }
+}
+
+/// Pairs of hexadecimal digits, blanks ignored, up to `>`; an odd last digit
+/// is followed by 0.
+fn unhex(data: &[u8]) -> Vec<u8> {
+    let digits: Vec<u8> = data
+        .iter()
+        .take_while(|&&byte| byte != b'>')
+        .filter_map(|&byte| char::from(byte).to_digit(16))
+        .map(|digit| digit as u8)
+        .collect();
+    digits.chunks(2).map(|pair| pair[0] << 4 | pair.get(1).copied().unwrap_or(0)).collect()
+}
+
+/// Base-85 groups of five characters (`!` to `u`), `z` for four zero bytes,
+/// up to `~>`; a short last group gives its bytes less one per missing character.
+fn un85(data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(data.len() * 4 / 5 + 4);
+    let mut group = [0u8; 5];
+    let mut filled = 0;
+    for &byte in data {
+        match byte {
+            b'~' => break,
+            b'z' if filled == 0 => out.extend_from_slice(&[0; 4]),
+            b'!'..=b'u' => {
+                group[filled] = byte - b'!';
+                filled += 1;
+                if filled == 5 {
+                    out.extend_from_slice(&base85_value(&group)?.to_be_bytes());
+                    filled = 0;
+                }
+            }
+            byte if byte.is_ascii_whitespace() || byte == 0 => {}
+            _ => return None,
+        }
+    }
+    if filled > 0 {
+        group[filled..].fill(b'u' - b'!');
+        out.extend_from_slice(&base85_value(&group)?.to_be_bytes()[..filled - 1]);
+    }
+    Some(out)
+}
+
+fn base85_value(group: &[u8; 5]) -> Option<u32> {
+    let value = group.iter().fold(0u64, |value, &digit| value * 85 + u64::from(digit));
+    u32::try_from(value).ok()
+}
+
+/// Run-length data: a length byte below 128 copies that many plus one
+/// bytes, above 128 repeats the next byte 257 minus it times, 128 ends.
+fn unrun(data: &[u8], limit: u64) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut rest = data;
+    while let Some((&length, after)) = rest.split_first() {
+        match length {
+            128 => break,
+            0..128 => {
+                let count = usize::from(length) + 1;
+                out.extend_from_slice(after.get(..count)?);
+                rest = &after[count..];
+            }
+            _ => {
+                let (&byte, after) = after.split_first()?;
+                out.resize(out.len() + 257 - usize::from(length), byte);
+                rest = after;
+            }
+        }
+        if out.len() as u64 > limit {
+            return None;
+        }
+    }
+    Some(out)
+}
+
 /// Undoes a PNG predictor (ISO 32000-1 §7.4.4.4), as cross-reference
 /// streams use; predictor 1 means none.
-fn unpredict(data: Vec<u8>, parameters: &Dictionary) -> Option<Vec<u8>> {
+fn unpredict(data: Vec<u8>, parameters: &Dictionary, limit: u64) -> Option<Vec<u8>> {
     let integer = |key: &[u8], default: i64| parameters.get(key).and_then(Object::as_i64).unwrap_or(default);
     let predictor = integer(b"Predictor", 1);
     if predictor < 10 {
@@ -80,6 +194,9 @@ fn unpredict(data: Vec<u8>, parameters: &Dictionary) -> Option<Vec<u8>> {
             current[index] = current[index].wrapping_add(guess);
         }
         out.extend_from_slice(&current);
+        if out.len() as u64 > limit {
+            return None;
+        }
         previous = current;
     }
     Some(out)
@@ -125,6 +242,46 @@ mod tests {
         dictionary.set("DecodeParms", parameters);
         let stream = Stream::new(dictionary, deflated(&encoded));
         assert_eq!(stream_data(&stream, MAX_DECODED_BYTES), Some(vec![1, 2, 3, 2, 3, 4]));
+    }
+
+    fn stream(filters: &[&str], content: Vec<u8>) -> Stream {
+        let mut dictionary = Dictionary::new();
+        let names = filters.iter().map(|filter| Object::Name(filter.as_bytes().to_vec())).collect();
+        dictionary.set("Filter", Object::Array(names));
+        Stream::new(dictionary, content)
+    }
+
+    #[test]
+    fn every_filter_of_a_chain_is_undone_in_order() {
+        let text = b"<rsm:CrossIndustryInvoice/>".to_vec();
+        let hex: Vec<u8> = deflated(&text).iter().flat_map(|byte| format!("{byte:02X} ").into_bytes()).collect();
+        let chained = stream(&["ASCIIHexDecode", "FlateDecode"], [hex, b">".to_vec()].concat());
+        assert_eq!(stream_data(&chained, MAX_DECODED_BYTES), Some(text.clone()));
+        // "Man " is "9jqo^" (the Adobe reference), "z" four zeros, a short group its bytes.
+        assert_eq!(un85(b"9jqo^z/c~>"), Some(b"Man \0\0\0\0.".to_vec()));
+        assert_eq!(unrun(&[2, b'a', b'b', b'c', 254, b'x', 128, b'?'], 100), Some(b"abcxxx".to_vec()));
+        let mut encoder = weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
+        let lzw = encoder.encode(&text.repeat(50)).expect("in memory");
+        assert_eq!(stream_data(&stream(&["LZWDecode"], lzw), MAX_DECODED_BYTES), Some(text.repeat(50)));
+    }
+
+    #[test]
+    fn the_ceiling_holds_after_every_filter() {
+        // Deflated twice, 20 MB of zeros are a few hundred bytes (a gigabyte, a few kilobytes).
+        let twice = deflated(&deflated(&vec![0u8; 20_000_000]));
+        assert!(twice.len() < 1_000, "{}", twice.len());
+        assert_eq!(stream_data(&stream(&["FlateDecode", "FlateDecode"], twice.clone()), 1_000_000), None);
+        assert_eq!(
+            stream_data(&stream(&["FlateDecode", "FlateDecode"], twice), 20_000_000).map(|data| data.len()),
+            Some(20_000_000)
+        );
+        // Run-length repeats a byte 128 times per two bytes.
+        let runs = [257u16 - 128, 0].map(|byte| byte as u8).repeat(1_000_000);
+        assert_eq!(stream_data(&stream(&["RunLengthDecode"], runs), 1_000_000), None);
+        let mut encoder = weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
+        let lzw = encoder.encode(&vec![0u8; 10_000_000]).expect("in memory");
+        assert_eq!(stream_data(&stream(&["LZWDecode"], lzw), 1_000_000), None);
+        assert_eq!(stream_data(&stream(&["DCTDecode"], vec![0xff, 0xd8]), MAX_DECODED_BYTES), None);
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::str::FromStr;
 use roxmltree::Node;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::Finding;
-use super::xml::{child, children, descend, path_of, text};
+use super::Findings;
+use super::xml::{child, children, descend, text};
 use crate::domain::Profile;
 
 /// One VAT category of the five the rules below know (reverse charge,
@@ -114,10 +114,10 @@ struct Contributions {
 struct Checker<'a, 'input> {
     profile: Profile,
     root: Node<'a, 'input>,
-    findings: &'a mut Vec<Finding>,
+    findings: &'a mut Findings,
 }
 
-pub(super) fn check(root: Node, profile: Profile, findings: &mut Vec<Finding>) {
+pub(super) fn check(root: Node, profile: Profile, findings: &mut Findings) {
     let mut checker = Checker { profile, root, findings };
     let contributions = checker.contributions();
     checker.core_terms();
@@ -130,11 +130,11 @@ pub(super) fn check(root: Node, profile: Profile, findings: &mut Vec<Finding>) {
 
 impl<'a, 'input> Checker<'a, 'input> {
     fn error(&mut self, rule: &str, at: Node, fr: &str, en: &str) {
-        self.findings.push(Finding::error(rule, &path_of(at), fr, en));
+        self.findings.error(rule, at, fr, en);
     }
 
     fn warning(&mut self, rule: &str, at: Node, fr: &str, en: &str) {
-        self.findings.push(Finding::warning(rule, &path_of(at), fr, en));
+        self.findings.warning(rule, at, fr, en);
     }
 
     fn extended(&self) -> bool {

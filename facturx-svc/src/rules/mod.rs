@@ -8,7 +8,7 @@ mod structure;
 mod usage;
 pub mod xml;
 
-pub use findings::{Finding, Report, Severity};
+pub use findings::{Finding, Findings, MAX_FINDINGS_PER_RULE, Omitted, Report, Severity};
 pub use xml::XmlError;
 
 use crate::cii::Element;
@@ -30,26 +30,26 @@ pub fn validate_xml(bytes: &[u8]) -> Result<Report, XmlError> {
     let text = xml::text_of(bytes)?;
     let document = xml::parse(text)?;
     let root = document.root_element();
-    let mut findings = Vec::new();
+    let mut findings = Findings::default();
     let profile = match xml::guideline(root) {
         None => {
-            findings.push(Finding::error(
+            findings.error_at(
                 "BR-01",
                 "/rsm:CrossIndustryInvoice",
                 "La facture n'a pas d'identifiant de spécification (BT-24) : ce n'est pas une facture CII.",
                 "An Invoice shall have a Specification identifier (BT-24): this is not a CII invoice.",
-            ));
+            );
             None
         }
         Some((urn, location)) => {
             let profile = Profile::from_guideline(&urn);
             if profile.is_none() {
-                findings.push(Finding::error(
+                findings.error_at(
                     "FX-PROFILE",
                     &location,
                     &format!("L'identifiant de spécification « {urn} » ne désigne aucun profil Factur-X ni XRechnung."),
                     &format!("The specification identifier '{urn}' names no Factur-X or XRechnung profile."),
-                ));
+                );
             }
             profile
         }
@@ -60,9 +60,9 @@ pub fn validate_xml(bytes: &[u8]) -> Result<Report, XmlError> {
         if profile == Profile::XRechnung {
             // The Factur-X list of guideline URNs (BT-24) does not name
             // XRechnung's; its EN 16931 rules apply otherwise.
-            findings.retain(|finding| finding.rule != GUIDELINE_CODE_RULE);
+            findings.drop_rule(GUIDELINE_CODE_RULE);
         }
         business::check(root, profile, &mut findings);
     }
-    Ok(Report::new(profile, findings))
+    Ok(findings.into_report(profile))
 }

@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 
 use roxmltree::Node;
 
-use super::Finding;
-use super::xml::{self, path_of, prefix_of};
+use super::Findings;
+use super::xml::{self, prefix_of};
 use crate::cii::Element;
 use crate::domain::Profile;
 
@@ -68,7 +68,7 @@ fn parse(table: &'static str) -> HashMap<&'static str, Grammar> {
     grammars
 }
 
-pub(super) fn check(root: Node, profile: Profile, findings: &mut Vec<Finding>) {
+pub(super) fn check(root: Node, profile: Profile, findings: &mut Findings) {
     let grammar = &GRAMMARS[profile.table_name()];
     check_element(grammar, root, "CrossIndustryInvoiceType", findings);
 }
@@ -110,22 +110,23 @@ fn shape_element(grammar: &Grammar, element: &mut Element, type_name: &str) {
     }
 }
 
-fn xsd_error(node: Node, fr: String, en: String) -> Finding {
-    Finding::error("XSD", &path_of(node), &fr, &en)
+fn xsd_error(findings: &mut Findings, node: Node, fr: &str, en: &str) {
+    findings.error("XSD", node, fr, en);
 }
 
-fn check_element(grammar: &Grammar, node: Node, type_name: &str, findings: &mut Vec<Finding>) {
+fn check_element(grammar: &Grammar, node: Node, type_name: &str, findings: &mut Findings) {
     let Some(definition) = grammar.get(type_name) else { return };
     match definition {
         TypeDef::Simple { base, attributes } => check_simple(node, base, attributes, findings),
         TypeDef::Complex { namespace, choice, min, elements } => {
             check_attributes(node, &[], findings);
             if node.children().any(|child| child.is_text() && !child.text().unwrap_or_default().trim().is_empty()) {
-                findings.push(xsd_error(
+                xsd_error(
+                    findings,
                     node,
-                    "Cet élément ne contient que des éléments, pas de texte.".into(),
-                    "This element holds elements only, not text.".into(),
-                ));
+                    "Cet élément ne contient que des éléments, pas de texte.",
+                    "This element holds elements only, not text.",
+                );
             }
             let children: Vec<Node> = node.children().filter(Node::is_element).collect();
             let matched = if *choice {
@@ -144,18 +145,19 @@ fn is(node: Node, namespace: &str, name: &str) -> bool {
     node.tag_name().name() == name && node.tag_name().namespace() == Some(namespace)
 }
 
-fn unexpected(node: Node) -> Finding {
+fn unexpected(findings: &mut Findings, node: Node) {
     let name = format!("{}:{}", prefix_of(node.tag_name().namespace()), node.tag_name().name());
     xsd_error(
+        findings,
         node,
-        format!("L'élément {name} n'est pas attendu ici dans ce profil (inconnu, hors de son ordre ou en trop)."),
-        format!("Element {name} is not expected here in this profile (unknown, out of order or repeated)."),
-    )
+        &format!("L'élément {name} n'est pas attendu ici dans ce profil (inconnu, hors de son ordre ou en trop)."),
+        &format!("Element {name} is not expected here in this profile (unknown, out of order or repeated)."),
+    );
 }
 
-fn missing(parent: Node, namespace: &str, name: &str) -> Finding {
+fn missing(findings: &mut Findings, parent: Node, namespace: &str, name: &str) {
     let name = format!("{}:{name}", prefix_of(Some(namespace)));
-    xsd_error(parent, format!("L'élément obligatoire {name} manque."), format!("Required element {name} is missing."))
+    xsd_error(findings, parent, &format!("L'élément obligatoire {name} manque."), &format!("Required element {name} is missing."));
 }
 
 fn check_sequence<'a, 'input, 'g>(
@@ -163,7 +165,7 @@ fn check_sequence<'a, 'input, 'g>(
     children: &[Node<'a, 'input>],
     namespace: &str,
     elements: &'g [ElementDef],
-    findings: &mut Vec<Finding>,
+    findings: &mut Findings,
 ) -> Vec<(Node<'a, 'input>, &'g ElementDef)> {
     let mut matched = Vec::new();
     let mut next = 0;
@@ -178,12 +180,12 @@ fn check_sequence<'a, 'input, 'g>(
             next += 1;
         }
         if count < definition.min {
-            findings.push(missing(parent, namespace, definition.name));
+            missing(findings, parent, namespace, definition.name);
         }
     }
     if let Some(&extra) = children.get(next) {
         // One report: after the first stray element, the rest cannot be placed.
-        findings.push(unexpected(extra));
+        unexpected(findings, extra);
     }
     matched
 }
@@ -194,47 +196,49 @@ fn check_choice<'a, 'input, 'g>(
     namespace: &str,
     min: u32,
     elements: &'g [ElementDef],
-    findings: &mut Vec<Finding>,
+    findings: &mut Findings,
 ) -> Vec<(Node<'a, 'input>, &'g ElementDef)> {
     let mut matched = Vec::new();
     for &child in children {
         match elements.iter().find(|definition| is(child, namespace, definition.name)) {
             Some(definition) if matched.is_empty() => matched.push((child, definition)),
-            _ => findings.push(unexpected(child)),
+            _ => unexpected(findings, child),
         }
     }
     if matched.is_empty() && min > 0 {
         let names: Vec<&str> = elements.iter().map(|definition| definition.name).collect();
-        findings.push(missing(parent, namespace, &names.join("|")));
+        missing(findings, parent, namespace, &names.join("|"));
     }
     matched
 }
 
-fn check_attributes(node: Node, allowed: &[(&str, bool)], findings: &mut Vec<Finding>) {
+fn check_attributes(node: Node, allowed: &[(&str, bool)], findings: &mut Findings) {
     for attribute in node.attributes() {
         let known = attribute.namespace() == Some(XSI)
             || (attribute.namespace().is_none() && allowed.iter().any(|(name, _)| *name == attribute.name()));
         if !known {
-            findings.push(xsd_error(
+            xsd_error(
+                findings,
                 node,
-                format!("L'attribut {} n'est pas permis sur cet élément.", attribute.name()),
-                format!("Attribute {} is not allowed on this element.", attribute.name()),
-            ));
+                &format!("L'attribut {} n'est pas permis sur cet élément.", attribute.name()),
+                &format!("Attribute {} is not allowed on this element.", attribute.name()),
+            );
         }
     }
     for (name, _) in allowed.iter().filter(|(name, required)| *required && node.attribute(*name).is_none()) {
-        findings.push(xsd_error(
+        xsd_error(
+            findings,
             node,
-            format!("L'attribut obligatoire {name} manque."),
-            format!("Required attribute {name} is missing."),
-        ));
+            &format!("L'attribut obligatoire {name} manque."),
+            &format!("Required attribute {name} is missing."),
+        );
     }
 }
 
-fn check_simple(node: Node, base: &str, attributes: &[(&str, bool)], findings: &mut Vec<Finding>) {
+fn check_simple(node: Node, base: &str, attributes: &[(&str, bool)], findings: &mut Findings) {
     check_attributes(node, attributes, findings);
     if let Some(child) = node.children().find(Node::is_element) {
-        findings.push(unexpected(child));
+        unexpected(findings, child);
     }
     let value: String = node.children().filter_map(|child| child.text()).collect();
     let well_formed = match base {
@@ -244,11 +248,12 @@ fn check_simple(node: Node, base: &str, attributes: &[(&str, bool)], findings: &
         _ => true,
     };
     if !well_formed {
-        findings.push(xsd_error(
+        xsd_error(
+            findings,
             node,
-            format!("La valeur n'est pas un {base} valide."),
-            format!("The value is not a valid {base}."),
-        ));
+            &format!("La valeur n'est pas un {base} valide."),
+            &format!("The value is not a valid {base}."),
+        );
     }
 }
 

@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 
 use roxmltree::Node;
 
-use super::xml::{child, path_of, prefix_of, text};
-use super::{Finding, Severity};
+use super::xml::{child, prefix_of, text};
+use super::{Findings, Severity};
 use crate::cii::Element;
 use crate::domain::Profile;
 
@@ -72,7 +72,7 @@ fn parse(table: &'static str) -> HashMap<&'static str, Usage> {
     usages
 }
 
-pub(super) fn check(root: Node, profile: Profile, findings: &mut Vec<Finding>) {
+pub(super) fn check(root: Node, profile: Profile, findings: &mut Findings) {
     if profile != Profile::Minimum && profile != Profile::BasicWl {
         variants(root, profile, findings);
     }
@@ -82,7 +82,7 @@ pub(super) fn check(root: Node, profile: Profile, findings: &mut Vec<Finding>) {
 /// The rules of `element`'s context, then its children's; the context (the
 /// path without positions) grows and shrinks as the walk goes, instead of
 /// being rebuilt from the root for every element. The parser bounds the depth.
-fn check_element(usage: &Usage, element: Node, context: &mut String, findings: &mut Vec<Finding>) {
+fn check_element(usage: &Usage, element: Node, context: &mut String, findings: &mut Findings) {
     let length = context.len();
     context.push('/');
     context.push_str(prefix_of(element.tag_name().namespace()));
@@ -90,7 +90,7 @@ fn check_element(usage: &Usage, element: Node, context: &mut String, findings: &
     context.push_str(element.tag_name().name());
     for rule in usage.paths.get(context.as_str()).map(Vec::as_slice).unwrap_or_default() {
         if let Some((fr, en)) = broken(element, rule, usage) {
-            findings.push(Finding::new(rule.id, rule.severity, &path_of(element), &fr, &en));
+            findings.add(rule.id, rule.severity, element, &fr, &en);
         }
     }
     for child in element.children().filter(Node::is_element) {
@@ -129,14 +129,14 @@ fn prune_element(usage: &Usage, element: &mut Element, context: &mut String) {
 
 /// The "element variants" of the Factur-X appendix: the same element used
 /// for several business terms, told apart by a code.
-fn variants(root: Node, profile: Profile, findings: &mut Vec<Finding>) {
+fn variants(root: Node, profile: Profile, findings: &mut Findings) {
     let mut not_used = |node: Node, what: &str| {
-        findings.push(Finding::error(
+        findings.error(
             "FX-USAGE",
-            &path_of(node),
+            node,
             &format!("La variante {what} n'est pas utilisée dans ce contexte par ce profil."),
             &format!("Element variant {what} is marked as not used in the given context."),
-        ));
+        );
     };
     for node in root.descendants().filter(Node::is_element) {
         let parent = node.parent_element().map(|parent| parent.tag_name().name()).unwrap_or_default();

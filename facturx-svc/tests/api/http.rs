@@ -65,6 +65,33 @@ async fn hostile_or_broken_input_gets_a_problem_never_a_panic() {
     assert_eq!(response.status(), 400);
 }
 
+/// Every repeated element breaks the same rules: each rule's findings are
+/// listed up to 100 times and the rest counted, so the answer (and the
+/// work of locating each finding) stays bounded.
+#[tokio::test]
+async fn a_rule_broken_80_000_times_is_listed_100_times_and_the_rest_counted() {
+    let app = spawn_app().await;
+    let sample = String::from_utf8(corpus_file(INVALID_XML)).expect("UTF-8");
+    let (head, tail) = sample.split_once("</ram:IssueDateTime>").expect("an IssueDateTime");
+    let repeated = r#"<udt:DateTimeString format="999">x</udt:DateTimeString>"#.repeat(80_000);
+    let body = format!("{head}{repeated}</ram:IssueDateTime>{tail}");
+    let response = app.post_form("/v1/validate", Form::new().part("file", file_part("f.xml", body.into_bytes()))).await;
+    assert_eq!(response.status(), 200);
+    let report: Value = response.json().await.expect("json");
+    let mut listed = std::collections::HashMap::<String, usize>::new();
+    for finding in report["errors"].as_array().into_iter().chain(report["warnings"].as_array()).flatten() {
+        *listed.entry(finding["rule"].as_str().expect("a rule").to_owned()).or_default() += 1;
+    }
+    assert!(listed.values().all(|&count| count <= 100), "{listed:?}");
+    let omitted = report["omitted"].as_array().expect("omitted");
+    assert!(!omitted.is_empty(), "{}", report["omitted"]);
+    for rule in omitted {
+        let name = rule["rule"].as_str().expect("a rule");
+        assert_eq!(listed.get(name), Some(&100), "{name}");
+        assert!(rule["count"].as_u64().is_some_and(|count| count >= 79_900), "{rule}");
+    }
+}
+
 #[tokio::test]
 async fn uploads_over_the_limit_are_refused_before_being_read() {
     let app = spawn_app_with(&[("MAX_UPLOAD_SIZE_MB", "1")]).await;

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use ocr_svc::engine::{Engine, OcrPool};
+use ocr_svc::configuration::{CONFIG, Settings};
 use ocr_svc::extraction::extract;
 use ocr_svc::extraction::fields::{Key, Value};
 use ocr_svc::synthetic::scan::{image_pdf, scan_pages};
@@ -69,8 +69,8 @@ fn generate(directory: &std::path::Path, count: usize, typeface: BillTypeface) -
 }
 
 async fn evaluate(count: usize, kinds: &str, typeface: BillTypeface) -> anyhow::Result<()> {
-    let threads = std::thread::available_parallelism().map_or(2, usize::from);
-    let engine = Engine::new(OcrPool::start(threads, "fra")?);
+    let settings: Settings = common::configuration::load(&CONFIG)?;
+    let engine = settings.analysis.engine()?;
     for kind in ["digital", "scans"] {
         if kinds != "both" && kinds != kind {
             continue;

@@ -10,15 +10,16 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use futures_util::future::try_join_all;
+use std::sync::Arc;
+
+use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 use tokio::process::Command;
+use tokio::sync::Semaphore;
 
-pub use self::ocr::{OcrError, OcrPool};
+pub use self::ocr::{OcrError, OcrPool, PixelLimits, TooLarge};
 use self::words::{BoundingBox, Line, deskew, group_lines, parse_tsv, tsv_page_count, tsv_page_size};
 
-/// Resolution scanned pages are rasterised at, as Tesseract reads best.
-const RASTER_DPI: i32 = 300;
 /// Fewer words than this on a page means its text layer is missing or
 /// decorative (a scan with a printed header), so the page is read by OCR.
 const MIN_TEXT_LAYER_WORDS: usize = 15;
@@ -58,6 +59,10 @@ pub enum EngineError {
     UnreadableImage(usize),
     #[error("the document has no pages")]
     Empty,
+    #[error("the document has {pages} pages, more than the {limit} read")]
+    TooManyPages { pages: usize, limit: usize },
+    #[error("page {page} is too large to be read ({reason})")]
+    PageTooLarge { page: usize, reason: TooLarge },
     #[error(transparent)]
     Ocr(#[from] OcrError),
     #[error("{tool} failed: {reason}")]
@@ -79,48 +84,81 @@ fn report(progress: Option<&PageProgress>, change: impl FnOnce(&mut PagesRead)) 
     }
 }
 
+/// What one document may make the service do.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadingLimits {
+    /// Pages of a PDF read at most; a longer one is refused before any is.
+    pub max_pages: usize,
+    /// Tool processes (Poppler) running at once in the whole process, and
+    /// pages of one document in progress at once.
+    pub tool_processes: usize,
+}
+
 #[derive(Clone)]
 pub struct Engine {
     ocr: OcrPool,
+    tools: Tools,
+    limits: ReadingLimits,
 }
 
 impl Engine {
-    pub fn new(ocr: OcrPool) -> Self {
-        Self { ocr }
+    pub fn new(ocr: OcrPool, limits: ReadingLimits) -> Self {
+        let tools = Tools { slots: Arc::new(Semaphore::new(limits.tool_processes.max(1))) };
+        Self { ocr, tools, limits }
     }
 
-    /// Every page of `pdf`, from its text layer or, for pages without one, by OCR.
+    /// Every page of `pdf`, from its text layer or, for pages without one,
+    /// by OCR; at most `tool_processes` pages in progress at once, so the
+    /// pages' images in memory stay few whatever the page count.
     pub async fn read_pdf(&self, pdf: &[u8], progress: Option<&PageProgress>) -> Result<Vec<PageText>, EngineError> {
         let directory = tempfile::tempdir().map_err(tool_error("tempdir"))?;
         let path = directory.path().join("input.pdf");
         tokio::fs::write(&path, pdf).await.map_err(tool_error("tempfile"))?;
-        let tsv = run("pdftotext", &["-tsv", "-enc", "UTF-8"], &path, &["-"]).await.map_err(|error| match error {
-            EngineError::Tool { tool: "pdftotext", .. } => EngineError::UnreadablePdf,
+        let unreadable = |error| match error {
+            EngineError::Tool { tool: "pdfinfo" | "pdftotext", .. } => EngineError::UnreadablePdf,
             other => other,
-        })?;
+        };
+        // The page count from the page tree, before a page is read: a small
+        // file may announce 100,000 pages.
+        let info = self.tools.run("pdfinfo", &[], &path, &[]).await.map_err(unreadable)?;
+        let pages = page_count(&String::from_utf8_lossy(&info)).ok_or(EngineError::UnreadablePdf)?;
+        if pages == 0 {
+            return Err(EngineError::Empty);
+        }
+        if pages > self.limits.max_pages {
+            return Err(EngineError::TooManyPages { pages, limit: self.limits.max_pages });
+        }
+        let last = pages.to_string();
+        let tsv =
+            self.tools.run("pdftotext", &["-tsv", "-enc", "UTF-8", "-l", &last], &path, &["-"]).await.map_err(unreadable)?;
         let tsv = String::from_utf8_lossy(&tsv);
         let page_count = tsv_page_count(&tsv);
         if page_count == 0 {
             return Err(EngineError::Empty);
         }
         report(progress, |read| read.total = page_count);
+        let allowance = self.ocr.allowance();
         let pages = (1..=page_count).map(|number| {
             let words = parse_tsv(&tsv, number, 1.0);
             let size = tsv_page_size(&tsv, number);
-            let path = path.clone();
+            let (path, allowance) = (&path, &allowance);
             async move {
                 let page = if words.len() >= MIN_TEXT_LAYER_WORDS {
                     PageText { number, source: TextSource::TextLayer, unit: "pt", lines: group_lines(words) }
                 } else {
-                    let scanned = match size {
-                        Some(size) => scanned_page::extract(&path, number, size).await?,
-                        None => None,
-                    };
-                    let (image, dpi) = match scanned {
+                    let size = size.ok_or(EngineError::UnreadablePdf)?;
+                    let (image, dpi) = match scanned_page::extract(&self.tools, path, number, size).await? {
                         Some(scan) => (scan.jpeg, scan.ppi),
-                        None => (rasterise(&path, number).await?, RASTER_DPI),
+                        None => {
+                            let dpi = self.ocr.raster_dpi(size).map_err(|reason| EngineError::PageTooLarge { page: number, reason })?;
+                            (self.rasterise(path, number, dpi).await?, dpi)
+                        }
                     };
-                    let mut words = self.ocr.recognise(image, Some(dpi), 72.0 / dpi as f32).await?;
+                    let mut words = self
+                        .ocr
+                        .recognise(image, Some(dpi), 72.0 / dpi as f32, allowance)
+                        .await
+                        .map_err(|error| page_error(error, number))?;
                     deskew(&mut words);
                     PageText { number, source: TextSource::Ocr, unit: "pt", lines: group_lines(words) }
                 };
@@ -128,55 +166,97 @@ impl Engine {
                 Ok(page)
             }
         });
-        try_join_all(pages).await
+        in_order(pages.collect(), self.limits.tool_processes).await
     }
 
-    /// Every image read by OCR, in order.
+    /// Every image read by OCR, in order, a few at a time.
     pub async fn read_images(
         &self,
         images: &[&[u8]],
         progress: Option<&PageProgress>,
     ) -> Result<Vec<PageText>, EngineError> {
         report(progress, |read| read.total = images.len());
-        let pages = images.iter().enumerate().map(|(index, image)| async move {
-            let mut words = self.ocr.recognise(image.to_vec(), None, 1.0).await.map_err(|error| match error {
-                OcrError::UnreadableImage => EngineError::UnreadableImage(index + 1),
-                other => EngineError::Ocr(other),
-            })?;
-            deskew(&mut words);
-            report(progress, |read| read.done += 1);
-            Ok(PageText { number: index + 1, source: TextSource::Ocr, unit: "px", lines: group_lines(words) })
+        let allowance = self.ocr.allowance();
+        let pages = images.iter().enumerate().map(|(index, image)| {
+            let allowance = &allowance;
+            async move {
+                let mut words = self.ocr.recognise(image.to_vec(), None, 1.0, allowance).await.map_err(|error| match error {
+                    OcrError::UnreadableImage => EngineError::UnreadableImage(index + 1),
+                    other => page_error(other, index + 1),
+                })?;
+                deskew(&mut words);
+                report(progress, |read| read.done += 1);
+                Ok(PageText { number: index + 1, source: TextSource::Ocr, unit: "px", lines: group_lines(words) })
+            }
         });
-        try_join_all(pages).await
+        in_order(pages.collect(), self.limits.tool_processes).await
+    }
+
+    async fn rasterise(&self, pdf: &Path, page: usize, dpi: i32) -> Result<Vec<u8>, EngineError> {
+        let page = page.to_string();
+        let dpi = dpi.to_string();
+        self.tools.run("pdftoppm", &["-r", &dpi, "-gray", "-f", &page, "-l", &page], pdf, &[]).await
     }
 }
 
-async fn rasterise(pdf: &Path, page: usize) -> Result<Vec<u8>, EngineError> {
-    let page = page.to_string();
-    let dpi = RASTER_DPI.to_string();
-    run("pdftoppm", &["-r", &dpi, "-gray", "-f", &page, "-l", &page], pdf, &[]).await
+/// The pages' results in order, at most `at_once` in progress: the first
+/// failure drops those in progress (their tools are killed).
+async fn in_order<Page: Future<Output = Result<PageText, EngineError>>>(
+    pages: Vec<Page>,
+    at_once: usize,
+) -> Result<Vec<PageText>, EngineError> {
+    stream::iter(pages).buffered(at_once.max(1)).try_collect().await
 }
 
-/// Runs a Poppler tool on `input` and returns what it wrote to stdout.
-async fn run(tool: &'static str, before: &[&str], input: &Path, after: &[&str]) -> Result<Vec<u8>, EngineError> {
-    let child = Command::new(tool)
-        .args(before)
-        .arg(input)
-        .args(after)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(tool_error(tool))?;
-    let output = tokio::time::timeout(TOOL_TIMEOUT, child.wait_with_output())
-        .await
-        .map_err(|_| EngineError::Tool { tool, reason: "timed out".into() })?
-        .map_err(tool_error(tool))?;
-    if !output.status.success() {
-        return Err(EngineError::Tool { tool, reason: format!("exit status {}", output.status) });
+fn page_error(error: OcrError, page: usize) -> EngineError {
+    match error {
+        OcrError::TooLarge(reason) => EngineError::PageTooLarge { page, reason },
+        other => EngineError::Ocr(other),
     }
-    Ok(output.stdout)
+}
+
+/// `Pages:` of `pdfinfo`'s report.
+fn page_count(info: &str) -> Option<usize> {
+    info.lines().find_map(|line| line.strip_prefix("Pages:")?.trim().parse().ok())
+}
+
+/// The Poppler tools, run a bounded number at a time across every request:
+/// each holds a page's worth of memory and a core.
+#[derive(Clone)]
+pub(crate) struct Tools {
+    slots: Arc<Semaphore>,
+}
+
+impl Tools {
+    /// Runs `tool` on `input` and returns what it wrote to stdout; the
+    /// process is killed if the request is dropped (its client left).
+    pub(crate) async fn run(
+        &self,
+        tool: &'static str,
+        before: &[&str],
+        input: &Path,
+        after: &[&str],
+    ) -> Result<Vec<u8>, EngineError> {
+        let _slot = self.slots.acquire().await.map_err(|_| EngineError::Tool { tool, reason: "shut down".into() })?;
+        let child = Command::new(tool)
+            .args(before)
+            .arg(input)
+            .args(after)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(tool_error(tool))?;
+        let output = tokio::time::timeout(TOOL_TIMEOUT, child.wait_with_output())
+            .await
+            .map_err(|_| EngineError::Tool { tool, reason: "timed out".into() })?
+            .map_err(tool_error(tool))?;
+        if !output.status.success() {
+            return Err(EngineError::Tool { tool, reason: format!("exit status {}", output.status) });
+        }
+        Ok(output.stdout)
+    }
 }
 
 fn tool_error(tool: &'static str) -> impl Fn(std::io::Error) -> EngineError {

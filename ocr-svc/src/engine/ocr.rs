@@ -6,19 +6,24 @@
 use std::io::Cursor;
 use std::ops::Range;
 use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
 use futures_util::future::try_join_all;
-use image::{GrayImage, ImageReader, Limits};
+use image::{GrayImage, ImageDecoder, ImageReader, Limits};
 use tesseract::Tesseract;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 
 use super::words::{Word, parse_tsv};
 
-/// Decoded pages larger than this are refused: 256 MiB holds a 600 dpi A3
-/// scan in grey, and a small file cannot make the service allocate more.
-const MAX_DECODED_BYTES: u64 = 256 * 1024 * 1024;
+/// Resolution PDF pages are rasterised at, as Tesseract reads best.
+pub const RASTER_DPI: i32 = 300;
+/// A page too large for `max_page_pixels` at 300 dpi is rasterised at a
+/// lower resolution, down to this one; below it the page is refused.
+const MIN_RASTER_DPI: i32 = 150;
+/// A ceiling no page within `max_page_pixels` reaches.
+const MAX_DECODE_ALLOCATION: u64 = 1024 * 1024 * 1024;
 /// Rows without ink, as a fraction of the page's height, that separate two
 /// regions (about 4 mm on A4).
 const GAP_PER_PAGE_HEIGHT: u32 = 80;
@@ -40,6 +45,43 @@ pub enum OcrError {
     UnreadableImage,
     #[error("the OCR engine failed: {0}")]
     Failed(String),
+    #[error(transparent)]
+    TooLarge(#[from] TooLarge),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TooLarge {
+    #[error("{pixels} pixels, more than the {limit} a page may have")]
+    Page { pixels: u64, limit: u64 },
+    #[error("the pages hold more than the {limit} pixels read per document")]
+    Document { limit: u64 },
+}
+
+/// How many pixels the engines take, so that a small file (a PNG of one
+/// colour, a page of 5000 × 5000 pt) cannot make the service allocate
+/// gigabytes.
+#[derive(Debug, Clone, Copy)]
+pub struct PixelLimits {
+    pub max_page_pixels: u64,
+    pub max_document_pixels: u64,
+    /// Bytes of decoded pages in memory at once, in the whole process: a page
+    /// waits for room before it is decoded.
+    pub decode_budget_bytes: u64,
+}
+
+/// The pixels one document may still have read.
+pub struct PixelAllowance {
+    remaining: AtomicU64,
+    limit: u64,
+}
+
+impl PixelAllowance {
+    fn take(&self, pixels: u64) -> Result<(), TooLarge> {
+        self.remaining
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |remaining| remaining.checked_sub(pixels))
+            .map(drop)
+            .map_err(|_| TooLarge::Document { limit: self.limit })
+    }
 }
 
 /// One region of `page`, to be read by one engine.
@@ -54,11 +96,14 @@ struct RegionJob {
 #[derive(Clone)]
 pub struct OcrPool {
     jobs: mpsc::Sender<RegionJob>,
+    limits: PixelLimits,
+    /// `decode_budget_bytes` in KiB permits.
+    decode_budget: Arc<Semaphore>,
 }
 
 impl OcrPool {
     /// Starts `threads` engines for `language`, and fails if the model is missing.
-    pub fn start(threads: usize, language: &str) -> Result<Self, OcrError> {
+    pub fn start(threads: usize, language: &str, limits: PixelLimits) -> Result<Self, OcrError> {
         Tesseract::new(None, Some(language)).map_err(|error| OcrError::Unavailable(error.to_string()))?;
         let (sender, receiver) = mpsc::channel::<RegionJob>();
         let receiver = Arc::new(Mutex::new(receiver));
@@ -70,16 +115,65 @@ impl OcrPool {
                 .spawn(move || serve(&receiver, &language))
                 .map_err(|error| OcrError::Unavailable(error.to_string()))?;
         }
-        Ok(Self { jobs: sender })
+        let budget_kib = usize::try_from(limits.decode_budget_bytes / 1024).unwrap_or(Semaphore::MAX_PERMITS);
+        Ok(Self { jobs: sender, limits, decode_budget: Arc::new(Semaphore::new(budget_kib.min(Semaphore::MAX_PERMITS))) })
+    }
+
+    /// What one document may read in all.
+    pub fn allowance(&self) -> PixelAllowance {
+        let limit = self.limits.max_document_pixels;
+        PixelAllowance { remaining: AtomicU64::new(limit), limit }
+    }
+
+    /// The resolution a PDF page of `width` × `height` points is rasterised
+    /// at: 300 dpi, or less for a page too large for that.
+    pub fn raster_dpi(&self, (width, height): (f32, f32)) -> Result<i32, TooLarge> {
+        let limit = self.limits.max_page_pixels;
+        let pixels_at = |dpi: i32| f64::from(width) * f64::from(height) * f64::from(dpi).powi(2) / (72.0 * 72.0);
+        if !(width > 0.0 && height > 0.0 && pixels_at(RASTER_DPI).is_finite()) {
+            return Ok(RASTER_DPI);
+        }
+        if pixels_at(RASTER_DPI) <= limit as f64 {
+            return Ok(RASTER_DPI);
+        }
+        let dpi = (limit as f64 / pixels_at(1)).sqrt().floor() as i32;
+        if dpi < MIN_RASTER_DPI {
+            return Err(TooLarge::Page { pixels: pixels_at(MIN_RASTER_DPI) as u64, limit });
+        }
+        Ok(dpi)
     }
 
     /// Words of one image (PNG, JPEG, PNM, BMP or TIFF bytes). `dpi` is the
     /// rasterisation resolution when known; `scale` converts pixels to the
     /// unit boxes are reported in.
-    pub async fn recognise(&self, image: Vec<u8>, dpi: Option<i32>, scale: f32) -> Result<Vec<Word>, OcrError> {
-        let PreparedPage { page, regions } = tokio::task::spawn_blocking(move || prepare_page(&image))
+    /// The page's pixels count against `allowance`, and its decoded bytes
+    /// wait for room in the process's decode budget.
+    pub async fn recognise(
+        &self,
+        image: Vec<u8>,
+        dpi: Option<i32>,
+        scale: f32,
+        allowance: &PixelAllowance,
+    ) -> Result<Vec<Word>, OcrError> {
+        let stopped = |_| OcrError::Failed("the image decoder stopped".into());
+        let image = Arc::new(image);
+        let header = Arc::clone(&image);
+        let (pixels, decoded_bytes) =
+            tokio::task::spawn_blocking(move || decoded_size(&header)).await.map_err(stopped)??;
+        let limit = self.limits.max_page_pixels;
+        let budget_kib = self.decode_budget_kib();
+        let reserved_kib = decoded_bytes.div_ceil(1024);
+        if pixels > limit || reserved_kib > budget_kib {
+            return Err(TooLarge::Page { pixels, limit }.into());
+        }
+        allowance.take(pixels)?;
+        let _reservation = self
+            .decode_budget
+            .acquire_many(u32::try_from(reserved_kib).unwrap_or(u32::MAX))
             .await
-            .map_err(|_| OcrError::Failed("the image decoder stopped".into()))??;
+            .map_err(|_| OcrError::Unavailable("the decoder has stopped".into()))?;
+        let PreparedPage { page, regions } =
+            tokio::task::spawn_blocking(move || prepare_page(&image)).await.map_err(stopped)??;
         let page = Arc::new(page);
 
         let answers = regions.into_iter().map(|region| {
@@ -104,6 +198,23 @@ impl OcrPool {
         }
         Ok(words)
     }
+
+    fn decode_budget_kib(&self) -> u64 {
+        self.limits.decode_budget_bytes / 1024
+    }
+}
+
+/// The pixels of an image and the bytes decoding it to grey takes at the
+/// peak (the decoded picture and its grey copy), from its header alone.
+fn decoded_size(bytes: &[u8]) -> Result<(u64, u64), OcrError> {
+    let decoder = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| OcrError::UnreadableImage)?
+        .into_decoder()
+        .map_err(|_| OcrError::UnreadableImage)?;
+    let (width, height) = decoder.dimensions();
+    let pixels = u64::from(width) * u64::from(height);
+    Ok((pixels, pixels.saturating_mul(u64::from(decoder.color_type().bytes_per_pixel()) + 1)))
 }
 
 /// A page ready for the engines.
@@ -124,8 +235,10 @@ pub fn prepare_page(bytes: &[u8]) -> Result<PreparedPage, OcrError> {
 fn decode_grey(bytes: &[u8]) -> Result<GrayImage, OcrError> {
     let mut reader =
         ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| OcrError::UnreadableImage)?;
+    // The caller has checked the header's size; this holds if the image's
+    // data disagrees with it.
     let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    limits.max_alloc = Some(MAX_DECODE_ALLOCATION);
     reader.limits(limits);
     let page = reader.decode().map_err(|_| OcrError::UnreadableImage)?.into_luma8();
     // A header may announce no columns or no rows: nothing to read.
@@ -255,6 +368,10 @@ fn serve(receiver: &Mutex<mpsc::Receiver<RegionJob>>, language: &str) {
             Err(_) => return,
         };
         let Ok(job) = job else { return };
+        // The request was dropped (its client left, or another page failed).
+        if job.reply.is_closed() {
+            continue;
+        }
         let loaded = match engine.take() {
             Some(engine) => Ok(engine),
             None => Tesseract::new(None, Some(language)).map_err(|error| OcrError::Unavailable(error.to_string())),

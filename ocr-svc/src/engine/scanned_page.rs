@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use super::{EngineError, run, tool_error};
+use super::{EngineError, Tools, tool_error};
 
 /// Scans below this are rasterised at 300 dpi instead: Tesseract reads
 /// small print poorly under 200 dpi.
@@ -26,16 +26,18 @@ pub struct ScannedPage {
 
 /// Page `page` of `pdf` as its scanner wrote it, when it is one full-page
 /// JPEG; `page_size` is its size in points.
-pub async fn extract(pdf: &Path, page: usize, page_size: (f32, f32)) -> Result<Option<ScannedPage>, EngineError> {
+pub async fn extract(
+    tools: &Tools,
+    pdf: &Path, page: usize, page_size: (f32, f32)) -> Result<Option<ScannedPage>, EngineError> {
     let number = page.to_string();
-    let listing = run("pdfimages", &["-list", "-f", &number, "-l", &number], pdf, &[]).await?;
+    let listing = tools.run("pdfimages", &["-list", "-f", &number, "-l", &number], pdf, &[]).await?;
     let Some(ppi) = full_page_jpeg(&String::from_utf8_lossy(&listing), page_size) else {
         return Ok(None);
     };
     let directory = tempfile::tempdir().map_err(tool_error("tempdir"))?;
     let prefix = directory.path().join("page");
     let prefix = prefix.to_string_lossy();
-    run("pdfimages", &["-j", "-f", &number, "-l", &number], pdf, &[&prefix]).await?;
+    tools.run("pdfimages", &["-j", "-f", &number, "-l", &number], pdf, &[&prefix]).await?;
     let mut written = std::fs::read_dir(directory.path())
         .map_err(tool_error("pdfimages"))?
         .filter_map(Result::ok)

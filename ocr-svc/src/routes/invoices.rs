@@ -76,7 +76,7 @@ pub(crate) struct Form {
         (status = 200, body = AnalysisResponse),
         (status = 400, description = "not a PDF, bad extension or bad type"),
         (status = 413, description = "over MAX_CONTENT_LENGTH"),
-        (status = 422, description = "energy type mismatch or confidence below confidence_min (strict), unreadable document"),
+        (status = 422, description = "energy type mismatch or confidence below confidence_min (strict), unreadable document (`unreadable_document`), more pages than `analysis.max_pages` (`too_many_pages`), a page too large to rasterise (`image_too_large`)"),
     )
 )]
 pub async fn analyse_pdf(
@@ -100,7 +100,7 @@ pub async fn analyse_pdf(
         (status = 200, body = AnalysisResponse),
         (status = 400, description = "not an image, bad extension, no image or more than 8, or bad type"),
         (status = 413, description = "over MAX_CONTENT_LENGTH"),
-        (status = 422, description = "energy type mismatch or confidence below confidence_min (strict), unreadable image"),
+        (status = 422, description = "energy type mismatch or confidence below confidence_min (strict), unreadable image (`unreadable_document`), an image of more pixels than `analysis.max_page_pixels` (`image_too_large`)"),
     )
 )]
 pub async fn analyse_images(
@@ -178,6 +178,13 @@ pub fn refusal(refusal: Refusal) -> ApiError {
         ),
         Refusal::Engine(EngineError::UnreadableImage(index)) => {
             ApiError::new(ErrorCode::UnreadableDocument, format!("Image {index} could not be decoded."))
+        }
+        Refusal::Engine(EngineError::TooManyPages { pages, limit }) => ApiError::new(
+            ErrorCode::TooManyPages,
+            format!("The PDF has {pages} pages; at most {limit} are read. Send the bill's pages only."),
+        ),
+        Refusal::Engine(EngineError::PageTooLarge { page, reason }) => {
+            ApiError::new(ErrorCode::ImageTooLarge, format!("Page {page} is too large to be read: {reason}."))
         }
         Refusal::Engine(EngineError::Empty) | Refusal::NothingRead => {
             ApiError::new(ErrorCode::UnreadableDocument, "No bill could be read in this document.")

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use ocr_svc::engine::{Engine, OcrPool};
+use ocr_svc::configuration::{CONFIG, Settings};
+use ocr_svc::engine::Engine;
 use ocr_svc::extraction::extract;
 use ocr_svc::extraction::fields::{Key, Value};
 use ocr_svc::synthetic::render::render;
@@ -18,9 +19,16 @@ async fn score(engine: &Engine, pdf: &[u8], spec: &BillSpec) -> Score {
     Score::compare(&ground_truth(spec), &found)
 }
 
+/// The service's engine with its default limits and `threads` OCR threads.
+fn engine(threads: usize) -> Engine {
+    let vars = [("OCR__ANALYSIS__OCR_THREADS".to_owned(), threads.to_string())].into();
+    let settings: Settings = common::configuration::load_from(&CONFIG, vars).expect("settings");
+    settings.analysis.engine().expect("tesseract with French data")
+}
+
 #[tokio::test]
 async fn digital_bills_are_read_with_an_f1_of_at_least_0_98() {
-    let engine = Engine::new(OcrPool::start(1, "fra").expect("tesseract with French data"));
+    let engine = engine(1);
     let mut total = Score::default();
     for index in 0..18 {
         let spec = corpus_bill(99, index);
@@ -36,7 +44,7 @@ async fn digital_bills_are_read_with_an_f1_of_at_least_0_98() {
 /// in every one, from their text layer and scanned.
 #[tokio::test]
 async fn bills_are_read_as_well_in_every_typeface() {
-    let engine = Engine::new(OcrPool::start(2, "fra").expect("tesseract with French data"));
+    let engine = engine(2);
     let mut report = Vec::new();
     for typeface in BillTypeface::ALL {
         let (mut digital, mut scanned) = (Score::default(), Score::default());

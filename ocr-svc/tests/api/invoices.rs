@@ -153,7 +153,7 @@ async fn page_images_are_read_in_order() {
     }
 }
 
-async fn problem(response: reqwest::Response, status: u16, code: &str) -> Value {
+pub async fn problem(response: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(response.status(), status);
     assert_eq!(response.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"));
     let body: Value = response.json().await.expect("json");

@@ -3,4 +3,5 @@ mod backup;
 mod helpers;
 mod invoices;
 mod jobs;
+mod limits;
 mod standalone;
