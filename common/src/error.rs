@@ -76,9 +76,7 @@ impl ErrorCode {
             | Self::LowConfidence
             | Self::NoEmbeddedInvoice
             | Self::TooManyPages
-            | Self::ImageTooLarge => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            | Self::ImageTooLarge => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 

@@ -1,8 +1,8 @@
 //! Writes both reports of a synthetic bill to a directory, to look at them:
 //! `cargo run -p ocr-svc --example report_preview -- DIR [SEED] [gaz|electricite|dual] [LAYOUT]`.
 
-use ocr_svc::domain::energy::EnergyType;
 use ocr_svc::configuration::{CONFIG, Settings};
+use ocr_svc::domain::energy::EnergyType;
 use ocr_svc::pipeline::{Document, Expectations, process};
 use ocr_svc::synthetic::BillSpec;
 use ocr_svc::synthetic::render::render;

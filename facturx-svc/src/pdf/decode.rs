@@ -42,7 +42,9 @@ pub fn stream_data(stream: &Stream, limit: u64) -> Option<Vec<u8>> {
             _ => return None,
         };
         let decoded = match (filter, parameters(index)) {
-            (b"FlateDecode" | b"Fl" | b"LZWDecode" | b"LZW", Some(parameters)) => unpredict(decoded, parameters, limit)?,
+            (b"FlateDecode" | b"Fl" | b"LZWDecode" | b"LZW", Some(parameters)) => {
+                unpredict(decoded, parameters, limit)?
+            }
             _ => decoded,
         };
         if decoded.len() as u64 > limit {

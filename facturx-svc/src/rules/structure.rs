@@ -157,7 +157,12 @@ fn unexpected(findings: &mut Findings, node: Node) {
 
 fn missing(findings: &mut Findings, parent: Node, namespace: &str, name: &str) {
     let name = format!("{}:{name}", prefix_of(Some(namespace)));
-    xsd_error(findings, parent, &format!("L'élément obligatoire {name} manque."), &format!("Required element {name} is missing."));
+    xsd_error(
+        findings,
+        parent,
+        &format!("L'élément obligatoire {name} manque."),
+        &format!("Required element {name} is missing."),
+    );
 }
 
 fn check_sequence<'a, 'input, 'g>(

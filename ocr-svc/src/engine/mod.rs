@@ -129,8 +129,11 @@ impl Engine {
             return Err(EngineError::TooManyPages { pages, limit: self.limits.max_pages });
         }
         let last = pages.to_string();
-        let tsv =
-            self.tools.run("pdftotext", &["-tsv", "-enc", "UTF-8", "-l", &last], &path, &["-"]).await.map_err(unreadable)?;
+        let tsv = self
+            .tools
+            .run("pdftotext", &["-tsv", "-enc", "UTF-8", "-l", &last], &path, &["-"])
+            .await
+            .map_err(unreadable)?;
         let tsv = String::from_utf8_lossy(&tsv);
         let page_count = tsv_page_count(&tsv);
         if page_count == 0 {
@@ -150,7 +153,10 @@ impl Engine {
                     let (image, dpi) = match scanned_page::extract(&self.tools, path, number, size).await? {
                         Some(scan) => (scan.jpeg, scan.ppi),
                         None => {
-                            let dpi = self.ocr.raster_dpi(size).map_err(|reason| EngineError::PageTooLarge { page: number, reason })?;
+                            let dpi = self
+                                .ocr
+                                .raster_dpi(size)
+                                .map_err(|reason| EngineError::PageTooLarge { page: number, reason })?;
                             (self.rasterise(path, number, dpi).await?, dpi)
                         }
                     };
@@ -180,10 +186,11 @@ impl Engine {
         let pages = images.iter().enumerate().map(|(index, image)| {
             let allowance = &allowance;
             async move {
-                let mut words = self.ocr.recognise(image.to_vec(), None, 1.0, allowance).await.map_err(|error| match error {
-                    OcrError::UnreadableImage => EngineError::UnreadableImage(index + 1),
-                    other => page_error(other, index + 1),
-                })?;
+                let mut words =
+                    self.ocr.recognise(image.to_vec(), None, 1.0, allowance).await.map_err(|error| match error {
+                        OcrError::UnreadableImage => EngineError::UnreadableImage(index + 1),
+                        other => page_error(other, index + 1),
+                    })?;
                 deskew(&mut words);
                 report(progress, |read| read.done += 1);
                 Ok(PageText { number: index + 1, source: TextSource::Ocr, unit: "px", lines: group_lines(words) })

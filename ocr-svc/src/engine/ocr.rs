@@ -5,8 +5,8 @@
 
 use std::io::Cursor;
 use std::ops::Range;
-use std::sync::mpsc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -116,7 +116,11 @@ impl OcrPool {
                 .map_err(|error| OcrError::Unavailable(error.to_string()))?;
         }
         let budget_kib = usize::try_from(limits.decode_budget_bytes / 1024).unwrap_or(Semaphore::MAX_PERMITS);
-        Ok(Self { jobs: sender, limits, decode_budget: Arc::new(Semaphore::new(budget_kib.min(Semaphore::MAX_PERMITS))) })
+        Ok(Self {
+            jobs: sender,
+            limits,
+            decode_budget: Arc::new(Semaphore::new(budget_kib.min(Semaphore::MAX_PERMITS))),
+        })
     }
 
     /// What one document may read in all.

@@ -28,7 +28,10 @@ pub struct ScannedPage {
 /// JPEG; `page_size` is its size in points.
 pub async fn extract(
     tools: &Tools,
-    pdf: &Path, page: usize, page_size: (f32, f32)) -> Result<Option<ScannedPage>, EngineError> {
+    pdf: &Path,
+    page: usize,
+    page_size: (f32, f32),
+) -> Result<Option<ScannedPage>, EngineError> {
     let number = page.to_string();
     let listing = tools.run("pdfimages", &["-list", "-f", &number, "-l", &number], pdf, &[]).await?;
     let Some(ppi) = full_page_jpeg(&String::from_utf8_lossy(&listing), page_size) else {

@@ -15,7 +15,8 @@ use ocr_svc::synthetic::{BillSpec, BillTypeface, Score, corpus_bill, ground_trut
 async fn score(engine: &Engine, pdf: &[u8], spec: &BillSpec) -> Score {
     let pages = engine.read_pdf(pdf, None).await.expect("read");
     let extraction = extract(&pages);
-    let found: BTreeMap<Key, Value> = extraction.fields.iter().map(|(key, field)| (*key, field.value.clone())).collect();
+    let found: BTreeMap<Key, Value> =
+        extraction.fields.iter().map(|(key, field)| (*key, field.value.clone())).collect();
     Score::compare(&ground_truth(spec), &found)
 }
 

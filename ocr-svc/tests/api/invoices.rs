@@ -2,8 +2,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::pdf::{A4_HEIGHT, A4_WIDTH, Document, Info};
 use ocr_svc::domain::energy::EnergyType;
-use ocr_svc::synthetic::{BillSpec, BillTypeface};
 use ocr_svc::synthetic::scan::{image_pdf, scan_pages};
+use ocr_svc::synthetic::{BillSpec, BillTypeface};
 use reqwest::multipart::Form;
 use serde_json::Value;
 

@@ -33,8 +33,9 @@ fn pdf_form(pdf: Vec<u8>) -> Form {
 #[tokio::test]
 async fn a_pdf_longer_than_max_pages_is_refused_before_a_page_is_read() {
     let app = spawn_app_with(&[("OCR__ANALYSIS__MAX_PAGES", "3")]).await;
-    let body = problem(app.post_form("/v1/invoices/pdf", pdf_form(blank_pdf(4, 595.0, 842.0))).await, 422, "too_many_pages")
-        .await;
+    let body =
+        problem(app.post_form("/v1/invoices/pdf", pdf_form(blank_pdf(4, 595.0, 842.0))).await, 422, "too_many_pages")
+            .await;
     assert_eq!(body["detail"], "The PDF has 4 pages; at most 3 are read. Send the bill's pages only.");
     // Up to the limit, pages are read (blank ones hold no bill).
     let read = app.post_form("/v1/invoices/pdf", pdf_form(blank_pdf(3, 595.0, 842.0))).await;
