@@ -111,6 +111,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
     let components = Components::connect(settings, "ocr-svc").await?;
     if settings.jobs.run_worker.unwrap_or(matches!(components.queue, JobQueue::InProcess(_))) {
         let worker = Arc::new(components.worker(settings)?);
+        worker.recover().await?;
         tokio::spawn(async move {
             if let Err(error) = worker.run(CancellationToken::new()).await {
                 tracing::error!(%error, "the in-process OCR worker stopped");

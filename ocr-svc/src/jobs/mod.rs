@@ -28,6 +28,12 @@ pub struct TaskMessage {
     pub task_id: String,
 }
 
+impl TaskMessage {
+    pub fn encode(task_id: &str) -> Result<Vec<u8>, serde_json::Error> {
+        serde_json::to_vec(&TaskMessage { task_id: task_id.to_owned() })
+    }
+}
+
 /// What the worker needs to redo the sync analysis, kept in the job row.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct JobRequest {

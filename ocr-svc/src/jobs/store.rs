@@ -135,12 +135,44 @@ impl JobStore {
         .await)
     }
 
-    /// Back to `queued` until a scheduled retry.
-    pub async fn requeue(&self, task_id: &str) -> Result<(), sqlx::Error> {
+    /// Back to `queued` until a scheduled retry, due at `due`.
+    pub async fn requeue(&self, task_id: &str, due: DateTime<Utc>) -> Result<(), sqlx::Error> {
         on_database!(&self.database, pool => sqlx::query(
-            "UPDATE invoice_jobs SET status = 'queued' WHERE task_id = $1 AND status = 'processing'",
+            "UPDATE invoice_jobs SET status = 'queued', due_at = $2 WHERE task_id = $1 AND status = 'processing'",
         )
         .bind(task_id)
+        .bind(due)
+        .execute(pool)
+        .await
+        .map(drop))?;
+        Ok(())
+    }
+
+    /// Jobs not finished, with when each is due (`None`: now).
+    pub async fn unfinished(&self) -> Result<Vec<(String, Option<DateTime<Utc>>)>, sqlx::Error> {
+        on_database!(&self.database, pool => sqlx::query_as::<_, (String, Option<DateTime<Utc>>)>(
+            "SELECT task_id, due_at FROM invoice_jobs WHERE status IN ('queued', 'processing') ORDER BY created_at",
+        )
+        .fetch_all(pool)
+        .await)
+    }
+
+    /// Finished jobs whose webhook is still to be delivered, with when.
+    pub async fn pending_webhooks(&self) -> Result<Vec<(String, DateTime<Utc>)>, sqlx::Error> {
+        on_database!(&self.database, pool => sqlx::query_as::<_, (String, DateTime<Utc>)>(
+            "SELECT task_id, webhook_due_at FROM invoice_jobs WHERE webhook_due_at IS NOT NULL ORDER BY webhook_due_at",
+        )
+        .fetch_all(pool)
+        .await)
+    }
+
+    /// When the webhook's next attempt is due; `None` once settled or given up.
+    pub async fn schedule_webhook(&self, task_id: &str, due: Option<DateTime<Utc>>) -> Result<(), sqlx::Error> {
+        on_database!(&self.database, pool => sqlx::query(
+            "UPDATE invoice_jobs SET webhook_due_at = $2 WHERE task_id = $1",
+        )
+        .bind(task_id)
+        .bind(due)
         .execute(pool)
         .await
         .map(drop))?;
@@ -164,7 +196,8 @@ impl JobStore {
     pub async fn succeed(&self, task_id: &str, result: &str, digests: &ReportDigests) -> Result<bool, sqlx::Error> {
         let updated = on_database!(&self.database, pool => sqlx::query(
             "UPDATE invoice_jobs SET status = 'succeeded', result = $2, non_anonymous_size = $3, \
-             anonymous_size = $4, non_anonymous_sha256 = $5, anonymous_sha256 = $6, completed_at = $7 \
+             anonymous_size = $4, non_anonymous_sha256 = $5, anonymous_sha256 = $6, completed_at = $7, \
+             webhook_due_at = CASE WHEN webhook_url IS NULL THEN NULL ELSE $7 END \
              WHERE task_id = $1 AND status IN ('queued', 'processing')",
         )
         .bind(task_id)
@@ -183,7 +216,8 @@ impl JobStore {
     /// Marks the job failed once; false when it was already finished.
     pub async fn fail(&self, task_id: &str, code: &str, detail: &str) -> Result<bool, sqlx::Error> {
         let updated = on_database!(&self.database, pool => sqlx::query(
-            "UPDATE invoice_jobs SET status = 'failed', error_code = $2, error_detail = $3, completed_at = $4 \
+            "UPDATE invoice_jobs SET status = 'failed', error_code = $2, error_detail = $3, completed_at = $4, \
+             webhook_due_at = CASE WHEN webhook_url IS NULL THEN NULL ELSE $4 END \
              WHERE task_id = $1 AND status IN ('queued', 'processing')",
         )
         .bind(task_id)

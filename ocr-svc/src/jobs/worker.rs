@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use common::object_storage::ObjectStorage;
 use common::queue::{JobQueue, ReceivedJob};
 use common::webhook::{WebhookSigner, standard_webhook};
@@ -139,6 +139,36 @@ impl Worker {
         Ok(())
     }
 
+    /// Takes up what a stopped process left. The in-process queue and its
+    /// delay timers died with the process: every unfinished job is published
+    /// again (at its due time; one that was processing counts the attempt it
+    /// was on, so a job that kills the process is parked after
+    /// `max_attempts`), and every webhook still due. RabbitMQ keeps
+    /// unacknowledged messages and delayed retries itself.
+    /// Called before the API takes requests, so no job is published twice.
+    pub async fn recover(&self) -> anyhow::Result<()> {
+        if !matches!(self.queue, JobQueue::InProcess(_)) {
+            return Ok(());
+        }
+        let now = Utc::now();
+        let wait = |due: DateTime<Utc>| (due - now).to_std().unwrap_or_default();
+        let jobs = self.store.unfinished().await?;
+        for (task_id, due) in &jobs {
+            let message = TaskMessage::encode(task_id)?;
+            let delay = due.map(wait).unwrap_or_default();
+            self.queue.publish_delayed(&self.settings.jobs_queue(), task_id, &message, delay).await?;
+        }
+        let webhooks = self.store.pending_webhooks().await?;
+        for (task_id, due) in &webhooks {
+            let message = TaskMessage::encode(task_id)?;
+            self.queue.publish_delayed(&self.settings.webhooks_queue(), task_id, &message, wait(*due)).await?;
+        }
+        if !jobs.is_empty() || !webhooks.is_empty() {
+            tracing::info!(jobs = jobs.len(), webhooks = webhooks.len(), "unfinished work taken up again");
+        }
+        Ok(())
+    }
+
     async fn handle_job(&self, job: ReceivedJob) {
         let span = tracing::info_span!(
             "ocr job",
@@ -212,7 +242,8 @@ impl Worker {
             Ok(Err(Failure::Transient(reason))) if attempt < i64::from(self.settings.max_attempts) => {
                 let delay = self.retry_delay(attempt);
                 tracing::warn!(%reason, attempt, retry_in_secs = delay.as_secs_f64(), "job failed; retry scheduled");
-                self.store.requeue(task_id).await.map_err(transient)?;
+                let due = Utc::now() + delay;
+                self.store.requeue(task_id, due).await.map_err(transient)?;
                 self.queue
                     .publish_delayed(&self.settings.jobs_queue(), task_id, payload, delay)
                     .await
@@ -347,7 +378,7 @@ impl Worker {
         if record.webhook_url.is_none() {
             return Ok(());
         }
-        let message = serde_json::to_vec(&TaskMessage { task_id: record.task_id.clone() }).map_err(transient)?;
+        let message = TaskMessage::encode(&record.task_id).map_err(transient)?;
         self.queue.publish(&self.settings.webhooks_queue(), &record.task_id, &message).await.map_err(transient)
     }
 
@@ -383,10 +414,12 @@ impl Worker {
         let task_id = message.task_id.as_str();
         tracing::Span::current().record("task_id", task_id);
         if self.store.delivery_settled(task_id).await.map_err(transient)? {
-            return Ok(());
+            return self.store.schedule_webhook(task_id, None).await.map_err(transient);
         }
         let Some(record) = self.store.get(task_id).await.map_err(transient)? else { return Ok(()) };
-        let Some(url) = record.webhook_url.as_deref().filter(|_| record.is_finished()) else { return Ok(()) };
+        let Some(url) = record.webhook_url.as_deref().filter(|_| record.is_finished()) else {
+            return self.store.schedule_webhook(task_id, None).await.map_err(transient);
+        };
         let webhook_id = format!("msg_{task_id}");
         let body = webhook_body(&record).map_err(transient)?;
         let (status, error, retry_after) = match self.destinations.check(url).await {
@@ -399,16 +432,17 @@ impl Worker {
         tracing::info!(attempt, status_code = status, settled, "webhook attempt");
         if settled {
             self.metrics.delivery(if status == Some(410) { "gone" } else { "delivered" });
-            return Ok(());
+            return self.store.schedule_webhook(task_id, None).await.map_err(transient);
         }
         let delays = &self.settings.webhook_retry_delays_secs;
         let Some(next) = usize::try_from(attempt - 1).ok().and_then(|index| delays.get(index)) else {
             tracing::error!(attempts = attempt, "webhook given up");
             self.metrics.delivery("given_up");
-            return Ok(());
+            return self.store.schedule_webhook(task_id, None).await.map_err(transient);
         };
         self.metrics.delivery("retry_scheduled");
         let delay = Duration::from_secs_f64(*next).max(retry_after.unwrap_or_default()).min(MAX_RETRY_AFTER);
+        self.store.schedule_webhook(task_id, Some(Utc::now() + delay)).await.map_err(transient)?;
         self.queue.publish_delayed(&self.settings.webhooks_queue(), task_id, payload, delay).await.map_err(transient)
     }
 

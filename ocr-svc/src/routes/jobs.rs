@@ -159,7 +159,7 @@ async fn submit(api: &JobsApi, caller: &Caller, form: Form, document: Document) 
         delete_uploads(&api.storage, &keys).await;
         return Err(ApiError::internal(error));
     }
-    let message = serde_json::to_vec(&TaskMessage { task_id: task_id.clone() }).map_err(ApiError::internal)?;
+    let message = TaskMessage::encode(&task_id).map_err(ApiError::internal)?;
     if let Err(error) = api.queue.publish(&api.jobs_queue, &task_id, &message).await {
         // Not confirmed by the broker: nothing may look accepted.
         let _ = api.store.delete(&task_id).await;

@@ -66,7 +66,7 @@ impl TestApp {
     }
 
     /// The identity header the gateway would forward for `subject`.
-    fn identity(&self, subject: &str) -> String {
+    pub fn identity(&self, subject: &str) -> String {
         let caller = Caller {
             subject: subject.into(),
             kind: CallerKind::ApiKey,

@@ -12,27 +12,41 @@ use sqlx::Connection as _;
 use super::*;
 use crate::helpers::BROKER;
 
-/// An `ocr-worker` process sharing the app's database, queue and store;
-/// killed if the test ends first.
-struct WorkerProcess {
+/// An `ocr-worker` or `ocr-svc` process sharing the app's database, queue,
+/// store and internal key; killed if the test ends first.
+struct ServiceProcess {
     child: Child,
-    /// Where it answers /health, /ready and /metrics.
+    /// Where it answers /health, /ready and /metrics (and the API, for `ocr-svc`).
     address: String,
 }
 
-impl WorkerProcess {
-    fn start(app: &TestApp) -> Self {
-        let port = common::testing::free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_ocr-worker"))
+impl ServiceProcess {
+    fn worker(app: &TestApp) -> Self {
+        Self::start(env!("CARGO_BIN_EXE_ocr-worker"), app, common::testing::free_port(), &[])
+    }
+
+    fn start(binary: &str, app: &TestApp, port: u16, extra: &[(&str, &str)]) -> Self {
+        let child = Command::new(binary)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(app.variables())
             .env("OCR__SERVER__PORT", port.to_string())
+            .envs(extra.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
-            .expect("ocr-worker starts");
+            .unwrap_or_else(|error| panic!("{binary} starts: {error}"));
         Self { child, address: format!("http://127.0.0.1:{port}") }
+    }
+
+    async fn wait_until_ready(&self) {
+        for _ in 0..600 {
+            if reqwest::get(format!("{}/ready", self.address)).await.is_ok_and(|response| response.status() == 200) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{} did not get ready", self.address);
     }
 
     async fn get(&self, path: &str) -> reqwest::Response {
@@ -61,7 +75,7 @@ impl WorkerProcess {
     }
 }
 
-impl Drop for WorkerProcess {
+impl Drop for ServiceProcess {
     fn drop(&mut self) {
         if matches!(self.child.try_wait(), Ok(None)) {
             let _ = self.child.kill();
@@ -116,14 +130,14 @@ async fn a_job_whose_worker_is_killed_is_completed_once_by_another() {
     let receiver = start_receiver(&[]).await;
     let task_id = accepted_task(submit_pdf(&app, scanned_bill(50), &receiver.url, "auto").await).await;
 
-    let mut first = WorkerProcess::start(&app);
+    let mut first = ServiceProcess::worker(&app);
     wait_until_processing(&app, &task_id).await;
     first.kill();
     let orphaned = status_of(&app, &task_id).await;
     assert_eq!(orphaned["status"], "processing", "{orphaned}");
     assert_eq!(orphaned["attempts"], 1);
 
-    let mut second = WorkerProcess::start(&app);
+    let mut second = ServiceProcess::worker(&app);
     let status = finished(&app, &task_id).await;
     assert_eq!(status["status"], "succeeded", "{status}");
     assert_eq!(status["attempts"], 2, "redelivered once to the second worker");
@@ -142,7 +156,7 @@ async fn a_terminated_worker_finishes_its_job_before_exiting() {
     let app = spawn_jobs_app(&broker_settings().await).await;
     let receiver = start_receiver(&[]).await;
     let task_id = accepted_task(submit_pdf(&app, scanned_bill(51), &receiver.url, "auto").await).await;
-    let mut worker = WorkerProcess::start(&app);
+    let mut worker = ServiceProcess::worker(&app);
     wait_until_processing(&app, &task_id).await;
     let exit = worker.terminate().await;
     assert!(exit.success(), "{exit}");
@@ -160,11 +174,11 @@ async fn a_job_that_kills_every_worker_is_parked_and_reported_failed() {
     let receiver = start_receiver(&[]).await;
     let task_id = accepted_task(submit_pdf(&app, scanned_bill(52), &receiver.url, "auto").await).await;
 
-    let mut first = WorkerProcess::start(&app);
+    let mut first = ServiceProcess::worker(&app);
     wait_until_processing(&app, &task_id).await;
     first.kill();
 
-    let _second = WorkerProcess::start(&app);
+    let _second = ServiceProcess::worker(&app);
     let status = finished(&app, &task_id).await;
     assert_eq!(status["status"], "failed");
     assert_eq!(status["error"]["code"], "too_many_attempts");
@@ -285,4 +299,60 @@ async fn a_broker_restart_during_a_burst_loses_no_accepted_job() {
 
     shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(30), running).await.expect("stops").expect("joins").expect("clean exit");
+}
+
+/// The embedded mode: the in-process queue and its retry timers live in the
+/// process's memory. Jobs accepted (202) before a `kill -9` are all taken up
+/// from the database when the service starts again, and each webhook is
+/// delivered (a delivery the kill caught between the receiver's answer and
+/// its record may be repeated, with the same webhook-id).
+#[tokio::test]
+async fn every_job_accepted_before_a_kill_9_finishes_after_the_restart_with_its_webhook() {
+    let receiver = start_receiver(&[]).await;
+    // The test's own server only signs identities and reads the shared database.
+    let app = spawn_jobs_app(&[("OCR__JOBS__RUN_WORKER", "false".to_owned())]).await;
+    let port = common::testing::free_port();
+    let service = |app: &TestApp| ServiceProcess::start(env!("CARGO_BIN_EXE_ocr-svc"), app, port, &[("OCR__JOBS__RUN_WORKER", "true")]);
+    let mut first = service(&app);
+    first.wait_until_ready().await;
+    let mut tasks = BTreeSet::new();
+    for seed in 0..20 {
+        let spec = BillSpec::generate(300 + seed, EnergyType::Electricite, (seed % 3) as usize);
+        let form = Form::new()
+            .part("file", file("facture.pdf", bill_pdf(&spec), "application/pdf"))
+            .text("webhook_url", receiver.url.clone());
+        let response = app
+            .client
+            .post(format!("{}/v1/jobs/pdf", first.address))
+            .header("X-Platform-Identity", app.identity("key-test"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("submitted");
+        tasks.insert(accepted_task(response).await);
+    }
+    first.kill();
+    let mut unfinished = 0;
+    for task_id in &tasks {
+        let status = status_of(&app, task_id).await;
+        unfinished += usize::from(status["status"] == "queued" || status["status"] == "processing");
+    }
+    assert!(unfinished > 0, "the kill came after every job had finished: nothing was tested");
+
+    let _second = service(&app);
+    for task_id in &tasks {
+        let status = finished(&app, task_id).await;
+        assert_eq!(status["status"], "succeeded", "{status}");
+    }
+    receiver.wait_for(tasks.len()).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let webhooks: Vec<Received> = receiver.received.lock().expect("lock").clone();
+    let mut per_task: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    for webhook in &webhooks {
+        let task_id = verify(webhook)["task_id"].as_str().expect("task id").to_owned();
+        per_task.entry(task_id).or_default().insert(webhook.id.clone());
+    }
+    assert_eq!(per_task.keys().cloned().collect::<BTreeSet<_>>(), tasks, "{unfinished} were unfinished at the kill");
+    assert!(per_task.values().all(|ids| ids.len() == 1), "one webhook-id per job: {per_task:?}");
+    assert!(webhooks.len() <= tasks.len() + 2, "{} webhooks for {} jobs", webhooks.len(), tasks.len());
 }
