@@ -43,6 +43,10 @@ timeout_secs = 10.0
 concurrency = 256
 # Raw results are folded into daily aggregates after this many days.
 raw_retention_days = 7
+# Internal networks probes may reach ("10.20.0.0/16", "192.168.1.10"): a
+# client's LAN, let in explicitly. Only admins may point a probe there;
+# loopback, private, link-local and metadata addresses are refused otherwise.
+allowed_networks = []
 
 [web]
 # Where the gateway serves this service: links in pages and e-mails.
@@ -98,6 +102,8 @@ pub struct ProbeSettings {
     pub timeout_secs: f64,
     pub concurrency: usize,
     pub raw_retention_days: u32,
+    #[serde(deserialize_with = "common::configuration::string_list")]
+    pub allowed_networks: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -3,6 +3,7 @@
 
 pub mod configuration;
 pub mod database;
+pub mod destination;
 pub mod error;
 pub mod file_type;
 pub mod http;

@@ -10,7 +10,7 @@ use utoipa::OpenApi;
 
 use crate::backup::Backup;
 use crate::configuration::Settings;
-use crate::domain::webhook_url::Destinations;
+use common::destination::Destinations;
 use crate::engine::Engine;
 use crate::jobs::metrics::JobMetrics;
 use crate::jobs::store::JobStore;

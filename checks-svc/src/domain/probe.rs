@@ -80,6 +80,23 @@ fn verify_by_default() -> bool {
 #[serde(transparent)]
 pub struct ProbeSpec(ProbeSpecDocument);
 
+impl ProbeSpecDocument {
+    /// The host and port the probe connects to, if it connects anywhere.
+    /// (A URL's host as the URL parser reads it: `http://2130706433/` is 127.0.0.1.)
+    pub fn destination(&self) -> Option<(String, u16)> {
+        match self {
+            ProbeSpecDocument::Http { url, .. } => {
+                let url = reqwest::Url::parse(url).ok()?;
+                Some((url.host_str()?.to_owned(), url.port_or_known_default()?))
+            }
+            ProbeSpecDocument::Tcp { host, port, .. } | ProbeSpecDocument::Tls { host, port, .. } => {
+                Some((host.clone(), *port))
+            }
+            ProbeSpecDocument::Dns { .. } | ProbeSpecDocument::Heartbeat { .. } => None,
+        }
+    }
+}
+
 impl ProbeSpec {
     pub fn parse(document: ProbeSpecDocument) -> Result<Self, String> {
         match &document {

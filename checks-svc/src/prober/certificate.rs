@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use common::destination::Destinations;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
@@ -22,6 +23,7 @@ pub struct CertificateProbe<'a> {
     pub port: u16,
     pub warn_days: u64,
     pub verify_chain: bool,
+    pub destinations: &'a Destinations,
 }
 
 /// Lets every handshake finish, remembering what the platform's verifier
@@ -93,7 +95,7 @@ pub async fn probe(request: &CertificateProbe<'_>, timeout: Duration, now: DateT
         return ProbeOutcome::error(format!("{host} is not a valid TLS server name"));
     };
     let handshake = async {
-        let stream = tokio::net::TcpStream::connect((host, port)).await?;
+        let stream = request.destinations.connect(host, port).await?;
         TlsConnector::from(Arc::new(config)).connect(server_name, stream).await
     };
     let stream = match tokio::time::timeout(timeout, handshake).await {

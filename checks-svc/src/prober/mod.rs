@@ -9,11 +9,13 @@ mod certificate;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use common::destination::{Destinations, GuardedResolver};
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
@@ -84,8 +86,12 @@ pub struct Prober {
     settings: ProbeSettings,
     zone: Tz,
     client: reqwest::Client,
+    destinations: Arc<Destinations>,
     metrics: ProbeMetrics,
 }
+
+/// Redirects followed by an HTTP probe.
+const MAX_REDIRECTS: usize = 5;
 
 fn kind(spec: &ProbeSpec) -> &'static str {
     match spec.document() {
@@ -99,12 +105,36 @@ fn kind(spec: &ProbeSpec) -> &'static str {
 
 impl Prober {
     pub fn new(store: Store, settings: &ProbeSettings, zone: Tz, metrics: ProbeMetrics) -> anyhow::Result<Self> {
+        let destinations = Arc::new(
+            Destinations::new(&settings.allowed_networks)
+                .map_err(|problem| anyhow::anyhow!("probes.allowed_networks: {problem}"))?,
+        );
+        // Names are resolved through the guard; a redirect to an address
+        // written out (no name to resolve) is checked here.
+        let guard = Arc::clone(&destinations);
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            let written = attempt.url().host_str().and_then(|host| host.trim_matches(['[', ']']).parse::<IpAddr>().ok());
+            let refused = written.is_some_and(|address| !guard.permits(address));
+            if refused {
+                attempt.error("redirected to a refused address")
+            } else if attempt.previous().len() >= MAX_REDIRECTS {
+                attempt.error("too many redirects")
+            } else {
+                attempt.follow()
+            }
+        });
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs_f64(settings.timeout_secs.max(0.1)))
             .user_agent(concat!("check-du-matin/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(redirects)
+            .dns_resolver(Arc::new(GuardedResolver::new(Arc::clone(&destinations))))
             .build()?;
-        Ok(Self { store, settings: settings.clone(), zone, client, metrics })
+        Ok(Self { store, settings: settings.clone(), zone, client, destinations, metrics })
+    }
+
+    /// Where probes may go.
+    pub fn destinations(&self) -> &Destinations {
+        &self.destinations
     }
 
     fn interval(&self) -> Duration {
@@ -202,6 +232,10 @@ impl Prober {
         match spec.document() {
             ProbeSpecDocument::Http { url, expected_status, keyword, json_pointer, json_equals, warn_latency_ms } => {
                 let started = std::time::Instant::now();
+                // An address written in the URL is not resolved, so not guarded by the resolver.
+                if let Err(refused) = self.destinations.check(url).await {
+                    return ProbeOutcome::error(format!("refused: {refused}"));
+                }
                 let response = match self.client.get(url).send().await {
                     Ok(response) => response,
                     Err(error) if error.is_timeout() => {
@@ -238,7 +272,8 @@ impl Prober {
                         (None, _) => return ProbeOutcome::error(format!("HTTP {status}, no JSON value at {pointer}")),
                         (Some(found), Some(expected)) if found != *expected => {
                             return ProbeOutcome::error(format!(
-                                "HTTP {status}, {pointer} is {found}, expected {expected}"
+                                "HTTP {status}, {pointer} is {}, expected {expected}",
+                                shown(&found)
                             ));
                         }
                         _ => {}
@@ -248,7 +283,7 @@ impl Prober {
             }
             ProbeSpecDocument::Tcp { host, port, warn_latency_ms } => {
                 let started = std::time::Instant::now();
-                match tokio::time::timeout(timeout, tokio::net::TcpStream::connect((host.as_str(), *port))).await {
+                match tokio::time::timeout(timeout, self.destinations.connect(host, *port)).await {
                     Ok(Ok(_)) => ProbeOutcome::timed(
                         started.elapsed(),
                         *warn_latency_ms,
@@ -264,6 +299,7 @@ impl Prober {
                     port: *port,
                     warn_days: *warn_days,
                     verify_chain: *verify_chain,
+                    destinations: &self.destinations,
                 };
                 certificate::probe(&request, timeout, Utc::now()).await
             }
@@ -319,6 +355,19 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, String
         }
     }
     Ok(body)
+}
+
+/// A value read from a probed body, as a detail shows it: a short scalar;
+/// anything else is described, never echoed (the body may be an internal
+/// service's whole answer).
+fn shown(value: &serde_json::Value) -> String {
+    const LONGEST: usize = 64;
+    match value {
+        serde_json::Value::Array(items) => format!("an array of {} items", items.len()),
+        serde_json::Value::Object(_) => "an object".to_owned(),
+        serde_json::Value::String(text) if text.chars().count() > LONGEST => "a longer text".to_owned(),
+        scalar => scalar.to_string(),
+    }
 }
 
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {

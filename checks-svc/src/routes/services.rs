@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{not_found, visible_client};
+use common::destination::is_public;
+
 use crate::access::Operator;
 use crate::domain::{Label, ProbeSpec, ProbeSpecDocument};
 use crate::startup::AppState;
@@ -164,12 +166,19 @@ pub async fn create_service(
     input: web::Json<ServiceInput>,
 ) -> Result<HttpResponse, ApiError> {
     let category = visible_category(&state, &operator, *id).await?;
-    let id = add_service(&state, &category, &input).await?;
+    let id = add_service(&state, &operator, &category, &input).await?;
     Ok(HttpResponse::Created().json(Created { id }))
 }
 
-pub async fn add_service(state: &AppState, category: &CategoryRow, input: &ServiceInput) -> Result<i64, ApiError> {
-    state.store.create_service(category.id, &service_fields(input, None)?).await
+pub async fn add_service(
+    state: &AppState,
+    operator: &Operator,
+    category: &CategoryRow,
+    input: &ServiceInput,
+) -> Result<i64, ApiError> {
+    let fields = service_fields(input, None)?;
+    check_probe_destination(state, operator, input).await?;
+    state.store.create_service(category.id, &fields).await
 }
 
 #[utoipa::path(put, path = "/api/services/{id}", tag = "configuration", request_body = ServiceInput,
@@ -181,13 +190,45 @@ pub async fn update_service(
     input: web::Json<ServiceInput>,
 ) -> Result<HttpResponse, ApiError> {
     let service = visible_service(&state, &operator, *id).await?;
-    change_service(&state, &service, &input).await?;
+    change_service(&state, &operator, &service, &input).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub async fn change_service(state: &AppState, service: &ServiceRow, input: &ServiceInput) -> Result<(), ApiError> {
-    state.store.update_service(service.id, &service_fields(input, Some(service))?).await?;
+pub async fn change_service(
+    state: &AppState,
+    operator: &Operator,
+    service: &ServiceRow,
+    input: &ServiceInput,
+) -> Result<(), ApiError> {
+    let fields = service_fields(input, Some(service))?;
+    check_probe_destination(state, operator, input).await?;
+    state.store.update_service(service.id, &fields).await?;
     Ok(())
+}
+
+/// A probe's target must be public, or for an admin in
+/// `probes.allowed_networks` (a client's LAN let in explicitly). A host
+/// that does not resolve yet is accepted: the probe will report it, and
+/// every connection is guarded again.
+async fn check_probe_destination(state: &AppState, operator: &Operator, input: &ServiceInput) -> Result<(), ApiError> {
+    let Some((host, port)) = input.probe.as_ref().and_then(ProbeSpecDocument::destination) else { return Ok(()) };
+    let Ok(addresses) = tokio::net::lookup_host((host.trim_matches(['[', ']']), port)).await else { return Ok(()) };
+    let destinations = state.prober.destinations();
+    let refused = addresses.map(|address| address.ip()).find(|&address| {
+        let allowed = if operator.is_admin() { destinations.permits(address) } else { is_public(address) };
+        !allowed
+    });
+    match refused {
+        None => Ok(()),
+        Some(address) => Err(ApiError::validation(vec![FieldError::new(
+            "probe",
+            if operator.is_admin() || !destinations.permits(address) {
+                format!("`{host}` resolves to {address}, an internal address probes may not reach")
+            } else {
+                format!("`{host}` resolves to {address}, an internal network only an admin may point a probe at")
+            },
+        )])),
+    }
 }
 
 #[utoipa::path(delete, path = "/api/services/{id}", tag = "configuration", responses((status = 204), (status = 404)))]

@@ -30,16 +30,27 @@ pub struct TestApp {
 /// The service on a free port with a fresh PostgreSQL database and its own
 /// SMTP server; the scheduler and the probes do not run by themselves: the
 /// tests drive them at the instants they choose.
+/// Probes may reach this machine (`probes.allowed_networks`: 127.0.0.1 and ::1), where
+/// the tests' targets listen.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// As [`spawn_app`], with settings of the test's own.
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let database = fresh_postgres("checks").await;
-    spawn_app_on(database.url.expose_secret()).await
+    spawn_app_on_with(database.url.expose_secret(), extra).await
 }
 
 pub async fn spawn_app_on(database_url: &str) -> TestApp {
+    spawn_app_on_with(database_url, &[]).await
+}
+
+pub async fn spawn_app_on_with(database_url: &str, extra: &[(&str, &str)]) -> TestApp {
     init_telemetry();
     let smtp = SmtpServer::start();
     let (key, secret) = InternalKey::generate();
-    let variables = HashMap::from([
+    let mut variables = HashMap::from([
         ("CHECKS__SERVER__PORT".to_owned(), "0".to_owned()),
         ("CHECKS__SERVER__HOST".to_owned(), "127.0.0.1".to_owned()),
         ("CHECKS__DATABASE__URL".to_owned(), database_url.to_owned()),
@@ -53,7 +64,9 @@ pub async fn spawn_app_on(database_url: &str) -> TestApp {
         ("CHECKS__PROBES__RETRY_DELAY_SECS".to_owned(), "0.05".to_owned()),
         ("CHECKS__PROBES__TIMEOUT_SECS".to_owned(), "2".to_owned()),
         ("APP_URL".to_owned(), "https://checking.example.fr".to_owned()),
+        ("CHECKS__PROBES__ALLOWED_NETWORKS".to_owned(), "127.0.0.1/32, ::1/128".to_owned()),
     ]);
+    variables.extend(extra.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())));
     let settings: Settings = common::configuration::load_from(&CONFIG, variables.clone()).expect("settings");
     let application = checks_svc::startup::build(&settings).await.expect("the service builds");
     let address = format!("http://127.0.0.1:{}", application.port());

@@ -2,7 +2,9 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, Who, spawn_app};
+use secrecy::ExposeSecret;
+
+use crate::helpers::{TestApp, Who, spawn_app, spawn_app_on_with};
 
 /// A client's system as probes see it: a health endpoint, a failing one, a
 /// slow one.
@@ -259,4 +261,55 @@ async fn tls_probes_count_the_days_left_on_the_certificate() {
     }
     let days = probe(&app, service_with_probe(&app, category, "Portail", tls(fine, false)).await).await;
     assert!(days["detail"].as_str().unwrap().contains("(59 days left)"), "{days}");
+}
+
+/// Internal addresses are refused whatever form they take, when a probe is
+/// saved and again when it connects; an allowed network is open to admins
+/// only; a compared value is never echoed beyond a short scalar.
+#[tokio::test]
+async fn probes_reach_internal_addresses_only_where_an_admin_allowed_them() {
+    let database = common::testing::fresh_postgres("checks").await;
+    let url = database.url.expose_secret();
+    // The same clients, served with 127.0.0.1 allowed and with nothing allowed.
+    let open = spawn_app_on_with(url, &[]).await;
+    let closed = spawn_app_on_with(url, &[("CHECKS__PROBES__ALLOWED_NETWORKS", "")]).await;
+    let port = start_target();
+    let client = open.create_client("acme", "08:00").await;
+    let category = open.create(&format!("/api/clients/{client}/categories"), json!({"label": "Supervision"})).await;
+    let path = format!("/api/categories/{category}/services");
+    for spec in [
+        json!({"kind": "http", "url": format!("http://127.0.0.1:{port}/health")}),
+        json!({"kind": "http", "url": format!("http://2130706433:{port}/health")}),
+        json!({"kind": "http", "url": format!("http://[::ffff:127.0.0.1]:{port}/health")}),
+        json!({"kind": "http", "url": format!("http://localhost:{port}/health")}),
+        json!({"kind": "tcp", "host": "127.0.0.1", "port": port}),
+        json!({"kind": "tls", "host": "localhost", "port": port}),
+    ] {
+        let body = json!({"label": "interne", "probe": spec});
+        let refused = closed.call(Method::POST, &path, Who::Admin, Some(body.clone())).await;
+        assert_eq!(refused.status(), 422, "saved with nothing allowed: {spec}");
+        let service = open.create(&path, body).await;
+        let result = probe(&closed, service).await;
+        assert_eq!(result["status"], "error", "{spec}: {result}");
+        assert!(result["detail"].as_str().unwrap().contains("loopback"), "{spec}: {result}");
+        let reached = probe(&open, service).await;
+        assert!(!reached["detail"].as_str().unwrap().contains("loopback"), "{spec}: {reached}");
+    }
+
+    let local = json!({"label": "LAN", "probe": {"kind": "tcp", "host": "127.0.0.1", "port": port}});
+    let refused = open.call(Method::POST, &path, Who::Gestionnaire(&["acme"]), Some(local)).await;
+    assert_eq!(refused.status(), 422);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "probe", "{problem}");
+    assert!(problem["errors"][0]["message"].as_str().unwrap().contains("only an admin"), "{problem}");
+    let metadata = json!({"label": "M", "probe": {"kind": "http", "url": "http://169.254.169.254/"}});
+    assert_eq!(open.call(Method::POST, &path, Who::Admin, Some(metadata)).await.status(), 422);
+
+    // The whole body, compared through the empty pointer, is not echoed.
+    let whole =
+        json!({"kind": "http", "url": format!("http://127.0.0.1:{port}/health"), "json_pointer": "", "json_equals": 1});
+    let result = probe(&open, service_with_probe(&open, category, "tout", whole).await).await;
+    assert_eq!(result["status"], "error", "{result}");
+    let detail = result["detail"].as_str().unwrap();
+    assert!(detail.contains("an object") && !detail.contains("2.4"), "{detail}");
 }

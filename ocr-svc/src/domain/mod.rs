@@ -1,3 +1,2 @@
 pub mod energy;
 pub mod upload;
-pub mod webhook_url;

@@ -28,7 +28,7 @@ use super::store::{JobRecord, JobStore, ReportDigests};
 use super::{JobError, JobRequest, JobResult, TaskMessage, delete_uploads};
 use crate::backup::{Backup, Run};
 use crate::configuration::JobSettings;
-use crate::domain::webhook_url::{Destinations, GuardedResolver};
+use common::destination::{Destinations, GuardedResolver};
 use crate::engine::{Engine, PageProgress, PagesRead};
 use crate::pipeline::{Document, process};
 use crate::routes::invoices::{AnalysisResponse, refusal};

@@ -15,7 +15,7 @@ use common::queue::JobQueue;
 use serde::Serialize;
 
 use crate::domain::upload::FileKind;
-use crate::domain::webhook_url::{Destinations, WebhookUrl};
+use common::destination::Destinations;
 use crate::jobs::store::{Delivery, JobStore, NewJob};
 use crate::jobs::{JobError, JobRequest, TaskMessage, delete_uploads};
 use crate::pipeline::Document;
@@ -152,7 +152,7 @@ async fn submit(api: &JobsApi, caller: &Caller, form: Form, document: Document) 
         user_id: form.owner.user_id,
         invoice_id: form.owner.invoice_id,
         external_ref: form.owner.external_ref.as_deref(),
-        webhook_url: webhook_url.as_ref().map(WebhookUrl::as_str),
+        webhook_url: webhook_url.as_ref().map(reqwest::Url::as_str),
         request: &stored,
     };
     if let Err(error) = api.store.insert(&job).await {

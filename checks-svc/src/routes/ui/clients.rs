@@ -607,7 +607,7 @@ pub async fn add_service(
         .filter(|service| service.category_id == category.id)
         .count();
     let created = match fields.input(i32::try_from(position).unwrap_or(i32::MAX)) {
-        Ok(input) => create_service(&state, &category, &input).await,
+        Ok(input) => create_service(&state, &operator, &category, &input).await,
         Err(error) => Err(error),
     };
     match created {
@@ -652,7 +652,7 @@ pub async fn save_service(
     let service = visible_service(&state, &operator, *id).await?;
     let fields = ServiceFormFields::typed(&Form::parse(&body)?);
     let saved = match fields.input(service.position) {
-        Ok(input) => change_service(&state, &service, &input).await,
+        Ok(input) => change_service(&state, &operator, &service, &input).await,
         Err(error) => Err(error),
     };
     match saved {
