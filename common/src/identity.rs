@@ -96,6 +96,52 @@ pub enum InternalKeyError {
     Missing,
     #[error("the internal key must be at least {MINIMUM_KEY_BYTES} bytes long")]
     TooShort,
+    #[error("the internal key is a known default or one character repeated; make one with `openssl rand -hex 32`")]
+    Weak,
+}
+
+/// Defaults of example files and tutorials, refused as secrets whatever their length.
+const KNOWN_DEFAULTS: &[&str] = &[
+    "change_me",
+    "changeme",
+    "change-me",
+    "change_this",
+    "changethis",
+    "secret",
+    "secret_key",
+    "secretkey",
+    "your-secret-key",
+    "your_secret_key",
+    "supersecret",
+    "super-secret-key",
+    "password",
+    "default",
+    "test",
+    "dev",
+    "jwt_secret",
+    "mysecret",
+];
+
+/// Why `secret` is no secret, if it is not: shorter than 32 bytes, a known
+/// default (any case, repeated or not), or one character repeated.
+pub fn weakness(secret: &str) -> Option<&'static str> {
+    let folded = secret.trim().to_lowercase();
+    let is_default = KNOWN_DEFAULTS.iter().any(|default| {
+        folded.len() >= default.len()
+            && folded.len() % default.len() == 0
+            && folded == default.repeat(folded.len() / default.len())
+    });
+    let mut characters = folded.chars();
+    let first = characters.next();
+    if is_default {
+        Some("is a known default")
+    } else if secret.len() < MINIMUM_KEY_BYTES {
+        Some("is shorter than 32 bytes")
+    } else if characters.all(|character| Some(character) == first) {
+        Some("repeats one character")
+    } else {
+        None
+    }
 }
 
 impl InternalKey {
@@ -103,6 +149,9 @@ impl InternalKey {
         let bytes = secret.expose_secret().as_bytes();
         if bytes.len() < MINIMUM_KEY_BYTES {
             return Err(InternalKeyError::TooShort);
+        }
+        if weakness(secret.expose_secret()).is_some() {
+            return Err(InternalKeyError::Weak);
         }
         Ok(Self { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes) })
     }

@@ -91,7 +91,13 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let pair =
         identity.login("bench@example.fr", password.secret(), "bench").await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let authenticator = Authenticator::new(keys, &[], identity.keys.verifier().clone(), identity.sessions.clone());
+    let authenticator = Authenticator::new(
+        keys,
+        &[],
+        identity.keys.verifier().clone(),
+        identity.sessions.clone(),
+        identity.users.clone(),
+    );
     let (internal, _) = InternalKey::generate();
 
     let mut with_key = HeaderMap::new();

@@ -60,6 +60,7 @@ impl Application {
             &settings.auth.legacy_api_keys,
             identity.keys.verifier().clone(),
             identity.sessions.clone(),
+            identity.users.clone(),
         );
         let rate_limiter = RateLimiter::new(&settings.rate_limit);
         rate_limiter.spawn_cleanup();

@@ -3,7 +3,9 @@
 //! Tokens name their signing key in the `kid` header; several keys can be
 //! active at once, so a new key signs new tokens while tokens signed with
 //! the previous one stay valid until they expire. Tokens without `kid` are
-//! checked against the ERP's legacy `SECRET_KEY`.
+//! checked against the ERP's legacy `SECRET_KEY`, which must be a real
+//! secret (32 bytes or more, no known default): they only name a user, and
+//! grant what that user's account holds now.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -16,6 +18,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::identity::users::UserRecord;
 
 const MINIMUM_KEY_BYTES: usize = 32;
 
@@ -49,6 +53,23 @@ pub struct AccessClaims {
 }
 
 impl AccessClaims {
+    /// What `user`'s account holds now, for a token of session `sid`.
+    pub fn of_user(user: &UserRecord, sid: Option<&str>, iat: u64, exp: u64) -> Self {
+        let roles = user.roles();
+        Self {
+            sub: user.id.clone(),
+            exp,
+            iat,
+            sid: sid.map(str::to_owned),
+            ver: user.token_version,
+            roles: roles.by_service(),
+            limited_to: roles.limited_to(),
+            platform_admin: roles.platform_admin,
+            email: Some(user.email.clone()),
+            password_change_required: user.must_change_password,
+        }
+    }
+
     pub fn may_call(&self, service: &str) -> bool {
         !self.password_change_required
             && (self.platform_admin || self.roles.get(service).is_some_and(|roles| !roles.is_empty()))
@@ -77,6 +98,12 @@ impl JwtKeys {
         database: &Database,
     ) -> anyhow::Result<Self> {
         let keys = if configured.is_empty() { stored_keys(database).await? } else { configured.clone() };
+        if let Some(weakness) = legacy.and_then(|secret| common::identity::weakness(secret.expose_secret())) {
+            anyhow::bail!(
+                "SECRET_KEY (auth.legacy_jwt_secret) {weakness}: anyone could sign ERP tokens with it. \
+                 Set the ERP's real secret, or leave SECRET_KEY unset"
+            );
+        }
         if let Some((kid, _)) = keys.iter().find(|(_, key)| key.expose_secret().len() < MINIMUM_KEY_BYTES) {
             anyhow::bail!("JWT key {kid:?} is shorter than {MINIMUM_KEY_BYTES} bytes");
         }
@@ -159,14 +186,34 @@ impl JwtVerifier {
     }
 
     /// `None` when the token is malformed, expired, or signed by no known key.
-    pub fn verify(&self, token: &str) -> Option<AccessClaims> {
+    pub fn verify(&self, token: &str) -> Option<VerifiedToken> {
         let header = jsonwebtoken::decode_header(token).ok()?;
-        let key = match header.kid.as_deref() {
-            Some(kid) => self.keys.get(kid)?,
-            None => self.legacy.as_ref()?,
-        };
-        jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation).ok().map(|data| data.claims)
+        match header.kid.as_deref() {
+            Some(kid) => jsonwebtoken::decode::<AccessClaims>(token, self.keys.get(kid)?, &self.validation)
+                .ok()
+                .map(|data| VerifiedToken::Platform(data.claims)),
+            None => jsonwebtoken::decode::<LegacyClaims>(token, self.legacy.as_ref()?, &self.validation)
+                .ok()
+                .map(|data| VerifiedToken::Legacy { subject: data.claims.sub }),
+        }
     }
+}
+
+/// A token that verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifiedToken {
+    /// Issued by the gateway: its claims hold.
+    Platform(AccessClaims),
+    /// Signed with the ERP's `SECRET_KEY` (`{sub, exp, role}`): only its
+    /// subject counts, a user's id or e-mail address.
+    Legacy { subject: String },
+}
+
+/// What the ERP's tokens carry that is read: whatever else they claim
+/// (`role`, roles) grants nothing.
+#[derive(Deserialize)]
+struct LegacyClaims {
+    sub: String,
 }
 
 #[cfg(test)]
@@ -204,11 +251,16 @@ mod tests {
             ("2026-10".to_owned(), SecretString::from("old-key")),
             ("2026-11".to_owned(), SecretString::from("new-key")),
         ]);
-        let verifier = JwtVerifier::new(&keys, Some(&SecretString::from("change_me")));
+        let legacy = "the ERP's own secret, long and random";
+        let verifier = JwtVerifier::new(&keys, Some(&SecretString::from(legacy)));
         let valid = claims(in_an_hour());
-        assert_eq!(verifier.verify(&sign(&valid, Some("2026-10"), "old-key")), Some(valid.clone()));
-        assert_eq!(verifier.verify(&sign(&valid, Some("2026-11"), "new-key")), Some(valid.clone()));
-        assert_eq!(verifier.verify(&sign(&valid, None, "change_me")), Some(valid.clone()));
+        let platform = Some(VerifiedToken::Platform(valid.clone()));
+        assert_eq!(verifier.verify(&sign(&valid, Some("2026-10"), "old-key")), platform);
+        assert_eq!(verifier.verify(&sign(&valid, Some("2026-11"), "new-key")), platform);
+        assert_eq!(
+            verifier.verify(&sign(&valid, None, legacy)),
+            Some(VerifiedToken::Legacy { subject: "user-1".into() })
+        );
         assert!(valid.may_call("erp") && !valid.may_call("ocr"));
         let restricted = AccessClaims { password_change_required: true, ..valid };
         assert!(!restricted.may_call("erp"));

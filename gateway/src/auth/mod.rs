@@ -12,9 +12,10 @@ use common::identity::{Caller, CallerKind, StaticApiKeys};
 use secrecy::SecretString;
 
 use self::api_keys::ApiKeyStore;
-use self::jwt::{AccessClaims, JwtVerifier};
-use crate::domain::{ApiKeyToken, Scopes};
+use self::jwt::{AccessClaims, JwtVerifier, VerifiedToken};
+use crate::domain::{ApiKeyToken, EmailAddress, Scopes};
 use crate::identity::sessions::SessionStore;
+use crate::identity::users::UserStore;
 
 pub use common::http::security::API_KEY_HEADER;
 
@@ -24,6 +25,7 @@ pub struct Authenticator {
     legacy_keys: StaticApiKeys,
     jwt: JwtVerifier,
     sessions: SessionStore,
+    users: UserStore,
 }
 
 /// An authenticated caller and what they may call.
@@ -98,8 +100,14 @@ fn unauthorized(detail: &str) -> ApiError {
 }
 
 impl Authenticator {
-    pub fn new(keys: ApiKeyStore, legacy_keys: &[SecretString], jwt: JwtVerifier, sessions: SessionStore) -> Self {
-        Self { keys, legacy_keys: StaticApiKeys::new(legacy_keys), jwt, sessions }
+    pub fn new(
+        keys: ApiKeyStore,
+        legacy_keys: &[SecretString],
+        jwt: JwtVerifier,
+        sessions: SessionStore,
+        users: UserStore,
+    ) -> Self {
+        Self { keys, legacy_keys: StaticApiKeys::new(legacy_keys), jwt, sessions, users }
     }
 
     pub fn keys(&self) -> &ApiKeyStore {
@@ -168,7 +176,11 @@ impl Authenticator {
     }
 
     pub async fn authenticate_token(&self, token: &str) -> Result<Authenticated, ApiError> {
-        let claims = self.jwt.verify(token).ok_or_else(|| unauthorized("The access token is invalid or expired."))?;
+        let verified = self.jwt.verify(token).ok_or_else(|| unauthorized("The access token is invalid or expired."))?;
+        let claims = match verified {
+            VerifiedToken::Platform(claims) => claims,
+            VerifiedToken::Legacy { subject } => self.legacy_user_claims(&subject).await?,
+        };
         if let Some(session_id) = &claims.sid {
             let mut status = self.sessions.status(session_id).await.map_err(ApiError::internal)?;
             // A token newer than what this replica cached: the cache is stale.
@@ -195,6 +207,23 @@ impl Authenticator {
             rate_limit_key: format!("user:{}", claims.sub),
             permission: Permission::Claims(claims),
         })
+    }
+}
+
+impl Authenticator {
+    /// An ERP token names a user (by id or e-mail address): it is honoured
+    /// for an existing, active account, with that account's roles now.
+    async fn legacy_user_claims(&self, subject: &str) -> Result<AccessClaims, ApiError> {
+        let mut user = self.users.find(subject).await.map_err(ApiError::internal)?;
+        if user.is_none()
+            && let Ok(email) = EmailAddress::parse(subject)
+        {
+            user = self.users.find_by_email(&email).await.map_err(ApiError::internal)?;
+        }
+        let user = user.filter(|user| user.active).ok_or_else(|| unauthorized("The token names no active account."))?;
+        let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or_default();
+        // Valid as long as the request: the token's own expiry was checked.
+        Ok(AccessClaims::of_user(&user, None, now, now))
     }
 }
 

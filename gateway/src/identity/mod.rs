@@ -127,7 +127,7 @@ impl Identity {
                 user
             }
             _ => {
-                self.throttle.failed(&email).await.map_err(ApiError::internal)?;
+                self.throttle.failed(client_address, &email).await.map_err(ApiError::internal)?;
                 return Err(wrong_credentials());
             }
         };
@@ -144,19 +144,8 @@ impl Identity {
     fn token_pair(&self, user: &UserRecord, session_id: &str, refresh_token: String) -> Result<TokenPair, ApiError> {
         let now = chrono::Utc::now();
         let timestamp = |at: chrono::DateTime<chrono::Utc>| u64::try_from(at.timestamp()).unwrap_or_default();
-        let roles = user.roles();
-        let claims = AccessClaims {
-            sub: user.id.clone(),
-            exp: timestamp(now + self.access_lifetime),
-            iat: timestamp(now),
-            sid: Some(session_id.to_owned()),
-            ver: user.token_version,
-            roles: roles.by_service(),
-            limited_to: roles.limited_to(),
-            platform_admin: roles.platform_admin,
-            email: Some(user.email.clone()),
-            password_change_required: user.must_change_password,
-        };
+        let claims =
+            AccessClaims::of_user(user, Some(session_id), timestamp(now), timestamp(now + self.access_lifetime));
         Ok(TokenPair {
             access_token: self.keys.sign(&claims)?,
             token_type: "bearer",
@@ -217,7 +206,7 @@ impl Identity {
         let verification =
             self.hasher.verify(current, Some(user.password_hash().to_owned())).await.map_err(ApiError::internal)?;
         if verification == Verification::DoesNotMatch {
-            self.throttle.failed(&email).await.map_err(ApiError::internal)?;
+            self.throttle.failed(client_address, &email).await.map_err(ApiError::internal)?;
             return Err(ApiError::validation(vec![common::error::FieldError {
                 field: "current_password".into(),
                 message: "is not the current password".into(),

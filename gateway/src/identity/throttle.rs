@@ -1,5 +1,8 @@
-//! Limits on guessing passwords: a rate per client address and per
-//! account, and a temporary lockout after repeated failures.
+//! Limits on guessing passwords: a rate per client address and per account
+//! from that address, a temporary lockout of one address for one account
+//! after repeated failures, and for the account alone, delays that grow with
+//! its failures from everywhere (never a lock: a wrong password from one
+//! address must not keep the owner out from another).
 //!
 //! Failures are counted per e-mail address whether or not an account has
 //! it, in the database so that every replica agrees: a locked address
@@ -25,9 +28,15 @@ pub struct LoginLimits {
     pub per_ip_per_minute: u32,
     /// Sign-in attempts one account may receive per minute.
     pub per_account_per_minute: u32,
-    /// Consecutive failures before the account is locked.
+    /// Consecutive failures from one address before the account is locked
+    /// for that address.
     pub max_failures: i64,
     pub lockout_minutes: i64,
+    /// Failures of the account from all addresses after which each attempt
+    /// waits: 1 s after the last failure, doubling with each one more, up
+    /// to `account_max_delay_secs`.
+    pub account_delay_after_failures: i64,
+    pub account_max_delay_secs: i64,
     /// Addresses or networks (`10.0.0.0/8`) of the reverse proxies in front of the gateway: for a
     /// request from one of them, the client is the last address in
     /// `X-Forwarded-For` that is not a trusted proxy. Anyone else could
@@ -35,6 +44,9 @@ pub struct LoginLimits {
     #[serde(default, deserialize_with = "common::configuration::string_list")]
     pub trusted_proxies: Vec<String>,
 }
+
+/// The `source` of the row counting an account's failures from every address.
+const EVERYWHERE: &str = "*";
 
 #[derive(Clone)]
 pub struct LoginThrottle {
@@ -93,51 +105,82 @@ impl LoginThrottle {
         self.per_ip.check(client_address)
     }
 
-    /// Refuses an attempt on `email` before any password is checked: the
-    /// address's share, the account's, and a lockout in force.
+    /// Refuses an attempt on `email` from `client_address` before any
+    /// password is checked: the address's share, the account's share from
+    /// that address, a lockout of that address in force, and the delay the
+    /// account's failures from everywhere impose.
     pub async fn admit(&self, client_address: &str, email: &EmailAddress) -> Result<(), ApiError> {
         self.admit_address(client_address)?;
-        self.per_account.check(email.as_str())?;
-        let locked_until = on_database!(&self.database, pool => sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
-            "SELECT locked_until FROM login_failures WHERE email = $1",
+        self.per_account.check(&format!("{}|{client_address}", email.as_str()))?;
+        let rows = on_database!(&self.database, pool => sqlx::query_as::<_, (String, i64, DateTime<Utc>, Option<DateTime<Utc>>)>(
+            "SELECT source, failures, last_failure_at, locked_until FROM login_failures \
+             WHERE email = $1 AND source IN ($2, $3)",
         )
         .bind(email.as_str())
-        .fetch_optional(pool)
+        .bind(client_address)
+        .bind(EVERYWHERE)
+        .fetch_all(pool)
         .await)
-        .map_err(ApiError::internal)?
-        .flatten();
-        match locked_until {
-            Some(until) if until > Utc::now() => {
-                let seconds = u64::try_from((until - Utc::now()).num_seconds()).unwrap_or(1).max(1);
-                Err(ApiError::new(
+        .map_err(ApiError::internal)?;
+        let now = Utc::now();
+        let wait_until = |until: DateTime<Utc>| u64::try_from((until - now).num_seconds()).unwrap_or(0).max(1);
+        for (source, failures, last_failure_at, locked_until) in rows {
+            if source == EVERYWHERE {
+                let until = last_failure_at + self.account_delay(failures);
+                if until > now {
+                    return Err(ApiError::new(
+                        ErrorCode::RateLimited,
+                        "Many failed sign-in attempts for this account: wait a moment before the next one.",
+                    )
+                    .with_retry_after(wait_until(until)));
+                }
+            } else if let Some(until) = locked_until.filter(|until| *until > now) {
+                return Err(ApiError::new(
                     ErrorCode::RateLimited,
-                    "Too many failed sign-in attempts for this account; it is locked for a while.",
+                    "Too many failed sign-in attempts for this account from this address; it is locked for a while.",
                 )
-                .with_retry_after(seconds))
+                .with_retry_after(wait_until(until)));
             }
-            _ => Ok(()),
         }
+        Ok(())
     }
 
-    /// Counts a failure; the one that reaches the limit locks the account
-    /// and starts the count again.
-    pub async fn failed(&self, email: &EmailAddress) -> Result<(), sqlx::Error> {
+    /// How long after its last failure an account with `failures` from
+    /// everywhere waits before the next attempt.
+    fn account_delay(&self, failures: i64) -> chrono::Duration {
+        let beyond = failures - self.limits.account_delay_after_failures;
+        if beyond < 0 {
+            return chrono::Duration::zero();
+        }
+        let seconds = 1i64.checked_shl(u32::try_from(beyond).unwrap_or(u32::MAX)).unwrap_or(i64::MAX);
+        chrono::Duration::seconds(seconds.clamp(0, self.limits.account_max_delay_secs))
+    }
+
+    /// Counts a failure from `client_address` and for the account; the one
+    /// that reaches the limit locks the account for that address and starts
+    /// its count again.
+    pub async fn failed(&self, client_address: &str, email: &EmailAddress) -> Result<(), sqlx::Error> {
         let now = Utc::now();
         let lock_until = now + chrono::Duration::minutes(self.limits.lockout_minutes);
+        for source in [client_address, EVERYWHERE] {
+            on_database!(&self.database, pool => sqlx::query(
+                "INSERT INTO login_failures (email, source, failures, last_failure_at) VALUES ($1, $2, 1, $3) \
+                 ON CONFLICT (email, source) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = $3",
+            )
+            .bind(email.as_str())
+            .bind(source)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(drop))?;
+        }
         on_database!(&self.database, pool => sqlx::query(
-            "INSERT INTO login_failures (email, failures, last_failure_at) VALUES ($1, 1, $2) \
-             ON CONFLICT (email) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = $2",
-        )
-        .bind(email.as_str())
-        .bind(now)
-        .execute(pool)
-        .await
-        .map(drop))?;
-        on_database!(&self.database, pool => sqlx::query(
-            "UPDATE login_failures SET locked_until = $1, failures = 0 WHERE email = $2 AND failures >= $3",
+            "UPDATE login_failures SET locked_until = $1, failures = 0 \
+             WHERE email = $2 AND source = $3 AND failures >= $4",
         )
         .bind(lock_until)
         .bind(email.as_str())
+        .bind(client_address)
         .bind(self.limits.max_failures)
         .execute(pool)
         .await

@@ -42,6 +42,8 @@ pub struct Options {
     pub database: Option<DatabaseSettings>,
     pub key_cache_secs: u64,
     pub trusted_proxies: Vec<&'static str>,
+    /// The ERP's `SECRET_KEY`.
+    pub legacy_jwt_secret: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -60,6 +62,7 @@ impl Default for Options {
             database: None,
             key_cache_secs: 0,
             trusted_proxies: Vec::new(),
+            legacy_jwt_secret: None,
         }
     }
 }
@@ -87,6 +90,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.auth.jwt_signing_kid = options.jwt_signing_kid.map(str::to_owned);
     settings.auth.login.trusted_proxies = options.trusted_proxies.iter().map(|p| (*p).to_owned()).collect();
     settings.auth.bootstrap_admin_key = options.bootstrap_admin_key;
+    settings.auth.legacy_jwt_secret = options.legacy_jwt_secret.map(SecretString::from);
     settings.auth.legacy_api_keys = options.legacy_api_keys.iter().map(|k| SecretString::from(*k)).collect();
     settings.auth.jwt_keys =
         options.jwt_keys.iter().map(|(kid, secret)| ((*kid).to_owned(), SecretString::from(*secret))).collect();

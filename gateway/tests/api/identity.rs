@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use base64::Engine;
+use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use crate::helpers::{JWT_KID, JWT_SECRET, Options, PASSWORD, TestApp, problem, spawn_app, spawn_app_with};
@@ -255,6 +256,91 @@ async fn repeated_failures_lock_an_account_whether_or_not_it_exists() {
         assert!((800..=900).contains(&retry_after), "{retry_after}");
         assert_eq!(problem(locked).await["code"], "rate_limited");
     }
+}
+
+/// A failed sign-in for `email` from `address`, behind the trusted proxy.
+async fn login_from(app: &TestApp, email: &str, password: &str, address: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/auth/login"))
+        .header("x-forwarded-for", address)
+        .form(&[("username", email), ("password", password)])
+        .send()
+        .await
+        .expect("request")
+}
+
+#[tokio::test]
+async fn wrong_passwords_from_one_address_never_lock_the_owner_out_from_another() {
+    let app = spawn_app_with(Options { trusted_proxies: vec!["127.0.0.0/8"], ..Options::default() }).await;
+    technicien(&app).await;
+    let email = "theo.martin@example.fr";
+    for _ in 0..5 {
+        assert_eq!(login_from(&app, email, "wrong password", "203.0.113.7").await.status(), 401);
+    }
+    assert_eq!(login_from(&app, email, PASSWORD, "203.0.113.7").await.status(), 429, "that address is locked out");
+    assert_eq!(login_from(&app, email, PASSWORD, "198.51.100.9").await.status(), 200, "the owner is not");
+}
+
+#[tokio::test]
+async fn failures_from_many_addresses_slow_the_account_down_without_locking_it() {
+    let app = spawn_app_with(Options { trusted_proxies: vec!["127.0.0.0/8"], ..Options::default() }).await;
+    technicien(&app).await;
+    let email = "theo.martin@example.fr";
+    for address in 1..=10 {
+        let response = login_from(&app, email, "wrong password", &format!("203.0.113.{address}")).await;
+        assert_eq!(response.status(), 401);
+    }
+    let slowed = login_from(&app, email, PASSWORD, "198.51.100.9").await;
+    assert_eq!(slowed.status(), 429);
+    let retry_after: u64 = slowed.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    assert_eq!(retry_after, 1, "the first delay is a second");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(login_from(&app, email, PASSWORD, "198.51.100.9").await.status(), 200);
+}
+
+/// The ERP's tokens (`{sub, exp, role}`, HS256 with its `SECRET_KEY`, no
+/// `kid`) name a user; what they claim grants nothing.
+#[tokio::test]
+async fn legacy_erp_tokens_act_as_their_existing_user_and_claim_nothing() {
+    const SECRET: &str = "the ERP's SECRET_KEY, long and random enough";
+    let app = spawn_app_with(Options { legacy_jwt_secret: Some(SECRET), ..Options::default() }).await;
+    let user = technicien(&app).await;
+    let exp = chrono::Utc::now().timestamp() + 3600;
+    let token = |claims: Value| {
+        let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
+        let token = jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).expect("sign");
+        json!({ "access_token": token })
+    };
+    let by_email = token(json!({"sub": "theo.martin@example.fr", "exp": exp, "role": "technicien"}));
+    assert_eq!(app.get_with_token("/erp/x", &by_email).send().await.expect("request").status(), 200);
+    let by_id = token(json!({"sub": user["id"], "exp": exp, "role": "technicien"}));
+    assert_eq!(app.get_with_token("/erp/x", &by_id).send().await.expect("request").status(), 200);
+    // The technicien has no Check du Matin role, whatever the token says.
+    let boasting = token(json!({"sub": "theo.martin@example.fr", "exp": exp, "roles": {"checks": ["admin"]}}));
+    assert_eq!(app.get_with_token("/checks/x", &boasting).send().await.expect("request").status(), 403);
+    assert_eq!(app.get_with_token("/api/users", &boasting).send().await.expect("request").status(), 403);
+    let nobody = token(json!({"sub": "ghost@example.fr", "exp": exp, "roles": {"erp": ["admin"]}}));
+    assert_eq!(app.get_with_token("/erp/x", &nobody).send().await.expect("request").status(), 401);
+    let expired = token(json!({"sub": "theo.martin@example.fr", "exp": 1_000, "role": "technicien"}));
+    assert_eq!(app.get_with_token("/erp/x", &expired).send().await.expect("request").status(), 401);
+}
+
+#[tokio::test]
+async fn the_gateway_refuses_to_start_with_a_default_or_short_secret() {
+    for secret in ["change_me", "CHANGE_ME", "secret", "short but not a default", &"x".repeat(40)] {
+        let mut settings: gateway::configuration::Settings =
+            common::configuration::load_from(&gateway::configuration::CONFIG, Default::default()).expect("settings");
+        settings.server.port = 0;
+        settings.internal_auth.key = Some(SecretString::from(crate::helpers::INTERNAL_KEY));
+        settings.database = common::testing::fresh_postgres("gateway").await;
+        settings.auth.legacy_jwt_secret = Some(SecretString::from(secret.to_owned()));
+        let Err(error) = gateway::startup::Application::build(settings).await else {
+            panic!("the gateway started with SECRET_KEY={secret:?}");
+        };
+        assert!(error.to_string().contains("SECRET_KEY"), "{error}");
+    }
+    let weak_internal = SecretString::from("change_me".repeat(4));
+    assert!(common::identity::InternalKey::from_secret(&weak_internal).is_err());
 }
 
 #[tokio::test]
