@@ -49,6 +49,7 @@ pub enum ErrorCode {
     NoEmbeddedInvoice,
     TooManyPages,
     ImageTooLarge,
+    RequestTimeout,
 }
 
 impl ErrorCode {
@@ -64,6 +65,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict | Self::InvalidTransition | Self::SchedulingConflict => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -113,6 +115,7 @@ impl ErrorCode {
             Self::NoEmbeddedInvoice => "no_embedded_invoice",
             Self::TooManyPages => "too_many_pages",
             Self::ImageTooLarge => "image_too_large",
+            Self::RequestTimeout => "request_timeout",
         }
     }
 }

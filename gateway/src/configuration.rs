@@ -50,8 +50,18 @@ pub struct Settings {
     pub internal_auth: InternalAuthSettings,
     pub auth: AuthSettings,
     pub rate_limit: RateLimitSettings,
+    pub uploads: UploadSettings,
     /// Path prefix (`facturx`) to the service behind it.
     pub upstreams: BTreeMap<String, UpstreamSettings>,
+}
+
+/// How slowly a client may send a request body: past the grace period, a
+/// body arriving at less than the minimum rate on average is cut with 408,
+/// so that a slow client cannot hold a service's upload budget.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct UploadSettings {
+    pub min_bytes_per_sec: u64,
+    pub grace_secs: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -17,7 +17,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::Authenticator;
 use crate::auth::api_keys::ApiKeyStore;
-use crate::configuration::{AuthSettings, Settings, UpstreamSettings};
+use crate::configuration::{AuthSettings, Settings, UploadSettings, UpstreamSettings};
 use crate::domain::{EmailAddress, NewPassword, PersonName, Roles, Scopes};
 use crate::identity::Identity;
 use crate::identity::users::{NewUser, StoreError};
@@ -28,6 +28,7 @@ use crate::routes::{admin, api_keys, auth, docs, health, proxy, stats, users};
 /// What every gateway worker shares.
 pub struct GatewayState {
     pub upstreams: BTreeMap<String, UpstreamSettings>,
+    pub uploads: UploadSettings,
     pub authenticator: Authenticator,
     pub rate_limiter: RateLimiter,
     pub internal_key: InternalKey,
@@ -72,6 +73,7 @@ impl Application {
             .build()?;
         let state = web::Data::new(GatewayState {
             upstreams: settings.upstreams.clone(),
+            uploads: settings.uploads,
             authenticator,
             rate_limiter,
             internal_key,

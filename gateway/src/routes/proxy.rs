@@ -9,8 +9,8 @@
 //! same-origin may change anything.
 
 use std::io;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use actix_web::body::{BodyStream, SizedStream};
 use actix_web::http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, LOCATION};
@@ -26,6 +26,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use tokio::sync::mpsc;
 
 use crate::auth::API_KEY_HEADER;
+use crate::configuration::UploadSettings;
 use crate::routes::admin;
 use crate::startup::GatewayState;
 
@@ -101,7 +102,8 @@ async fn forward(
     state.rate_limiter.check(&authenticated.rate_limit_key)?;
 
     let limit = upstream.max_body_bytes;
-    if declared_length(request.headers()).is_some_and(|length| length > limit) {
+    let declared = declared_length(request.headers());
+    if declared.is_some_and(|length| length > limit) {
         return Err(too_large(limit));
     }
 
@@ -111,16 +113,24 @@ async fn forward(
         .map_err(|_| ApiError::new(ErrorCode::MethodNotAllowed, "Unsupported method."))?;
     let mut headers = forwarded_headers(request.headers());
     add_gateway_headers(&mut headers, &request, &identity);
-
-    let overflowed = Arc::new(AtomicBool::new(false));
-    let mut outgoing = state.client.request(method, url).headers(headers).timeout(upstream.timeout());
-    if has_body(request.headers()) {
-        outgoing = outgoing.body(stream_body(payload, limit, Arc::clone(&overflowed)));
+    // The service reserves its upload budget by the declared length: without
+    // it, every body would reserve the whole budget and uploads would queue.
+    if let Some(length) = declared.filter(|_| has_body(request.headers())) {
+        headers.insert(reqwest::header::CONTENT_LENGTH, length.into());
     }
 
-    let response = outgoing.send().await.map_err(|error| {
-        if overflowed.load(Ordering::Relaxed) { too_large(limit) } else { upstream_error(service, &error) }
-    })?;
+    let cut = Arc::new(Mutex::new(None));
+    let mut outgoing = state.client.request(method, url).headers(headers).timeout(upstream.timeout());
+    if has_body(request.headers()) {
+        outgoing = outgoing.body(stream_body(payload, limit, state.uploads, Arc::clone(&cut)));
+    }
+
+    let response =
+        outgoing.send().await.map_err(|error| match *cut.lock().unwrap_or_else(PoisonError::into_inner) {
+            Some(BodyCut::TooLarge) => too_large(limit),
+            Some(BodyCut::TooSlow) => too_slow(state.uploads),
+            None => upstream_error(service, &error),
+        })?;
     let mut relayed = relay_response(response);
     if let Some(pair) = &renewed {
         admin::store_tokens(&request, &mut relayed, pair);
@@ -169,6 +179,13 @@ fn too_large(limit: u64) -> ApiError {
     ApiError::new(
         ErrorCode::PayloadTooLarge,
         format!("The request body exceeds the {limit} bytes this service accepts."),
+    )
+}
+
+fn too_slow(uploads: UploadSettings) -> ApiError {
+    ApiError::new(
+        ErrorCode::RequestTimeout,
+        format!("The request body arrived more slowly than {} bytes per second.", uploads.min_bytes_per_sec),
     )
 }
 
@@ -232,25 +249,50 @@ fn add_gateway_headers(headers: &mut reqwest::header::HeaderMap, request: &HttpR
     telemetry::inject_http(headers);
 }
 
+/// Why a client's body was cut off before its end.
+#[derive(Debug, Clone, Copy)]
+enum BodyCut {
+    TooLarge,
+    TooSlow,
+}
+
 /// Pipes the client's body to the upstream chunk by chunk, counting bytes:
 /// a body that turns out larger than `limit` (chunked, or lying about its
-/// length) is cut off and reported as 413.
-fn stream_body(mut payload: web::Payload, limit: u64, overflowed: Arc<AtomicBool>) -> reqwest::Body {
+/// length) is cut off and reported as 413; one that arrives more slowly
+/// than `uploads` allows, as 408.
+fn stream_body(
+    mut payload: web::Payload,
+    limit: u64,
+    uploads: UploadSettings,
+    cut: Arc<Mutex<Option<BodyCut>>>,
+) -> reqwest::Body {
     let (sender, mut receiver) = mpsc::channel::<io::Result<Bytes>>(4);
+    let started = tokio::time::Instant::now();
+    let grace = Duration::from_secs_f64(uploads.grace_secs.max(0.0));
+    let rate = uploads.min_bytes_per_sec.max(1) as f64;
     // The payload belongs to this worker's thread; the upstream client may
     // poll the body from anywhere, hence the channel in between.
     actix_web::rt::spawn(async move {
         let mut received: u64 = 0;
-        while let Some(chunk) = payload.next().await {
+        let stop_with = |reason: BodyCut, message: &str| {
+            *cut.lock().unwrap_or_else(PoisonError::into_inner) = Some(reason);
+            Err(io::Error::other(message.to_owned()))
+        };
+        loop {
+            // The next byte is due when the average would fall below the rate.
+            let due = started + grace.max(Duration::from_secs_f64((received + 1) as f64 / rate));
+            let chunk = match tokio::time::timeout_at(due, payload.next()).await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => return,
+                Err(_) => {
+                    let _ = sender.send(stop_with(BodyCut::TooSlow, "request body too slow")).await;
+                    return;
+                }
+            };
             let message = match chunk {
                 Ok(bytes) => {
                     received += bytes.len() as u64;
-                    if received > limit {
-                        overflowed.store(true, Ordering::Relaxed);
-                        Err(io::Error::other("request body too large"))
-                    } else {
-                        Ok(bytes)
-                    }
+                    if received > limit { stop_with(BodyCut::TooLarge, "request body too large") } else { Ok(bytes) }
                 }
                 Err(error) => Err(io::Error::other(error.to_string())),
             };

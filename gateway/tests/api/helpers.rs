@@ -44,6 +44,8 @@ pub struct Options {
     pub trusted_proxies: Vec<&'static str>,
     /// The ERP's `SECRET_KEY`.
     pub legacy_jwt_secret: Option<&'static str>,
+    /// The slowest body accepted after the grace period (bytes/s, seconds).
+    pub uploads: Option<(u64, f64)>,
 }
 
 impl Default for Options {
@@ -63,6 +65,7 @@ impl Default for Options {
             key_cache_secs: 0,
             trusted_proxies: Vec::new(),
             legacy_jwt_secret: None,
+            uploads: None,
         }
     }
 }
@@ -91,6 +94,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.auth.login.trusted_proxies = options.trusted_proxies.iter().map(|p| (*p).to_owned()).collect();
     settings.auth.bootstrap_admin_key = options.bootstrap_admin_key;
     settings.auth.legacy_jwt_secret = options.legacy_jwt_secret.map(SecretString::from);
+    if let Some((min_bytes_per_sec, grace_secs)) = options.uploads {
+        settings.uploads = gateway::configuration::UploadSettings { min_bytes_per_sec, grace_secs };
+    }
     settings.auth.legacy_api_keys = options.legacy_api_keys.iter().map(|k| SecretString::from(*k)).collect();
     settings.auth.jwt_keys =
         options.jwt_keys.iter().map(|(kid, secret)| ((*kid).to_owned(), SecretString::from(*secret))).collect();
