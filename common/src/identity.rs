@@ -128,7 +128,7 @@ pub fn weakness(secret: &str) -> Option<&'static str> {
     let folded = secret.trim().to_lowercase();
     let is_default = KNOWN_DEFAULTS.iter().any(|default| {
         folded.len() >= default.len()
-            && folded.len() % default.len() == 0
+            && folded.len().is_multiple_of(default.len())
             && folded == default.repeat(folded.len() / default.len())
     });
     let mut characters = folded.chars();

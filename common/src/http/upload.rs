@@ -83,6 +83,10 @@ pub async fn reserve_upload_budget<B: MessageBody + 'static>(
     Ok(next.call(request).await?.map_into_left_body())
 }
 
+/// Parts of one form, at most: no route takes more than a few files and
+/// fields, and each part costs a header parse and an allocation.
+pub const MAX_PARTS: usize = 64;
+
 /// One field of a multipart form.
 pub struct Part {
     pub name: String,
@@ -113,6 +117,9 @@ pub async fn read_multipart(
     let mut parts = Vec::new();
     let mut received = 0u64;
     while let Some(field) = payload.next().await {
+        if parts.len() == MAX_PARTS {
+            return Err(ApiError::new(ErrorCode::BadRequest, format!("The form has more than {MAX_PARTS} parts.")));
+        }
         let mut field = field.map_err(malformed)?;
         let name = field.name().unwrap_or_default().to_owned();
         let file_name =

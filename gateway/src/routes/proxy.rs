@@ -13,9 +13,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use actix_web::body::{BodyStream, SizedStream};
+use actix_web::http::ConnectionType;
 use actix_web::http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, LOCATION};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use bytes::Bytes;
 use common::error::{ApiError, ErrorCode};
 use common::http::request_id::{REQUEST_ID_HEADER, request_id_of};
@@ -104,7 +105,7 @@ async fn forward(
     let limit = upstream.max_body_bytes;
     let declared = declared_length(request.headers());
     if declared.is_some_and(|length| length > limit) {
-        return Err(too_large(limit));
+        return Ok(closing(&too_large(limit)));
     }
 
     let identity = state.internal_key.sign(&authenticated.caller, service)?;
@@ -119,19 +120,32 @@ async fn forward(
         headers.insert(reqwest::header::CONTENT_LENGTH, length.into());
     }
 
-    let cut = Arc::new(Mutex::new(None));
+    let body = Arc::new(Mutex::new(BodyState::Reading));
     let mut outgoing = state.client.request(method, url).headers(headers).timeout(upstream.timeout());
     if has_body(request.headers()) {
-        outgoing = outgoing.body(stream_body(payload, limit, state.uploads, Arc::clone(&cut)));
+        outgoing = outgoing.body(stream_body(payload, limit, state.uploads, Arc::clone(&body)));
     }
+    let body_state = || *body.lock().unwrap_or_else(PoisonError::into_inner);
 
-    let response =
-        outgoing.send().await.map_err(|error| match *cut.lock().unwrap_or_else(PoisonError::into_inner) {
-            Some(BodyCut::TooLarge) => too_large(limit),
-            Some(BodyCut::TooSlow) => too_slow(state.uploads),
-            None => upstream_error(service, &error),
-        })?;
+    let response = match outgoing.send().await {
+        Ok(response) => response,
+        Err(error) => {
+            return match body_state() {
+                BodyState::Cut(BodyCut::TooLarge) => Ok(closing(&too_large(limit))),
+                BodyState::Cut(BodyCut::TooSlow) => Ok(closing(&too_slow(state.uploads))),
+                _ => Err(upstream_error(service, &error)),
+            };
+        }
+    };
+    // A service refusing a body before its end (413): the rest of it is not
+    // read, the connection is closed.
+    let unread = has_body(request.headers()) && body_state() != BodyState::Finished;
+    let refused = response.status().is_client_error() || response.status().is_server_error();
     let mut relayed = relay_response(response);
+    if unread && refused {
+        *body.lock().unwrap_or_else(PoisonError::into_inner) = BodyState::Abandoned;
+        relayed.head_mut().set_connection_type(ConnectionType::Close);
+    }
     if let Some(pair) = &renewed {
         admin::store_tokens(&request, &mut relayed, pair);
     }
@@ -180,6 +194,14 @@ fn too_large(limit: u64) -> ApiError {
         ErrorCode::PayloadTooLarge,
         format!("The request body exceeds the {limit} bytes this service accepts."),
     )
+}
+
+/// The answer to a body refused before its end, closing the connection:
+/// otherwise the rest of the body would still be read, to the last byte.
+fn closing(error: &ApiError) -> HttpResponse {
+    let mut response = error.error_response();
+    response.head_mut().set_connection_type(ConnectionType::Close);
+    response
 }
 
 fn too_slow(uploads: UploadSettings) -> ApiError {
@@ -249,8 +271,18 @@ fn add_gateway_headers(headers: &mut reqwest::header::HeaderMap, request: &HttpR
     telemetry::inject_http(headers);
 }
 
+/// How far the client's body has been read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyState {
+    Reading,
+    Finished,
+    Cut(BodyCut),
+    /// The service answered without the rest: stop reading it.
+    Abandoned,
+}
+
 /// Why a client's body was cut off before its end.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum BodyCut {
     TooLarge,
     TooSlow,
@@ -264,7 +296,7 @@ fn stream_body(
     mut payload: web::Payload,
     limit: u64,
     uploads: UploadSettings,
-    cut: Arc<Mutex<Option<BodyCut>>>,
+    state: Arc<Mutex<BodyState>>,
 ) -> reqwest::Body {
     let (sender, mut receiver) = mpsc::channel::<io::Result<Bytes>>(4);
     let started = tokio::time::Instant::now();
@@ -275,15 +307,19 @@ fn stream_body(
     actix_web::rt::spawn(async move {
         let mut received: u64 = 0;
         let stop_with = |reason: BodyCut, message: &str| {
-            *cut.lock().unwrap_or_else(PoisonError::into_inner) = Some(reason);
+            *state.lock().unwrap_or_else(PoisonError::into_inner) = BodyState::Cut(reason);
             Err(io::Error::other(message.to_owned()))
         };
         loop {
             // The next byte is due when the average would fall below the rate.
             let due = started + grace.max(Duration::from_secs_f64((received + 1) as f64 / rate));
             let chunk = match tokio::time::timeout_at(due, payload.next()).await {
+                _ if *state.lock().unwrap_or_else(PoisonError::into_inner) == BodyState::Abandoned => return,
                 Ok(Some(chunk)) => chunk,
-                Ok(None) => return,
+                Ok(None) => {
+                    *state.lock().unwrap_or_else(PoisonError::into_inner) = BodyState::Finished;
+                    return;
+                }
                 Err(_) => {
                     let _ = sender.send(stop_with(BodyCut::TooSlow, "request body too slow")).await;
                     return;

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
@@ -23,7 +23,12 @@ use self::words::{BoundingBox, Line, deskew, group_lines, parse_tsv, tsv_page_co
 /// Fewer words than this on a page means its text layer is missing or
 /// decorative (a scan with a printed header), so the page is read by OCR.
 const MIN_TEXT_LAYER_WORDS: usize = 15;
-const TOOL_TIMEOUT: Duration = Duration::from_secs(120);
+/// Poppler's time for one document, in all: this much, and as much again
+/// per page. A bill's page takes well under a second; a file built to keep
+/// Poppler busy (a content stream inflating to gigabytes, parsed again by
+/// each tool) is cut.
+const TOOL_TIME_BASE: Duration = Duration::from_secs(6);
+const TOOL_TIME_PER_PAGE: Duration = Duration::from_millis(1500);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -67,6 +72,8 @@ pub enum EngineError {
     Ocr(#[from] OcrError),
     #[error("{tool} failed: {reason}")]
     Tool { tool: &'static str, reason: String },
+    #[error("{tool} used up the time Poppler has for this document")]
+    TooSlow { tool: &'static str },
 }
 
 /// Pages read so far out of the document's, for callers showing progress.
@@ -120,7 +127,8 @@ impl Engine {
         };
         // The page count from the page tree, before a page is read: a small
         // file may announce 100,000 pages.
-        let info = self.tools.run("pdfinfo", &[], &path, &[]).await.map_err(unreadable)?;
+        let tools = self.tools.for_document();
+        let info = tools.run("pdfinfo", &[], &path, &[]).await.map_err(unreadable)?;
         let pages = page_count(&String::from_utf8_lossy(&info)).ok_or(EngineError::UnreadablePdf)?;
         if pages == 0 {
             return Err(EngineError::Empty);
@@ -128,12 +136,10 @@ impl Engine {
         if pages > self.limits.max_pages {
             return Err(EngineError::TooManyPages { pages, limit: self.limits.max_pages });
         }
+        tools.grant(TOOL_TIME_PER_PAGE * u32::try_from(pages).unwrap_or(u32::MAX));
         let last = pages.to_string();
-        let tsv = self
-            .tools
-            .run("pdftotext", &["-tsv", "-enc", "UTF-8", "-l", &last], &path, &["-"])
-            .await
-            .map_err(unreadable)?;
+        let tsv =
+            tools.run("pdftotext", &["-tsv", "-enc", "UTF-8", "-l", &last], &path, &["-"]).await.map_err(unreadable)?;
         let tsv = String::from_utf8_lossy(&tsv);
         let page_count = tsv_page_count(&tsv);
         if page_count == 0 {
@@ -144,20 +150,20 @@ impl Engine {
         let pages = (1..=page_count).map(|number| {
             let words = parse_tsv(&tsv, number, 1.0);
             let size = tsv_page_size(&tsv, number);
-            let (path, allowance) = (&path, &allowance);
+            let (path, allowance, tools) = (&path, &allowance, &tools);
             async move {
                 let page = if words.len() >= MIN_TEXT_LAYER_WORDS {
                     PageText { number, source: TextSource::TextLayer, unit: "pt", lines: group_lines(words) }
                 } else {
                     let size = size.ok_or(EngineError::UnreadablePdf)?;
-                    let (image, dpi) = match scanned_page::extract(&self.tools, path, number, size).await? {
+                    let (image, dpi) = match scanned_page::extract(tools, path, number, size).await? {
                         Some(scan) => (scan.jpeg, scan.ppi),
                         None => {
                             let dpi = self
                                 .ocr
                                 .raster_dpi(size)
                                 .map_err(|reason| EngineError::PageTooLarge { page: number, reason })?;
-                            (self.rasterise(path, number, dpi).await?, dpi)
+                            (rasterise(tools, path, number, dpi).await?, dpi)
                         }
                     };
                     let mut words = self
@@ -198,12 +204,12 @@ impl Engine {
         });
         in_order(pages.collect(), self.limits.tool_processes).await
     }
+}
 
-    async fn rasterise(&self, pdf: &Path, page: usize, dpi: i32) -> Result<Vec<u8>, EngineError> {
-        let page = page.to_string();
-        let dpi = dpi.to_string();
-        self.tools.run("pdftoppm", &["-r", &dpi, "-gray", "-f", &page, "-l", &page], pdf, &[]).await
-    }
+async fn rasterise(tools: &DocumentTools, pdf: &Path, page: usize, dpi: i32) -> Result<Vec<u8>, EngineError> {
+    let page = page.to_string();
+    let dpi = dpi.to_string();
+    tools.run("pdftoppm", &["-r", &dpi, "-gray", "-f", &page, "-l", &page], pdf, &[]).await
 }
 
 /// The pages' results in order, at most `at_once` in progress: the first
@@ -235,8 +241,27 @@ pub(crate) struct Tools {
 }
 
 impl Tools {
+    fn for_document(&self) -> DocumentTools {
+        DocumentTools { slots: Arc::clone(&self.slots), time_left: Mutex::new(TOOL_TIME_BASE) }
+    }
+}
+
+/// The tools as one document uses them: the process's slots, and the
+/// Poppler time the document has left (waiting for a slot does not count).
+pub(crate) struct DocumentTools {
+    slots: Arc<Semaphore>,
+    time_left: Mutex<Duration>,
+}
+
+impl DocumentTools {
+    fn grant(&self, more: Duration) {
+        let mut left = self.time_left.lock().unwrap_or_else(PoisonError::into_inner);
+        *left = left.saturating_add(more);
+    }
+
     /// Runs `tool` on `input` and returns what it wrote to stdout; the
-    /// process is killed if the request is dropped (its client left).
+    /// process is killed if the request is dropped (its client left), or
+    /// when the document's Poppler time runs out.
     pub(crate) async fn run(
         &self,
         tool: &'static str,
@@ -255,10 +280,14 @@ impl Tools {
             .kill_on_drop(true)
             .spawn()
             .map_err(tool_error(tool))?;
-        let output = tokio::time::timeout(TOOL_TIMEOUT, child.wait_with_output())
-            .await
-            .map_err(|_| EngineError::Tool { tool, reason: "timed out".into() })?
-            .map_err(tool_error(tool))?;
+        let started = std::time::Instant::now();
+        let time_left = *self.time_left.lock().unwrap_or_else(PoisonError::into_inner);
+        let output = tokio::time::timeout(time_left, child.wait_with_output()).await;
+        {
+            let mut left = self.time_left.lock().unwrap_or_else(PoisonError::into_inner);
+            *left = left.saturating_sub(started.elapsed());
+        }
+        let output = output.map_err(|_| EngineError::TooSlow { tool })?.map_err(tool_error(tool))?;
         if !output.status.success() {
             return Err(EngineError::Tool { tool, reason: format!("exit status {}", output.status) });
         }

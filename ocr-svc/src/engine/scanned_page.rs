@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use super::{EngineError, Tools, tool_error};
+use super::{DocumentTools, EngineError, tool_error};
 
 /// Scans below this are rasterised at 300 dpi instead: Tesseract reads
 /// small print poorly under 200 dpi.
@@ -27,7 +27,7 @@ pub struct ScannedPage {
 /// Page `page` of `pdf` as its scanner wrote it, when it is one full-page
 /// JPEG; `page_size` is its size in points.
 pub async fn extract(
-    tools: &Tools,
+    tools: &DocumentTools,
     pdf: &Path,
     page: usize,
     page_size: (f32, f32),

@@ -186,6 +186,10 @@ pub fn refusal(refusal: Refusal) -> ApiError {
         Refusal::Engine(EngineError::PageTooLarge { page, reason }) => {
             ApiError::new(ErrorCode::ImageTooLarge, format!("Page {page} is too large to be read: {reason}."))
         }
+        Refusal::Engine(EngineError::TooSlow { .. }) => ApiError::new(
+            ErrorCode::UnreadableDocument,
+            "The document takes too long to read: is it a bill as a PDF printer or a scanner makes it?",
+        ),
         Refusal::Engine(EngineError::Empty) | Refusal::NothingRead => {
             ApiError::new(ErrorCode::UnreadableDocument, "No bill could be read in this document.")
         }
