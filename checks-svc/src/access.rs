@@ -40,6 +40,9 @@ impl Operator {
             CallerKind::User => {
                 return Err(ApiError::new(ErrorCode::Forbidden, "Your account has no Check du Matin role."));
             }
+            CallerKind::Anonymous => {
+                return Err(ApiError::new(ErrorCode::MissingCredentials, "Sign in or send an API key."));
+            }
         };
         Ok(Self { name, scope })
     }

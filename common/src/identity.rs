@@ -42,6 +42,10 @@ const MINIMUM_KEY_BYTES: usize = 32;
 pub enum CallerKind {
     User,
     ApiKey,
+    /// No credentials: only on the paths the gateway opens to anyone
+    /// (`upstreams.<name>.public_prefixes`, heartbeats), where something in
+    /// the path itself (an unguessable token) is the credential.
+    Anonymous,
 }
 
 /// Who is calling, as established by the gateway.

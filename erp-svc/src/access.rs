@@ -54,6 +54,9 @@ impl Actor {
                 }
             }
             CallerKind::User => return Err(ApiError::new(ErrorCode::Forbidden, "Your account has no ERP role.")),
+            CallerKind::Anonymous => {
+                return Err(ApiError::new(ErrorCode::MissingCredentials, "Sign in or send an API key."));
+            }
         };
         Ok(Self { name, role })
     }

@@ -69,9 +69,22 @@ pub struct UpstreamSettings {
     pub url: String,
     pub timeout_secs: u64,
     pub max_body_bytes: u64,
+    /// Paths under the service's prefix (`/api/heartbeat/`) anyone may call
+    /// without credentials, rate-limited per client address; the rest of the
+    /// path (a token) is what the service checks.
+    #[serde(default, deserialize_with = "common::configuration::string_list")]
+    pub public_prefixes: Vec<String>,
 }
 
 impl UpstreamSettings {
+    /// Whether `path` (after the service's prefix) is one of its public
+    /// paths: a public prefix followed by one non-empty segment.
+    pub fn is_public(&self, path: &str) -> bool {
+        self.public_prefixes.iter().any(|prefix| {
+            path.strip_prefix(prefix.as_str()).is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+        })
+    }
+
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(self.timeout_secs)
     }

@@ -16,6 +16,8 @@ pub enum Who<'a> {
     Gestionnaire(&'a [&'a str]),
     /// A user without any Check du Matin role.
     Stranger,
+    /// No credentials, as the gateway forwards a public path (heartbeats).
+    Anonymous,
 }
 
 pub struct TestApp {
@@ -104,20 +106,22 @@ impl TestApp {
                 (HashMap::from([("checks", vec!["gestionnaire"])]), HashMap::from([("checks", clients.to_vec())]))
             }
             Who::Stranger => (HashMap::from([("erp", vec!["technicien"])]), HashMap::new()),
+            Who::Anonymous => (HashMap::new(), HashMap::new()),
         };
         let owned = |map: HashMap<&str, Vec<&str>>| {
             map.into_iter().map(|(k, v)| (k.to_owned(), v.into_iter().map(str::to_owned).collect())).collect()
         };
         let caller = Caller {
             subject: "user-1".into(),
-            kind: CallerKind::User,
+            kind: if matches!(who, Who::Anonymous) { CallerKind::Anonymous } else { CallerKind::User },
             roles: owned(roles),
             scopes: Vec::new(),
             limited_to: owned(limited_to),
-            email: Some(match who {
-                Who::Admin => "admin@exploitation.test".into(),
-                _ => "gestionnaire@exploitation.test".into(),
-            }),
+            email: match who {
+                Who::Admin => Some("admin@exploitation.test".into()),
+                Who::Anonymous => None,
+                _ => Some("gestionnaire@exploitation.test".into()),
+            },
         };
         self.key.sign(&caller, "checks").expect("sign")
     }

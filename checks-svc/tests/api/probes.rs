@@ -161,10 +161,15 @@ async fn heartbeats_say_whether_last_nights_backup_reported_in() {
     let path = url.strip_prefix("/checks").expect("behind the gateway's prefix");
 
     assert_eq!(probe(&app, backup).await["status"], "error");
-    assert_eq!(app.call(Method::POST, path, Who::Admin, None).await.status(), 204);
+    // The backup job holds no key: its token is the credential.
+    assert_eq!(app.call(Method::POST, path, Who::Anonymous, None).await.status(), 204);
     let result = probe(&app, backup).await;
     assert_eq!(result["status"], "success", "{result}");
-    assert_eq!(app.call(Method::POST, "/api/heartbeat/not-a-token", Who::Admin, None).await.status(), 404);
+    assert_eq!(app.call(Method::GET, path, Who::Anonymous, None).await.status(), 204);
+    assert_eq!(app.call(Method::POST, "/api/heartbeat/not-a-token", Who::Anonymous, None).await.status(), 404);
+    // Nothing else opens without credentials.
+    let refused = app.call(Method::GET, &format!("/api/clients/{client}"), Who::Anonymous, None).await;
+    assert_eq!(refused.status(), 401);
 }
 
 #[tokio::test]

@@ -47,6 +47,22 @@ enum Permission {
 pub const ADMIN_SCOPE: &str = "admin";
 
 impl Authenticated {
+    /// A caller without credentials, on a public path; counted per address.
+    pub fn anonymous(client_address: &str) -> Self {
+        Self {
+            caller: Caller {
+                subject: "anonymous".into(),
+                kind: CallerKind::Anonymous,
+                roles: BTreeMap::new(),
+                scopes: Vec::new(),
+                limited_to: BTreeMap::new(),
+                email: None,
+            },
+            rate_limit_key: format!("anonymous:{client_address}"),
+            permission: Permission::Scopes(Scopes::Services(Default::default())),
+        }
+    }
+
     /// May these credentials call `service`?
     pub fn authorize(&self, service: &str) -> Result<(), ApiError> {
         let allowed = match &self.permission {

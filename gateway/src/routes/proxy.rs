@@ -26,7 +26,7 @@ use common::telemetry;
 use futures_util::{StreamExt, TryStreamExt};
 use tokio::sync::mpsc;
 
-use crate::auth::API_KEY_HEADER;
+use crate::auth::{API_KEY_HEADER, Authenticated};
 use crate::configuration::UploadSettings;
 use crate::routes::admin;
 use crate::startup::GatewayState;
@@ -88,7 +88,10 @@ async fn forward(
         .get(service)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("route to {service} without an upstream")))?;
     let browser_page = is_page(&request, service) && !carries_credentials(request.headers());
-    let (authenticated, renewed) = if browser_page {
+    let public = !carries_credentials(request.headers()) && upstream.is_public(service_path(&request, service));
+    let (authenticated, renewed) = if public {
+        (Authenticated::anonymous(&state.identity.throttle.client_address(&request)), None)
+    } else if browser_page {
         let Some(visit) = admin::visit(&request, &state).await else {
             return Ok(sign_in_first(&request));
         };
@@ -99,7 +102,9 @@ async fn forward(
     } else {
         (state.authenticator.authenticate(request.headers()).await?, None)
     };
-    authenticated.authorize(service)?;
+    if !public {
+        authenticated.authorize(service)?;
+    }
     state.rate_limiter.check(&authenticated.rate_limit_key)?;
 
     let limit = upstream.max_body_bytes;
@@ -152,8 +157,13 @@ async fn forward(
     Ok(relayed)
 }
 
+/// The path after `/{service}`.
+fn service_path<'a>(request: &'a HttpRequest, service: &str) -> &'a str {
+    request.uri().path().get(1 + service.len()..).unwrap_or_default()
+}
+
 fn is_page(request: &HttpRequest, service: &str) -> bool {
-    let rest = request.uri().path().get(1 + service.len()..).unwrap_or_default();
+    let rest = service_path(request, service);
     rest == "/ui" || rest.starts_with("/ui/")
 }
 

@@ -105,8 +105,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.http.allowed_origins = options.allowed_origins.iter().map(|o| (*o).to_owned()).collect();
     settings.http.allowed_hosts = options.allowed_hosts.iter().map(|h| (*h).to_owned()).collect();
     settings.http.force_https = options.force_https;
-    let echo =
-        |url: &str| UpstreamSettings { url: url.to_owned(), timeout_secs: 1, max_body_bytes: UPSTREAM_BODY_LIMIT };
+    let echo = |url: &str| UpstreamSettings {
+        url: url.to_owned(),
+        timeout_secs: 1,
+        max_body_bytes: UPSTREAM_BODY_LIMIT,
+        public_prefixes: Vec::new(),
+    };
     settings.upstreams = BTreeMap::from([
         ("echo".to_owned(), echo(&upstream)),
         ("erp".to_owned(), echo(&upstream)),
@@ -117,9 +121,14 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
                 url: format!("http://127.0.0.1:{}", free_port()),
                 timeout_secs: 1,
                 max_body_bytes: UPSTREAM_BODY_LIMIT,
+                public_prefixes: Vec::new(),
             },
         ),
     ]);
+    // As the defaults open Check du Matin's heartbeats.
+    if let Some(checks) = settings.upstreams.get_mut("checks") {
+        checks.public_prefixes = vec!["/api/heartbeat/".to_owned()];
+    }
     let application = Application::build(settings).await.expect("gateway builds");
     let address = format!("http://127.0.0.1:{}", application.port());
     let keys = application.key_store().clone();

@@ -51,6 +51,27 @@ async fn the_upstream_receives_a_verifiable_identity_and_no_credentials() {
     assert_eq!(headers["x-forwarded-proto"], "http");
 }
 
+/// A heartbeat's token is its credential: the path is forwarded without
+/// credentials, as an anonymous caller; no other path is.
+#[tokio::test]
+async fn public_paths_are_forwarded_without_credentials_as_an_anonymous_caller() {
+    let app = spawn_app().await;
+    let response = app.client.post(app.url("/checks/api/heartbeat/a1b2c3")).send().await.expect("request");
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["caller"]["kind"], "anonymous", "{body}");
+    assert_eq!(body["uri"], "/api/heartbeat/a1b2c3");
+    for path in ["/checks/api/heartbeat/", "/checks/api/heartbeat/a/b", "/checks/api/clients", "/erp/api/heartbeat/a1"]
+    {
+        let response = app.client.get(app.url(path)).send().await.expect("request");
+        assert_eq!(response.status(), 401, "{path}");
+    }
+    let key = app.key("checks").await;
+    let keyed = app.client.get(app.url("/checks/api/heartbeat/a1b2c3")).header("X-API-Key", &key).send().await;
+    let body: Value = keyed.expect("request").json().await.expect("json");
+    assert_eq!(body["caller"]["kind"], "api_key", "credentials, when sent, are used");
+}
+
 #[tokio::test]
 async fn request_ids_are_generated_or_propagated_and_echoed() {
     let app = spawn_app().await;
