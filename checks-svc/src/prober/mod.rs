@@ -85,9 +85,45 @@ pub struct Prober {
     store: Store,
     settings: ProbeSettings,
     zone: Tz,
-    client: reqwest::Client,
-    destinations: Arc<Destinations>,
+    /// Probes an admin saved: public addresses and `probes.allowed_networks`.
+    with_allowed_networks: Reach,
+    /// Every other probe: public addresses only.
+    public_only: Reach,
     metrics: ProbeMetrics,
+}
+
+/// Where a probe may connect, and the HTTP client that keeps to it.
+struct Reach {
+    destinations: Arc<Destinations>,
+    client: reqwest::Client,
+}
+
+impl Reach {
+    fn new(destinations: Destinations, settings: &ProbeSettings) -> anyhow::Result<Self> {
+        let destinations = Arc::new(destinations);
+        // Names are resolved through the guard; a redirect to an address
+        // written out (no name to resolve) is checked here.
+        let guard = Arc::clone(&destinations);
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            let written =
+                attempt.url().host_str().and_then(|host| host.trim_matches(['[', ']']).parse::<IpAddr>().ok());
+            let refused = written.is_some_and(|address| !guard.permits(address));
+            if refused {
+                attempt.error("redirected to a refused address")
+            } else if attempt.previous().len() >= MAX_REDIRECTS {
+                attempt.error("too many redirects")
+            } else {
+                attempt.follow()
+            }
+        });
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs_f64(settings.timeout_secs.max(0.1)))
+            .user_agent(concat!("check-du-matin/", env!("CARGO_PKG_VERSION")))
+            .redirect(redirects)
+            .dns_resolver(Arc::new(GuardedResolver::new(Arc::clone(&destinations))))
+            .build()?;
+        Ok(Self { destinations, client })
+    }
 }
 
 /// Redirects followed by an HTTP probe.
@@ -105,36 +141,21 @@ fn kind(spec: &ProbeSpec) -> &'static str {
 
 impl Prober {
     pub fn new(store: Store, settings: &ProbeSettings, zone: Tz, metrics: ProbeMetrics) -> anyhow::Result<Self> {
-        let destinations = Arc::new(
-            Destinations::new(&settings.allowed_networks)
-                .map_err(|problem| anyhow::anyhow!("probes.allowed_networks: {problem}"))?,
-        );
-        // Names are resolved through the guard; a redirect to an address
-        // written out (no name to resolve) is checked here.
-        let guard = Arc::clone(&destinations);
-        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
-            let written = attempt.url().host_str().and_then(|host| host.trim_matches(['[', ']']).parse::<IpAddr>().ok());
-            let refused = written.is_some_and(|address| !guard.permits(address));
-            if refused {
-                attempt.error("redirected to a refused address")
-            } else if attempt.previous().len() >= MAX_REDIRECTS {
-                attempt.error("too many redirects")
-            } else {
-                attempt.follow()
-            }
-        });
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs_f64(settings.timeout_secs.max(0.1)))
-            .user_agent(concat!("check-du-matin/", env!("CARGO_PKG_VERSION")))
-            .redirect(redirects)
-            .dns_resolver(Arc::new(GuardedResolver::new(Arc::clone(&destinations))))
-            .build()?;
-        Ok(Self { store, settings: settings.clone(), zone, client, destinations, metrics })
+        let allowed = Destinations::new(&settings.allowed_networks)
+            .map_err(|problem| anyhow::anyhow!("probes.allowed_networks: {problem}"))?;
+        Ok(Self {
+            store,
+            settings: settings.clone(),
+            zone,
+            with_allowed_networks: Reach::new(allowed, settings)?,
+            public_only: Reach::new(Destinations::default(), settings)?,
+            metrics,
+        })
     }
 
-    /// Where probes may go.
+    /// Where probes saved by an admin may go (public addresses are open to all).
     pub fn destinations(&self) -> &Destinations {
-        &self.destinations
+        &self.with_allowed_networks.destinations
     }
 
     fn interval(&self) -> Duration {
@@ -229,14 +250,15 @@ impl Prober {
 
     async fn probe_once(&self, spec: &ProbeSpec, target: &ProbeTarget) -> ProbeOutcome {
         let timeout = Duration::from_secs_f64(self.settings.timeout_secs.max(0.1));
+        let reach = if target.probe_reaches_allowed_networks { &self.with_allowed_networks } else { &self.public_only };
         match spec.document() {
             ProbeSpecDocument::Http { url, expected_status, keyword, json_pointer, json_equals, warn_latency_ms } => {
                 let started = std::time::Instant::now();
                 // An address written in the URL is not resolved, so not guarded by the resolver.
-                if let Err(refused) = self.destinations.check(url).await {
+                if let Err(refused) = reach.destinations.check(url).await {
                     return ProbeOutcome::error(format!("refused: {refused}"));
                 }
-                let response = match self.client.get(url).send().await {
+                let response = match reach.client.get(url).send().await {
                     Ok(response) => response,
                     Err(error) if error.is_timeout() => {
                         return ProbeOutcome::error(format!("no answer within {timeout:?}"));
@@ -283,7 +305,7 @@ impl Prober {
             }
             ProbeSpecDocument::Tcp { host, port, warn_latency_ms } => {
                 let started = std::time::Instant::now();
-                match tokio::time::timeout(timeout, self.destinations.connect(host, *port)).await {
+                match tokio::time::timeout(timeout, reach.destinations.connect(host, *port)).await {
                     Ok(Ok(_)) => ProbeOutcome::timed(
                         started.elapsed(),
                         *warn_latency_ms,
@@ -299,7 +321,7 @@ impl Prober {
                     port: *port,
                     warn_days: *warn_days,
                     verify_chain: *verify_chain,
-                    destinations: &self.destinations,
+                    destinations: &reach.destinations,
                 };
                 certificate::probe(&request, timeout, Utc::now()).await
             }

@@ -88,8 +88,13 @@ pub fn category_label(input: &CategoryInput) -> Result<String, ApiError> {
         .map_err(|message| ApiError::validation(vec![FieldError::new("label", message)]))
 }
 
-/// A service's fields; a heartbeat probe keeps its token, or gets one.
-pub fn service_fields(input: &ServiceInput, current: Option<&ServiceRow>) -> Result<ServiceFields, ApiError> {
+/// A service's fields as `operator` saves them; a heartbeat probe keeps
+/// its token, or gets one; only an admin's probe may reach allowed networks.
+fn service_fields(
+    operator: &Operator,
+    input: &ServiceInput,
+    current: Option<&ServiceRow>,
+) -> Result<ServiceFields, ApiError> {
     let mut errors = Vec::new();
     let label = Label::parse(&input.label).map_err(|message| errors.push(FieldError::new("label", message)));
     let probe = input
@@ -110,6 +115,7 @@ pub fn service_fields(input: &ServiceInput, current: Option<&ServiceRow>) -> Res
                 position: input.position,
                 probe: probe.map(|spec| spec.to_json()),
                 heartbeat_token,
+                probe_reaches_allowed_networks: operator.is_admin(),
             })
         }
         _ => Err(ApiError::validation(errors)),
@@ -176,7 +182,7 @@ pub async fn add_service(
     category: &CategoryRow,
     input: &ServiceInput,
 ) -> Result<i64, ApiError> {
-    let fields = service_fields(input, None)?;
+    let fields = service_fields(operator, input, None)?;
     check_probe_destination(state, operator, input).await?;
     state.store.create_service(category.id, &fields).await
 }
@@ -200,7 +206,7 @@ pub async fn change_service(
     service: &ServiceRow,
     input: &ServiceInput,
 ) -> Result<(), ApiError> {
-    let fields = service_fields(input, Some(service))?;
+    let fields = service_fields(operator, input, Some(service))?;
     check_probe_destination(state, operator, input).await?;
     state.store.update_service(service.id, &fields).await?;
     Ok(())

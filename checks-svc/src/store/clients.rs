@@ -63,6 +63,8 @@ pub struct ServiceFields {
     pub position: i32,
     pub probe: Option<String>,
     pub heartbeat_token: Option<String>,
+    /// Whether the probe may reach `probes.allowed_networks` (an admin saved it).
+    pub probe_reaches_allowed_networks: bool,
 }
 
 const CLIENT_COLUMNS: &str = "id, reference, label, report_template, check_minute, reminder_minute, sender, \
@@ -254,14 +256,15 @@ impl Store {
 
     pub async fn create_service(&self, category_id: i64, fields: &ServiceFields) -> Result<i64, ApiError> {
         let id = on_database!(self.database(), pool => sqlx::query_scalar::<_, i64>(
-            "INSERT INTO services (category_id, label, position, probe, heartbeat_token) VALUES ($1, $2, $3, $4, $5) \
-             RETURNING id",
+            "INSERT INTO services (category_id, label, position, probe, heartbeat_token, probe_reaches_allowed_networks) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(category_id)
         .bind(&fields.label)
         .bind(fields.position)
         .bind(&fields.probe)
         .bind(&fields.heartbeat_token)
+        .bind(fields.probe_reaches_allowed_networks)
         .fetch_one(pool)
         .await);
         id.map_err(ApiError::internal)
@@ -269,12 +272,14 @@ impl Store {
 
     pub async fn update_service(&self, id: i64, fields: &ServiceFields) -> Result<bool, ApiError> {
         let updated = on_database!(self.database(), pool => sqlx::query(
-            "UPDATE services SET label = $1, position = $2, probe = $3, heartbeat_token = $4 WHERE id = $5",
+            "UPDATE services SET label = $1, position = $2, probe = $3, heartbeat_token = $4, \
+             probe_reaches_allowed_networks = $5 WHERE id = $6",
         )
         .bind(&fields.label)
         .bind(fields.position)
         .bind(&fields.probe)
         .bind(&fields.heartbeat_token)
+        .bind(fields.probe_reaches_allowed_networks)
         .bind(id)
         .execute(pool)
         .await

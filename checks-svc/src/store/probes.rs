@@ -11,6 +11,8 @@ pub struct ProbeTarget {
     pub id: i64,
     pub probe: String,
     pub last_heartbeat_at: Option<DateTime<Utc>>,
+    /// Saved by an admin: may reach `probes.allowed_networks`.
+    pub probe_reaches_allowed_networks: bool,
 }
 
 /// A service's probe results of one day.
@@ -36,7 +38,8 @@ impl Store {
 
     pub async fn probe_target(&self, service_id: i64) -> Result<Option<ProbeTarget>, sqlx::Error> {
         on_database!(self.database(), pool => sqlx::query_as::<_, ProbeTarget>(
-            "SELECT id, probe, last_heartbeat_at FROM services WHERE id = $1 AND probe IS NOT NULL",
+            "SELECT id, probe, last_heartbeat_at, probe_reaches_allowed_networks FROM services \
+             WHERE id = $1 AND probe IS NOT NULL",
         )
         .bind(service_id)
         .fetch_optional(pool)

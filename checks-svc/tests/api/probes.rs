@@ -310,6 +310,21 @@ async fn probes_reach_internal_addresses_only_where_an_admin_allowed_them() {
     let metadata = json!({"label": "M", "probe": {"kind": "http", "url": "http://169.254.169.254/"}});
     assert_eq!(open.call(Method::POST, &path, Who::Admin, Some(metadata)).await.status(), 422);
 
+    // An allowed network is reached only by a probe an admin saved: one that
+    // got there otherwise (a name resolving elsewhere when it was saved, a
+    // probe older than this rule) is refused when it connects.
+    let lan = json!({"label": "LAN", "probe": {"kind": "tcp", "host": "127.0.0.1", "port": port}});
+    let service = open.create(&path, lan).await;
+    assert_eq!(probe(&open, service).await["status"], "success");
+    let database = sqlx::PgPool::connect(url).await.expect("database");
+    sqlx::query("UPDATE checks.services SET probe_reaches_allowed_networks = FALSE WHERE id = $1")
+        .bind(service)
+        .execute(&database)
+        .await
+        .expect("update");
+    let refused = probe(&open, service).await;
+    assert!(refused["detail"].as_str().unwrap().contains("loopback"), "{refused}");
+
     // The whole body, compared through the empty pointer, is not echoed.
     let whole =
         json!({"kind": "http", "url": format!("http://127.0.0.1:{port}/health"), "json_pointer": "", "json_equals": 1});
