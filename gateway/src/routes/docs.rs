@@ -82,6 +82,7 @@ fn merge_service(document: &mut Value, service: &str, upstream: Value) {
             }
             let mut item = item.clone();
             tag_operations(&mut item, service);
+            add_gateway_answers(&mut item);
             target.insert(format!("/{service}{path}"), item);
         }
     }
@@ -113,6 +114,39 @@ fn tag_operations(item: &mut Value, service: &str) {
     }
 }
 
+/// What the gateway itself may answer for any proxied operation, before or
+/// instead of the service (RFC 9457 problems).
+const GATEWAY_ANSWERS: [(&str, &str); 6] = [
+    ("401", "No credentials, or invalid ones (`missing_credentials`, `invalid_credentials`)"),
+    ("403", "The credentials may not call this service (`insufficient_scope`, `password_change_required`)"),
+    ("429", "Over the credential's rate (`rate_limited`), with Retry-After"),
+    ("502", "The service gave an invalid answer (`bad_gateway`)"),
+    ("503", "The service is unavailable (`upstream_unavailable`)"),
+    ("504", "The service did not answer in time (`upstream_timeout`)"),
+];
+
+/// What the gateway may answer for an operation with a request body.
+const GATEWAY_BODY_ANSWERS: [(&str, &str); 2] = [
+    ("408", "The body arrived more slowly than `uploads.min_bytes_per_sec` (`request_timeout`)"),
+    ("413", "The body is over the service's `max_body_bytes` (`payload_too_large`)"),
+];
+
+/// Adds the gateway's own answers to each operation of a proxied path,
+/// where the service's document does not already describe that status.
+fn add_gateway_answers(item: &mut Value) {
+    let Some(operations) = item.as_object_mut() else { return };
+    for operation in operations.values_mut().filter(|operation| operation.is_object()) {
+        let with_body = operation.get("requestBody").is_some();
+        let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+        let answers = GATEWAY_ANSWERS.iter().chain(GATEWAY_BODY_ANSWERS.iter().filter(|_| with_body));
+        for (status, description) in answers {
+            responses
+                .entry(*status)
+                .or_insert_with(|| json!({"description": description, "content": {"application/problem+json": {}}}));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +171,22 @@ mod tests {
         );
         assert!(document["components"]["schemas"]["facturx_Invoice"].is_object());
         assert!(document["paths"].get("/facturx/health").is_none());
+    }
+
+    #[test]
+    fn every_proxied_operation_lists_what_the_gateway_itself_answers() {
+        let mut document = json!({"paths": {}});
+        let upstream = json!({"paths": {
+            "/v1/validate": {"post": {"requestBody": {}, "responses": {"200": {}, "503": {"description": "own"}}}},
+            "/v1/profiles": {"get": {"responses": {"200": {}}}},
+        }});
+        merge_service(&mut document, "facturx", upstream);
+        let validate = &document["paths"]["/facturx/v1/validate"]["post"]["responses"];
+        for status in ["401", "403", "408", "413", "429", "502", "504"] {
+            assert!(validate[status]["description"].is_string(), "{status}: {validate}");
+        }
+        assert_eq!(validate["503"]["description"], "own", "the service's own description stays");
+        let profiles = &document["paths"]["/facturx/v1/profiles"]["get"]["responses"];
+        assert!(profiles["429"].is_object() && profiles.get("413").is_none(), "{profiles}");
     }
 }
