@@ -78,11 +78,13 @@ pub struct UpstreamSettings {
 
 impl UpstreamSettings {
     /// Whether `path` (after the service's prefix) is one of its public
-    /// paths: a public prefix followed by one non-empty segment.
+    /// paths: a public prefix followed by one token (URL-safe base64
+    /// characters only, so no dot segment or escape can lead elsewhere).
     pub fn is_public(&self, path: &str) -> bool {
-        self.public_prefixes.iter().any(|prefix| {
-            path.strip_prefix(prefix.as_str()).is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
-        })
+        let token = |rest: &str| {
+            !rest.is_empty() && rest.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_'))
+        };
+        self.public_prefixes.iter().any(|prefix| path.strip_prefix(prefix.as_str()).is_some_and(token))
     }
 
     pub fn timeout(&self) -> Duration {
