@@ -121,6 +121,8 @@ impl Reach {
             .user_agent(concat!("check-du-matin/", env!("CARGO_PKG_VERSION")))
             .redirect(redirects)
             .dns_resolver(Arc::new(GuardedResolver::new(Arc::clone(&destinations))))
+            // A proxy would resolve the name itself, past the guard.
+            .no_proxy()
             .build()?;
         Ok(Self { destinations, client })
     }

@@ -29,7 +29,8 @@ pub struct ProbeDay {
 impl Store {
     pub async fn probe_targets(&self) -> Result<Vec<ProbeTarget>, sqlx::Error> {
         on_database!(self.database(), pool => sqlx::query_as::<_, ProbeTarget>(
-            "SELECT s.id, s.probe, s.last_heartbeat_at FROM services s JOIN categories c ON c.id = s.category_id \
+            "SELECT s.id, s.probe, s.last_heartbeat_at, s.probe_reaches_allowed_networks FROM services s \
+             JOIN categories c ON c.id = s.category_id \
              JOIN clients cl ON cl.id = c.client_id WHERE s.probe IS NOT NULL AND cl.active ORDER BY s.id",
         )
         .fetch_all(pool)

@@ -324,6 +324,10 @@ async fn probes_reach_internal_addresses_only_where_an_admin_allowed_them() {
         .expect("update");
     let refused = probe(&open, service).await;
     assert!(refused["detail"].as_str().unwrap().contains("loopback"), "{refused}");
+    // The scheduled loop loads every probed service with what it may reach.
+    let targets = open.components().await.store.probe_targets().await.expect("the prober's targets");
+    let target = targets.iter().find(|target| target.id == service).expect("the LAN service is probed");
+    assert!(!target.probe_reaches_allowed_networks);
 
     // The whole body, compared through the empty pointer, is not echoed.
     let whole =

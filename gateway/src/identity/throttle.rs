@@ -152,8 +152,9 @@ impl LoginThrottle {
         if beyond < 0 {
             return chrono::Duration::zero();
         }
-        let seconds = 1i64.checked_shl(u32::try_from(beyond).unwrap_or(u32::MAX)).unwrap_or(i64::MAX);
-        chrono::Duration::seconds(seconds.clamp(0, self.limits.account_max_delay_secs))
+        // 2^62 s is already far past any maximum; a larger shift would overflow.
+        let seconds = 1i64 << beyond.min(62);
+        chrono::Duration::seconds(seconds.min(self.limits.account_max_delay_secs))
     }
 
     /// Counts a failure from `client_address` and for the account; the one

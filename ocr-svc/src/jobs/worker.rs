@@ -28,10 +28,10 @@ use super::store::{JobRecord, JobStore, ReportDigests};
 use super::{JobError, JobRequest, JobResult, TaskMessage, delete_uploads};
 use crate::backup::{Backup, Run};
 use crate::configuration::JobSettings;
-use common::destination::{Destinations, GuardedResolver};
 use crate::engine::{Engine, PageProgress, PagesRead};
 use crate::pipeline::{Document, process};
 use crate::routes::invoices::{AnalysisResponse, refusal};
+use common::destination::{Destinations, GuardedResolver};
 
 /// Longest wait a receiver's Retry-After may impose.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
@@ -89,6 +89,8 @@ impl Worker {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs_f64(parts.settings.webhook_timeout_secs))
             .dns_resolver(Arc::new(GuardedResolver::new(Arc::clone(&destinations))))
+            // A proxy would resolve the name itself, past the guard.
+            .no_proxy()
             .user_agent(concat!("platform-ocr-worker/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Self {
