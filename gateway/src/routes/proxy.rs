@@ -235,8 +235,7 @@ fn upstream_error(service: &str, error: &reqwest::Error) -> ApiError {
 /// The raw path after `/{service}`, so percent-encoding reaches the upstream
 /// exactly as the client sent it.
 fn upstream_url(base: &str, request: &HttpRequest, service: &str) -> String {
-    let path = request.uri().path();
-    let rest = path.get(1 + service.len()..).filter(|rest| !rest.is_empty()).unwrap_or("/");
+    let rest = Some(service_path(request, service)).filter(|rest| !rest.is_empty()).unwrap_or("/");
     match request.uri().query() {
         Some(query) => format!("{}{rest}?{query}", base.trim_end_matches('/')),
         None => format!("{}{rest}", base.trim_end_matches('/')),
