@@ -81,10 +81,18 @@ impl<'a> Source<'a> {
         fits
     }
 
-    /// The stream's data with its filter undone, within the allowance.
+    /// The stream's data with its filters undone, within the allowance.
+    /// Every byte the filters produced is charged, whether or not the
+    /// stream decoded: failing bombs cost as much work as fitting ones.
     pub fn decode(&self, stream: &Stream) -> Option<Vec<u8>> {
-        let data = decode::stream_data(stream, self.allowance.get().min(decode::MAX_DECODED_BYTES))?;
-        self.spend(data.len()).then_some(data)
+        let left = self.allowance.get();
+        let outcome = decode::stream_data(stream, left.min(decode::MAX_DECODED_BYTES));
+        let produced = match &outcome {
+            Ok((_, produced)) => *produced,
+            Err(undecodable) => undecodable.produced,
+        };
+        self.allowance.set(left.saturating_sub(produced));
+        outcome.ok().filter(|_| produced <= left).map(|(data, _)| data)
     }
 
     /// Where the first `endstream` at or after `at` starts. All are found
@@ -454,6 +462,21 @@ mod tests {
 
     fn parse(text: &str) -> Object {
         Parser::new(text.as_bytes(), 0).object().expect("parses")
+    }
+
+    #[test]
+    fn streams_that_fail_to_decode_spend_the_allowance_too() {
+        use std::io::Write as _;
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&vec![0u8; 40 << 20]).expect("in memory");
+        let mut dictionary = Dictionary::new();
+        dictionary.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+        let bomb = Stream::new(dictionary, encoder.finish().expect("in memory"));
+        let file = vec![b' '; 1_000];
+        let source = Source::new(&file);
+        assert_eq!(source.decode(&bomb).map(|data| data.len()), Some(40 << 20), "the first fits");
+        assert_eq!(source.decode(&bomb), None, "the second is past the 64 MiB left");
+        assert_eq!(source.allowance.get(), 0, "what it inflated before failing was charged");
     }
 
     #[test]
