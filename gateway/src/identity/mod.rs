@@ -114,7 +114,7 @@ impl Identity {
             self.hasher.verify(password, None).await.map_err(ApiError::internal)?;
             return Err(wrong_credentials());
         };
-        self.throttle.admit(client_address, &email).await?;
+        let _turn = self.throttle.admit(client_address, &email).await?;
         let user = self.users.find_by_email(&email).await.map_err(ApiError::internal)?;
         let stored = user.as_ref().map(|user| user.password_hash().to_owned());
         let verification = self.hasher.verify(password, stored).await.map_err(ApiError::internal)?;
@@ -202,7 +202,7 @@ impl Identity {
             .ok_or_else(|| ApiError::new(ErrorCode::InvalidCredentials, "The account no longer exists."))?;
         let email = EmailAddress::parse(&user.email)
             .map_err(|problem| ApiError::internal(anyhow::anyhow!("stored e-mail address {problem}")))?;
-        self.throttle.admit(client_address, &email).await?;
+        let _turn = self.throttle.admit(client_address, &email).await?;
         let verification =
             self.hasher.verify(current, Some(user.password_hash().to_owned())).await.map_err(ApiError::internal)?;
         if verification == Verification::DoesNotMatch {

@@ -8,7 +8,10 @@
 //! it, in the database so that every replica agrees: a locked address
 //! looks the same for a real account and for a made-up one.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use actix_web::HttpRequest;
 use actix_web::http::header::X_FORWARDED_FOR;
@@ -18,6 +21,7 @@ use common::error::{ApiError, ErrorCode};
 use common::on_database;
 use ipnet::IpNet;
 use serde::Deserialize;
+use tokio::sync::OwnedMutexGuard;
 
 use crate::domain::EmailAddress;
 use crate::rate_limit::RateLimiter;
@@ -45,8 +49,64 @@ pub struct LoginLimits {
     pub trusted_proxies: Vec<String>,
 }
 
+/// What attempts from `address` are counted as: the address itself, or
+/// for IPv6 (not an IPv4 address written as IPv6) its /64 network.
+fn counted_as(address: IpAddr) -> String {
+    match address.to_canonical() {
+        IpAddr::V6(_) => {
+            IpNet::new(address, 64).map_or_else(|_| address.to_string(), |network| network.trunc().to_string())
+        }
+        v4 => v4.to_string(),
+    }
+}
+
 /// The `source` of the row counting an account's failures from every address.
 const EVERYWHERE: &str = "*";
+
+/// How long an attempt waits for the account's earlier attempts to be
+/// judged before it is refused.
+const TURN_WAIT: Duration = Duration::from_secs(5);
+
+/// One password check at a time per account (in this replica): the delay
+/// an account's failures impose is read after the previous attempt's
+/// failure is written, so a burst of attempts from many addresses at once
+/// cannot all pass before the first failure counts.
+#[derive(Clone, Default)]
+struct AccountTurns(Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>);
+
+/// An attempt's turn on its account, held until its outcome is recorded.
+pub struct AttemptTurn {
+    _turn: OwnedMutexGuard<()>,
+    turns: AccountTurns,
+    email: String,
+}
+
+impl AccountTurns {
+    async fn take(&self, email: &EmailAddress) -> Result<AttemptTurn, ApiError> {
+        let account = Arc::clone(
+            self.0.lock().unwrap_or_else(PoisonError::into_inner).entry(email.as_str().to_owned()).or_default(),
+        );
+        let turn = tokio::time::timeout(TURN_WAIT, account.lock_owned()).await;
+        let turn =
+            AttemptTurn { _turn: turn.map_err(|_| busy())?, turns: self.clone(), email: email.as_str().to_owned() };
+        Ok(turn)
+    }
+}
+
+fn busy() -> ApiError {
+    ApiError::new(ErrorCode::RateLimited, "Too many sign-in attempts for this account at once; retry in a moment.")
+        .with_retry_after(1)
+}
+
+impl Drop for AttemptTurn {
+    fn drop(&mut self) {
+        let mut accounts = self.turns.0.lock().unwrap_or_else(PoisonError::into_inner);
+        // The map's handle and this turn's: nobody else waits on the account.
+        if accounts.get(&self.email).is_some_and(|account| Arc::strong_count(account) <= 2) {
+            accounts.remove(&self.email);
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct LoginThrottle {
@@ -55,6 +115,7 @@ pub struct LoginThrottle {
     per_account: RateLimiter,
     limits: LoginLimits,
     trusted_proxies: Vec<IpNet>,
+    turns: AccountTurns,
 }
 
 impl LoginThrottle {
@@ -78,18 +139,29 @@ impl LoginThrottle {
         );
         per_ip.spawn_cleanup();
         per_account.spawn_cleanup();
-        Ok(Self { database, per_ip, per_account, limits: limits.clone(), trusted_proxies })
+        Ok(Self {
+            database,
+            per_ip,
+            per_account,
+            limits: limits.clone(),
+            trusted_proxies,
+            turns: AccountTurns::default(),
+        })
     }
 
-    /// The address sign-in attempts are counted against.
+    /// The address sign-in attempts are counted against. An IPv6 client
+    /// counts as its /64: one host usually holds a whole /64, and could
+    /// otherwise pick a new address for every attempt.
     pub fn client_address(&self, request: &HttpRequest) -> String {
         let Some(peer) = request.peer_addr().map(|address| address.ip()) else {
             return "unknown".to_owned();
         };
         let trusted = |address: &IpAddr| self.trusted_proxies.iter().any(|network| network.contains(address));
-        if !trusted(&peer) {
-            return peer.to_string();
-        }
+        let client = if trusted(&peer) { self.forwarded_client(request, peer, trusted) } else { peer };
+        counted_as(client)
+    }
+
+    fn forwarded_client(&self, request: &HttpRequest, peer: IpAddr, trusted: impl Fn(&IpAddr) -> bool) -> IpAddr {
         let forwarded: Vec<IpAddr> = request
             .headers()
             .get_all(X_FORWARDED_FOR)
@@ -97,7 +169,7 @@ impl LoginThrottle {
             .flat_map(|value| value.split(','))
             .filter_map(|hop| hop.trim().parse().ok())
             .collect();
-        forwarded.into_iter().rev().find(|hop| !trusted(hop)).unwrap_or(peer).to_string()
+        forwarded.into_iter().rev().find(|hop| !trusted(hop)).unwrap_or(peer)
     }
 
     /// Counts an attempt from `client_address`, whatever it is for.
@@ -108,10 +180,12 @@ impl LoginThrottle {
     /// Refuses an attempt on `email` from `client_address` before any
     /// password is checked: the address's share, the account's share from
     /// that address, a lockout of that address in force, and the delay the
-    /// account's failures from everywhere impose.
-    pub async fn admit(&self, client_address: &str, email: &EmailAddress) -> Result<(), ApiError> {
+    /// account's failures from everywhere impose. An admitted attempt holds
+    /// the account's turn: keep it until its failure or success is recorded.
+    pub async fn admit(&self, client_address: &str, email: &EmailAddress) -> Result<AttemptTurn, ApiError> {
         self.admit_address(client_address)?;
         self.per_account.check(&format!("{}|{client_address}", email.as_str()))?;
+        let turn = self.turns.take(email).await?;
         let rows = on_database!(&self.database, pool => sqlx::query_as::<_, (String, i64, DateTime<Utc>, Option<DateTime<Utc>>)>(
             "SELECT source, failures, last_failure_at, locked_until FROM login_failures \
              WHERE email = $1 AND source IN ($2, $3)",
@@ -142,7 +216,7 @@ impl LoginThrottle {
                 .with_retry_after(wait_until(until)));
             }
         }
-        Ok(())
+        Ok(turn)
     }
 
     /// How long after its last failure an account with `failures` from
@@ -207,5 +281,20 @@ impl LoginThrottle {
             .execute(pool)
             .await
             .map(drop))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_client_counts_as_its_64_and_a_mapped_ipv4_as_itself() {
+        let counted = |address: &str| counted_as(address.parse().expect("an address"));
+        assert_eq!(counted("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(counted("2001:db8:1:2:ffff::9"), counted("2001:db8:1:2::1"));
+        assert_ne!(counted("2001:db8:1:3::1"), counted("2001:db8:1:2::1"));
+        assert_eq!(counted("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(counted("203.0.113.7"), "203.0.113.7");
     }
 }

@@ -298,6 +298,21 @@ async fn failures_from_many_addresses_slow_the_account_down_without_locking_it()
     assert_eq!(login_from(&app, email, PASSWORD, "198.51.100.9").await.status(), 200);
 }
 
+#[tokio::test]
+async fn a_burst_of_guesses_from_many_addresses_at_once_gets_no_more_tries_than_one_after_another() {
+    let app = spawn_app_with(Options { trusted_proxies: vec!["127.0.0.0/8"], ..Options::default() }).await;
+    technicien(&app).await;
+    let email = "theo.martin@example.fr";
+    let burst = (1..=30).map(|address| {
+        let app = &app;
+        async move { login_from(app, email, "wrong password", &format!("203.0.113.{address}")).await.status() }
+    });
+    let statuses = futures_util::future::join_all(burst).await;
+    let checked = statuses.iter().filter(|status| status.as_u16() == 401).count();
+    assert!(statuses.iter().all(|status| [401, 429].contains(&status.as_u16())), "{statuses:?}");
+    assert!(checked <= 10, "{checked} passwords checked, the delay starts after 10 failures: {statuses:?}");
+}
+
 /// The ERP's tokens (`{sub, exp, role}`, HS256 with its `SECRET_KEY`, no
 /// `kid`) name a user; what they claim grants nothing.
 #[tokio::test]
