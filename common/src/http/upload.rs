@@ -7,17 +7,19 @@
 //! fits in what the requests in progress leave; the bytes it has not read
 //! yet stay in the client's and the kernel's buffers.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use actix_multipart::Multipart;
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpRequest, ResponseError, web};
+use actix_web::{Error, HttpMessage as _, HttpRequest, ResponseError, web};
 use futures_util::StreamExt as _;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{ApiError, ErrorCode};
 
@@ -47,40 +49,97 @@ impl UploadBudget {
         Self { kibibytes: Arc::new(Semaphore::new(capacity as usize)), capacity, patience }
     }
 
-    /// What a request with these headers reserves: its declared length, or
-    /// the whole budget when it does not declare one (chunked); at most the
-    /// whole budget, so that one upload larger than it still runs, alone.
-    fn weight(&self, headers: &HeaderMap) -> Option<u32> {
-        has_body(headers).then(|| {
-            declared_length(headers).map_or(self.capacity, |bytes| {
-                u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX).min(self.capacity)
-            })
-        })
+    fn kibibytes_of(&self, bytes: u64) -> u32 {
+        u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX).min(self.capacity)
     }
+
+    async fn take(&self, kibibytes: u32) -> Option<OwnedSemaphorePermit> {
+        let taken = tokio::time::timeout(self.patience, self.kibibytes.clone().acquire_many_owned(kibibytes)).await;
+        taken.ok()?.ok()
+    }
+}
+
+fn no_room() -> ApiError {
+    ApiError::new(ErrorCode::ServiceUnavailable, "Too many uploads in progress; retry shortly.").with_retry_after(1)
 }
 
 /// Holds a request with a body until the service's [`UploadBudget`] has
 /// room for it, and keeps its share until the response is built; 503
 /// `service_unavailable` with Retry-After when no room comes within the
-/// budget's patience.
+/// budget's patience. A declared length is reserved before any of the body
+/// is read (at most the whole budget, so that one upload larger than it
+/// still runs, alone); a chunked body reserves as its bytes arrive, so a
+/// slow one holds only what it has sent.
 pub async fn reserve_upload_budget<B: MessageBody + 'static>(
-    request: ServiceRequest,
+    mut request: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
     let budget = request.app_data::<web::Data<UploadBudget>>().cloned();
-    let Some((budget, weight)) =
-        budget.and_then(|budget| budget.weight(request.headers()).map(|weight| (budget, weight)))
-    else {
+    let Some(budget) = budget.filter(|_| has_body(request.headers())) else {
         return Ok(next.call(request).await?.map_into_left_body());
     };
-    let reservation = tokio::time::timeout(budget.patience, budget.kibibytes.clone().acquire_many_owned(weight)).await;
-    let Ok(Ok(_reservation)) = reservation else {
-        let error = ApiError::new(ErrorCode::ServiceUnavailable, "Too many uploads in progress; retry shortly.")
-            .with_retry_after(1);
-        let (request, _) = request.into_parts();
-        return Ok(ServiceResponse::new(request, error.error_response()).map_into_right_body());
-    };
-    Ok(next.call(request).await?.map_into_left_body())
+    if let Some(length) = declared_length(request.headers()) {
+        let Some(_reservation) = budget.take(budget.kibibytes_of(length)).await else {
+            let (request, _) = request.into_parts();
+            return Ok(ServiceResponse::new(request, no_room().error_response()).map_into_right_body());
+        };
+        return Ok(next.call(request).await?.map_into_left_body());
+    }
+    let arriving = Arc::new(Arriving::default());
+    let payload = request.take_payload();
+    request.set_payload(Payload::from(reserving_as_it_arrives(payload, budget, Arc::clone(&arriving))));
+    let response = next.call(request).await?;
+    if arriving.ran_out.load(Ordering::Relaxed) {
+        let request = response.request().clone();
+        return Ok(ServiceResponse::new(request, no_room().error_response()).map_into_right_body());
+    }
+    Ok(response.map_into_left_body())
+}
+
+/// What a chunked body has reserved so far, kept until its response is
+/// built, and whether it ran out of room on the way.
+#[derive(Default)]
+struct Arriving {
+    reserved: Mutex<Option<OwnedSemaphorePermit>>,
+    ran_out: AtomicBool,
+}
+
+fn reserving_as_it_arrives(
+    payload: Payload,
+    budget: web::Data<UploadBudget>,
+    arriving: Arc<Arriving>,
+) -> std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<web::Bytes, PayloadError>>>> {
+    let state = (payload, 0u64, 0u32);
+    Box::pin(
+        futures_util::stream::unfold(Some(state), move |state| {
+            let (budget, arriving) = (budget.clone(), Arc::clone(&arriving));
+            async move {
+                let (mut payload, mut received, mut held) = state?;
+                let chunk = match payload.next().await? {
+                    Ok(chunk) => chunk,
+                    Err(error) => return Some((Err(error), None)),
+                };
+                received += chunk.len() as u64;
+                let needed = budget.kibibytes_of(received).saturating_sub(held);
+                if needed > 0 {
+                    let Some(more) = budget.take(needed).await else {
+                        arriving.ran_out.store(true, Ordering::Relaxed);
+                        let error = std::io::Error::other("no room left in the upload budget");
+                        return Some((Err(PayloadError::Io(error)), None));
+                    };
+                    let mut reserved = arriving.reserved.lock().unwrap_or_else(PoisonError::into_inner);
+                    match reserved.as_mut() {
+                        Some(reserved) => reserved.merge(more),
+                        None => *reserved = Some(more),
+                    }
+                    held += needed;
+                }
+                Some((Ok(chunk), Some((payload, received, held))))
+            }
+        })
+        // Readers may poll again after the end.
+        .fuse(),
+    )
 }
 
 /// Parts of one form, at most: no route takes more than a few files and

@@ -306,21 +306,28 @@ async fn a_multipart_body_that_would_panic_the_parser_is_refused_and_the_service
     assert_eq!(response.status(), 200);
 }
 
+async fn app_with_a_64_kib_upload_budget() -> crate::helpers::TestApp {
+    spawn_app_with(&[("FACTURX__SERVER__UPLOAD_BUDGET_BYTES", "65536"), ("FACTURX__SERVER__UPLOAD_WAIT_SECONDS", "1")])
+        .await
+}
+
+/// A multipart body with one file field, written by hand for raw requests.
+fn form_with_file(boundary: &str, content: &[u8]) -> Vec<u8> {
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.xml\"\r\n\r\n")
+        .into_bytes();
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
+
 #[tokio::test]
 async fn uploads_wait_for_room_in_the_memory_budget_and_are_turned_away_after_the_wait() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-    let app = spawn_app_with(&[
-        ("FACTURX__SERVER__UPLOAD_BUDGET_BYTES", "65536"),
-        ("FACTURX__SERVER__UPLOAD_WAIT_SECONDS", "1"),
-    ])
-    .await;
+    let app = app_with_a_64_kib_upload_budget().await;
     let xml = corpus_file(INVALID_XML);
     let boundary = "budget-test-boundary";
-    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.xml\"\r\n\r\n")
-        .into_bytes();
-    body.extend_from_slice(&xml);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let body = form_with_file(boundary, &xml);
     // A slow client declares a body as large as the whole budget and sends half of it.
     let padding = 65536 - body.len();
     let declared = body.len() + padding;
@@ -360,4 +367,41 @@ async fn uploads_wait_for_room_in_the_memory_budget_and_are_turned_away_after_th
     // An upload larger than the whole budget still runs, alone.
     let large = app.validate_corpus_pdf().await;
     assert_eq!(large.status(), 200);
+}
+
+/// A chunked body (no Content-Length, as behind a proxy that re-chunks)
+/// holds only the budget for what it has sent so far.
+#[tokio::test]
+async fn a_slow_chunked_upload_holds_only_what_it_has_sent() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let app = app_with_a_64_kib_upload_budget().await;
+    let xml = corpus_file(INVALID_XML);
+    let boundary = "chunked-budget-boundary";
+    let body = form_with_file(boundary, &xml);
+    let head = format!(
+        "POST /v1/validate HTTP/1.1\r\nHost: localhost\r\nX-API-Key: {}\r\nConnection: close\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nTransfer-Encoding: chunked\r\n\r\n",
+        crate::helpers::API_KEY
+    );
+    let chunk =
+        |bytes: &[u8]| [format!("{:x}\r\n", bytes.len()).into_bytes(), bytes.to_vec(), b"\r\n".to_vec()].concat();
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    slow.write_all(head.as_bytes()).await.expect("head");
+    let (first, rest) = body.split_at(body.len() / 4);
+    slow.write_all(&chunk(first)).await.expect("a first chunk");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    // Reserving the whole budget for the chunked body would turn these away.
+    for _ in 0..3 {
+        let other = app.post_form("/v1/validate", Form::new().part("file", file_part("f.xml", xml.clone()))).await;
+        assert_eq!(other.status(), 200, "uploads go on beside the slow chunked one");
+    }
+
+    slow.write_all(&[chunk(rest), b"0\r\n\r\n".to_vec()].concat()).await.expect("the rest");
+    let mut answer = String::new();
+    slow.read_to_string(&mut answer).await.expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "the slow upload is served: {}", &answer[..answer.len().min(200)]);
+    assert!(answer.contains("\"valid\":false"), "and validated");
 }

@@ -315,13 +315,16 @@ fn stream_body(
     // poll the body from anywhere, hence the channel in between.
     actix_web::rt::spawn(async move {
         let mut received: u64 = 0;
+        // Time spent waiting for the service to take a chunk is the
+        // service's, not the client's: it does not count against the rate.
+        let mut held_by_service = Duration::ZERO;
         let stop_with = |reason: BodyCut, message: &str| {
             *state.lock().unwrap_or_else(PoisonError::into_inner) = BodyState::Cut(reason);
             Err(io::Error::other(message.to_owned()))
         };
         loop {
             // The next byte is due when the average would fall below the rate.
-            let due = started + grace.max(Duration::from_secs_f64((received + 1) as f64 / rate));
+            let due = started + held_by_service + grace.max(Duration::from_secs_f64((received + 1) as f64 / rate));
             let chunk = match tokio::time::timeout_at(due, payload.next()).await {
                 _ if *state.lock().unwrap_or_else(PoisonError::into_inner) == BodyState::Abandoned => return,
                 Ok(Some(chunk)) => chunk,
@@ -342,9 +345,11 @@ fn stream_body(
                 Err(error) => Err(io::Error::other(error.to_string())),
             };
             let stop = message.is_err();
+            let handed_at = tokio::time::Instant::now();
             if sender.send(message).await.is_err() || stop {
                 return;
             }
+            held_by_service += handed_at.elapsed();
         }
     });
     reqwest::Body::wrap_stream(futures_util::stream::poll_fn(move |context| receiver.poll_recv(context)))
