@@ -18,10 +18,11 @@ use utoipa::openapi::OpenApi as OpenApiDocument;
 use crate::configuration::{HttpSettings, InternalAuthSettings, ServerSettings, StandaloneSettings};
 use crate::http::health::{self, Readiness, ServiceInfo};
 use crate::http::observability::{HttpMetrics, metrics_endpoint, observe_requests};
+use crate::http::openapi::add_answers_before_handlers;
 use crate::http::request_id::propagate_request_id;
 use crate::http::security::{cors, guard_host_and_scheme, refuse_short_multipart_boundaries, service_security_headers};
 use crate::http::upload::{UploadBudget, reserve_upload_budget};
-use crate::http::{configure_extractors, not_found};
+use crate::http::{configure_extractors, is_public_path, not_found};
 use crate::identity::{IdentityVerifier, InternalKeyError, require_identity};
 
 pub type RouteConfigurator = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
@@ -111,7 +112,10 @@ impl Application {
         let ServiceDefinition { info, openapi, readiness, identity, http, routes, metrics } = definition;
         let allowed_origins = http.allowed_origins.clone();
         let http = web::Data::new(http);
-        let openapi = web::Data::new(openapi.merge_from(OperationalApi::openapi()));
+        let mut document = serde_json::to_value(openapi.merge_from(OperationalApi::openapi()))
+            .map_err(|error| std::io::Error::other(format!("the OpenAPI document does not serialize: {error}")))?;
+        add_answers_before_handlers(&mut document, is_public_path);
+        let openapi = web::Data::new(ServedDocument(document));
         let metrics = web::Data::new(HttpMetrics::in_registry(info.service, metrics));
         let upload_budget = web::Data::new(UploadBudget::new(
             settings.upload_budget_bytes,
@@ -159,6 +163,9 @@ impl Application {
     }
 }
 
-async fn openapi_document(document: web::Data<OpenApiDocument>) -> HttpResponse {
-    HttpResponse::Ok().json(document.get_ref())
+/// The service's OpenAPI document, as `/openapi.json` serves it.
+struct ServedDocument(serde_json::Value);
+
+async fn openapi_document(document: web::Data<ServedDocument>) -> HttpResponse {
+    HttpResponse::Ok().json(&document.0)
 }

@@ -183,7 +183,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
             // JSON bodies carry signatures (base64 images) at most.
             config
                 .app_data(state.clone())
-                .app_data(web::JsonConfig::default().limit(1024 * 1024))
+                .app_data(common::http::json_bodies(1024 * 1024))
                 .app_data(web::PayloadConfig::new(max_upload))
                 .configure(crate::routes::configure);
         },

@@ -9,6 +9,7 @@
 //! the legacy applications' documents only, never from the services' code.
 //! Run one test at a time: `cargo test -p platform --test hostile -- --test-threads=1`.
 
+mod contract;
 mod generate;
 mod harness;
 mod limits;

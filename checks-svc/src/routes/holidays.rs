@@ -23,8 +23,14 @@ pub fn routes(config: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct YearQuery {
     /// Default: this year.
+    #[param(minimum = 1583, maximum = 9999)]
     pub year: Option<i32>,
 }
+
+/// Years of the Gregorian calendar written with four digits: the rules of
+/// the holidays (Easter's date) hold from 1583, and dates past 9999 or
+/// before year 1 are not ISO 8601 dates a client can read.
+const YEARS: std::ops::RangeInclusive<i32> = 1583..=9999;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Holiday {
@@ -41,13 +47,20 @@ pub struct HolidayInput {
     pub label: String,
 }
 
-#[utoipa::path(get, path = "/api/holidays", tag = "holidays", params(YearQuery), responses((status = 200, body = [Holiday])))]
+#[utoipa::path(get, path = "/api/holidays", tag = "holidays", params(YearQuery),
+    responses((status = 200, body = [Holiday]), (status = 422, description = "year outside 1583–9999")))]
 pub async fn list_holidays(
     state: web::Data<AppState>,
     _operator: Operator,
     query: web::Query<YearQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let year = query.year.unwrap_or_else(|| state.scheduler.today(Utc::now()).year());
+    if !YEARS.contains(&year) {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "year",
+            format!("must be between {} and {}", YEARS.start(), YEARS.end()),
+        )]));
+    }
     let mut holidays: Vec<Holiday> = NaiveDate::from_ymd_opt(year, 1, 1)
         .into_iter()
         .flat_map(|first| first.iter_days().take_while(move |day| day.year() == year))

@@ -2,6 +2,7 @@
 
 pub mod health;
 pub mod observability;
+pub mod openapi;
 pub mod request_id;
 pub mod security;
 pub mod upload;
@@ -24,9 +25,19 @@ pub fn is_public_path(path: &str) -> bool {
 /// malformed body or query never gets a plain-text answer.
 pub fn configure_extractors(config: &mut web::ServiceConfig) {
     config
-        .app_data(web::JsonConfig::default().error_handler(json_error))
+        .app_data(json_bodies(DEFAULT_JSON_LIMIT))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error));
+}
+
+/// What a JSON body may weigh unless a service says otherwise (actix's own default).
+const DEFAULT_JSON_LIMIT: usize = 2 * 1024 * 1024;
+
+/// JSON bodies of at most `limit` bytes, refused as problem+json: a
+/// service with another limit mounts this, never a bare `JsonConfig`,
+/// whose refusals are plain text.
+pub fn json_bodies(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(json_error)
 }
 
 fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {

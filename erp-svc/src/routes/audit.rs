@@ -56,7 +56,7 @@ pub struct AuditQuery {
 
 /// Every change, newest first (administrators and responsables).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery, Pagination),
-    responses((status = 200, body = [AuditEntry], headers(("X-Total-Count" = i64), ("Link" = String))), (status = 403)))]
+    responses((status = 200, body = [AuditEntry], headers(("X-Total-Count" = i64), ("Link" = String))), (status = 403), (status = 422, description = "page or per_page out of range")))]
 pub async fn audit_trail(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -74,7 +74,7 @@ pub async fn audit_trail(
 
 /// An intervention's changes, newest first (staff and its technicians).
 #[utoipa::path(get, path = "/api/v1/interventions/{id}/history", tag = "audit", params(Pagination),
-    responses((status = 200, body = [AuditEntry]), (status = 403), (status = 404)))]
+    responses((status = 200, body = [AuditEntry]), (status = 403), (status = 404), (status = 422, description = "page or per_page out of range")))]
 pub async fn intervention_history(
     request: HttpRequest,
     state: web::Data<AppState>,

@@ -91,7 +91,7 @@ pub async fn visible_client(state: &AppState, actor: &Actor, id: i64) -> Result<
 
 /// Clients by name (a client user: its own company only).
 #[utoipa::path(get, path = "/api/v1/clients", tag = "clients", params(Pagination),
-    responses((status = 200, body = [ClientView], headers(("X-Total-Count" = i64), ("Link" = String)))))]
+    responses((status = 200, body = [ClientView], headers(("X-Total-Count" = i64), ("Link" = String))), (status = 422, description = "page or per_page out of range")))]
 pub async fn list_clients(
     request: HttpRequest,
     state: web::Data<AppState>,

@@ -104,7 +104,7 @@ pub async fn upload(
 
 /// The documents of every intervention the caller may see, newest first.
 #[utoipa::path(get, path = "/api/v1/documents/", tag = "documents", params(Pagination),
-    responses((status = 200, body = [DocumentView], headers(("X-Total-Count" = i64), ("Link" = String)))))]
+    responses((status = 200, body = [DocumentView], headers(("X-Total-Count" = i64), ("Link" = String))), (status = 422, description = "page or per_page out of range")))]
 pub async fn list_documents(
     request: HttpRequest,
     state: web::Data<AppState>,

@@ -116,7 +116,7 @@ pub async fn visible_equipment(state: &AppState, actor: &Actor, id: i64) -> Resu
 
 /// Equipment of a site or a client (a client user: its own).
 #[utoipa::path(get, path = "/api/v1/equipment", tag = "equipment", params(EquipmentQuery, Pagination),
-    responses((status = 200, body = [EquipmentView], headers(("X-Total-Count" = i64), ("Link" = String)))))]
+    responses((status = 200, body = [EquipmentView], headers(("X-Total-Count" = i64), ("Link" = String))), (status = 422, description = "page or per_page out of range")))]
 pub async fn list_equipment(
     request: HttpRequest,
     state: web::Data<AppState>,

@@ -359,7 +359,7 @@ pub async fn list_interventions(
 /// A client user's request names its site, a title and a description
 /// only; staff may also plan and assign it.
 #[utoipa::path(post, path = "/api/v1/interventions", tag = "interventions", request_body = InterventionInput,
-    responses((status = 201, body = InterventionView), (status = 403), (status = 409, description = "planning clash"), (status = 422)))]
+    responses((status = 201, body = InterventionView), (status = 403), (status = 404, description = "no such site (or not one the caller sees)"), (status = 409, description = "planning clash"), (status = 422)))]
 pub async fn create_intervention(
     request: HttpRequest,
     state: web::Data<AppState>,

@@ -117,7 +117,7 @@ pub async fn visible_site(state: &AppState, actor: &Actor, id: i64) -> Result<Si
 
 /// Sites by name, of one client when given (a client user: its own).
 #[utoipa::path(get, path = "/api/v1/sites", tag = "sites", params(SiteQuery, Pagination),
-    responses((status = 200, body = [SiteView], headers(("X-Total-Count" = i64), ("Link" = String)))))]
+    responses((status = 200, body = [SiteView], headers(("X-Total-Count" = i64), ("Link" = String))), (status = 422, description = "page or per_page out of range")))]
 pub async fn list_sites(
     request: HttpRequest,
     state: web::Data<AppState>,

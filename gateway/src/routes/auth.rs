@@ -190,6 +190,7 @@ pub async fn me(caller: Authenticated, state: web::Data<GatewayState>) -> Result
     request_body = PasswordChange,
     responses(
         (status = 200, description = "Changed; every other session is signed out, a new pair is returned", body = TokenPair),
+        (status = 403, description = "Called with an API key, which has no password"),
         (status = 422, description = "Current password wrong, or new password too short"),
     ),
     security(("bearer" = []))

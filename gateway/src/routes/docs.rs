@@ -5,6 +5,8 @@
 use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
+use common::http::is_public_path;
+use common::http::openapi::{add_answers_before_handlers, add_problem_answers};
 use futures_util::future::join_all;
 use serde_json::{Map, Value, json};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -48,6 +50,7 @@ pub async fn merged_openapi(state: web::Data<GatewayState>) -> HttpResponse {
     let mut document =
         serde_json::to_value(GatewayApi::openapi().merge_from(common::service::OperationalApi::openapi()))
             .unwrap_or_else(|_| json!({}));
+    add_answers_before_handlers(&mut document, is_public_path);
     let fetches = state.upstreams.iter().map(|(name, upstream)| {
         let client = state.client.clone();
         let url = format!("{}/openapi.json", upstream.url.trim_end_matches('/'));
@@ -136,13 +139,9 @@ const GATEWAY_BODY_ANSWERS: [(&str, &str); 2] = [
 fn add_gateway_answers(item: &mut Value) {
     let Some(operations) = item.as_object_mut() else { return };
     for operation in operations.values_mut().filter(|operation| operation.is_object()) {
-        let with_body = operation.get("requestBody").is_some();
-        let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { continue };
-        let answers = GATEWAY_ANSWERS.iter().chain(GATEWAY_BODY_ANSWERS.iter().filter(|_| with_body));
-        for (status, description) in answers {
-            responses
-                .entry(*status)
-                .or_insert_with(|| json!({"description": description, "content": {"application/problem+json": {}}}));
+        add_problem_answers(operation, &GATEWAY_ANSWERS);
+        if operation.get("requestBody").is_some() {
+            add_problem_answers(operation, &GATEWAY_BODY_ANSWERS);
         }
     }
 }
