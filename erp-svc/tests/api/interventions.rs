@@ -330,7 +330,9 @@ async fn bad_input_is_refused_field_by_field() {
     let unknown_field = app
         .call(Method::POST, "/api/v1/clients", Who::Admin, Some(json!({"reference": "X", "name": "X", "siret": "1"})))
         .await;
-    assert_eq!(unknown_field.status(), 400);
+    // An unknown field is a body of the wrong shape: 422, as the FastAPI original answered.
+    assert_eq!(unknown_field.status(), 422);
+    assert_eq!(unknown_field.headers()["content-type"], "application/problem+json");
     let not_json = app
         .request(Method::POST, "/api/v1/clients", Who::Admin)
         .header("content-type", "application/json")
@@ -339,6 +341,8 @@ async fn bad_input_is_refused_field_by_field() {
         .await
         .expect("request");
     assert_eq!(not_json.status(), 400);
+    let problem: Value = not_json.json().await.expect("problem+json, not text");
+    assert_eq!(problem["code"], "bad_request");
     let bad_status = app
         .call(Method::POST, "/api/v1/interventions/1/transitions", Who::Admin, Some(json!({"status": "finished"})))
         .await;
