@@ -30,7 +30,7 @@ fn main() -> Result<(), String> {
             }
             ["validate", file] => {
                 let bytes = read(file)?;
-                Box::new(move || invoice::validate(&bytes).is_ok())
+                Box::new(move || invoice::validate(&bytes, Some(facturx_svc::rules::RuleSet::En16931)).is_ok())
             }
             ["extract", file] => {
                 let bytes = read(file)?;

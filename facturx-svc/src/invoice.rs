@@ -7,7 +7,7 @@ use chrono::Utc;
 use crate::cii;
 use crate::domain::{Invoice, Profile, Relationship};
 use crate::pdf::{self, Attachment, Embedding, Pdf, PdfError, Typeface};
-use crate::rules::{self, Finding, Report, XmlError};
+use crate::rules::{self, Finding, Report, RuleSet, XmlError};
 
 /// Names under which Factur-X, ZUGFeRD 2 and XRechnung hybrids embed the XML.
 const INVOICE_NAMES: [&str; 4] = ["factur-x.xml", "xrechnung.xml", "zugferd-invoice.xml", "ZUGFeRD-invoice.xml"];
@@ -49,13 +49,14 @@ pub fn invoice_attachment(pdf: &Pdf) -> Result<Option<Attachment>, PdfError> {
     Ok(INVOICE_NAMES.iter().find_map(|name| attachments.iter().find(|attachment| attachment.name == *name)).cloned())
 }
 
-/// Validates a CII XML or a PDF with its embedded XML.
-pub fn validate(bytes: &[u8]) -> Result<Report, InvoiceError> {
+/// Validates a CII XML or a PDF with its embedded XML (`rule_set`: see
+/// [`rules::validate_xml`]).
+pub fn validate(bytes: &[u8], rule_set: Option<RuleSet>) -> Result<Report, InvoiceError> {
     if !is_pdf(bytes) {
         if !looks_like_xml(bytes) {
             return Err(InvoiceError::UnknownFormat);
         }
-        return Ok(rules::validate_xml(bytes)?);
+        return Ok(rules::validate_xml(bytes, rule_set)?);
     }
     let pdf = Pdf::parse(bytes)?;
     let Some(attachment) = invoice_attachment(&pdf)? else {
@@ -69,7 +70,7 @@ pub fn validate(bytes: &[u8]) -> Result<Report, InvoiceError> {
             )],
         ));
     };
-    let mut report = match rules::validate_xml(&attachment.data) {
+    let mut report = match rules::validate_xml(&attachment.data, rule_set) {
         Ok(report) => report,
         Err(error) => Report::new(
             None,
@@ -175,13 +176,27 @@ fn profile_of(root: roxmltree::Node) -> Option<Profile> {
 
 /// The CII XML of an invoice given as data, for a profile, refused with
 /// the broken rules when it is not a valid invoice of that profile.
-pub fn xml_from_data(invoice: Invoice, profile: Profile) -> Result<Vec<u8>, InvoiceError> {
-    valid_xml(&invoice.completed(), profile)
+/// With a French party, what the French rules need and the data allows is
+/// derived first (see [`Invoice::derive_french_terms`]); the terms derived
+/// come back beside the XML.
+pub fn xml_from_data(invoice: Invoice, profile: Profile) -> Result<(Vec<u8>, Vec<&'static str>), InvoiceError> {
+    let (invoice, derived) = ready_for(invoice, profile);
+    Ok((valid_xml(&invoice, profile)?, derived))
 }
 
+fn ready_for(invoice: Invoice, profile: Profile) -> (Invoice, Vec<&'static str>) {
+    let mut invoice = invoice.completed();
+    let derived = invoice.derive_french_terms(profile);
+    (invoice, derived)
+}
+
+/// The invoice as CII for `profile`, refused unless it passes the profile,
+/// EN 16931, and, for a French party in the profiles the reform exchanges,
+/// the French rules (BR-FR).
 fn valid_xml(completed: &Invoice, profile: Profile) -> Result<Vec<u8>, InvoiceError> {
     let xml = cii::write(completed, profile).into_bytes();
-    let report = rules::validate_xml(&xml)?;
+    let french = matches!(profile, Profile::En16931 | Profile::Extended) && completed.has_french_party();
+    let report = rules::validate_xml(&xml, Some(if french { RuleSet::Fr } else { RuleSet::En16931 }))?;
     if !report.valid {
         return Err(InvoiceError::Invalid(Box::new(report)));
     }
@@ -202,6 +217,8 @@ pub struct Converted {
     pub update: Vec<u8>,
     pub profile: Profile,
     pub preflight: Vec<pdf::Issue>,
+    /// Business terms the service added to the invoice data (French mentions).
+    pub derived: Vec<&'static str>,
 }
 
 impl Converted {
@@ -247,14 +264,21 @@ fn embed_into(
     };
     let update = pdf::embed(&pdf_bytes, &pdf, &embedding)?;
     drop(pdf);
-    Ok(Converted { original: pdf_bytes, update, profile, preflight })
+    Ok(Converted { original: pdf_bytes, update, profile, preflight, derived: Vec::new() })
 }
 
 /// A Factur-X PDF made from the invoice data alone: the visible invoice
 /// typeset as PDF/A-3 (embedded fonts, sRGB OutputIntent) and its XML.
-pub fn generate(invoice: Invoice, profile: Profile, fonts: &Typeface, producer: &str) -> Result<Converted, InvoiceError> {
-    let invoice = invoice.completed();
+pub fn generate(
+    invoice: Invoice,
+    profile: Profile,
+    fonts: &Typeface,
+    producer: &str,
+) -> Result<Converted, InvoiceError> {
+    let (invoice, derived) = ready_for(invoice, profile);
     let xml = valid_xml(&invoice, profile)?;
     let pages = pdf::render(&invoice, fonts, producer).map_err(InvoiceError::Render)?;
-    embed_into(pages, &xml, profile, &ConvertOptions { relationship: None, output_intent: true }, producer)
+    let converted =
+        embed_into(pages, &xml, profile, &ConvertOptions { relationship: None, output_intent: true }, producer)?;
+    Ok(Converted { derived, ..converted })
 }

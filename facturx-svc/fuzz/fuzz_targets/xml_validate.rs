@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = facturx_svc::rules::validate_xml(data);
+    let _ = facturx_svc::rules::validate_xml(data, None);
 });

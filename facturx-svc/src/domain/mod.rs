@@ -1,3 +1,4 @@
+mod france;
 pub mod invoice;
 pub mod profile;
 

@@ -30,10 +30,11 @@ pub(super) const PRODUCER: &str = concat!("platform facturx-svc ", env!("CARGO_P
         relationship: Data, Alternative or Source (default by profile); \
         output_intent: true to add an sRGB OutputIntent when the PDF has none"),
     responses(
-        (status = 200, content_type = "application/pdf", description = "The Factur-X PDF; X-Facturx-Profile names the profile, X-Pdfa-Preflight lists what would break PDF/A-3 in the input"),
+        (status = 200, content_type = "application/pdf", description = "The Factur-X PDF; X-Facturx-Profile names the profile, X-Pdfa-Preflight lists what would break PDF/A-3 in the input, \
+            X-Facturx-Derived the business terms added for the French rules (`BT-22 PMT`, `BT-23`, `BT-34`…) when a party is French"),
         (status = 400, description = "Missing field, not a PDF, malformed XML or JSON"),
         (status = 413, description = "Over MAX_UPLOAD_SIZE_MB"),
-        (status = 422, description = "Unreadable or encrypted PDF, XML naming no known profile, or invoice data breaking the profile's rules (`validation_failed`, one entry per broken rule)"),
+        (status = 422, description = "Unreadable or encrypted PDF, XML naming no known profile, or invoice data breaking the profile's rules or, with a French party in EN 16931 or EXTENDED, the French rules BR-FR (`validation_failed`, one entry per broken rule)"),
     )
 )]
 #[post("/v1/convert")]
@@ -44,8 +45,8 @@ pub async fn convert(
 ) -> Result<HttpResponse, ApiError> {
     let mut form = Form::read(&request, payload, &limits).await?;
     let pdf_bytes = form.require(&["pdf", "file"])?;
-    let xml = match form.take("xml") {
-        Some(xml) => xml,
+    let (xml, derived) = match form.take("xml") {
+        Some(xml) => (xml, Vec::new()),
         None => {
             let (invoice, profile) = invoice_data(&mut form)?;
             blocking(move || invoice::xml_from_data(invoice, profile)).await??
@@ -62,7 +63,7 @@ pub async fn convert(
     let converted =
         blocking(move || invoice::convert(pdf_bytes, &xml, &ConvertOptions { relationship, output_intent }, PRODUCER))
             .await??;
-    Ok(pdf_response(converted))
+    Ok(pdf_response(Converted { derived, ..converted }))
 }
 
 /// The Factur-X PDF, its profile and what the preflight found in the input.
@@ -76,6 +77,7 @@ pub(super) fn pdf_response(converted: Converted) -> HttpResponse {
         .content_type("application/pdf")
         .insert_header(("X-Facturx-Profile", converted.profile.name()))
         .insert_header(("X-Pdfa-Preflight", issue_codes.join(",")))
+        .insert_header(("X-Facturx-Derived", converted.derived.join(",")))
         .insert_header(("Content-Disposition", "attachment; filename=\"factur-x.pdf\""))
         .body(body)
 }

@@ -18,10 +18,11 @@ use crate::pdf::Typeface;
     request_body(content_type = "multipart/form-data", description = "metadata (or invoice): the invoice data as JSON, schema `Invoice`; \\
         profile: MINIMUM, BASIC WL, BASIC, EN 16931 (default), EXTENDED or XRECHNUNG"),
     responses(
-        (status = 200, content_type = "application/pdf", description = "The Factur-X PDF; X-Facturx-Profile names the profile"),
+        (status = 200, content_type = "application/pdf", description = "The Factur-X PDF; X-Facturx-Profile names the profile, X-Facturx-Derived the business terms added for the French rules when a party is French \
+            (the PMT, PMD and AAB notes, BT-23 from the lines' units, BT-34/BT-49 as `0225` + SIREN)"),
         (status = 400, description = "Missing field, malformed JSON or unknown profile"),
         (status = 413, description = "Over MAX_UPLOAD_SIZE_MB"),
-        (status = 422, description = "Invoice data breaking the profile's rules (`validation_failed`, one entry per broken rule)"),
+        (status = 422, description = "Invoice data breaking the profile's rules or, with a French party in EN 16931 or EXTENDED, the French rules BR-FR it cannot derive (`validation_failed`, one entry per broken rule)"),
         (status = 503, description = "No fonts installed (`service_unavailable`)"),
     )
 )]

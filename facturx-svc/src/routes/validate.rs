@@ -5,20 +5,23 @@ use common::error::ApiError;
 use super::{blocking, form::Form};
 use crate::configuration::Limits;
 use crate::invoice;
-use crate::rules::Report;
+use crate::rules::{Report, RuleSet};
 
 /// Validates a Factur-X PDF or a CII XML: the profile's structure and
-/// usage, the EN 16931 business rules, and the PDF around the XML.
+/// usage, the EN 16931 business rules, the French rules (BR-FR) when asked
+/// or when the seller or the buyer is in France, and the PDF around the XML.
 #[utoipa::path(
     post,
     path = "/v1/validate",
     tag = "facturx",
-    request_body(content_type = "multipart/form-data", description = "file: a Factur-X PDF or a CII XML"),
+    request_body(content_type = "multipart/form-data", description = "file: a Factur-X PDF or a CII XML; \
+        rules (optional): `en16931` (EN 16931 and Factur-X only) or `fr` (also the French BR-FR rules); \
+        by default `fr` when the seller (BT-40) or the buyer (BT-55) is in France"),
     responses(
         (status = 200, body = Report, description = "The verdict, with every finding"),
         (status = 400, description = "Neither PDF nor XML, or malformed XML (DTDs refused)"),
         (status = 413, description = "Over MAX_UPLOAD_SIZE_MB"),
-        (status = 422, description = "Unreadable PDF"),
+        (status = 422, description = "Unreadable PDF, or `rules` neither en16931 nor fr"),
     )
 )]
 #[post("/v1/validate")]
@@ -27,7 +30,19 @@ pub async fn validate(
     payload: Multipart,
     limits: web::Data<Limits>,
 ) -> Result<HttpResponse, ApiError> {
-    let bytes = Form::read(&request, payload, &limits).await?.require(&["file"])?;
-    let report = blocking(move || invoice::validate(&bytes)).await??;
+    let mut form = Form::read(&request, payload, &limits).await?;
+    let bytes = form.require(&["file"])?;
+    let rule_set = match form.text("rules").as_deref() {
+        None | Some("") => None,
+        Some("en16931") => Some(RuleSet::En16931),
+        Some("fr") => Some(RuleSet::Fr),
+        Some(other) => {
+            return Err(ApiError::validation(vec![common::error::FieldError::new(
+                "rules",
+                format!("is en16931 or fr, not {other:?}"),
+            )]));
+        }
+    };
+    let report = blocking(move || invoice::validate(&bytes, rule_set)).await??;
     Ok(HttpResponse::Ok().json(report))
 }

@@ -121,6 +121,16 @@ pub struct Omitted {
     pub count: usize,
 }
 
+/// A set of rules a validation ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSet {
+    /// EN 16931 and the Factur-X (or XRechnung) profile's own rules.
+    En16931,
+    /// The French rules of the reform, BR-FR Flux 2 (France_RFE v1.4.0), as well.
+    Fr,
+}
+
 /// The answer of `/v1/validate`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Report {
@@ -133,6 +143,8 @@ pub struct Report {
     /// Rules broken more than 100 times: how many of their findings are
     /// not listed in `errors` or `warnings`.
     pub omitted: Vec<Omitted>,
+    /// The rule sets that ran on the XML (none when no XML was read).
+    pub rule_sets: Vec<RuleSet>,
 }
 
 impl Report {
@@ -146,6 +158,7 @@ impl Report {
             errors,
             warnings,
             omitted: Vec::new(),
+            rule_sets: Vec::new(),
         }
     }
 

@@ -1,14 +1,16 @@
 //! Validation of a CII invoice: the structure of its profile (what the
 //! XSD checks), the profile's usage of each element (the Factur-X
-//! technical appendix), and the EN 16931 business rules.
+//! technical appendix), the EN 16931 business rules, and the French rules
+//! of the e-invoicing reform (BR-FR) when asked or when a party is French.
 
 mod business;
 mod findings;
+mod france;
 mod structure;
 mod usage;
 pub mod xml;
 
-pub use findings::{Finding, Findings, MAX_FINDINGS_PER_RULE, Omitted, Report, Severity};
+pub use findings::{Finding, Findings, MAX_FINDINGS_PER_RULE, Omitted, Report, RuleSet, Severity};
 pub use xml::XmlError;
 
 use crate::cii::Element;
@@ -24,9 +26,11 @@ pub fn shape(root: &mut Element, profile: Profile) {
     structure::shape(root, profile.structure());
 }
 
-/// Validates a CII XML invoice. `Err` only when the bytes are not a
-/// well-formed, DTD-free XML document; every other defect is a finding.
-pub fn validate_xml(bytes: &[u8]) -> Result<Report, XmlError> {
+/// Validates a CII XML invoice with EN 16931 and Factur-X rules, and the
+/// French ones (BR-FR) when `rule_set` is `Fr`, or when it is not given and
+/// the seller or the buyer is in France. `Err` only when the bytes are not
+/// a well-formed, DTD-free XML document; every other defect is a finding.
+pub fn validate_xml(bytes: &[u8], rule_set: Option<RuleSet>) -> Result<Report, XmlError> {
     let text = xml::text_of(bytes)?;
     let document = xml::parse(text)?;
     let root = document.root_element();
@@ -64,5 +68,32 @@ pub fn validate_xml(bytes: &[u8]) -> Result<Report, XmlError> {
         }
         business::check(root, profile, &mut findings);
     }
-    Ok(findings.into_report(profile))
+    let french = match rule_set {
+        Some(rule_set) => rule_set == RuleSet::Fr,
+        None => has_french_party(root),
+    };
+    if french {
+        // As the official schematron does, wherever a CII invoice is in the document.
+        france::check(root, &mut findings);
+    }
+    let mut report = findings.into_report(profile);
+    report.rule_sets = if french { vec![RuleSet::En16931, RuleSet::Fr] } else { vec![RuleSet::En16931] };
+    Ok(report)
+}
+
+/// The seller (BT-40) or the buyer (BT-55) is in France.
+fn has_french_party(root: roxmltree::Node) -> bool {
+    ["SellerTradeParty", "BuyerTradeParty"].iter().any(|party| {
+        let country = xml::descend(
+            root,
+            &[
+                "SupplyChainTradeTransaction",
+                "ApplicableHeaderTradeAgreement",
+                party,
+                "PostalTradeAddress",
+                "CountryID",
+            ],
+        );
+        xml::text(country) == Some("FR")
+    })
 }

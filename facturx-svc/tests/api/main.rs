@@ -1,3 +1,4 @@
+mod france;
 mod helpers;
 mod http;
 mod oracle;

@@ -2,6 +2,7 @@
 
 use facturx_svc::invoice::{self, ConvertOptions, InvoiceError};
 use facturx_svc::pdf::{Pdf, PdfError};
+use facturx_svc::rules::RuleSet;
 use lopdf::{Document, Object};
 
 use crate::helpers::{EN16931_PDF, corpus_file, corpus_files};
@@ -49,7 +50,7 @@ fn a_broken_cross_reference_is_rebuilt_for_reading_but_not_updated() {
     }
     let extracted = invoice::extract(&bytes).expect("read from the rebuilt cross-reference");
     assert_eq!(extracted.file_name, "factur-x.xml");
-    assert!(invoice::validate(&bytes).expect("validated").valid);
+    assert!(invoice::validate(&bytes, Some(RuleSet::En16931)).expect("validated").valid);
     let options = ConvertOptions { relationship: None, output_intent: false };
     assert!(matches!(
         invoice::convert(bytes.clone(), &extracted.xml, &options, "test"),
@@ -65,5 +66,5 @@ fn an_encrypted_pdf_is_refused_as_such() {
     let mut bytes = Vec::new();
     document.save_to(&mut bytes).expect("in memory");
     assert!(matches!(invoice::extract(&bytes), Err(InvoiceError::Pdf(PdfError::Encrypted))));
-    assert!(matches!(invoice::validate(&bytes), Err(InvoiceError::Pdf(PdfError::Encrypted))));
+    assert!(matches!(invoice::validate(&bytes, Some(RuleSet::En16931)), Err(InvoiceError::Pdf(PdfError::Encrypted))));
 }

@@ -1,0 +1,166 @@
+//! Agreement with the official French rules: FNFE-MPE France_RFE v1.4.0's
+//! BR-FR schematron for CII (`../shared/oracles/france-rfe`), compiled
+//! XSLT run by saxonche (scripts/france-rfe-oracle.py). On every corpus
+//! file and on a mutation corpus made at test time by
+//! scripts/france-rfe-mutants.py (written apart from the service's code:
+//! for each rule, an invoice that breaks it and one that keeps it), the
+//! BR-FR rule ids we report equal the official ones, file by file.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use facturx_svc::invoice;
+use facturx_svc::rules::RuleSet;
+use serde_json::Value;
+
+use crate::helpers::corpus_files;
+use crate::oracle::{ask_oracle_script, oracle_python};
+
+/// Rule families not checked yet (the S8/B8/M8 and S9/B9/M9 billing frames).
+const UNCHECKED_FAMILIES: [&str; 2] = ["BR-FR-MV-", "BR-FR-BD-"];
+
+fn script(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts").join(name)
+}
+
+fn compared(id: &str) -> bool {
+    id.starts_with("BR-FR-")
+        && id != "BR-FR-NOT-CHECKED"
+        && !UNCHECKED_FAMILIES.iter().any(|family| id.starts_with(family))
+}
+
+/// The official BR-FR ids (with their flag) of each file.
+fn official(python: &Path, files: &[PathBuf]) -> Vec<Value> {
+    ask_oracle_script(python, "france-rfe-oracle.py", files)
+}
+
+/// Writes the mutation corpus into `dir` and lists its files.
+fn mutants(python: &Path, dir: &Path) -> Vec<PathBuf> {
+    let status = Command::new(python)
+        .arg(script("france-rfe-mutants.py"))
+        .arg(dir)
+        .stdout(Stdio::null())
+        .status()
+        .expect("the mutation generator runs");
+    assert!(status.success(), "the mutation generator failed");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("mutants")
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "xml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn br_fr_rule_ids_agree_with_the_official_schematron_file_by_file() {
+    let Some(python) = oracle_python() else { return };
+    let generated = tempfile::tempdir().expect("tempdir");
+    let mutated = mutants(&python, generated.path());
+    assert!(mutated.len() >= 100, "the generator made {} files", mutated.len());
+    let mut files = corpus_files();
+    files.extend(mutated);
+    let reports = official(&python, &files);
+
+    let mut disagreements = Vec::new();
+    let (mut compared_files, mut ids_seen) = (0, BTreeSet::new());
+    for (file, report) in files.iter().zip(&reports) {
+        if report.get("error").is_some() {
+            continue;
+        }
+        let theirs: BTreeSet<String> = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter_map(|finding| finding["id"].as_str())
+            .filter(|id| compared(id))
+            .map(str::to_owned)
+            .collect();
+        let bytes = std::fs::read(file).expect("read");
+        let Ok(ours) = invoice::validate(&bytes, Some(RuleSet::Fr)) else {
+            disagreements.push(format!("{}: we could not read it; the oracle found {theirs:?}", file.display()));
+            continue;
+        };
+        let ours: BTreeSet<String> = ours
+            .errors
+            .iter()
+            .chain(&ours.warnings)
+            .map(|finding| finding.rule.clone())
+            .filter(|id| compared(id))
+            .collect();
+        compared_files += 1;
+        ids_seen.extend(theirs.iter().cloned());
+        if ours != theirs {
+            let missing: Vec<_> = theirs.difference(&ours).collect();
+            let extra: Vec<_> = ours.difference(&theirs).collect();
+            disagreements.push(format!("{}: missing {missing:?}, extra {extra:?}", file.display()));
+        }
+    }
+    eprintln!(
+        "BR-FR: {compared_files} files, {} rule ids fired, {} disagreements",
+        ids_seen.len(),
+        disagreements.len()
+    );
+    assert!(
+        disagreements.is_empty(),
+        "{} of {compared_files} files disagree:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+    assert!(ids_seen.len() >= 60, "the corpus exercised only {} rule ids", ids_seen.len());
+}
+
+/// The README's smallest invoice, with the buyer's SIREN.
+fn smallest_french_invoice() -> Value {
+    serde_json::json!({"number": "FA-1", "issue_date": "2026-11-20",
+        "seller": {"name": "Vendeur SAS", "vat_id": "FR32123456782", "legal_registration": {"id": "123456782", "scheme": "0002"},
+                   "address": {"city": "Lyon", "postcode": "69002", "country_code": "FR"}},
+        "buyer": {"name": "Client SARL", "legal_registration": {"id": "987654321", "scheme": "0002"}, "address": {"country_code": "FR"}},
+        "payment": {"means_code": "58", "credit_transfers": [{"account_id": "FR7630006000011234567890189"}]},
+        "lines": [{"name": "Maintenance", "quantity": 1, "unit": "HUR", "net_price": "100.00", "vat_rate": 20}]})
+}
+
+#[tokio::test]
+async fn a_french_invoice_generated_from_little_data_passes_the_official_french_rules() {
+    let Some(python) = oracle_python() else { return };
+    let app = crate::helpers::spawn_app().await;
+    let form = || reqwest::multipart::Form::new();
+    let metadata = |invoice: &Value| {
+        reqwest::multipart::Part::text(invoice.to_string()).mime_str("application/json").expect("mime")
+    };
+    let response = app.post_form("/v1/generate", form().part("metadata", metadata(&smallest_french_invoice()))).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-facturx-derived"], "BT-22 PMT,BT-22 PMD,BT-22 AAB,BT-23,BT-34,BT-49");
+    let pdf = response.bytes().await.expect("pdf");
+    let generated = tempfile::tempdir().expect("tempdir");
+    let path = generated.path().join("generated.pdf");
+    std::fs::write(&path, &pdf).expect("write");
+    let report = &official(&python, &[path])[0];
+    assert_eq!(report["findings"], serde_json::json!([]), "the official BR-FR schematron: {report}");
+    let ours = invoice::validate(&pdf, Some(RuleSet::Fr)).expect("validates");
+    assert!(ours.valid, "{:?}", ours.errors);
+    let extracted = invoice::extract(&pdf).expect("extracts");
+    let xml = String::from_utf8(extracted.xml).expect("utf-8");
+    assert!(xml.contains("<ram:ID>S1</ram:ID>"), "a line by the hour is a service: BT-23 S1");
+
+    // Without the buyer's SIREN nothing gives BT-49: 422 names the rule.
+    let mut anonymous_buyer = smallest_french_invoice();
+    anonymous_buyer["buyer"].as_object_mut().expect("buyer").remove("legal_registration");
+    let refused = app.post_form("/v1/generate", form().part("metadata", metadata(&anonymous_buyer))).await;
+    assert_eq!(refused.status(), 422);
+    let problem: Value = refused.json().await.expect("problem");
+    let messages: Vec<&str> =
+        problem["errors"].as_array().expect("errors").iter().filter_map(|error| error["message"].as_str()).collect();
+    assert!(messages.len() == 1 && messages[0].starts_with("BR-FR-12_BT-49"), "{problem}");
+
+    // A German invoice is left as it was given.
+    let mut german = smallest_french_invoice();
+    for party in ["seller", "buyer"] {
+        german[party]["address"]["country_code"] = Value::from("DE");
+    }
+    german["seller"]["vat_id"] = Value::from("DE123456789");
+    let response = app.post_form("/v1/generate", form().part("metadata", metadata(&german))).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+}
