@@ -39,14 +39,23 @@ impl Profile {
         if urn.starts_with(XRECHNUNG_PREFIX) {
             return Some(Profile::XRechnung);
         }
-        Some(match urn {
-            "urn:factur-x.eu:1p0:minimum" => Profile::Minimum,
-            "urn:factur-x.eu:1p0:basicwl" => Profile::BasicWl,
-            "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic" => Profile::Basic,
-            "urn:cen.eu:en16931:2017" => Profile::En16931,
-            "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended" => Profile::Extended,
-            _ => return None,
-        })
+        if let Some(profile) = Profile::ALL.into_iter().find(|profile| profile.guideline() == urn) {
+            return Some(profile);
+        }
+        // Other spellings (ZUGFeRD 2.x, XRechnung 1.x, other CIUS) name their
+        // level as the official factur-x package reads it: the URN's last
+        // segment, else the one before the last of what precedes `#`. Whether
+        // the profile allows that spelling is its own rule (FX-SCH-A-000026,
+        // FX-SCH-A-000556), so the rest of the invoice is still checked.
+        let level = |segment: &str| match segment {
+            "minimum" => Some(Profile::Minimum),
+            "basicwl" => Some(Profile::BasicWl),
+            "basic" => Some(Profile::Basic),
+            "en16931" => Some(Profile::En16931),
+            "extended" => Some(Profile::Extended),
+            _ => None,
+        };
+        level(urn.rsplit(':').next()?).or_else(|| level(urn.split('#').next()?.rsplit(':').nth(1)?))
     }
 
     /// A profile from its API name, in any of the spellings clients use
@@ -164,6 +173,11 @@ mod tests {
         let xrechnung_2 = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_2.3";
         assert_eq!(Profile::from_guideline(xrechnung_2), Some(Profile::XRechnung));
         assert_eq!(Profile::from_guideline("urn:factur-x.eu:1p0:comfort"), None);
+        let zugferd_2 = "urn:cen.eu:en16931:2017#compliant#urn:zugferd.de:2p1:basic";
+        assert_eq!(Profile::from_guideline(zugferd_2), Some(Profile::Basic));
+        assert_eq!(Profile::from_guideline("urn:zugferd.de:2p0:minimum"), Some(Profile::Minimum));
+        let xrechnung_1 = "urn:cen.eu:en16931:2017#compliant#urn:xoev-de:kosit:standard:xrechnung_1.2";
+        assert_eq!(Profile::from_guideline(xrechnung_1), Some(Profile::En16931));
     }
 
     #[test]
