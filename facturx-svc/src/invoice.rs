@@ -92,6 +92,14 @@ pub fn validate(bytes: &[u8], rule_set: Option<RuleSet>) -> Result<Report, Invoi
 /// properties that announce the invoice (Factur-X 1.0 §6).
 fn pdf_findings(pdf: &Pdf, attachment: &Attachment, profile: Profile) -> Vec<Finding> {
     let mut findings = Vec::new();
+    if pdf.repaired {
+        findings.push(Finding::warning(
+            "PDF-REPAIRED",
+            "/",
+            "Le PDF est abîmé (tronqué ou table des références croisées fausse) : il a été lu en le réparant, d'autres lecteurs le refuseront.",
+            "The PDF is damaged (truncated, or a wrong cross-reference table): it was read by repairing it; other readers will refuse it.",
+        ));
+    }
     let mut error = |rule: &str, fr: String, en: String| findings.push(Finding::error(rule, "/", &fr, &en));
     let expected_name = profile.attachment_name();
     if attachment.name != expected_name {
@@ -102,12 +110,28 @@ fn pdf_findings(pdf: &Pdf, attachment: &Attachment, profile: Profile) -> Vec<Fin
         );
     }
     match attachment.relationship.as_deref() {
-        Some("Data" | "Alternative" | "Source") => {}
+        Some("Data") => {}
+        // Factur-X 1.0 §6.2.2: below EN 16931 the XML is the invoice's data, not an alternative form.
+        Some(relationship @ ("Alternative" | "Source")) if profile.default_relationship() == Relationship::Data => {
+            error(
+                "FX-PDF-09",
+                format!("AFRelationship vaut {relationship} : un Factur-X {} doit être /Data.", profile.name()),
+                format!("AFRelationship is {relationship}: a Factur-X {} must be /Data.", profile.name()),
+            )
+        }
+        Some("Alternative" | "Source") => {}
         other => error(
             "FX-PDF-03",
             format!("AFRelationship vaut {other:?} : Data, Alternative ou Source est attendu."),
             format!("AFRelationship is {other:?}: Data, Alternative or Source is expected."),
         ),
+    }
+    if !attachment.associated {
+        error(
+            "FX-PDF-08",
+            "La facture incorporée n'est pas listée dans le tableau /AF du catalogue (fichier associé PDF/A-3).".into(),
+            "The embedded invoice is not listed in the catalog's /AF array (a PDF/A-3 associated file).".into(),
+        );
     }
     let Some(xmp) = pdf.facturx_xmp() else {
         error(

@@ -50,7 +50,9 @@ fn a_broken_cross_reference_is_rebuilt_for_reading_but_not_updated() {
     }
     let extracted = invoice::extract(&bytes).expect("read from the rebuilt cross-reference");
     assert_eq!(extracted.file_name, "factur-x.xml");
-    assert!(invoice::validate(&bytes, Some(RuleSet::En16931)).expect("validated").valid);
+    // Readable, and never silently valid: other readers refuse such a file.
+    let report = invoice::validate(&bytes, Some(RuleSet::En16931)).expect("validated");
+    assert!(report.warnings.iter().any(|finding| finding.rule == "PDF-REPAIRED"), "{:?}", report.warnings);
     let options = ConvertOptions { relationship: None, output_intent: false };
     assert!(matches!(
         invoice::convert(bytes.clone(), &extracted.xml, &options, "test"),
@@ -67,4 +69,26 @@ fn an_encrypted_pdf_is_refused_as_such() {
     document.save_to(&mut bytes).expect("in memory");
     assert!(matches!(invoice::extract(&bytes), Err(InvoiceError::Pdf(PdfError::Encrypted))));
     assert!(matches!(invoice::validate(&bytes, Some(RuleSet::En16931)), Err(InvoiceError::Pdf(PdfError::Encrypted))));
+}
+
+/// The catalog's /AF array and the relationship a profile allows (Factur-X
+/// 1.0 §6.2.2), each checked on a corpus file changed in place.
+#[test]
+fn an_invoice_missing_from_af_or_minimum_as_alternative_is_refused() {
+    let mut document = Document::load_mem(&corpus_file(EN16931_PDF)).expect("readable");
+    let catalog = document.trailer.get(b"Root").and_then(Object::as_reference).expect("a catalog");
+    document.get_object_mut(catalog).and_then(Object::as_dict_mut).expect("a dictionary").remove(b"AF");
+    let mut without_af = Vec::new();
+    document.save_to(&mut without_af).expect("in memory");
+    let report = invoice::validate(&without_af, Some(RuleSet::En16931)).expect("validated");
+    assert!(!report.valid && report.errors.iter().any(|finding| finding.rule == "FX-PDF-08"), "{:?}", report.errors);
+
+    let minimum = corpus_file("pdf/Minimum/Facture_F20260023-LE_FOURNISSEUR-POUR-LE_CLIENT_MINIMUM.pdf");
+    let xml = invoice::extract(&minimum).expect("the sample's XML").xml;
+    let plain = corpus_file("pdf/Custom/2023-6013_facture.pdf");
+    let options =
+        ConvertOptions { relationship: Some(facturx_svc::domain::Relationship::Alternative), output_intent: true };
+    let alternative = invoice::convert(plain, &xml, &options, "test").expect("converted").pdf();
+    let report = invoice::validate(&alternative, Some(RuleSet::En16931)).expect("validated");
+    assert!(!report.valid && report.errors.iter().any(|finding| finding.rule == "FX-PDF-09"), "{:?}", report.errors);
 }
