@@ -11,8 +11,9 @@ use serde::Serialize;
 use super::{blocking, form::Form};
 use crate::configuration::Limits;
 use crate::domain::{Invoice, Profile, Relationship};
-use crate::invoice::{self, ConvertOptions, Converted};
+use crate::invoice::{self, ConvertOptions, Converted, InvoiceError};
 use crate::pdf::{self, Issue, Pdf};
+use crate::rules::RuleSet;
 
 pub(super) const PRODUCER: &str = concat!("platform facturx-svc ", env!("CARGO_PKG_VERSION"));
 
@@ -25,7 +26,8 @@ pub(super) const PRODUCER: &str = concat!("platform facturx-svc ", env!("CARGO_P
     path = "/v1/convert",
     tag = "facturx",
     request_body(content_type = "multipart/form-data", description = "pdf (or file): the visible invoice; \
-        metadata (or invoice): the invoice data as JSON, schema `Invoice`; or xml: a ready CII XML; \
+        metadata (or invoice): the invoice data as JSON, schema `Invoice`; or xml: a ready CII XML, \
+        validated first (structure, profile usage, EN 16931) unless check=false; \
         profile: MINIMUM, BASIC WL, BASIC, EN 16931 (default), EXTENDED or XRECHNUNG, for JSON data; \
         relationship: Data, Alternative or Source (default by profile); \
         output_intent: true to add an sRGB OutputIntent when the PDF has none"),
@@ -34,7 +36,7 @@ pub(super) const PRODUCER: &str = concat!("platform facturx-svc ", env!("CARGO_P
             X-Facturx-Derived the business terms added for the French rules (`BT-22 PMT`, `BT-23`, `BT-34`…) when a party is French"),
         (status = 400, description = "Missing field, not a PDF, malformed XML or JSON"),
         (status = 413, description = "Over MAX_UPLOAD_SIZE_MB"),
-        (status = 422, description = "Unreadable or encrypted PDF, XML naming no known profile, or invoice data breaking the profile's rules or, with a French party in EN 16931 or EXTENDED, the French rules BR-FR (`validation_failed`, one entry per broken rule)"),
+        (status = 422, description = "Unreadable or encrypted PDF, XML naming no known profile, a given XML or invoice data breaking the profile's rules or, with a French party in EN 16931 or EXTENDED, the French rules BR-FR (`validation_failed`, one entry per broken rule)"),
     )
 )]
 #[post("/v1/convert")]
@@ -46,7 +48,16 @@ pub async fn convert(
     let mut form = Form::read(&request, payload, &limits).await?;
     let pdf_bytes = form.require(&["pdf", "file"])?;
     let (xml, derived) = match form.take("xml") {
-        Some(xml) => (xml, Vec::new()),
+        Some(xml) => {
+            if checked(&mut form)? {
+                let given = xml.clone();
+                let report = blocking(move || invoice::validate(&given, Some(RuleSet::En16931))).await??;
+                if !report.valid {
+                    return Err(InvoiceError::Invalid(Box::new(report)).into());
+                }
+            }
+            (xml, Vec::new())
+        }
         None => {
             let (invoice, profile) = invoice_data(&mut form)?;
             blocking(move || invoice::xml_from_data(invoice, profile)).await??
@@ -64,6 +75,16 @@ pub async fn convert(
         blocking(move || invoice::convert(pdf_bytes, &xml, &ConvertOptions { relationship, output_intent }, PRODUCER))
             .await??;
     Ok(pdf_response(Converted { derived, ..converted }))
+}
+
+/// `check`: whether a given XML is validated before it is embedded (by
+/// default; `false` embeds it as it is).
+fn checked(form: &mut Form) -> Result<bool, ApiError> {
+    match form.text("check").as_deref() {
+        None | Some("" | "true" | "1") => Ok(true),
+        Some("false" | "0") => Ok(false),
+        Some(_) => Err(ApiError::new(ErrorCode::BadRequest, "`check` is true or false.")),
+    }
 }
 
 /// The Factur-X PDF, its profile and what the preflight found in the input.

@@ -157,6 +157,19 @@ async fn convert_appends_the_invoice_and_says_what_would_break_pdfa() {
         .part("xml", file_part("f.xml", b"<a/>".to_vec()));
     let response = app.post_form("/v1/convert", form).await;
     assert_eq!(response.status(), 422, "an XML naming no profile cannot be embedded");
+
+    // A given XML is validated first, unless the caller says not to.
+    let broken = || {
+        Form::new()
+            .part("pdf", file_part("f.pdf", corpus_file("pdf/Custom/2023-6013_facture.pdf")))
+            .part("xml", file_part("f.xml", corpus_file(INVALID_XML)))
+    };
+    let refused = app.post_form("/v1/convert", broken()).await;
+    assert_eq!(refused.status(), 422, "an invalid XML is not embedded without a word");
+    let problem: Value = refused.json().await.expect("json");
+    assert_eq!(problem["code"], "validation_failed");
+    assert!(!problem["errors"].as_array().expect("errors").is_empty(), "{problem}");
+    assert_eq!(app.post_form("/v1/convert", broken().text("check", "false")).await.status(), 200);
 }
 
 #[tokio::test]
