@@ -25,12 +25,7 @@ pub(super) const PRODUCER: &str = concat!("platform facturx-svc ", env!("CARGO_P
     post,
     path = "/v1/convert",
     tag = "facturx",
-    request_body(content_type = "multipart/form-data", description = "pdf (or file): the visible invoice; \
-        metadata (or invoice): the invoice data as JSON, schema `Invoice`; or xml: a ready CII XML, \
-        validated first (structure, profile usage, EN 16931) unless check=false; \
-        profile: MINIMUM, BASIC WL, BASIC, EN 16931 (default), EXTENDED or XRECHNUNG, for JSON data; \
-        relationship: Data, Alternative or Source (default by profile); \
-        output_intent: true to add an sRGB OutputIntent when the PDF has none"),
+    request_body(content = ConvertForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, content_type = "application/pdf", description = "The Factur-X PDF; X-Facturx-Profile names the profile, X-Pdfa-Preflight lists what would break PDF/A-3 in the input, \
             X-Facturx-Derived the business terms added for the French rules (`BT-22 PMT`, `BT-23`, `BT-34`…) when a party is French"),
@@ -45,45 +40,83 @@ pub async fn convert(
     payload: Multipart,
     limits: web::Data<Limits>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut form = Form::read(&request, payload, &limits).await?;
-    let pdf_bytes = form.require(&["pdf", "file"])?;
-    let (xml, derived) = match form.take("xml") {
-        Some(xml) => {
-            if checked(&mut form)? {
-                let given = xml.clone();
-                let report = blocking(move || invoice::validate(&given, Some(RuleSet::En16931))).await??;
+    let ConvertForm { pdf, metadata, profile, xml, relationship, output_intent, check } =
+        ConvertForm::read(Form::read(&request, payload, &limits).await?)?;
+    let (xml, derived) = match (xml, metadata) {
+        (Some(xml), _) => {
+            if check {
+                let checked_xml = xml.clone();
+                let report = blocking(move || invoice::validate(&checked_xml, Some(RuleSet::En16931))).await??;
                 if !report.valid {
                     return Err(InvoiceError::Invalid(Box::new(report)).into());
                 }
             }
             (xml, Vec::new())
         }
-        None => {
-            let (invoice, profile) = invoice_data(&mut form)?;
-            blocking(move || invoice::xml_from_data(invoice, profile)).await??
+        (None, Some(data)) => {
+            blocking(move || invoice::xml_from_data(data, profile.unwrap_or(Profile::En16931))).await??
+        }
+        (None, None) => {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                "The form has no `metadata` (invoice data as JSON) nor `xml` field.",
+            ));
         }
     };
-    let output_intent = form.flag("output_intent")?;
-    let relationship = match form.text("relationship").as_deref() {
-        None | Some("") => None,
-        Some("Data" | "data") => Some(Relationship::Data),
-        Some("Alternative" | "alternative") => Some(Relationship::Alternative),
-        Some("Source" | "source") => Some(Relationship::Source),
-        Some(_) => return Err(ApiError::new(ErrorCode::BadRequest, "`relationship` is Data, Alternative or Source.")),
-    };
     let converted =
-        blocking(move || invoice::convert(pdf_bytes, &xml, &ConvertOptions { relationship, output_intent }, PRODUCER))
+        blocking(move || invoice::convert(pdf, &xml, &ConvertOptions { relationship, output_intent }, PRODUCER))
             .await??;
     Ok(pdf_response(Converted { derived, ..converted }))
 }
 
-/// `check`: whether a given XML is validated before it is embedded (by
-/// default; `false` embeds it as it is).
-fn checked(form: &mut Form) -> Result<bool, ApiError> {
-    match form.text("check").as_deref() {
-        None | Some("" | "true" | "1") => Ok(true),
-        Some("false" | "0") => Ok(false),
-        Some(_) => Err(ApiError::new(ErrorCode::BadRequest, "`check` is true or false.")),
+/// The form of `/v1/convert`: a PDF and either the invoice data
+/// (`metadata`, with `profile`) or a ready CII XML (`xml`).
+#[derive(utoipa::ToSchema)]
+pub struct ConvertForm {
+    /// The visible invoice (also accepted as `file`).
+    #[schema(value_type = String, format = Binary)]
+    pdf: Vec<u8>,
+    /// The invoice data as JSON, schema `Invoice` (also accepted as `invoice`).
+    #[schema(value_type = Option<String>)]
+    metadata: Option<Invoice>,
+    /// The profile the data is written for: MINIMUM, BASIC WL, BASIC, EN 16931 (default), EXTENDED or XRECHNUNG.
+    profile: Option<Profile>,
+    /// A ready CII XML, instead of `metadata`; its BT-24 names the profile.
+    #[schema(value_type = Option<String>, format = Binary)]
+    xml: Option<Vec<u8>>,
+    /// `Data`, `Alternative` or `Source`; by default the profile's.
+    relationship: Option<Relationship>,
+    /// Adds an sRGB OutputIntent when the PDF has none (default: false).
+    #[schema(required = false)]
+    output_intent: bool,
+    /// Whether `xml` is validated (structure, profile usage, EN 16931)
+    /// before it is embedded; `false` embeds it as it is. Default: true.
+    #[schema(required = false)]
+    check: bool,
+}
+
+impl ConvertForm {
+    fn read(mut form: Form) -> Result<Self, ApiError> {
+        let pdf = form.require(&["pdf", "file"])?;
+        let xml = form.take("xml");
+        let metadata = if xml.is_some() { None } else { invoice_json(&mut form)? };
+        let profile = profile_field(&mut form)?;
+        let relationship = match form.text("relationship").as_deref() {
+            None | Some("") => None,
+            Some("Data" | "data") => Some(Relationship::Data),
+            Some("Alternative" | "alternative") => Some(Relationship::Alternative),
+            Some("Source" | "source") => Some(Relationship::Source),
+            Some(_) => {
+                return Err(ApiError::new(ErrorCode::BadRequest, "`relationship` is Data, Alternative or Source."));
+            }
+        };
+        let output_intent = form.flag("output_intent")?;
+        let check = match form.text("check").as_deref() {
+            None | Some("" | "true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(_) => return Err(ApiError::new(ErrorCode::BadRequest, "`check` is true or false.")),
+        };
+        Ok(Self { pdf, metadata, profile, xml, relationship, output_intent, check })
     }
 }
 
@@ -103,23 +136,26 @@ pub(super) fn pdf_response(converted: Converted) -> HttpResponse {
         .body(body)
 }
 
-/// The invoice data (`metadata` or `invoice`, JSON) and the profile to write it for.
-pub(super) fn invoice_data(form: &mut Form) -> Result<(Invoice, Profile), ApiError> {
-    let json = form.require(&["metadata", "invoice"]).map_err(|_| {
-        ApiError::new(ErrorCode::BadRequest, "The form has no `metadata` (invoice data as JSON) nor `xml` field.")
-    })?;
-    let invoice = serde_json::from_slice(&json)
-        .map_err(|error| ApiError::new(ErrorCode::BadRequest, format!("`metadata` is not an invoice: {error}.")))?;
-    let profile = match form.text("profile") {
-        None => Profile::En16931,
-        Some(name) => Profile::from_name(&name).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::BadRequest,
-                "`profile` is MINIMUM, BASIC WL, BASIC, EN 16931, EXTENDED or XRECHNUNG.",
-            )
-        })?,
-    };
-    Ok((invoice, profile))
+/// The invoice data (`metadata` or `invoice`, JSON), if given.
+pub(super) fn invoice_json(form: &mut Form) -> Result<Option<Invoice>, ApiError> {
+    let Some(json) = ["metadata", "invoice"].iter().find_map(|name| form.take(name)) else { return Ok(None) };
+    serde_json::from_slice(&json)
+        .map(Some)
+        .map_err(|error| ApiError::new(ErrorCode::BadRequest, format!("`metadata` is not an invoice: {error}.")))
+}
+
+/// The `profile` field, if given.
+pub(super) fn profile_field(form: &mut Form) -> Result<Option<Profile>, ApiError> {
+    form.text("profile")
+        .map(|name| {
+            Profile::from_name(&name).ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::BadRequest,
+                    "`profile` is MINIMUM, BASIC WL, BASIC, EN 16931, EXTENDED or XRECHNUNG.",
+                )
+            })
+        })
+        .transpose()
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -129,12 +165,26 @@ pub struct PreflightResponse {
     pub issues: Vec<Issue>,
 }
 
+/// The form of `/v1/preflight`.
+#[derive(utoipa::ToSchema)]
+pub struct PreflightForm {
+    /// The PDF (also accepted as `pdf`).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+impl PreflightForm {
+    fn read(mut form: Form) -> Result<Self, ApiError> {
+        Ok(Self { file: form.require(&["file", "pdf"])? })
+    }
+}
+
 /// What in a PDF would break PDF/A-3 conformance once converted.
 #[utoipa::path(
     post,
     path = "/v1/preflight",
     tag = "facturx",
-    request_body(content_type = "multipart/form-data", description = "file: the PDF"),
+    request_body(content = PreflightForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, body = PreflightResponse),
         (status = 400, description = "Not a PDF"),
@@ -148,7 +198,7 @@ pub async fn preflight(
     payload: Multipart,
     limits: web::Data<Limits>,
 ) -> Result<HttpResponse, ApiError> {
-    let bytes = Form::read(&request, payload, &limits).await?.require(&["file", "pdf"])?;
+    let PreflightForm { file: bytes } = PreflightForm::read(Form::read(&request, payload, &limits).await?)?;
     if !invoice::is_pdf(&bytes) {
         return Err(ApiError::new(ErrorCode::UnsupportedFile, "The file is not a PDF."));
     }

@@ -20,6 +20,36 @@ pub struct ExtractResponse {
     pub invoice: Option<Invoice>,
 }
 
+/// The form of `/v1/extract`.
+#[derive(utoipa::ToSchema)]
+pub struct ExtractForm {
+    /// A Factur-X PDF.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// `json` (default) or `xml`.
+    format: Option<ExtractFormat>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum ExtractFormat {
+    Json,
+    Xml,
+}
+
+impl ExtractForm {
+    fn read(mut form: Form) -> Result<Self, ApiError> {
+        let file = form.require(&["file"])?;
+        let format = match form.text("format").as_deref() {
+            None | Some("") => None,
+            Some("json") => Some(ExtractFormat::Json),
+            Some("xml") => Some(ExtractFormat::Xml),
+            Some(_) => return Err(ApiError::new(ErrorCode::BadRequest, "`format` is json or xml.")),
+        };
+        Ok(Self { file, format })
+    }
+}
+
 /// The invoice embedded in a PDF: as JSON (default: the XML and the
 /// invoice data read from it) or, with `format=xml`, the XML itself,
 /// byte for byte.
@@ -27,7 +57,7 @@ pub struct ExtractResponse {
     post,
     path = "/v1/extract",
     tag = "facturx",
-    request_body(content_type = "multipart/form-data", description = "file: the PDF; format: json (default) or xml"),
+    request_body(content = ExtractForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, body = ExtractResponse),
         (status = 400, description = "Not a PDF"),
@@ -41,14 +71,9 @@ pub async fn extract(
     payload: Multipart,
     limits: web::Data<Limits>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut form = Form::read(&request, payload, &limits).await?;
-    let bytes = form.require(&["file"])?;
-    let format = form.text("format").unwrap_or_else(|| "json".into());
-    if !matches!(format.as_str(), "json" | "xml") {
-        return Err(ApiError::new(ErrorCode::BadRequest, "`format` is json or xml."));
-    }
-    let extracted = blocking(move || invoice::extract(&bytes)).await??;
-    if format == "xml" {
+    let ExtractForm { file, format } = ExtractForm::read(Form::read(&request, payload, &limits).await?)?;
+    let extracted = blocking(move || invoice::extract(&file)).await??;
+    if format == Some(ExtractFormat::Xml) {
         return Ok(HttpResponse::Ok()
             .content_type("application/xml")
             .insert_header(("Content-Disposition", format!("attachment; filename=\"{}\"", extracted.file_name)))

@@ -2,11 +2,31 @@ use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use common::error::{ApiError, ErrorCode};
 
-use super::convert::{PRODUCER, invoice_data, pdf_response};
+use super::convert::{PRODUCER, invoice_json, pdf_response, profile_field};
 use super::{blocking, form::Form};
 use crate::configuration::Limits;
+use crate::domain::{Invoice, Profile};
 use crate::invoice;
 use crate::pdf::Typeface;
+
+/// The form of `/v1/generate`.
+#[derive(utoipa::ToSchema)]
+pub struct GenerateForm {
+    /// The invoice data as JSON, schema `Invoice` (also accepted as `invoice`).
+    #[schema(value_type = String)]
+    metadata: Invoice,
+    /// MINIMUM, BASIC WL, BASIC, EN 16931 (default), EXTENDED or XRECHNUNG.
+    profile: Option<Profile>,
+}
+
+impl GenerateForm {
+    fn read(mut form: Form) -> Result<Self, ApiError> {
+        let metadata = invoice_json(&mut form)?.ok_or_else(|| {
+            ApiError::new(ErrorCode::BadRequest, "The form has no `metadata` field (the invoice data as JSON).")
+        })?;
+        Ok(Self { metadata, profile: profile_field(&mut form)? })
+    }
+}
 
 /// A Factur-X PDF from the invoice data alone: the visible invoice is
 /// typeset in French as PDF/A-3b (embedded fonts, sRGB OutputIntent) and
@@ -15,8 +35,7 @@ use crate::pdf::Typeface;
     post,
     path = "/v1/generate",
     tag = "facturx",
-    request_body(content_type = "multipart/form-data", description = "metadata (or invoice): the invoice data as JSON, schema `Invoice`; \\
-        profile: MINIMUM, BASIC WL, BASIC, EN 16931 (default), EXTENDED or XRECHNUNG"),
+    request_body(content = GenerateForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, content_type = "application/pdf", description = "The Factur-X PDF; X-Facturx-Profile names the profile, X-Facturx-Derived the business terms added for the French rules when a party is French \
             (the PMT, PMD and AAB notes, BT-23 from the lines' units, BT-34/BT-49 as `0225` + SIREN)"),
@@ -39,8 +58,8 @@ pub async fn generate(
             "Generation is off: the fonts configured under FACTURX__GENERATE__* are missing.",
         ));
     };
-    let mut form = Form::read(&request, payload, &limits).await?;
-    let (data, profile) = invoice_data(&mut form)?;
-    let generated = blocking(move || invoice::generate(data, profile, &fonts, PRODUCER)).await??;
+    let GenerateForm { metadata, profile } = GenerateForm::read(Form::read(&request, payload, &limits).await?)?;
+    let profile = profile.unwrap_or(Profile::En16931);
+    let generated = blocking(move || invoice::generate(metadata, profile, &fonts, PRODUCER)).await??;
     Ok(pdf_response(generated))
 }

@@ -7,6 +7,36 @@ use crate::configuration::Limits;
 use crate::invoice;
 use crate::rules::{Report, RuleSet};
 
+/// The form of `/v1/validate`.
+#[derive(utoipa::ToSchema)]
+pub struct ValidateForm {
+    /// A Factur-X PDF or a CII XML.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// `en16931` (EN 16931 and Factur-X only) or `fr` (also the French BR-FR
+    /// rules); by default `fr` when the seller (BT-40) or the buyer (BT-55)
+    /// is in France.
+    rules: Option<RuleSet>,
+}
+
+impl ValidateForm {
+    fn read(mut form: Form) -> Result<Self, ApiError> {
+        let file = form.require(&["file"])?;
+        let rules = match form.text("rules").as_deref() {
+            None | Some("") => None,
+            Some("en16931") => Some(RuleSet::En16931),
+            Some("fr") => Some(RuleSet::Fr),
+            Some(other) => {
+                return Err(ApiError::validation(vec![common::error::FieldError::new(
+                    "rules",
+                    format!("is en16931 or fr, not {other:?}"),
+                )]));
+            }
+        };
+        Ok(Self { file, rules })
+    }
+}
+
 /// Validates a Factur-X PDF or a CII XML: the profile's structure and
 /// usage, the EN 16931 business rules, the French rules (BR-FR) when asked
 /// or when the seller or the buyer is in France, and the PDF around the XML.
@@ -14,9 +44,7 @@ use crate::rules::{Report, RuleSet};
     post,
     path = "/v1/validate",
     tag = "facturx",
-    request_body(content_type = "multipart/form-data", description = "file: a Factur-X PDF or a CII XML; \
-        rules (optional): `en16931` (EN 16931 and Factur-X only) or `fr` (also the French BR-FR rules); \
-        by default `fr` when the seller (BT-40) or the buyer (BT-55) is in France"),
+    request_body(content = ValidateForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, body = Report, description = "The verdict, with every finding"),
         (status = 400, description = "Neither PDF nor XML, or malformed XML (DTDs refused)"),
@@ -30,19 +58,7 @@ pub async fn validate(
     payload: Multipart,
     limits: web::Data<Limits>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut form = Form::read(&request, payload, &limits).await?;
-    let bytes = form.require(&["file"])?;
-    let rule_set = match form.text("rules").as_deref() {
-        None | Some("") => None,
-        Some("en16931") => Some(RuleSet::En16931),
-        Some("fr") => Some(RuleSet::Fr),
-        Some(other) => {
-            return Err(ApiError::validation(vec![common::error::FieldError::new(
-                "rules",
-                format!("is en16931 or fr, not {other:?}"),
-            )]));
-        }
-    };
-    let report = blocking(move || invoice::validate(&bytes, rule_set)).await??;
+    let ValidateForm { file, rules } = ValidateForm::read(Form::read(&request, payload, &limits).await?)?;
+    let report = blocking(move || invoice::validate(&file, rules)).await??;
     Ok(HttpResponse::Ok().json(report))
 }

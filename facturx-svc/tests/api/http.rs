@@ -418,3 +418,34 @@ async fn a_slow_chunked_upload_holds_only_what_it_has_sent() {
     assert!(answer.starts_with("HTTP/1.1 200"), "the slow upload is served: {}", &answer[..answer.len().min(200)]);
     assert!(answer.contains("\"valid\":false"), "and validated");
 }
+
+/// Swagger's "Try it out" needs each form field, files as binary strings.
+#[tokio::test]
+async fn the_openapi_document_describes_every_form_field() {
+    let app = spawn_app().await;
+    let document: Value =
+        app.client.get(format!("{}/openapi.json", app.address)).send().await.expect("up").json().await.expect("json");
+    let expected = [
+        ("/v1/validate", vec!["file", "rules"], "file"),
+        ("/v1/extract", vec!["file", "format"], "file"),
+        ("/v1/preflight", vec!["file"], "file"),
+        ("/v1/convert", vec!["pdf", "metadata", "profile", "xml", "relationship", "output_intent", "check"], "pdf"),
+        ("/v1/generate", vec!["metadata", "profile"], "metadata"),
+    ];
+    for (path, fields, required) in expected {
+        let body = &document["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"];
+        let schema = match body["$ref"].as_str() {
+            Some(reference) => &document["components"]["schemas"][reference.rsplit('/').next().expect("a name")],
+            None => body,
+        };
+        for field in &fields {
+            assert!(schema["properties"][field].is_object(), "{path}: no `{field}` in {schema}");
+        }
+        assert!(
+            schema["required"].as_array().is_some_and(|names| names.iter().any(|name| name == required)),
+            "{path}: `{required}` required in {schema}"
+        );
+    }
+    let file = &document["components"]["schemas"]["ValidateForm"]["properties"]["file"];
+    assert_eq!(file["format"], "binary", "{file}");
+}
