@@ -195,15 +195,21 @@ fn period(node: Node) -> Period {
 
 fn payment(settlement: Node, terms: Option<Node>) -> Option<PaymentInstructions> {
     let all_means: Vec<Node> = children(settlement, "SpecifiedTradeSettlementPaymentMeans").collect();
-    let first = *all_means.first()?;
+    let first = all_means.first().copied();
     let mandate_reference = terms.and_then(|terms| string(child(terms, "DirectDebitMandateID")));
     let creditor_id = string(child(settlement, "CreditorReferenceID"));
-    let debited_account = string(descend(first, &["PayerPartyDebtorFinancialAccount", "IBANID"]));
+    let debited_account =
+        first.and_then(|first| string(descend(first, &["PayerPartyDebtorFinancialAccount", "IBANID"])));
     let has_direct_debit = mandate_reference.is_some() || creditor_id.is_some() || debited_account.is_some();
+    let remittance_information = string(child(settlement, "PaymentReference"));
+    // Without payment means, BT-83 and the direct debit's references still say something.
+    if first.is_none() && remittance_information.is_none() && !has_direct_debit {
+        return None;
+    }
     Some(PaymentInstructions {
-        means_code: string(child(first, "TypeCode")).unwrap_or_default(),
-        means_text: string(child(first, "Information")),
-        remittance_information: string(child(settlement, "PaymentReference")),
+        means_code: first.and_then(|first| string(child(first, "TypeCode"))).unwrap_or_default(),
+        means_text: first.and_then(|first| string(child(first, "Information"))),
+        remittance_information,
         credit_transfers: all_means
             .iter()
             .filter_map(|means| {
@@ -216,7 +222,7 @@ fn payment(settlement: Node, terms: Option<Node>) -> Option<PaymentInstructions>
                 })
             })
             .collect(),
-        card: child(first, "ApplicableTradeSettlementFinancialCard").map(|card| PaymentCard {
+        card: first.and_then(|first| child(first, "ApplicableTradeSettlementFinancialCard")).map(|card| PaymentCard {
             number: string(child(card, "ID")).unwrap_or_default(),
             holder: string(child(card, "CardholderName")),
         }),

@@ -350,7 +350,13 @@ fn payment_means(payment: &PaymentInstructions) -> Vec<Element> {
                 Element::new("ram:PayeeSpecifiedCreditorFinancialInstitution").with(Element::text("ram:BICID", bic))
             }))
     };
-    if payment.credit_transfers.is_empty() {
+    let without_means = payment.means_code.is_empty()
+        && payment.card.is_none()
+        && payment.direct_debit.as_ref().is_none_or(|debit| debit.debited_account.is_none());
+    if payment.credit_transfers.is_empty() && without_means {
+        // Only BT-83 or the direct debit's references were given: no means to write.
+        Vec::new()
+    } else if payment.credit_transfers.is_empty() {
         vec![means(None)]
     } else {
         payment.credit_transfers.iter().map(|transfer| means(Some(transfer))).collect()

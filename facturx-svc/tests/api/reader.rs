@@ -92,3 +92,21 @@ fn an_invoice_missing_from_af_or_minimum_as_alternative_is_refused() {
     let report = invoice::validate(&alternative, Some(RuleSet::En16931)).expect("validated");
     assert!(!report.valid && report.errors.iter().any(|finding| finding.rule == "FX-PDF-09"), "{:?}", report.errors);
 }
+
+/// BT-83 without payment means (BG-16) is read, and written back as it came.
+#[test]
+fn a_payment_reference_without_payment_means_is_kept() {
+    let sample = corpus_file("pdf/EN16931/Facture_F20260023-LE_FOURNISSEUR-POUR-LE_CLIENT_EN_16931.pdf");
+    let mut xml = String::from_utf8(invoice::extract(&sample).expect("the sample's XML").xml).expect("utf-8");
+    let (open, close) = ("<ram:SpecifiedTradeSettlementPaymentMeans>", "</ram:SpecifiedTradeSettlementPaymentMeans>");
+    while let (Some(start), Some(end)) = (xml.find(open), xml.find(close)) {
+        xml.replace_range(start..end + close.len(), "");
+    }
+    let document = roxmltree::Document::parse(&xml).expect("xml");
+    let data = facturx_svc::cii::read(document.root_element());
+    let payment = data.payment.as_ref().expect("payment instructions with BT-83 alone");
+    assert_eq!(payment.remittance_information.as_deref(), Some("F20260023BUYER"));
+    let written = facturx_svc::cii::write(&data, facturx_svc::domain::Profile::En16931);
+    assert!(written.contains("<ram:PaymentReference>F20260023BUYER</ram:PaymentReference>"), "{written}");
+    assert!(!written.contains(open), "no payment means made up");
+}
