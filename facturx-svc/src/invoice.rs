@@ -278,9 +278,15 @@ fn embed_into(
     if options.output_intent {
         preflight.retain(|issue| issue.code != "no_output_intent");
     }
+    let guideline = rules::xml::text_of(xml)
+        .ok()
+        .and_then(|text| rules::xml::parse(text).ok())
+        .and_then(|document| rules::xml::guideline(document.root_element()))
+        .map(|(urn, _)| urn);
     let embedding = Embedding {
         xml,
         profile,
+        version: profile.xmp_version(guideline.as_deref()),
         relationship: options.relationship.unwrap_or(profile.default_relationship()),
         output_intent: options.output_intent,
         at: Utc::now(),

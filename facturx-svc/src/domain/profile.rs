@@ -91,6 +91,19 @@ impl Profile {
         }
     }
 
+    /// What the XMP's `fx:Version` says for an XML of this profile whose
+    /// BT-24 is `urn`: XRechnung's own version (`xrechnung_2.3` → `2.3`,
+    /// 3.0 when unreadable), Factur-X 1.0's otherwise.
+    pub fn xmp_version(self, urn: Option<&str>) -> String {
+        if self != Profile::XRechnung {
+            return "1.0".into();
+        }
+        let version = urn
+            .and_then(|urn| urn.rsplit_once("xrechnung_"))
+            .map(|(_, version)| version.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect::<String>());
+        version.filter(|version| !version.is_empty()).unwrap_or_else(|| "3.0".into())
+    }
+
     pub fn flavor(self) -> Flavor {
         match self {
             Profile::XRechnung => Flavor::Xrechnung,
@@ -178,6 +191,9 @@ mod tests {
         assert_eq!(Profile::from_guideline("urn:zugferd.de:2p0:minimum"), Some(Profile::Minimum));
         let xrechnung_1 = "urn:cen.eu:en16931:2017#compliant#urn:xoev-de:kosit:standard:xrechnung_1.2";
         assert_eq!(Profile::from_guideline(xrechnung_1), Some(Profile::En16931));
+        assert_eq!(Profile::XRechnung.xmp_version(Some(xrechnung_2)), "2.3");
+        assert_eq!(Profile::XRechnung.xmp_version(None), "3.0");
+        assert_eq!(Profile::Basic.xmp_version(Some(zugferd_2)), "1.0");
     }
 
     #[test]

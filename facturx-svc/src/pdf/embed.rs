@@ -18,6 +18,8 @@ use crate::domain::{Profile, Relationship};
 pub struct Embedding<'a> {
     pub xml: &'a [u8],
     pub profile: Profile,
+    /// The specification's version, for the XMP (`fx:Version`).
+    pub version: String,
     pub relationship: Relationship,
     /// Adds an sRGB OutputIntent when the PDF has none.
     pub output_intent: bool,
@@ -139,7 +141,7 @@ pub fn embed(original: &[u8], pdf: &Pdf, embedding: &Embedding) -> Result<Vec<u8
     let facturx = FacturxXmp {
         document_type: Some("INVOICE".into()),
         document_file_name: Some(name.into()),
-        version: Some(if embedding.profile == Profile::XRechnung { "3.0" } else { "1.0" }.into()),
+        version: Some(embedding.version.clone()),
         conformance_level: Some(embedding.profile.name().into()),
         pdfa_part: Some("3".into()),
         pdfa_conformance: Some("B".into()),

@@ -110,3 +110,19 @@ fn a_payment_reference_without_payment_means_is_kept() {
     assert!(written.contains("<ram:PaymentReference>F20260023BUYER</ram:PaymentReference>"), "{written}");
     assert!(!written.contains(open), "no payment means made up");
 }
+
+/// The XMP names the XRechnung version of the embedded XML, not always 3.0.
+#[test]
+fn the_xmp_says_which_xrechnung_version_is_embedded() {
+    let plain = corpus_file("pdf/Custom/2023-6013_facture.pdf");
+    let options = ConvertOptions { relationship: None, output_intent: true };
+    let version_3 = corpus_file("xml/xml-rechnung-cii/XRECHNUNG_Elektron.cii.xml");
+    let text = String::from_utf8(version_3.clone()).expect("utf-8");
+    assert!(text.contains("xrechnung_3.0"), "the sample is XRechnung 3.0");
+    let version_2 = text.replace("xrechnung_3.0", "xrechnung_2.3").into_bytes();
+    for (xml, version) in [(version_3, "3.0"), (version_2, "2.3")] {
+        let converted = invoice::convert(plain.clone(), &xml, &options, "test").expect("converted").pdf();
+        let pdf = Pdf::parse(&converted).expect("readable");
+        assert_eq!(pdf.facturx_xmp().and_then(|xmp| xmp.version).as_deref(), Some(version));
+    }
+}
