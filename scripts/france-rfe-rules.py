@@ -1,15 +1,16 @@
-"""Derives facturx-svc/src/rules/france.txt from the FNFE-MPE France_RFE schematron.
+"""Derives facturx-svc/src/rules/france/rules.txt from the FNFE-MPE France_RFE schematron.
 
 Reads BR-FR-Flux2-Schematron-CII.sch (the French rules, BR-FR Flux 2, for
 CII; France_RFE v1.4.0 in ../shared/oracles/france-rfe) and writes, for each
 assertion, its id, severity, pattern and context as facts, with the check it
 makes when the check has one of the shapes below; any other check is written
-as `custom` and is implemented by name in facturx-svc/src/rules/france.rs,
+as `custom` and is implemented by name in facturx-svc/src/rules/france/mod.rs
+(the billing frames' cross-line rules, BR-FR-MV and BR-FR-BD, in frames.rs),
 which refuses to start without it (a unit test loads the table). So a new
 France_RFE version is a run of this script and a review of the diff: a new
 check of a known shape needs no code, a new shape fails the test.
 
-Usage: python3 scripts/france-rfe-rules.py [SCHEMATRON] > facturx-svc/src/rules/france.txt
+Usage: python3 scripts/france-rfe-rules.py [SCHEMATRON] > facturx-svc/src/rules/france/rules.txt
 Runs with the Python of scripts/facturx-oracle-env (it needs lxml).
 """
 

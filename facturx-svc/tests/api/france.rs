@@ -17,17 +17,12 @@ use serde_json::Value;
 use crate::helpers::corpus_files;
 use crate::oracle::{ask_oracle_script, oracle_python};
 
-/// Rule families not checked yet (the S8/B8/M8 and S9/B9/M9 billing frames).
-const UNCHECKED_FAMILIES: [&str; 2] = ["BR-FR-MV-", "BR-FR-BD-"];
-
 fn script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts").join(name)
 }
 
 fn compared(id: &str) -> bool {
     id.starts_with("BR-FR-")
-        && id != "BR-FR-NOT-CHECKED"
-        && !UNCHECKED_FAMILIES.iter().any(|family| id.starts_with(family))
 }
 
 /// The official BR-FR ids (with their flag) of each file.

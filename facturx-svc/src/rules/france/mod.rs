@@ -1,7 +1,7 @@
 //! The French rules of the e-invoicing reform for CII invoices: BR-FR
 //! Flux 2 of FNFE-MPE France_RFE v1.4.0, as every PA (plateforme agréée)
 //! applies them on top of EN 16931. The rules, their patterns, contexts and
-//! severities are facts in `france.txt`, derived from the official
+//! severities are facts in `rules.txt`, derived from the official
 //! schematron by `scripts/france-rfe-rules.py`; a check of a known shape is
 //! named there and made here once, any other is written by its id below.
 //!
@@ -17,11 +17,7 @@ use roxmltree::Node;
 use super::xml::{QDT, RAM, RSM, UDT};
 use super::{Findings, Severity};
 
-/// The rules of the multi-vendor (BT-23 `S8`, `B8`, `M8`) and
-/// "sous-facture" (`S9`, `B9`, `M9`) billing frames: not checked yet. An
-/// invoice in one of those frames is told so (`BR-FR-NOT-CHECKED`).
-const UNCHECKED_FAMILIES: [&str; 2] = ["BR-FR-MV-", "BR-FR-BD-"];
-const SPECIAL_FRAMES: [&str; 6] = ["S8", "B8", "M8", "S9", "B9", "M9"];
+mod frames;
 
 /// EN 16931's invoice type codes that France accepts (BT-3).
 const DOCUMENT_TYPES: [&str; 16] =
@@ -127,21 +123,13 @@ struct Pattern {
     by_name: HashMap<&'static str, Vec<usize>>,
 }
 
-static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| parse(include_str!("france.txt")));
+static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| parse(include_str!("rules.txt")));
 
 /// Checks the French rules on a CII invoice.
 pub fn check(root: Node, findings: &mut Findings) {
-    let frame = first(
-        root,
-        &[(RSM, "ExchangedDocumentContext"), (RAM, "BusinessProcessSpecifiedDocumentContextParameter"), (RAM, "ID")],
-    );
-    if let Some(frame) = frame.filter(|frame| SPECIAL_FRAMES.contains(&normalized(*frame).as_str())) {
-        findings.warning(
-            "BR-FR-NOT-CHECKED",
-            frame,
-            "Les règles BR-FR-MV et BR-FR-BD des cadres de facturation S8/B8/M8 et S9/B9/M9 ne sont pas encore vérifiées par ce service.",
-            "The BR-FR-MV and BR-FR-BD rules of billing frames S8/B8/M8 and S9/B9/M9 are not checked by this service yet.",
-        );
+    // Their functions read the frame from `/rsm:CrossIndustryInvoice`: the document's root.
+    if root.tag_name().name() == "CrossIndustryInvoice" && root.tag_name().namespace() == Some(RSM) {
+        frames::check(root, findings);
     }
     for node in root.descendants().filter(Node::is_element) {
         for pattern in PATTERNS.iter() {
@@ -725,9 +713,10 @@ fn parse(table: &'static str) -> Vec<Pattern> {
                 }
             }
             [id, flag, check, argument @ ..] => {
-                let unchecked = UNCHECKED_FAMILIES.iter().any(|family| id.starts_with(family));
-                if skipping || unchecked {
-                    assert!(unchecked, "france.txt: the context of {id} has no form this engine reads");
+                // The billing frames' rules are written in `frames`.
+                let framed = frames::IDS.contains(id);
+                if skipping || framed {
+                    assert!(framed, "rules.txt: the context of {id} has no form this engine reads");
                     continue;
                 }
                 let check = match (*check, argument) {
@@ -749,9 +738,9 @@ fn parse(table: &'static str) -> Vec<Pattern> {
                     ("not-l-or-m", []) => Check::NotLOrM,
                     ("vat-rate", []) => Check::VatRate,
                     ("custom", []) => {
-                        Check::Custom(custom(id).unwrap_or_else(|| panic!("france.txt: no check written for {id}")))
+                        Check::Custom(custom(id).unwrap_or_else(|| panic!("rules.txt: no check written for {id}")))
                     }
-                    _ => panic!("france.txt: unknown check in {line:?}"),
+                    _ => panic!("rules.txt: unknown check in {line:?}"),
                 };
                 let severity = if *flag == "warning" { Severity::Warning } else { Severity::Error };
                 let rule = patterns
@@ -760,7 +749,7 @@ fn parse(table: &'static str) -> Vec<Pattern> {
                     .expect("an assertion inside a rule");
                 rule.assertions.push(Assertion { id, severity, check });
             }
-            _ => panic!("france.txt: unreadable line {line:?}"),
+            _ => panic!("rules.txt: unreadable line {line:?}"),
         }
     }
     patterns
@@ -1025,10 +1014,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_billing_frame_rule_of_the_table_is_written() {
+        let table = include_str!("rules.txt");
+        let framed: Vec<&str> = table
+            .lines()
+            .filter_map(|line| line.split(' ').next())
+            .filter(|id| id.starts_with("BR-FR-MV-") || id.starts_with("BR-FR-BD-"))
+            .collect();
+        assert_eq!(framed.len(), frames::IDS.len());
+        assert!(framed.iter().all(|id| frames::IDS.contains(id)), "{framed:?}");
+    }
+
+    #[test]
     fn every_rule_of_the_table_has_its_check() {
         let assertions: usize =
             PATTERNS.iter().flat_map(|pattern| &pattern.rules).map(|rule| rule.assertions.len()).sum();
-        assert!(assertions >= 140, "{assertions} assertions read from france.txt");
+        assert!(assertions >= 140, "{assertions} assertions read from rules.txt");
     }
 
     #[test]
