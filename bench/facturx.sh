@@ -3,7 +3,9 @@
 # run: per-document time and peak memory of convert, validate and extract
 # (factur-x's generate_from_binary, get_xml_from_pdf, XSD + schematron by
 # saxonche); conversions per second over HTTP with oha; memory under 32
-# concurrent 10 MB uploads. Targets: convert ≥ 30×, validate ≥ 50× faster,
+# concurrent 10 MB uploads; validate with the French rules against the
+# official BR-FR XSLT run by saxonche. Targets: convert ≥ 30×, validate (and
+# with BR-FR) ≥ 50× faster,
 # ≥ 1,000 conversions/s, ≤ 50 MB RSS. Results go to bench/README.md.
 #
 # Usage: bench/facturx.sh

@@ -1,7 +1,8 @@
 //! facturx-svc's operations timed in-process, as bench/facturx.sh times
 //! factur-x in-process, so that neither side pays for HTTP.
 //!
-//! Reads lines `convert<TAB>pdf<TAB>xml`, `validate<TAB>file` or
+//! Reads lines `convert<TAB>pdf<TAB>xml`, `validate<TAB>file` (EN 16931
+//! and Factur-X rules), `validate-fr<TAB>file` (also BR-FR) or
 //! `extract<TAB>file` on stdin and prints, for each, the median of
 //! REPEATS runs in seconds.
 //!
@@ -11,6 +12,7 @@ use std::io::BufRead as _;
 use std::time::Instant;
 
 use facturx_svc::invoice::{self, ConvertOptions};
+use facturx_svc::rules::RuleSet;
 
 fn main() -> Result<(), String> {
     let repeats: usize = std::env::args().nth(1).and_then(|arg| arg.parse().ok()).ok_or("usage: REPEATS < manifest")?;
@@ -30,7 +32,11 @@ fn main() -> Result<(), String> {
             }
             ["validate", file] => {
                 let bytes = read(file)?;
-                Box::new(move || invoice::validate(&bytes, Some(facturx_svc::rules::RuleSet::En16931)).is_ok())
+                Box::new(move || invoice::validate(&bytes, Some(RuleSet::En16931)).is_ok())
+            }
+            ["validate-fr", file] => {
+                let bytes = read(file)?;
+                Box::new(move || invoice::validate(&bytes, Some(RuleSet::Fr)).is_ok())
             }
             ["extract", file] => {
                 let bytes = read(file)?;

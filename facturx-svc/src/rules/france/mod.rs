@@ -125,6 +125,18 @@ struct Pattern {
 
 static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| parse(include_str!("rules.txt")));
 
+/// For each element name, the patterns with a rule for it: one lookup per
+/// node instead of one per pattern.
+static PATTERNS_BY_NAME: LazyLock<HashMap<&'static str, Vec<&'static Pattern>>> = LazyLock::new(|| {
+    let mut index: HashMap<&'static str, Vec<&'static Pattern>> = HashMap::new();
+    for pattern in PATTERNS.iter() {
+        for name in pattern.by_name.keys() {
+            index.entry(name).or_default().push(pattern);
+        }
+    }
+    index
+});
+
 /// Checks the French rules on a CII invoice.
 pub fn check(root: Node, findings: &mut Findings) {
     // Their functions read the frame from `/rsm:CrossIndustryInvoice`: the document's root.
@@ -132,7 +144,8 @@ pub fn check(root: Node, findings: &mut Findings) {
         frames::check(root, findings);
     }
     for node in root.descendants().filter(Node::is_element) {
-        for pattern in PATTERNS.iter() {
+        let Some(patterns) = PATTERNS_BY_NAME.get(node.tag_name().name()) else { continue };
+        for pattern in patterns {
             let Some(candidates) = pattern.by_name.get(node.tag_name().name()) else { continue };
             let Some(rule) =
                 candidates.iter().map(|index| &pattern.rules[*index]).find(|rule| rule.context.matches(node))
@@ -150,18 +163,21 @@ pub fn check(root: Node, findings: &mut Findings) {
 }
 
 fn holds(check: Check, node: Node) -> bool {
-    let value = string_value(node);
+    // Only the checks of a leaf's own value read it: a root context's whole
+    // text is never gathered.
+    let value = || string_value(node);
     match check {
-        Check::MaxLength(limit) => value.chars().count() <= limit,
+        Check::MaxLength(limit) => value().chars().count() <= limit,
         Check::IdFormat => {
             let trimmed = normalized(node);
             !trimmed.is_empty()
                 && trimmed.chars().all(|c| c.is_ascii_alphanumeric() || "+-_/".contains(c))
-                && !value.contains(' ')
+                && !value().contains(' ')
         }
-        Check::DateFormat => is_date(&value),
-        Check::DocumentType => DOCUMENT_TYPES.contains(&value.as_str()),
+        Check::DateFormat => is_date(&value()),
+        Check::DocumentType => DOCUMENT_TYPES.contains(&value().as_str()),
         Check::SchemeFormat => {
+            let value = value();
             !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || "+-_.".contains(c))
         }
         Check::NotBlank => !normalized(node).is_empty(),
