@@ -136,6 +136,14 @@ async fn a_french_invoice_generated_from_little_data_passes_the_official_french_
     assert_eq!(report["findings"], serde_json::json!([]), "the official BR-FR schematron: {report}");
     let ours = invoice::validate(&pdf, Some(RuleSet::Fr)).expect("validates");
     assert!(ours.valid, "{:?}", ours.errors);
+    // Beyond the official rules: the buyer's SIREN 987654321 fails its Luhn key, the seller's does not.
+    let keys: Vec<&str> = ours
+        .warnings
+        .iter()
+        .filter(|warning| warning.rule == "FR-SIREN-KEY")
+        .map(|warning| warning.message_en.as_str())
+        .collect();
+    assert!(keys.len() == 1 && keys[0].contains("987654321"), "{keys:?}");
     let extracted = invoice::extract(&pdf).expect("extracts");
     let xml = String::from_utf8(extracted.xml).expect("utf-8");
     assert!(xml.contains("<ram:ID>S1</ram:ID>"), "a line by the hour is a service: BT-23 S1");

@@ -144,6 +144,7 @@ pub fn check(root: Node, findings: &mut Findings) {
         frames::check(root, findings);
     }
     for node in root.descendants().filter(Node::is_element) {
+        check_key(node, findings);
         let Some(patterns) = PATTERNS_BY_NAME.get(node.tag_name().name()) else { continue };
         for pattern in patterns {
             let Some(candidates) = pattern.by_name.get(node.tag_name().name()) else { continue };
@@ -160,6 +161,48 @@ pub fn check(root: Node, findings: &mut Findings) {
             }
         }
     }
+}
+
+/// Beyond the official rules, which check only their length: a SIREN
+/// (scheme 0002) or a SIRET (0009) whose Luhn key is wrong was mistyped,
+/// and the PA's directory will not know it (`FR-SIREN-KEY`, a warning).
+fn check_key(node: Node, findings: &mut Findings) {
+    let digits = match node.attribute("schemeID") {
+        Some("0002") => 9,
+        Some("0009") => 14,
+        _ => return,
+    };
+    if !matches!(node.tag_name().name(), "ID" | "GlobalID") || node.tag_name().namespace() != Some(RAM) {
+        return;
+    }
+    let value = normalized(node);
+    if is_digits(&value, digits) && !luhn_valid(&value) {
+        let kind = if digits == 9 { "SIREN" } else { "SIRET" };
+        findings.warning(
+            "FR-SIREN-KEY",
+            node,
+            &format!("FR-SIREN-KEY : la clé du {kind} « {value} » est fausse (contrôle de Luhn) : vérifiez-le sur l'avis de situation Sirene."),
+            &format!("FR-SIREN-KEY: the check digit of {kind} '{value}' is wrong (Luhn): check it against the Sirene register."),
+        );
+    }
+}
+
+/// The Luhn check INSEE uses for SIREN and SIRET (La Poste's SIRETs,
+/// 356000000xxxxx, follow another rule and are accepted as they are).
+fn luhn_valid(digits: &str) -> bool {
+    if digits.len() == 14 && digits.starts_with("356000000") {
+        return true;
+    }
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(index, byte)| {
+            let digit = u32::from(byte - b'0');
+            if index % 2 == 1 { if digit * 2 > 9 { digit * 2 - 9 } else { digit * 2 } } else { digit }
+        })
+        .sum();
+    sum % 10 == 0
 }
 
 fn holds(check: Check, node: Node) -> bool {
@@ -1046,6 +1089,13 @@ mod tests {
         let assertions: usize =
             PATTERNS.iter().flat_map(|pattern| &pattern.rules).map(|rule| rule.assertions.len()).sum();
         assert!(assertions >= 140, "{assertions} assertions read from rules.txt");
+    }
+
+    #[test]
+    fn siren_and_siret_keys_follow_luhn() {
+        assert!(luhn_valid("732829320") && luhn_valid("123456782") && !luhn_valid("123456789"));
+        assert!(luhn_valid("73282932000074") && !luhn_valid("73282932000075"));
+        assert!(luhn_valid("35600000012345"), "La Poste's SIRETs have their own rule");
     }
 
     #[test]
