@@ -8,7 +8,7 @@
 
 use roxmltree::Node;
 
-use super::{all, children, first, has_child_equal, normalize, normalized, string_value};
+use super::{SELF_BILLED, all, children, first, has_child_equal, normalize, normalized, string_value};
 use crate::rules::xml::{QDT, RAM, RSM};
 use crate::rules::{Findings, Severity};
 
@@ -43,8 +43,7 @@ pub(super) const IDS: [&str; 26] = [
 ];
 
 const MULTI_VENDOR: [&str; 3] = ["S8", "B8", "M8"];
-const SUB_INVOICES: [&str; 3] = ["S9", "B9", "M9"];
-const SELF_BILLED: [&str; 7] = ["389", "261", "501", "500", "502", "471", "473"];
+pub(super) const SUB_INVOICES: [&str; 3] = ["S9", "B9", "M9"];
 
 /// The invoice's lines and the values the rules compare them with.
 struct Frame<'a, 'input> {

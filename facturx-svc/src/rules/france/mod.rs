@@ -227,7 +227,7 @@ fn holds(check: Check, node: Node) -> bool {
         Check::NineDigits => is_digits(&normalized(node), 9),
         Check::Decimal(places) => is_decimal(&normalized(node), places, true),
         Check::Percent => is_decimal_with(&normalized(node), 4, 2, false),
-        Check::Price => is_decimal(&normalized(node), 6, in_frames(node, &["S9", "B9", "M9"])),
+        Check::Price => is_decimal(&normalized(node), 6, in_frames(node, &frames::SUB_INVOICES)),
         Check::SchemeGiven => children(node, RAM, "GlobalID").all(|id| id.attribute("schemeID").is_some()),
         Check::SchemeOnce => {
             let schemes: Vec<&str> =
