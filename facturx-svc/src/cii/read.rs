@@ -8,9 +8,9 @@ use roxmltree::Node;
 use rust_decimal::Decimal;
 
 use crate::domain::invoice::{
-    Address, AllowanceCharge, Contact, CreditTransfer, Delivery, DirectDebit, Identifier, Invoice, ItemAttribute, Line,
-    Note, Party, Payee, PaymentCard, PaymentInstructions, Period, PrecedingInvoice, TaxRepresentative, Totals,
-    VatBreakdown,
+    AccountKind, Address, AllowanceCharge, Attachment, Contact, CreditTransfer, Delivery, DirectDebit, Identifier,
+    Invoice, ItemAttribute, Line, Note, Party, Payee, PaymentCard, PaymentInstructions, Period, PrecedingInvoice,
+    SupportingDocument, TaxRepresentative, Totals, VatBreakdown,
 };
 use crate::rules::xml::{child, children, descend, text};
 
@@ -23,9 +23,13 @@ pub fn read(root: Node) -> Invoice {
     let settlement = transaction.and_then(|node| child(node, "ApplicableHeaderTradeSettlement"));
     let first_tax = settlement.and_then(|node| child(node, "ApplicableTradeTax"));
     let terms = settlement.and_then(|node| child(node, "SpecifiedTradePaymentTerms"));
-    let tender = agreement.and_then(|node| {
-        children(node, "AdditionalReferencedDocument").find(|document| text(child(*document, "TypeCode")) == Some("50"))
-    });
+    let referenced = |type_code: &'static str| {
+        agreement.into_iter().flat_map(move |node| {
+            children(node, "AdditionalReferencedDocument")
+                .filter(move |document| text(child(*document, "TypeCode")) == Some(type_code))
+        })
+    };
+    let tender = referenced("50").next();
     Invoice {
         number: at(document, &["ID"]).unwrap_or_default(),
         type_code: at(document, &["TypeCode"]).unwrap_or_default(),
@@ -43,6 +47,8 @@ pub fn read(root: Node) -> Invoice {
         receiving_advice_reference: at(delivery, &["ReceivingAdviceReferencedDocument", "IssuerAssignedID"]),
         despatch_advice_reference: at(delivery, &["DespatchAdviceReferencedDocument", "IssuerAssignedID"]),
         tender_reference: at(tender, &["IssuerAssignedID"]),
+        invoiced_object: referenced("130").next().map(object_reference),
+        supporting_documents: referenced("916").map(supporting_document).collect(),
         buyer_accounting_reference: at(settlement, &["ReceivableSpecifiedTradeAccountingAccount", "ID"]),
         payment_terms: at(terms, &["Description"]),
         notes: document
@@ -183,6 +189,7 @@ fn party(node: Node) -> Party {
         address: child(node, "PostalTradeAddress").map(address),
         contact: child(node, "DefinedTradeContact").map(|contact| Contact {
             name: string(child(contact, "PersonName")),
+            department: string(child(contact, "DepartmentName")),
             phone: string(descend(contact, &["TelephoneUniversalCommunication", "CompleteNumber"])),
             email: string(descend(contact, &["EmailURIUniversalCommunication", "URIID"])),
         }),
@@ -214,9 +221,11 @@ fn payment(settlement: Node, terms: Option<Node>) -> Option<PaymentInstructions>
             .iter()
             .filter_map(|means| {
                 let account = child(*means, "PayeePartyCreditorFinancialAccount")?;
+                let iban = string(child(account, "IBANID"));
+                let account_kind = if iban.is_some() { AccountKind::Iban } else { AccountKind::Proprietary };
                 Some(CreditTransfer {
-                    account_id: string(child(account, "IBANID").or_else(|| child(account, "ProprietaryID")))
-                        .unwrap_or_default(),
+                    account_id: iban.or_else(|| string(child(account, "ProprietaryID"))).unwrap_or_default(),
+                    account_kind,
                     account_name: string(child(account, "AccountName")),
                     bic: string(descend(*means, &["PayeeSpecifiedCreditorFinancialInstitution", "BICID"])),
                 })
@@ -332,5 +341,33 @@ fn line(node: Node) -> Line {
         })),
         order_line_reference: at(agreement, &["BuyerOrderReferencedDocument", "LineID"]),
         buyer_accounting_reference: at(settlement, &["ReceivableSpecifiedTradeAccountingAccount", "ID"]),
+        object_identifier: settlement
+            .and_then(|settlement| {
+                children(settlement, "AdditionalReferencedDocument")
+                    .find(|document| text(child(*document, "TypeCode")) == Some("130"))
+            })
+            .map(object_reference),
+    }
+}
+
+/// BT-18 or BT-128: a referenced document of type 130.
+fn object_reference(document: Node) -> Identifier {
+    Identifier {
+        id: string(child(document, "IssuerAssignedID")).unwrap_or_default(),
+        scheme: string(child(document, "ReferenceTypeCode")),
+    }
+}
+
+/// BG-24: a referenced document of type 916.
+fn supporting_document(document: Node) -> SupportingDocument {
+    SupportingDocument {
+        reference: string(child(document, "IssuerAssignedID")).unwrap_or_default(),
+        description: string(child(document, "Name")),
+        uri: string(child(document, "URIID")),
+        attachment: child(document, "AttachmentBinaryObject").map(|object| Attachment {
+            content: object.text().map(|text| text.split_whitespace().collect()).unwrap_or_default(),
+            mime_code: object.attribute("mimeCode").unwrap_or_default().to_owned(),
+            filename: object.attribute("filename").unwrap_or_default().to_owned(),
+        }),
     }
 }

@@ -6,7 +6,8 @@ use rust_decimal::Decimal;
 use super::{Element, to_xml};
 use crate::domain::Profile;
 use crate::domain::invoice::{
-    Address, AllowanceCharge, Contact, CreditTransfer, Identifier, Invoice, Line, Party, PaymentInstructions, Period,
+    AccountKind, Address, AllowanceCharge, Contact, CreditTransfer, Identifier, Invoice, Line, Party,
+    PaymentInstructions, Period, SupportingDocument,
 };
 use crate::rules;
 
@@ -173,6 +174,7 @@ fn line(line: &Line) -> Element {
             Element::new("ram:SpecifiedTradeSettlementLineMonetarySummation")
                 .with(amount("ram:LineTotalAmount", line.net_amount)),
         )
+        .with(line.object_identifier.as_ref().map(object_reference))
         .with(accounting_account(line.buyer_accounting_reference.as_deref()));
     Element::new("ram:IncludedSupplyChainTradeLineItem")
         .with(Element::new("ram:AssociatedDocumentLineDocument").with(leaf("ram:LineID", line.id.as_deref())).with(
@@ -232,6 +234,7 @@ fn contact(contact: &Contact) -> Option<Element> {
         "ram:DefinedTradeContact",
         [
             leaf("ram:PersonName", contact.name.as_deref()),
+            leaf("ram:DepartmentName", contact.department.as_deref()),
             leaf("ram:CompleteNumber", contact.phone.as_deref())
                 .map(|number| Element::new("ram:TelephoneUniversalCommunication").with(number)),
             leaf("ram:URIID", contact.email.as_deref())
@@ -303,7 +306,32 @@ fn agreement(invoice: &Invoice) -> Element {
         .with(issuer_reference("ram:BuyerOrderReferencedDocument", invoice.purchase_order_reference.as_deref()))
         .with(issuer_reference("ram:ContractReferencedDocument", invoice.contract_reference.as_deref()))
         .with(tender)
+        .with_all(invoice.supporting_documents.iter().map(supporting_document))
+        .with(invoice.invoiced_object.as_ref().map(object_reference))
         .with(project)
+}
+
+/// BG-24 as a CII additional referenced document (type 916).
+fn supporting_document(document: &SupportingDocument) -> Element {
+    Element::new("ram:AdditionalReferencedDocument")
+        .with(Element::text("ram:IssuerAssignedID", &document.reference))
+        .with(leaf("ram:URIID", document.uri.as_deref()))
+        .with(Element::text("ram:TypeCode", "916"))
+        .with(leaf("ram:Name", document.description.as_deref()))
+        .with(document.attachment.as_ref().map(|attachment| {
+            Element::text("ram:AttachmentBinaryObject", &attachment.content)
+                .attribute("mimeCode", Some(&attachment.mime_code))
+                .attribute("filename", Some(&attachment.filename))
+        }))
+}
+
+/// BT-18 or BT-128, an object identifier: a referenced document of type
+/// 130 whose scheme is its reference type code.
+fn object_reference(object: &Identifier) -> Element {
+    Element::new("ram:AdditionalReferencedDocument")
+        .with(Element::text("ram:IssuerAssignedID", &object.id))
+        .with(Element::text("ram:TypeCode", "130"))
+        .with(leaf("ram:ReferenceTypeCode", object.scheme.as_deref()))
 }
 
 fn delivery(invoice: &Invoice) -> Element {
@@ -342,8 +370,12 @@ fn payment_means(payment: &PaymentInstructions) -> Vec<Element> {
                 Element::new("ram:PayerPartyDebtorFinancialAccount").with(Element::text("ram:IBANID", iban))
             }))
             .with(transfer.map(|transfer| {
+                let account = match transfer.account_kind {
+                    AccountKind::Iban => "ram:IBANID",
+                    AccountKind::Proprietary => "ram:ProprietaryID",
+                };
                 Element::new("ram:PayeePartyCreditorFinancialAccount")
-                    .with(Element::text("ram:IBANID", &transfer.account_id))
+                    .with(Element::text(account, &transfer.account_id))
                     .with(leaf("ram:AccountName", transfer.account_name.as_deref()))
             }))
             .with(transfer.and_then(|transfer| transfer.bic.as_deref()).map(|bic| {

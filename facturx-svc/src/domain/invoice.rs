@@ -60,6 +60,9 @@ pub struct Invoice {
     /// BT-17 Tender or lot reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tender_reference: Option<String>,
+    /// BT-18 Invoiced object identifier, with its scheme (BT-18-1, UNTDID 1153).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoiced_object: Option<Identifier>,
     /// BT-19 Buyer accounting reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer_accounting_reference: Option<String>,
@@ -106,6 +109,9 @@ pub struct Invoice {
     /// BG-23 VAT breakdown; computed from the lines when left out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vat_breakdown: Vec<VatBreakdown>,
+    /// BG-24 Additional supporting documents.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supporting_documents: Vec<SupportingDocument>,
     /// BG-25 Invoice lines (not part of MINIMUM and BASIC WL, which carry totals only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<Line>,
@@ -153,6 +159,35 @@ pub struct Identifier {
     /// The scheme identifier (`0002` SIREN, `0009` SIRET, `0088` GLN, `EM` e-mail for electronic addresses…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheme: Option<String>,
+}
+
+/// BG-24 Additional supporting document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupportingDocument {
+    /// BT-122 Supporting document reference.
+    pub reference: String,
+    /// BT-123 Supporting document description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// BT-124 External document location (a URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    /// BT-125 Attached document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
+}
+
+/// BT-125 Attached document, kept as the invoice carries it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// The document, base64-encoded.
+    pub content: String,
+    /// BT-125-1 Its MIME code (`application/pdf`, `image/png`, `text/csv`…).
+    pub mime_code: String,
+    /// BT-125-2 Its file name.
+    pub filename: String,
 }
 
 /// BG-4 Seller or BG-7 Buyer.
@@ -220,9 +255,12 @@ pub struct Address {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
-    /// BT-41 / BT-56 Contact point.
+    /// BT-41 / BT-56 Contact point: a person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// BT-41 / BT-56 Contact point: a department (CII `DepartmentName`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
     /// BT-42 / BT-57 Contact telephone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
@@ -310,12 +348,31 @@ pub struct PaymentInstructions {
     pub direct_debit: Option<DirectDebit>,
 }
 
+/// What kind of payment account identifier (BT-84) a credit transfer names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountKind {
+    #[default]
+    Iban,
+    Proprietary,
+}
+
+impl AccountKind {
+    fn is_iban(&self) -> bool {
+        *self == AccountKind::Iban
+    }
+}
+
 /// BG-17 Credit transfer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreditTransfer {
-    /// BT-84 Payment account identifier (IBAN).
+    /// BT-84 Payment account identifier (an IBAN, unless `account_kind` says otherwise).
     pub account_id: String,
+    /// What kind of identifier BT-84 is: an IBAN, or a national account
+    /// number (CII `ProprietaryID`).
+    #[serde(default, skip_serializing_if = "AccountKind::is_iban")]
+    pub account_kind: AccountKind,
     /// BT-85 Payment account name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
@@ -506,6 +563,9 @@ pub struct Line {
     /// BT-133 Invoice line Buyer accounting reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer_accounting_reference: Option<String>,
+    /// BT-128 Invoice line object identifier, with its scheme (BT-128-1, UNTDID 1153).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_identifier: Option<Identifier>,
 }
 
 fn default_vat_category() -> String {

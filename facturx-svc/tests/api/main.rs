@@ -1,5 +1,6 @@
 mod france;
 mod helpers;
 mod http;
+mod model;
 mod oracle;
 mod reader;
