@@ -7,14 +7,19 @@ line, flushed:
     {"file": path, "rule_set": "EN16931" | "EXTENDED-CTC-FR",
      "findings": [{"id": "BR-FR-05_BT-22_PMT", "flag": "fatal", "location": "/Q{...}..."}],
      "en16931_findings": [...],            # only with --with-en16931
+     "warning_version_findings": [...],    # only with --with-warning-version
      "error": "..."}                        # only when the file could not be checked
 
 The findings are every svrl:failed-assert and svrl:successful-report of the FNFE-MPE
 France_RFE v1.4.0 BR-FR "fatal" schematron (compiled XSLT, run by saxonche); a missing
 flag counts as fatal. The rule set follows the invoice's guideline id (BT-24): one that
 contains "extended-ctc-fr" uses the CII/EXTENDED-CTC-FR folder, anything else
-CII/EN16931. With --with-en16931 the EN 16931 CII business rules
-(CII/EN16931/2xslt/EN16931-CII-validation.xslt) run too, under "en16931_findings".
+CII/EN16931. With --with-en16931 the profile's business rules run too, under
+"en16931_findings": EN 16931's (CII/EN16931/2xslt/EN16931-CII-validation.xslt), or for
+EXTENDED-CTC-FR that profile's own (CII/EXTENDED-CTC-FR/2xslt/EXTENDED-CTC-FR-CII.xslt,
+the EN 16931 rules as the profile changes them). With --with-warning-version the BR-FR
+rules' official "warning" version (the _WARNING stylesheet beside the fatal one) runs
+too, under "warning_version_findings".
 
 The artefacts are read from $FRANCE_RFE_DIR, else from shared/oracles/france-rfe beside
 the repository (../shared relative to the repository root). Each stylesheet is compiled
@@ -47,7 +52,15 @@ BR_FR_XSLT = {
     "EN16931": "CII/EN16931/2xslt/BR-FR-Flux2-Schematron-CII.xslt",
     "EXTENDED-CTC-FR": "CII/EXTENDED-CTC-FR/2xslt/BR-FR-Flux2-Schematron-CII.xslt",
 }
-EN16931_XSLT = "CII/EN16931/2xslt/EN16931-CII-validation.xslt"
+# rule set -> the BR-FR rules in their "warning" version (most rules only warn)
+BR_FR_WARNING_XSLT = {
+    rule_set: path.replace(".xslt", "_WARNING.xslt") for rule_set, path in BR_FR_XSLT.items()
+}
+# rule set -> the profile's own business rules (EN 16931, or EXTENDED-CTC-FR's)
+PROFILE_XSLT = {
+    "EN16931": "CII/EN16931/2xslt/EN16931-CII-validation.xslt",
+    "EXTENDED-CTC-FR": "CII/EXTENDED-CTC-FR/2xslt/EXTENDED-CTC-FR-CII.xslt",
+}
 
 
 def oracle_dir():
@@ -80,13 +93,18 @@ def svrl_findings(svrl_text):
 class Oracle:
     """Runs the compiled schematrons on CII XML; each stylesheet is compiled once."""
 
-    def __init__(self, base=None, with_en16931=False):
+    def __init__(self, base=None, with_en16931=False, with_warning_version=False):
         self.base = base or oracle_dir()
         self.with_en16931 = with_en16931
+        self.with_warning_version = with_warning_version
         self.saxon = PySaxonProcessor(license=False)
         self.xslt = self.saxon.new_xslt30_processor()
         self.compiled = {}
-        needed = list(BR_FR_XSLT.values()) + ([EN16931_XSLT] if with_en16931 else [])
+        needed = (
+            list(BR_FR_XSLT.values())
+            + (list(PROFILE_XSLT.values()) if with_en16931 else [])
+            + (list(BR_FR_WARNING_XSLT.values()) if with_warning_version else [])
+        )
         missing = [p for p in needed if not os.path.isfile(os.path.join(self.base, p))]
         if missing:  # a configuration error, not a property of some file: fail early
             raise FileNotFoundError(f"oracle stylesheets not found in {self.base}: {missing}")
@@ -111,7 +129,9 @@ class Oracle:
         node = self.saxon.parse_xml(xml_text=etree.tostring(tree, encoding="unicode"))
         report = {"rule_set": rule_set, "findings": self._run(BR_FR_XSLT[rule_set], node)}
         if self.with_en16931:
-            report["en16931_findings"] = self._run(EN16931_XSLT, node)
+            report["en16931_findings"] = self._run(PROFILE_XSLT[rule_set], node)
+        if self.with_warning_version:
+            report["warning_version_findings"] = self._run(BR_FR_WARNING_XSLT[rule_set], node)
         return report
 
     def check_path(self, path):
@@ -143,12 +163,16 @@ class Oracle:
 
 def main(argv):
     args = argv[1:]
-    unknown = [a for a in args if a != "--with-en16931"]
+    unknown = [a for a in args if a not in ("--with-en16931", "--with-warning-version")]
     if unknown:
-        sys.exit(f"usage: {argv[0]} [--with-en16931] < paths  (unknown: {' '.join(unknown)})")
+        sys.exit(
+            f"usage: {argv[0]} [--with-en16931] [--with-warning-version] < paths  (unknown: {' '.join(unknown)})"
+        )
     logging.disable(logging.CRITICAL)  # the factur-x package logs to stderr
     try:
-        oracle = Oracle(with_en16931="--with-en16931" in args)
+        oracle = Oracle(
+            with_en16931="--with-en16931" in args, with_warning_version="--with-warning-version" in args
+        )
     except FileNotFoundError as err:
         sys.exit(str(err))
     for line in sys.stdin:

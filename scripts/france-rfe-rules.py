@@ -1,8 +1,10 @@
 """Derives facturx-svc/src/rules/france/rules.txt from the FNFE-MPE France_RFE schematron.
 
 Reads BR-FR-Flux2-Schematron-CII.sch (the French rules, BR-FR Flux 2, for
-CII; France_RFE v1.4.0 in ../shared/oracles/france-rfe) and writes, for each
-assertion, its id, severity, pattern and context as facts, with the check it
+CII; France_RFE v1.4.0 in ../shared/oracles/france-rfe) and its "warning"
+version beside it (_WARNING.sch: the same rules, most of them as warnings,
+for the transition FNFE-MPE allows), and writes, for each assertion, its id,
+its severity in each version, pattern and context as facts, with the check it
 makes when the check has one of the shapes below; any other check is written
 as `custom` and is implemented by name in facturx-svc/src/rules/france/mod.rs
 (the billing frames' cross-line rules, BR-FR-MV and BR-FR-BD, in frames.rs),
@@ -107,12 +109,22 @@ def check_of(test, lets):
     return "custom"
 
 
+def flags_in_warning_version(path):
+    """Each assertion's flag in the _WARNING schematron beside `path`."""
+    warning = etree.parse(path.replace(".sch", "_WARNING.sch"))
+    return {
+        assertion.get("id"): assertion.get("flag") or "fatal"
+        for assertion in warning.iter(SCH + "assert", SCH + "report")
+    }
+
+
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else DEFAULT
     tree = etree.parse(path)
+    warning_flags = flags_in_warning_version(path)
     print("# The French rules (BR-FR Flux 2) for CII, from FNFE-MPE France_RFE v1.4.0")
     print("# (BR-FR-Flux2-Schematron-CII.sch), derived by scripts/france-rfe-rules.py.")
-    print("# pattern NAME | rule CONTEXT | RULE-ID FLAG CHECK [ARGUMENT]")
+    print("# pattern NAME | rule CONTEXT | RULE-ID FLAG WARNING-VERSION-FLAG CHECK [ARGUMENT]")
     print("# A node is checked by the first rule of its pattern whose context it matches, as in schematron.")
     for pattern in tree.iter(SCH + "pattern"):
         print(f"pattern {pattern.get('id')}")
@@ -128,7 +140,7 @@ def main():
                 if assertion.tag == SCH + "report" and check != "custom":
                     check = "custom"  # a report fires when its test holds: never a shape above
                 flag = assertion.get("flag") or "fatal"
-                print(f"{assertion.get('id')} {flag} {check}")
+                print(f"{assertion.get('id')} {flag} {warning_flags[assertion.get('id')]} {check}")
 
 
 if __name__ == "__main__":

@@ -141,11 +141,12 @@ fn pdf_findings(pdf: &Pdf, attachment: &Attachment, profile: Profile) -> Vec<Fin
         );
         return findings;
     };
-    if xmp.conformance_level.as_deref().map(str::trim).map(str::to_ascii_uppercase).as_deref() != Some(profile.name()) {
+    let level = profile.conformance_level();
+    if xmp.conformance_level.as_deref().map(str::trim).map(str::to_ascii_uppercase).as_deref() != Some(level) {
         error(
             "FX-PDF-05",
-            format!("Le XMP annonce le profil {:?} mais le XML est {}.", xmp.conformance_level, profile.name()),
-            format!("The XMP announces profile {:?} but the XML is {}.", xmp.conformance_level, profile.name()),
+            format!("Le XMP annonce le profil {:?} mais le XML est {level}.", xmp.conformance_level),
+            format!("The XMP announces profile {:?} but the XML is {level}.", xmp.conformance_level),
         );
     }
     if xmp.document_file_name.as_deref() != Some(attachment.name.as_str()) {
@@ -219,7 +220,7 @@ fn ready_for(invoice: Invoice, profile: Profile) -> (Invoice, Vec<&'static str>)
 /// the French rules (BR-FR).
 fn valid_xml(completed: &Invoice, profile: Profile) -> Result<Vec<u8>, InvoiceError> {
     let xml = cii::write(completed, profile).into_bytes();
-    let french = matches!(profile, Profile::En16931 | Profile::Extended) && completed.has_french_party();
+    let french = profile.follows_french_rules(completed.has_french_party());
     let report = rules::validate_xml(&xml, Some(if french { RuleSet::Fr } else { RuleSet::En16931 }))?;
     if !report.valid {
         return Err(InvoiceError::Invalid(Box::new(report)));

@@ -37,10 +37,10 @@ impl Invoice {
     }
 
     /// Adds what the French rules require and the data lets us derive,
-    /// for the profiles the reform exchanges (EN 16931 and EXTENDED) when a
-    /// party is French; what was added, by business term.
+    /// where the French rules apply (`Profile::follows_french_rules`); what
+    /// was added, by business term.
     pub fn derive_french_terms(&mut self, profile: Profile) -> Vec<&'static str> {
-        if !matches!(profile, Profile::En16931 | Profile::Extended) || !self.has_french_party() {
+        if !profile.follows_french_rules(self.has_french_party()) {
             return Vec::new();
         }
         let mut derived = Vec::new();

@@ -14,6 +14,10 @@ pub enum Profile {
     En16931,
     #[serde(rename = "EXTENDED", alias = "extended")]
     Extended,
+    /// The French reform's extended profile (XP Z12-012): Factur-X
+    /// EXTENDED's structure with FNFE-MPE's own business rules.
+    #[serde(rename = "EXTENDED-CTC-FR", alias = "extended-ctc-fr", alias = "EXTENDED_CTC_FR")]
+    ExtendedCtcFr,
     #[serde(rename = "XRECHNUNG", alias = "xrechnung")]
     XRechnung,
 }
@@ -29,8 +33,15 @@ pub enum Flavor {
 const XRECHNUNG_PREFIX: &str = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_";
 
 impl Profile {
-    pub const ALL: [Profile; 6] =
-        [Profile::Minimum, Profile::BasicWl, Profile::Basic, Profile::En16931, Profile::Extended, Profile::XRechnung];
+    pub const ALL: [Profile; 7] = [
+        Profile::Minimum,
+        Profile::BasicWl,
+        Profile::Basic,
+        Profile::En16931,
+        Profile::Extended,
+        Profile::ExtendedCtcFr,
+        Profile::XRechnung,
+    ];
 
     /// The profile a guideline URN names (Factur-X 1.0 and its ZUGFeRD 2
     /// spellings; XRechnung 2.x and 3.x).
@@ -75,11 +86,12 @@ impl Profile {
             Profile::Basic => "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic",
             Profile::En16931 => "urn:cen.eu:en16931:2017",
             Profile::Extended => "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended",
+            Profile::ExtendedCtcFr => "urn:cen.eu:en16931:2017#conformant#urn.cpro.gouv.fr:1p0:extended-ctc-fr",
             Profile::XRechnung => "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0",
         }
     }
 
-    /// The name used in the API and in the XMP `fx:ConformanceLevel`.
+    /// The name used in the API.
     pub fn name(self) -> &'static str {
         match self {
             Profile::Minimum => "MINIMUM",
@@ -87,7 +99,19 @@ impl Profile {
             Profile::Basic => "BASIC",
             Profile::En16931 => "EN 16931",
             Profile::Extended => "EXTENDED",
+            Profile::ExtendedCtcFr => "EXTENDED-CTC-FR",
             Profile::XRechnung => "XRECHNUNG",
+        }
+    }
+
+    /// The XMP's `fx:ConformanceLevel`: the Factur-X extension schema
+    /// knows only its own levels, and EXTENDED-CTC-FR is carried as a
+    /// Factur-X EXTENDED (FNFE-MPE's France_RFE v1.4.0 note: the Factur-X
+    /// EXTENDED profile is broader than EXTENDED-CTC-FR, which it contains).
+    pub fn conformance_level(self) -> &'static str {
+        match self {
+            Profile::ExtendedCtcFr => Profile::Extended.name(),
+            other => other.name(),
         }
     }
 
@@ -129,10 +153,12 @@ impl Profile {
     }
 
     /// The structure a document of this profile must follow: XRechnung is an
-    /// EN 16931 CIUS, so it uses the EN 16931 structure.
+    /// EN 16931 CIUS, so it uses the EN 16931 structure; EXTENDED-CTC-FR
+    /// is a subset of Factur-X EXTENDED, so it uses that one.
     pub fn structure(self) -> Profile {
         match self {
             Profile::XRechnung => Profile::En16931,
+            Profile::ExtendedCtcFr => Profile::Extended,
             other => other,
         }
     }
@@ -145,7 +171,18 @@ impl Profile {
             Profile::BasicWl => "basicwl",
             Profile::Basic => "basic",
             Profile::En16931 | Profile::XRechnung => "en16931",
-            Profile::Extended => "extended",
+            Profile::Extended | Profile::ExtendedCtcFr => "extended",
+        }
+    }
+
+    /// Whether the French rules (BR-FR) apply to an invoice of this
+    /// profile: always to the French profile, and to the profiles the
+    /// reform exchanges (EN 16931, EXTENDED) when a party is in France.
+    pub fn follows_french_rules(self, has_french_party: bool) -> bool {
+        match self {
+            Profile::ExtendedCtcFr => true,
+            Profile::En16931 | Profile::Extended => has_french_party,
+            _ => false,
         }
     }
 
@@ -204,5 +241,7 @@ mod tests {
         assert_eq!(Profile::from_name("basic-wl"), Some(Profile::BasicWl));
         assert_eq!(Profile::from_name("en16931"), Some(Profile::En16931));
         assert_eq!(Profile::from_name("comfort"), None);
+        assert_eq!(Profile::from_name("extended-ctc-fr"), Some(Profile::ExtendedCtcFr));
+        assert_eq!(Profile::from_name("extended"), Some(Profile::Extended));
     }
 }

@@ -142,7 +142,7 @@ pub fn embed(original: &[u8], pdf: &Pdf, embedding: &Embedding) -> Result<Vec<u8
         document_type: Some("INVOICE".into()),
         document_file_name: Some(name.into()),
         version: Some(embedding.version.clone()),
-        conformance_level: Some(embedding.profile.name().into()),
+        conformance_level: Some(embedding.profile.conformance_level().into()),
         pdfa_part: Some("3".into()),
         pdfa_conformance: Some("B".into()),
     };

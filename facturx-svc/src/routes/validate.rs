@@ -13,9 +13,11 @@ pub struct ValidateForm {
     /// A Factur-X PDF or a CII XML.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    /// `en16931` (EN 16931 and Factur-X only) or `fr` (also the French BR-FR
-    /// rules); by default `fr` when the seller (BT-40) or the buyer (BT-55)
-    /// is in France.
+    /// `en16931` (EN 16931 and Factur-X only), `fr` (also the French BR-FR
+    /// rules) or `fr-warning` (the BR-FR rules in their official "warning"
+    /// version, where all but the billing frames' rules only warn); by
+    /// default `fr` when the seller (BT-40) or the buyer (BT-55) is in
+    /// France or the profile is EXTENDED-CTC-FR.
     rules: Option<RuleSet>,
 }
 
@@ -26,10 +28,11 @@ impl ValidateForm {
             None | Some("") => None,
             Some("en16931") => Some(RuleSet::En16931),
             Some("fr") => Some(RuleSet::Fr),
+            Some("fr-warning") => Some(RuleSet::FrWarning),
             Some(other) => {
                 return Err(ApiError::validation(vec![common::error::FieldError::new(
                     "rules",
-                    format!("is en16931 or fr, not {other:?}"),
+                    format!("is en16931, fr or fr-warning, not {other:?}"),
                 )]));
             }
         };
@@ -49,7 +52,7 @@ impl ValidateForm {
         (status = 200, body = Report, description = "The verdict, with every finding"),
         (status = 400, description = "Neither PDF nor XML, or malformed XML (DTDs refused)"),
         (status = 413, description = "Over MAX_UPLOAD_SIZE_MB"),
-        (status = 422, description = "Unreadable PDF, or `rules` neither en16931 nor fr"),
+        (status = 422, description = "Unreadable PDF, or `rules` not en16931, fr or fr-warning"),
     )
 )]
 #[post("/v1/validate")]

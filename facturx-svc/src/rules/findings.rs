@@ -129,6 +129,11 @@ pub enum RuleSet {
     En16931,
     /// The French rules of the reform, BR-FR Flux 2 (France_RFE v1.4.0), as well.
     Fr,
+    /// The French rules in their official "warning" version (France_RFE
+    /// v1.4.0 `_WARNING`), for the transition: all but the billing frames'
+    /// rules warn.
+    #[serde(rename = "fr-warning")]
+    FrWarning,
 }
 
 /// The answer of `/v1/validate`.

@@ -16,9 +16,6 @@ pub use xml::XmlError;
 use crate::cii::Element;
 use crate::domain::Profile;
 
-/// The Factur-X check that BT-24 is one of its own guideline URNs.
-const GUIDELINE_CODE_RULE: &str = "FX-SCH-A-000556";
-
 /// Fits a built CII tree to the profile: what the profile marks as not
 /// used goes, then what its structure has no place for.
 pub fn shape(root: &mut Element, profile: Profile) {
@@ -28,8 +25,9 @@ pub fn shape(root: &mut Element, profile: Profile) {
 
 /// Validates a CII XML invoice with EN 16931 and Factur-X rules, and the
 /// French ones (BR-FR) when `rule_set` is `Fr`, or when it is not given and
-/// the seller or the buyer is in France. `Err` only when the bytes are not
-/// a well-formed, DTD-free XML document; every other defect is a finding.
+/// the seller or the buyer is in France or the profile is EXTENDED-CTC-FR.
+/// `Err` only when the bytes are not a well-formed, DTD-free XML document;
+/// every other defect is a finding.
 pub fn validate_xml(bytes: &[u8], rule_set: Option<RuleSet>) -> Result<Report, XmlError> {
     let text = xml::text_of(bytes)?;
     let document = xml::parse(text)?;
@@ -61,23 +59,28 @@ pub fn validate_xml(bytes: &[u8], rule_set: Option<RuleSet>) -> Result<Report, X
     if let Some(profile) = profile {
         structure::check(root, profile.structure(), &mut findings);
         usage::check(root, profile.structure(), &mut findings);
-        if profile == Profile::XRechnung {
-            // The Factur-X list of guideline URNs (BT-24) does not name
-            // XRechnung's; its EN 16931 rules apply otherwise.
-            findings.drop_rule(GUIDELINE_CODE_RULE);
+        if matches!(profile, Profile::XRechnung | Profile::ExtendedCtcFr) {
+            // The Factur-X list of guideline URNs (BT-24) names neither
+            // XRechnung's nor the French reform's; their rules apply otherwise.
+            if let Some(rule) = usage::guideline_code_rule(profile.structure()) {
+                findings.drop_rule(rule);
+            }
         }
         business::check(root, profile, &mut findings);
     }
     let french = match rule_set {
-        Some(rule_set) => rule_set == RuleSet::Fr,
-        None => has_french_party(root),
+        Some(RuleSet::En16931) => None,
+        Some(french) => Some(french),
+        // The French profile is French whoever the parties are.
+        None => (profile == Some(Profile::ExtendedCtcFr) || has_french_party(root)).then_some(RuleSet::Fr),
     };
-    if french {
+    if let Some(french) = french {
+        let version = if french == RuleSet::FrWarning { france::Version::Warning } else { france::Version::Fatal };
         // As the official schematron does, wherever a CII invoice is in the document.
-        france::check(root, &mut findings);
+        france::check(root, version, &mut findings);
     }
     let mut report = findings.into_report(profile);
-    report.rule_sets = if french { vec![RuleSet::En16931, RuleSet::Fr] } else { vec![RuleSet::En16931] };
+    report.rule_sets = std::iter::once(RuleSet::En16931).chain(french).collect();
     Ok(report)
 }
 

@@ -72,6 +72,18 @@ fn parse(table: &'static str) -> HashMap<&'static str, Usage> {
     usages
 }
 
+const GUIDELINE: &str =
+    "/rsm:CrossIndustryInvoice/rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID";
+
+/// The id of the profile's check that BT-24 is one of Factur-X's own
+/// guideline URNs (FX-SCH-A-000556 in EN 16931, another in EXTENDED).
+pub(super) fn guideline_code_rule(profile: Profile) -> Option<&'static str> {
+    USAGES[profile.table_name()].paths.get(GUIDELINE)?.iter().find_map(|rule| match rule.check {
+        Check::Code { attribute: None, .. } => Some(rule.id),
+        _ => None,
+    })
+}
+
 pub(super) fn check(root: Node, profile: Profile, findings: &mut Findings) {
     if profile != Profile::Minimum && profile != Profile::BasicWl {
         variants(root, profile, findings);
@@ -238,6 +250,12 @@ fn broken(node: Node, rule: &Rule, usage: &Usage) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_guideline_list_is_found_in_each_profile() {
+        assert_eq!(guideline_code_rule(Profile::En16931), Some("FX-SCH-A-000556"));
+        assert_eq!(guideline_code_rule(Profile::Extended), Some("FX-SCH-A-000636"));
+    }
 
     #[test]
     fn every_profile_has_its_usage_and_lists() {

@@ -10,12 +10,15 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use facturx_svc::domain::Profile;
 use facturx_svc::invoice;
 use facturx_svc::rules::RuleSet;
 use serde_json::Value;
 
 use crate::helpers::corpus_files;
 use crate::oracle::{ask_oracle_script, oracle_python};
+
+const RAM: &str = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100";
 
 fn script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts").join(name)
@@ -25,15 +28,28 @@ fn compared(id: &str) -> bool {
     id.starts_with("BR-FR-")
 }
 
-/// The official BR-FR ids (with their flag) of each file.
+/// The official BR-FR ids (with their flag) of each file, in both versions of the rules.
 fn official(python: &Path, files: &[PathBuf]) -> Vec<Value> {
-    ask_oracle_script(python, "france-rfe-oracle.py", files)
+    ask_oracle_script(python, "france-rfe-oracle.py", &["--with-warning-version"], files)
 }
 
-/// Writes the mutation corpus into `dir` and lists its files.
-fn mutants(python: &Path, dir: &Path) -> Vec<PathBuf> {
+/// `id flag` of each compared finding of an oracle report's list.
+fn flagged(findings: &Value) -> BTreeSet<String> {
+    findings
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|finding| finding["id"].as_str().is_some_and(compared))
+        .map(|finding| {
+            format!("{} {}", finding["id"].as_str().unwrap_or_default(), finding["flag"].as_str().unwrap_or("fatal"))
+        })
+        .collect()
+}
+
+/// Writes a mutation corpus (`scripts/<generator>`) into `dir` and lists its files.
+fn mutants(python: &Path, generator: &str, dir: &Path) -> Vec<PathBuf> {
     let status = Command::new(python)
-        .arg(script("france-rfe-mutants.py"))
+        .arg(script(generator))
         .arg(dir)
         .stdout(Stdio::null())
         .status()
@@ -53,7 +69,7 @@ fn mutants(python: &Path, dir: &Path) -> Vec<PathBuf> {
 fn br_fr_rule_ids_agree_with_the_official_schematron_file_by_file() {
     let Some(python) = oracle_python() else { return };
     let generated = tempfile::tempdir().expect("tempdir");
-    let mutated = mutants(&python, generated.path());
+    let mutated = mutants(&python, "france-rfe-mutants.py", generated.path());
     assert!(mutated.len() >= 100, "the generator made {} files", mutated.len());
     let mut files = corpus_files();
     files.extend(mutated);
@@ -65,33 +81,32 @@ fn br_fr_rule_ids_agree_with_the_official_schematron_file_by_file() {
         if report.get("error").is_some() {
             continue;
         }
-        let theirs: BTreeSet<String> = report["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .filter_map(|finding| finding["id"].as_str())
-            .filter(|id| compared(id))
-            .map(str::to_owned)
-            .collect();
         let bytes = std::fs::read(file).expect("read");
-        let Ok(ours) = invoice::validate(&bytes, Some(RuleSet::Fr)) else {
-            disagreements.push(format!("{}: we could not read it; the oracle found {theirs:?}", file.display()));
-            continue;
-        };
-        let ours: BTreeSet<String> = ours
-            .errors
-            .iter()
-            .chain(&ours.warnings)
-            .map(|finding| finding.rule.clone())
-            .filter(|id| compared(id))
-            .collect();
-        compared_files += 1;
-        ids_seen.extend(theirs.iter().cloned());
-        if ours != theirs {
-            let missing: Vec<_> = theirs.difference(&ours).collect();
-            let extra: Vec<_> = ours.difference(&theirs).collect();
-            disagreements.push(format!("{}: missing {missing:?}, extra {extra:?}", file.display()));
+        for (rule_set, theirs) in [
+            (RuleSet::Fr, flagged(&report["findings"])),
+            (RuleSet::FrWarning, flagged(&report["warning_version_findings"])),
+        ] {
+            let Ok(ours) = invoice::validate(&bytes, Some(rule_set)) else {
+                disagreements.push(format!("{}: we could not read it; the oracle found {theirs:?}", file.display()));
+                continue;
+            };
+            let severity = |flag: &str, findings: &[facturx_svc::rules::Finding]| {
+                findings
+                    .iter()
+                    .filter(|finding| compared(&finding.rule))
+                    .map(|finding| format!("{} {flag}", finding.rule))
+                    .collect::<Vec<_>>()
+            };
+            let ours: BTreeSet<String> =
+                severity("fatal", &ours.errors).into_iter().chain(severity("warning", &ours.warnings)).collect();
+            ids_seen.extend(theirs.iter().filter_map(|finding| finding.split(' ').next()).map(str::to_owned));
+            if ours != theirs {
+                let missing: Vec<_> = theirs.difference(&ours).collect();
+                let extra: Vec<_> = ours.difference(&theirs).collect();
+                disagreements.push(format!("{} ({rule_set:?}): missing {missing:?}, extra {extra:?}", file.display()));
+            }
         }
+        compared_files += 1;
     }
     eprintln!(
         "BR-FR: {compared_files} files, {} rule ids fired, {} disagreements",
@@ -105,6 +120,109 @@ fn br_fr_rule_ids_agree_with_the_official_schematron_file_by_file() {
         disagreements.join("\n")
     );
     assert!(ids_seen.len() >= 60, "the corpus exercised only {} rule ids", ids_seen.len());
+}
+
+/// The business rules of EXTENDED-CTC-FR (EXTENDED-CTC-FR-CII) that our
+/// checks compare with the official schematron: its EN 16931 and profile
+/// rules (BR-*), but not the code lists (BR-CL-*, BR-FREXT-CL-*), which
+/// the Factur-X usage table checks under the Factur-X rule ids, nor the
+/// French rules, which the test above compares.
+fn compared_in_extended_ctc_fr(id: &str) -> bool {
+    id.starts_with("BR-") && !id.starts_with("BR-FR-") && !id.contains("-CL-") && !NOT_YET_CHECKED.contains(&id)
+}
+
+/// EN 16931 rules that the official schematron applies to EXTENDED-CTC-FR
+/// and our checks do not yet (they do not for EN 16931 either).
+const NOT_YET_CHECKED: &[&str] = &[];
+
+/// Every CII invoice of the corpus in the EN 16931 or EXTENDED profile, as
+/// an EXTENDED-CTC-FR invoice (its BT-24 replaced), written into `dir`.
+fn corpus_as_extended_ctc_fr(dir: &Path) -> Vec<PathBuf> {
+    let mut written = Vec::new();
+    for file in corpus_files() {
+        let bytes = std::fs::read(&file).expect("read");
+        let Ok(report) = invoice::validate(&bytes, Some(RuleSet::En16931)) else { continue };
+        if !matches!(report.profile, Some(Profile::En16931 | Profile::Extended)) {
+            continue;
+        }
+        let xml = if bytes.starts_with(b"%PDF") { invoice::extract(&bytes).expect("extracts").xml } else { bytes };
+        let Ok(text) = String::from_utf8(xml) else { continue };
+        let Some(urn) = roxmltree::Document::parse(&text).ok().and_then(|document| {
+            document
+                .descendants()
+                .find(|node| node.has_tag_name((RAM, "GuidelineSpecifiedDocumentContextParameter")))
+                .and_then(|parameter| parameter.children().find(|node| node.has_tag_name((RAM, "ID"))))
+                .and_then(|id| id.text().map(str::to_owned))
+        }) else {
+            continue;
+        };
+        let relabelled = text.replacen(&format!(">{urn}<"), &format!(">{}<", Profile::ExtendedCtcFr.guideline()), 1);
+        let name = file.file_stem().expect("name").to_string_lossy();
+        let path = dir.join(format!("corpus-{}-{name}.xml", written.len()));
+        std::fs::write(&path, relabelled).expect("write");
+        written.push(path);
+    }
+    written
+}
+
+#[test]
+fn extended_ctc_fr_business_rule_ids_agree_with_the_official_schematron_file_by_file() {
+    let Some(python) = oracle_python() else { return };
+    let generated = tempfile::tempdir().expect("tempdir");
+    let mut files = mutants(&python, "france-rfe-ctc-mutants.py", generated.path());
+    assert!(files.len() >= 40, "the generator made {} files", files.len());
+    let relabelled = tempfile::tempdir().expect("tempdir");
+    files.extend(corpus_as_extended_ctc_fr(relabelled.path()));
+    let reports = ask_oracle_script(&python, "france-rfe-oracle.py", &["--with-en16931"], &files);
+
+    let mut disagreements = Vec::new();
+    let (mut compared_files, mut ids_seen) = (0, BTreeSet::new());
+    for (file, report) in files.iter().zip(&reports) {
+        if report.get("error").is_some() {
+            continue;
+        }
+        assert_eq!(report["rule_set"], "EXTENDED-CTC-FR", "{}", file.display());
+        let official = |flag: &str| -> BTreeSet<String> {
+            report["en16931_findings"]
+                .as_array()
+                .expect("the profile's findings")
+                .iter()
+                .filter(|finding| (finding["flag"] == "warning") == (flag == "warning"))
+                .filter_map(|finding| finding["id"].as_str())
+                .filter(|id| compared_in_extended_ctc_fr(id))
+                .map(str::to_owned)
+                .collect()
+        };
+        let bytes = std::fs::read(file).expect("read");
+        let ours = invoice::validate(&bytes, Some(RuleSet::Fr)).expect("validates");
+        assert_eq!(ours.profile, Some(Profile::ExtendedCtcFr), "{}", file.display());
+        let our = |findings: &[facturx_svc::rules::Finding]| -> BTreeSet<String> {
+            findings.iter().map(|finding| finding.rule.clone()).filter(|id| compared_in_extended_ctc_fr(id)).collect()
+        };
+        compared_files += 1;
+        for (severity, theirs, ours) in
+            [("fatal", official("fatal"), our(&ours.errors)), ("warning", official("warning"), our(&ours.warnings))]
+        {
+            ids_seen.extend(theirs.iter().cloned());
+            if ours != theirs {
+                let missing: Vec<_> = theirs.difference(&ours).collect();
+                let extra: Vec<_> = ours.difference(&theirs).collect();
+                disagreements.push(format!("{} ({severity}): missing {missing:?}, extra {extra:?}", file.display()));
+            }
+        }
+    }
+    eprintln!(
+        "EXTENDED-CTC-FR: {compared_files} files, {} rule ids fired, {} disagreements",
+        ids_seen.len(),
+        disagreements.len()
+    );
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements over {compared_files} files:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+    assert!(ids_seen.len() >= 30, "the files exercised only {} rule ids", ids_seen.len());
 }
 
 /// The README's smallest invoice, with the buyer's SIREN.
@@ -166,4 +284,42 @@ async fn a_french_invoice_generated_from_little_data_passes_the_official_french_
     german["seller"]["vat_id"] = Value::from("DE123456789");
     let response = app.post_form("/v1/generate", form().part("metadata", metadata(&german))).await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+}
+
+#[tokio::test]
+async fn an_extended_ctc_fr_invoice_generated_through_the_api_passes_its_official_schematrons() {
+    let Some(python) = oracle_python() else { return };
+    let app = crate::helpers::spawn_app().await;
+    // EXTENDED-CTC-FR keeps BR-CO-25: an amount due needs its due date (BT-9) or terms (BT-20).
+    let mut invoice = smallest_french_invoice();
+    invoice["due_date"] = Value::from("2026-12-20");
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "metadata",
+            reqwest::multipart::Part::text(invoice.to_string()).mime_str("application/json").expect("mime"),
+        )
+        .text("profile", "EXTENDED-CTC-FR");
+    let response = app.post_form("/v1/generate", form).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-facturx-profile"], "EXTENDED-CTC-FR");
+    let pdf = response.bytes().await.expect("pdf");
+    let generated = tempfile::tempdir().expect("tempdir");
+    let path = generated.path().join("generated.pdf");
+    std::fs::write(&path, &pdf).expect("write");
+    let report = &ask_oracle_script(&python, "france-rfe-oracle.py", &["--with-en16931"], &[path])[0];
+    assert_eq!(report["rule_set"], "EXTENDED-CTC-FR", "{report}");
+    assert_eq!(report["findings"], serde_json::json!([]), "the official BR-FR schematron: {report}");
+    let fatal: Vec<&Value> = report["en16931_findings"]
+        .as_array()
+        .expect("the profile's findings")
+        .iter()
+        .filter(|finding| finding["flag"] != "warning")
+        .collect();
+    assert!(fatal.is_empty(), "the official EXTENDED-CTC-FR schematron: {fatal:?}");
+    let ours = invoice::validate(&pdf, None).expect("validates");
+    assert_eq!(ours.profile, Some(Profile::ExtendedCtcFr));
+    assert_eq!(ours.rule_sets, vec![RuleSet::En16931, RuleSet::Fr]);
+    assert!(ours.valid, "{:?}", ours.errors);
+    let extracted = invoice::extract(&pdf).expect("extracts");
+    assert_eq!(extracted.profile, Some(Profile::ExtendedCtcFr));
 }

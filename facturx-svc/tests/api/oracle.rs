@@ -29,15 +29,16 @@ pub fn oracle_python() -> Option<PathBuf> {
 
 /// The oracle's report on each file, in order.
 fn ask_oracle(python: &Path, files: &[PathBuf]) -> Vec<Value> {
-    ask_oracle_script(python, "facturx-oracle.py", files)
+    ask_oracle_script(python, "facturx-oracle.py", &[], files)
 }
 
-/// What one of the oracle scripts (`scripts/<script>`: file paths on
-/// stdin, a JSON line each on stdout) says of each file, in order.
-pub fn ask_oracle_script(python: &Path, script: &str, files: &[PathBuf]) -> Vec<Value> {
+/// What one of the oracle scripts (`scripts/<script> <args>`: file paths
+/// on stdin, a JSON line each on stdout) says of each file, in order.
+pub fn ask_oracle_script(python: &Path, script: &str, args: &[&str], files: &[PathBuf]) -> Vec<Value> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts").join(script);
     let mut child = Command::new(python)
         .arg(script)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -229,7 +230,7 @@ fn every_converted_pdf_passes_the_official_checks_and_carries_the_xml_byte_for_b
 }
 
 /// The oracle's verdict and XML digest for each of our outputs.
-fn assert_oracle_accepts(python: &PathBuf, outputs: &[(PathBuf, Vec<u8>)]) {
+fn assert_oracle_accepts(python: &Path, outputs: &[(PathBuf, Vec<u8>)]) {
     let files: Vec<PathBuf> = outputs.iter().map(|(path, _)| path.clone()).collect();
     let mut refused = Vec::new();
     for (report, (path, xml)) in ask_oracle(python, &files).iter().zip(outputs) {

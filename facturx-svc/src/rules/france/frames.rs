@@ -239,7 +239,7 @@ impl<'a, 'input> Frame<'a, 'input> {
             self.lines
                 .iter()
                 .copied()
-                .filter(|child| parent_ids(*child).iter().any(|id| *id == line_id) && status_filter(*child))
+                .filter(|child| parent_ids(*child).contains(&line_id) && status_filter(*child))
                 .collect::<Vec<_>>()
         };
         let not_information = |child: Node| {

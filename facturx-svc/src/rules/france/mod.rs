@@ -86,7 +86,18 @@ enum Check {
 struct Assertion {
     id: &'static str,
     severity: Severity,
+    /// Its severity in the official "warning" version of the rules.
+    severity_in_warning_version: Severity,
     check: Check,
+}
+
+/// Which of the two official versions of the rules to apply: the one in
+/// force since 1 September 2026, or the "warning" one FNFE-MPE published
+/// for the transition, where most rules only warn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    Fatal,
+    Warning,
 }
 
 /// One step of a context: an element name, and maybe a comparison its
@@ -138,7 +149,7 @@ static PATTERNS_BY_NAME: LazyLock<HashMap<&'static str, Vec<&'static Pattern>>> 
 });
 
 /// Checks the French rules on a CII invoice.
-pub fn check(root: Node, findings: &mut Findings) {
+pub fn check(root: Node, version: Version, findings: &mut Findings) {
     // Their functions read the frame from `/rsm:CrossIndustryInvoice`: the document's root.
     if root.tag_name().name() == "CrossIndustryInvoice" && root.tag_name().namespace() == Some(RSM) {
         frames::check(root, findings);
@@ -156,7 +167,11 @@ pub fn check(root: Node, findings: &mut Findings) {
             for assertion in &rule.assertions {
                 if !holds(assertion.check, node) {
                     let (fr, en) = messages(assertion, node);
-                    findings.add(assertion.id, assertion.severity, node, &fr, &en);
+                    let severity = match version {
+                        Version::Fatal => assertion.severity,
+                        Version::Warning => assertion.severity_in_warning_version,
+                    };
+                    findings.add(assertion.id, severity, node, &fr, &en);
                 }
             }
         }
@@ -202,7 +217,7 @@ fn luhn_valid(digits: &str) -> bool {
             if index % 2 == 1 { if digit * 2 > 9 { digit * 2 - 9 } else { digit * 2 } } else { digit }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn holds(check: Check, node: Node) -> bool {
@@ -771,9 +786,13 @@ fn parse(table: &'static str) -> Vec<Pattern> {
                     None => skipping = true,
                 }
             }
-            [id, flag, check, argument @ ..] => {
-                // The billing frames' rules are written in `frames`.
+            [id, flag, warning_version_flag, check, argument @ ..] => {
+                // The billing frames' rules are written in `frames`, fatal in both versions.
                 let framed = frames::IDS.contains(id);
+                assert!(
+                    !framed || (*flag == "fatal" && *warning_version_flag == "fatal"),
+                    "rules.txt: {id} is no longer fatal in both versions, as frames.rs has it"
+                );
                 if skipping || framed {
                     assert!(framed, "rules.txt: the context of {id} has no form this engine reads");
                     continue;
@@ -801,12 +820,13 @@ fn parse(table: &'static str) -> Vec<Pattern> {
                     }
                     _ => panic!("rules.txt: unknown check in {line:?}"),
                 };
-                let severity = if *flag == "warning" { Severity::Warning } else { Severity::Error };
+                let severity = |flag: &str| if flag == "warning" { Severity::Warning } else { Severity::Error };
+                let (severity, severity_in_warning_version) = (severity(flag), severity(warning_version_flag));
                 let rule = patterns
                     .last_mut()
                     .and_then(|pattern| pattern.rules.last_mut())
                     .expect("an assertion inside a rule");
-                rule.assertions.push(Assertion { id, severity, check });
+                rule.assertions.push(Assertion { id, severity, severity_in_warning_version, check });
             }
             _ => panic!("rules.txt: unreadable line {line:?}"),
         }

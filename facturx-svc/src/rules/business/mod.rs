@@ -2,14 +2,17 @@
 //! EXTENDED relaxations (Factur-X 1.0 technical appendix, BR-FXEXT-*):
 //! presence of the core terms, the sums of the totals, and the VAT
 //! breakdown per category. Amounts are exact decimals, never floats.
+//! EXTENDED-CTC-FR replaces some of them with its own (`french_extended`).
 
 use std::str::FromStr;
 
 use roxmltree::Node;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::Findings;
+mod french_extended;
+
 use super::xml::{child, children, descend, text};
+use super::{Findings, Severity};
 use crate::domain::Profile;
 
 /// One VAT category of the five the rules below know (reverse charge,
@@ -81,6 +84,10 @@ fn family(code: &str) -> &str {
     if code == "K" { "IC" } else { code }
 }
 
+fn has_exemption_reason(tax: Node) -> bool {
+    text(child(tax, "ExemptionReason")).is_some() || text(child(tax, "ExemptionReasonCode")).is_some()
+}
+
 fn amount(node: Option<Node>) -> Option<Decimal> {
     text(node).and_then(|value| Decimal::from_str(value).ok())
 }
@@ -119,8 +126,12 @@ struct Checker<'a, 'input> {
 
 pub(super) fn check(root: Node, profile: Profile, findings: &mut Findings) {
     let mut checker = Checker { profile, root, findings };
-    let contributions = checker.contributions();
     checker.core_terms();
+    if profile == Profile::ExtendedCtcFr {
+        checker.french_extended();
+        return;
+    }
+    let contributions = checker.contributions();
     checker.totals(&contributions);
     if profile.follows_en16931_rules() {
         checker.lines();
@@ -131,10 +142,6 @@ pub(super) fn check(root: Node, profile: Profile, findings: &mut Findings) {
 impl<'a, 'input> Checker<'a, 'input> {
     fn error(&mut self, rule: &str, at: Node, fr: &str, en: &str) {
         self.findings.error(rule, at, fr, en);
-    }
-
-    fn warning(&mut self, rule: &str, at: Node, fr: &str, en: &str) {
-        self.findings.warning(rule, at, fr, en);
     }
 
     fn extended(&self) -> bool {
@@ -247,56 +254,7 @@ impl<'a, 'input> Checker<'a, 'input> {
             .find(|node| node.attribute("currencyID").is_none_or(|id| id.trim() == currency))
             .and_then(|node| amount(Some(node)));
         let has_lines = self.profile.follows_en16931_rules();
-        let required: &[(&str, &str, &str, &str)] = &[
-            (
-                "BR-12",
-                "LineTotalAmount",
-                "la somme des montants nets des lignes (BT-106)",
-                "the Sum of Invoice line net amount (BT-106)",
-            ),
-            (
-                "BR-13",
-                "TaxBasisTotalAmount",
-                "le total hors TVA (BT-109)",
-                "the Invoice total amount without VAT (BT-109)",
-            ),
-            (
-                "BR-14",
-                "GrandTotalAmount",
-                "le total TVA comprise (BT-112)",
-                "the Invoice total amount with VAT (BT-112)",
-            ),
-            ("BR-15", "DuePayableAmount", "le montant à payer (BT-115)", "the Amount due for payment (BT-115)"),
-        ];
-        for (rule, name, fr, en) in required {
-            if (has_lines || *rule != "BR-12") && totals.get(name).is_none() {
-                self.error(
-                    rule,
-                    summation,
-                    &format!("La facture doit avoir {fr}."),
-                    &format!("An Invoice shall have {en}."),
-                );
-            }
-        }
-        if has_lines {
-            for (rule, name, term) in [
-                ("BR-DEC-09", "LineTotalAmount", "BT-106"),
-                ("BR-DEC-10", "AllowanceTotalAmount", "BT-107"),
-                ("BR-DEC-11", "ChargeTotalAmount", "BT-108"),
-                ("BR-DEC-12", "TaxBasisTotalAmount", "BT-109"),
-                ("BR-DEC-14", "GrandTotalAmount", "BT-112"),
-                ("BR-DEC-16", "TotalPrepaidAmount", "BT-113"),
-                ("BR-DEC-17", "RoundingAmount", "BT-114"),
-                ("BR-DEC-18", "DuePayableAmount", "BT-115"),
-            ] {
-                if let Some(node) = child(summation, name) {
-                    self.two_decimals(rule, node, term);
-                }
-            }
-            if let Some(node) = children(summation, "TaxTotalAmount").next() {
-                self.two_decimals("BR-DEC-13", node, "BT-110");
-            }
-        }
+        self.summation_terms(summation, has_lines);
         let Contributions { lines: line_nets, allowances, charges } = contributions;
         let sum = |items: &[Contribution]| items.iter().map(|item| item.amount).sum::<Decimal>();
         let tolerance = |count: usize| Decimal::new(count as i64, 2);
@@ -422,6 +380,62 @@ impl<'a, 'input> Checker<'a, 'input> {
         }
     }
 
+    /// BR-12 to BR-15 and BR-DEC-09 to BR-DEC-18: the totals' terms and
+    /// their decimals (BT-106 only where the profile has lines).
+    fn summation_terms(&mut self, summation: Node<'a, 'input>, has_lines: bool) {
+        let totals = Amounts { node: summation };
+        let required: &[(&str, &str, &str, &str)] = &[
+            (
+                "BR-12",
+                "LineTotalAmount",
+                "la somme des montants nets des lignes (BT-106)",
+                "the Sum of Invoice line net amount (BT-106)",
+            ),
+            (
+                "BR-13",
+                "TaxBasisTotalAmount",
+                "le total hors TVA (BT-109)",
+                "the Invoice total amount without VAT (BT-109)",
+            ),
+            (
+                "BR-14",
+                "GrandTotalAmount",
+                "le total TVA comprise (BT-112)",
+                "the Invoice total amount with VAT (BT-112)",
+            ),
+            ("BR-15", "DuePayableAmount", "le montant à payer (BT-115)", "the Amount due for payment (BT-115)"),
+        ];
+        for (rule, name, fr, en) in required {
+            if (has_lines || *rule != "BR-12") && totals.get(name).is_none() {
+                self.error(
+                    rule,
+                    summation,
+                    &format!("La facture doit avoir {fr}."),
+                    &format!("An Invoice shall have {en}."),
+                );
+            }
+        }
+        if has_lines {
+            for (rule, name, term) in [
+                ("BR-DEC-09", "LineTotalAmount", "BT-106"),
+                ("BR-DEC-10", "AllowanceTotalAmount", "BT-107"),
+                ("BR-DEC-11", "ChargeTotalAmount", "BT-108"),
+                ("BR-DEC-12", "TaxBasisTotalAmount", "BT-109"),
+                ("BR-DEC-14", "GrandTotalAmount", "BT-112"),
+                ("BR-DEC-16", "TotalPrepaidAmount", "BT-113"),
+                ("BR-DEC-17", "RoundingAmount", "BT-114"),
+                ("BR-DEC-18", "DuePayableAmount", "BT-115"),
+            ] {
+                if let Some(node) = child(summation, name) {
+                    self.two_decimals(rule, node, term);
+                }
+            }
+            if let Some(node) = children(summation, "TaxTotalAmount").next() {
+                self.two_decimals("BR-DEC-13", node, "BT-110");
+            }
+        }
+    }
+
     fn two_decimals(&mut self, rule: &str, node: Node, term: &str) {
         if let Some(value) = amount(Some(node))
             && value.normalize().scale() > 2
@@ -487,33 +501,46 @@ impl<'a, 'input> Checker<'a, 'input> {
             .collect()
     }
 
+    /// CII-SR-465: the seller's contact (BT-41) is a person or a department.
+    fn one_seller_contact(&mut self) {
+        let Some(agreement) =
+            self.transaction().and_then(|transaction| child(transaction, "ApplicableHeaderTradeAgreement"))
+        else {
+            return;
+        };
+        let contact = descend(agreement, &["SellerTradeParty", "DefinedTradeContact"]);
+        if contact
+            .is_some_and(|contact| child(contact, "PersonName").is_some() && child(contact, "DepartmentName").is_some())
+        {
+            self.error(
+                "CII-SR-465",
+                agreement,
+                "Un seul élément BT-41 (contact du vendeur : nom de la personne ou du service) est permis.",
+                "Only one BT-41 element is allowed on an invoice (seller contact person or department).",
+            );
+        }
+    }
+
+    /// BR-16: at least one line.
+    fn has_lines(&mut self, lines: &[Node<'a, 'input>]) -> bool {
+        if lines.is_empty()
+            && let Some(transaction) = self.transaction()
+        {
+            self.error(
+                "BR-16",
+                transaction,
+                "La facture doit avoir au moins une ligne (BG-25).",
+                "An Invoice shall have at least one Invoice line (BG-25).",
+            );
+        }
+        !lines.is_empty()
+    }
+
     /// BR-16, BR-21 to BR-27, BR-CO-04, BR-DEC-23: every line; CII-SR-465.
     fn lines(&mut self) {
-        if let Some(agreement) =
-            self.transaction().and_then(|transaction| child(transaction, "ApplicableHeaderTradeAgreement"))
-        {
-            let contact = descend(agreement, &["SellerTradeParty", "DefinedTradeContact"]);
-            if contact.is_some_and(|contact| {
-                child(contact, "PersonName").is_some() && child(contact, "DepartmentName").is_some()
-            }) {
-                self.error(
-                    "CII-SR-465",
-                    agreement,
-                    "Un seul élément BT-41 (contact du vendeur : nom de la personne ou du service) est permis.",
-                    "Only one BT-41 element is allowed on an invoice (seller contact person or department).",
-                );
-            }
-        }
+        self.one_seller_contact();
         let lines = self.line_items();
-        if lines.is_empty() {
-            if let Some(transaction) = self.transaction() {
-                self.error(
-                    "BR-16",
-                    transaction,
-                    "La facture doit avoir au moins une ligne (BG-25).",
-                    "An Invoice shall have at least one Invoice line (BG-25).",
-                );
-            }
+        if !self.has_lines(&lines) {
             return;
         }
         for line in lines {
@@ -628,27 +655,7 @@ impl<'a, 'input> Checker<'a, 'input> {
             let calculated = amount(child(tax, "CalculatedAmount"));
             let code = text(child(tax, "CategoryCode")).unwrap_or_default().to_owned();
             let rate = amount(child(tax, "RateApplicablePercent"));
-            for (rule, present, fr, en) in [
-                ("BR-45", basis.is_some(), "une base imposable (BT-116)", "a VAT category taxable amount (BT-116)"),
-                ("BR-46", calculated.is_some(), "un montant de TVA (BT-117)", "a VAT category tax amount (BT-117)"),
-                ("BR-47", !code.is_empty(), "un code de catégorie (BT-118)", "a VAT category code (BT-118)"),
-                ("BR-48", rate.is_some() || code == "O", "un taux (BT-119)", "a VAT category rate (BT-119)"),
-            ] {
-                if !present {
-                    self.error(
-                        rule,
-                        tax,
-                        &format!("Chaque récapitulatif de TVA doit avoir {fr}."),
-                        &format!("Each VAT breakdown (BG-23) shall have {en}."),
-                    );
-                }
-            }
-            if let Some(node) = child(tax, "BasisAmount") {
-                self.two_decimals("BR-DEC-19", node, "BT-116");
-            }
-            if let Some(node) = child(tax, "CalculatedAmount") {
-                self.two_decimals("BR-DEC-20", node, "BT-117");
-            }
+            self.breakdown_terms(tax);
             let Some(category) = CATEGORIES.iter().find(|category| category.code == code) else { continue };
             let family = family(category.code);
             let same_rate = |(item, _): &&(&Contribution, Decimal)| {
@@ -663,15 +670,8 @@ impl<'a, 'input> Checker<'a, 'input> {
                     (format!("BR-{family}-08"), Decimal::ZERO)
                 };
                 if lines > 0 && (basis - expected_basis).abs() > tolerance {
-                    let fr = format!(
-                        "Base imposable de la catégorie « {} » (BT-116) = Σ montants nets des lignes, frais et remises de cette catégorie et de ce taux : {basis} est déclaré, {expected_basis} est attendu.",
-                        category.label_fr
-                    );
-                    let en = format!(
-                        "In a VAT breakdown (BG-23) where the VAT category code (BT-118) is \"{}\" the VAT category taxable amount (BT-116) shall equal the sum of line net amounts, charges and allowances of that category and rate: {basis} stated, {expected_basis} expected.",
-                        category.label_en
-                    );
-                    if extended { self.warning(&rule, tax, &fr, &en) } else { self.error(&rule, tax, &fr, &en) }
+                    let severity = if extended { Severity::Warning } else { Severity::Error };
+                    self.wrong_basis(&rule, severity, tax, category, Some(basis), expected_basis);
                 }
             }
             if let (Some(basis), Some(calculated)) = (basis, calculated) {
@@ -687,33 +687,115 @@ impl<'a, 'input> Checker<'a, 'input> {
                     (false, _) => (format!("BR-{family}-09"), Decimal::ZERO),
                 };
                 if (calculated - expected).abs() > tolerance {
-                    self.error(&rule, tax,
-                        &format!("Montant de TVA de la catégorie « {} » (BT-117) : {calculated} est déclaré, {expected} est attendu.", category.label_fr),
-                        &format!("The VAT category tax amount (BT-117) where the VAT category code (BT-118) is \"{}\": {calculated} stated, {expected} expected.", category.label_en));
+                    self.wrong_tax_amount(&rule, tax, category, Some(calculated), expected);
                 }
             }
-            let has_reason =
-                text(child(tax, "ExemptionReason")).is_some() || text(child(tax, "ExemptionReasonCode")).is_some();
-            if has_reason != category.exemption_reason {
-                let (fr, en) = if category.exemption_reason {
-                    (
-                        "doit avoir un motif d'exonération (BT-120 ou BT-121)",
-                        "shall have a VAT exemption reason code (BT-121) or text (BT-120)",
-                    )
-                } else {
-                    (
-                        "ne doit pas avoir de motif d'exonération (BT-120, BT-121)",
-                        "shall not have a VAT exemption reason code (BT-121) or text (BT-120)",
-                    )
-                };
+            if has_exemption_reason(tax) != category.exemption_reason {
+                self.exemption_reason(&format!("BR-{family}-10"), tax, category);
+            }
+        }
+        self.line_rates();
+    }
+
+    /// A VAT breakdown's taxable amount (BT-116) is not what its category
+    /// and rate add up to.
+    fn wrong_basis(
+        &mut self,
+        rule: &str,
+        severity: Severity,
+        tax: Node,
+        category: &Category,
+        basis: Option<Decimal>,
+        expected: Decimal,
+    ) {
+        let stated = basis.map_or_else(|| "rien".to_owned(), |basis| basis.to_string());
+        let stated_en = basis.map_or_else(|| "nothing".to_owned(), |basis| basis.to_string());
+        let fr = format!(
+            "Base imposable de la catégorie « {} » (BT-116) = Σ montants nets des lignes, frais et remises de cette catégorie et de ce taux : {stated} est déclaré, {expected} est attendu.",
+            category.label_fr
+        );
+        let en = format!(
+            "In a VAT breakdown (BG-23) where the VAT category code (BT-118) is \"{}\" the VAT category taxable amount (BT-116) shall equal the sum of line net amounts, charges and allowances of that category and rate: {stated_en} stated, {expected} expected.",
+            category.label_en
+        );
+        self.findings.add(rule, severity, tax, &fr, &en);
+    }
+
+    /// A VAT breakdown's tax amount (BT-117) is not its base times its rate.
+    fn wrong_tax_amount(
+        &mut self,
+        rule: &str,
+        tax: Node,
+        category: &Category,
+        calculated: Option<Decimal>,
+        expected: Decimal,
+    ) {
+        let stated = calculated.map_or_else(|| "rien".to_owned(), |calculated| calculated.to_string());
+        let stated_en = calculated.map_or_else(|| "nothing".to_owned(), |calculated| calculated.to_string());
+        self.error(
+            rule,
+            tax,
+            &format!("Montant de TVA de la catégorie « {} » (BT-117) : {stated} est déclaré, {expected} est attendu.", category.label_fr),
+            &format!(
+                "The VAT category tax amount (BT-117) where the VAT category code (BT-118) is \"{}\": {stated_en} stated, {expected} expected.",
+                category.label_en
+            ),
+        );
+    }
+
+    /// A VAT breakdown has an exemption reason its category forbids, or
+    /// lacks one its category requires.
+    fn exemption_reason(&mut self, rule: &str, tax: Node, category: &Category) {
+        let (fr, en) = if category.exemption_reason {
+            (
+                "doit avoir un motif d'exonération (BT-120 ou BT-121)",
+                "shall have a VAT exemption reason code (BT-121) or text (BT-120)",
+            )
+        } else {
+            (
+                "ne doit pas avoir de motif d'exonération (BT-120, BT-121)",
+                "shall not have a VAT exemption reason code (BT-121) or text (BT-120)",
+            )
+        };
+        self.error(
+            rule,
+            tax,
+            &format!("Un récapitulatif de TVA de catégorie « {} » {fr}.", category.label_fr),
+            &format!("A VAT Breakdown (BG-23) with VAT Category code (BT-118) \"{}\" {en}.", category.label_en),
+        );
+    }
+
+    /// BR-45 to BR-48, BR-DEC-19, BR-DEC-20: the terms of a VAT breakdown (BG-23).
+    fn breakdown_terms(&mut self, tax: Node<'a, 'input>) {
+        let code = text(child(tax, "CategoryCode")).unwrap_or_default();
+        let (basis, calculated) = (amount(child(tax, "BasisAmount")), amount(child(tax, "CalculatedAmount")));
+        let rate = amount(child(tax, "RateApplicablePercent"));
+        for (rule, present, fr, en) in [
+            ("BR-45", basis.is_some(), "une base imposable (BT-116)", "a VAT category taxable amount (BT-116)"),
+            ("BR-46", calculated.is_some(), "un montant de TVA (BT-117)", "a VAT category tax amount (BT-117)"),
+            ("BR-47", !code.is_empty(), "un code de catégorie (BT-118)", "a VAT category code (BT-118)"),
+            ("BR-48", rate.is_some() || code == "O", "un taux (BT-119)", "a VAT category rate (BT-119)"),
+        ] {
+            if !present {
                 self.error(
-                    &format!("BR-{family}-10"),
+                    rule,
                     tax,
-                    &format!("Un récapitulatif de TVA de catégorie « {} » {fr}.", category.label_fr),
-                    &format!("A VAT Breakdown (BG-23) with VAT Category code (BT-118) \"{}\" {en}.", category.label_en),
+                    &format!("Chaque récapitulatif de TVA doit avoir {fr}."),
+                    &format!("Each VAT breakdown (BG-23) shall have {en}."),
                 );
             }
         }
+        if let Some(node) = child(tax, "BasisAmount") {
+            self.two_decimals("BR-DEC-19", node, "BT-116");
+        }
+        if let Some(node) = child(tax, "CalculatedAmount") {
+            self.two_decimals("BR-DEC-20", node, "BT-117");
+        }
+    }
+
+    /// BR-S-05, BR-Z-05, BR-E-05, BR-AE-05, BR-IC-05, BR-G-05, BR-O-05:
+    /// each line's VAT rate (BT-152) fits its category.
+    fn line_rates(&mut self) {
         for line in self.line_items() {
             let Some(tax) = descend(line, &["SpecifiedLineTradeSettlement", "ApplicableTradeTax"]) else { continue };
             let code = text(child(tax, "CategoryCode")).unwrap_or_default();
