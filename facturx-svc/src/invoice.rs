@@ -5,7 +5,7 @@
 use chrono::Utc;
 
 use crate::cii;
-use crate::domain::{Invoice, Profile, Relationship};
+use crate::domain::{Flavor, Invoice, Profile, Relationship};
 use crate::pdf::{self, Attachment, Embedding, Pdf, PdfError, Typeface};
 use crate::rules::{self, Finding, Report, RuleSet, XmlError};
 
@@ -24,6 +24,8 @@ pub enum InvoiceError {
     UnknownFormat,
     #[error("the XML names no known profile, so it cannot be embedded")]
     UnknownProfile,
+    #[error("{} is read, not written: Factur-X replaces it", .0.name())]
+    NotWritten(Profile),
     #[error("the invoice breaks {} rule(s) of its profile", .0.errors.len())]
     Invalid(Box<Report>),
     #[error("the invoice could not be typeset: {0}")]
@@ -133,7 +135,8 @@ fn pdf_findings(pdf: &Pdf, attachment: &Attachment, profile: Profile) -> Vec<Fin
             "The embedded invoice is not listed in the catalog's /AF array (a PDF/A-3 associated file).".into(),
         );
     }
-    let Some(xmp) = pdf.facturx_xmp() else {
+    let namespace = if profile.flavor() == Flavor::Zugferd1 { pdf::ZUGFERD1_XMP } else { pdf::FACTURX_XMP };
+    let Some(xmp) = pdf.facturx_xmp(namespace) else {
         error(
             "FX-PDF-04",
             "Le PDF n'a pas de métadonnées XMP Factur-X.".into(),
@@ -205,14 +208,17 @@ fn profile_of(root: roxmltree::Node) -> Option<Profile> {
 /// derived first (see [`Invoice::derive_french_terms`]); the terms derived
 /// come back beside the XML.
 pub fn xml_from_data(invoice: Invoice, profile: Profile) -> Result<(Vec<u8>, Vec<&'static str>), InvoiceError> {
-    let (invoice, derived) = ready_for(invoice, profile);
+    let (invoice, derived) = ready_for(invoice, profile)?;
     Ok((valid_xml(&invoice, profile)?, derived))
 }
 
-fn ready_for(invoice: Invoice, profile: Profile) -> (Invoice, Vec<&'static str>) {
+fn ready_for(invoice: Invoice, profile: Profile) -> Result<(Invoice, Vec<&'static str>), InvoiceError> {
+    if !profile.is_written() {
+        return Err(InvoiceError::NotWritten(profile));
+    }
     let mut invoice = invoice.completed();
     let derived = invoice.derive_french_terms(profile);
-    (invoice, derived)
+    Ok((invoice, derived))
 }
 
 /// The invoice as CII for `profile`, refused unless it passes the profile,
@@ -264,6 +270,9 @@ pub fn convert(
     }
     let text = rules::xml::text_of(xml)?;
     let profile = profile_of(rules::xml::parse(text)?.root_element()).ok_or(InvoiceError::UnknownProfile)?;
+    if !profile.is_written() {
+        return Err(InvoiceError::NotWritten(profile));
+    }
     embed_into(pdf_bytes, xml, profile, options, producer)
 }
 
@@ -306,7 +315,7 @@ pub fn generate(
     fonts: &Typeface,
     producer: &str,
 ) -> Result<Converted, InvoiceError> {
-    let (invoice, derived) = ready_for(invoice, profile);
+    let (invoice, derived) = ready_for(invoice, profile)?;
     let xml = valid_xml(&invoice, profile)?;
     let pages = pdf::render(&invoice, fonts, producer).map_err(InvoiceError::Render)?;
     let converted =

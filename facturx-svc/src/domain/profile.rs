@@ -20,6 +20,14 @@ pub enum Profile {
     ExtendedCtcFr,
     #[serde(rename = "XRECHNUNG", alias = "xrechnung")]
     XRechnung,
+    /// ZUGFeRD 1.0 (FeRD, 2014), which French companies still receive from
+    /// German suppliers: read and checked against its XSD, never written.
+    #[serde(rename = "ZUGFERD 1.0 BASIC")]
+    Zugferd1Basic,
+    #[serde(rename = "ZUGFERD 1.0 COMFORT")]
+    Zugferd1Comfort,
+    #[serde(rename = "ZUGFERD 1.0 EXTENDED")]
+    Zugferd1Extended,
 }
 
 /// Which family of rules a document follows.
@@ -28,12 +36,14 @@ pub enum Profile {
 pub enum Flavor {
     FacturX,
     Xrechnung,
+    #[serde(rename = "zugferd-1")]
+    Zugferd1,
 }
 
 const XRECHNUNG_PREFIX: &str = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_";
 
 impl Profile {
-    pub const ALL: [Profile; 7] = [
+    pub const ALL: [Profile; 10] = [
         Profile::Minimum,
         Profile::BasicWl,
         Profile::Basic,
@@ -41,6 +51,9 @@ impl Profile {
         Profile::Extended,
         Profile::ExtendedCtcFr,
         Profile::XRechnung,
+        Profile::Zugferd1Basic,
+        Profile::Zugferd1Comfort,
+        Profile::Zugferd1Extended,
     ];
 
     /// The profile a guideline URN names (Factur-X 1.0 and its ZUGFeRD 2
@@ -88,6 +101,9 @@ impl Profile {
             Profile::Extended => "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended",
             Profile::ExtendedCtcFr => "urn:cen.eu:en16931:2017#conformant#urn.cpro.gouv.fr:1p0:extended-ctc-fr",
             Profile::XRechnung => "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0",
+            Profile::Zugferd1Basic => "urn:ferd:CrossIndustryDocument:invoice:1p0:basic",
+            Profile::Zugferd1Comfort => "urn:ferd:CrossIndustryDocument:invoice:1p0:comfort",
+            Profile::Zugferd1Extended => "urn:ferd:CrossIndustryDocument:invoice:1p0:extended",
         }
     }
 
@@ -101,6 +117,9 @@ impl Profile {
             Profile::Extended => "EXTENDED",
             Profile::ExtendedCtcFr => "EXTENDED-CTC-FR",
             Profile::XRechnung => "XRECHNUNG",
+            Profile::Zugferd1Basic => "ZUGFERD 1.0 BASIC",
+            Profile::Zugferd1Comfort => "ZUGFERD 1.0 COMFORT",
+            Profile::Zugferd1Extended => "ZUGFERD 1.0 EXTENDED",
         }
     }
 
@@ -111,7 +130,41 @@ impl Profile {
     pub fn conformance_level(self) -> &'static str {
         match self {
             Profile::ExtendedCtcFr => Profile::Extended.name(),
+            Profile::Zugferd1Basic => "BASIC",
+            Profile::Zugferd1Comfort => "COMFORT",
+            Profile::Zugferd1Extended => "EXTENDED",
             other => other.name(),
+        }
+    }
+
+    /// The version of its specification a document of this profile whose
+    /// BT-24 is `urn` follows: XRechnung's own, ZUGFeRD's (`2p1` → 2.1),
+    /// else Factur-X 1.0's.
+    pub fn version(self, urn: Option<&str>) -> String {
+        if self.flavor() == Flavor::Zugferd1 {
+            return "1.0".into();
+        }
+        if self == Profile::XRechnung {
+            return self.xmp_version(urn);
+        }
+        let zugferd = urn.and_then(|urn| urn.split_once("zugferd.de:")).and_then(|(_, rest)| {
+            let mut digits = rest.split([':', '#']).next()?.split('p');
+            Some(format!("{}.{}", digits.next()?, digits.next()?))
+        });
+        zugferd.unwrap_or_else(|| "1.0".into())
+    }
+
+    /// Whether `generate` and `convert` write this profile: ZUGFeRD 1.0 is
+    /// superseded by Factur-X and only read.
+    pub fn is_written(self) -> bool {
+        self.flavor() != Flavor::Zugferd1
+    }
+
+    /// The type of the document's root element in the structure tables.
+    pub fn root_type(self) -> &'static str {
+        match self.flavor() {
+            Flavor::Zugferd1 => "CrossIndustryDocumentType",
+            _ => "CrossIndustryInvoiceType",
         }
     }
 
@@ -131,15 +184,17 @@ impl Profile {
     pub fn flavor(self) -> Flavor {
         match self {
             Profile::XRechnung => Flavor::Xrechnung,
+            Profile::Zugferd1Basic | Profile::Zugferd1Comfort | Profile::Zugferd1Extended => Flavor::Zugferd1,
             _ => Flavor::FacturX,
         }
     }
 
     /// The embedded file's name, fixed by each specification.
     pub fn attachment_name(self) -> &'static str {
-        match self {
-            Profile::XRechnung => "xrechnung.xml",
-            _ => "factur-x.xml",
+        match self.flavor() {
+            Flavor::Xrechnung => "xrechnung.xml",
+            Flavor::Zugferd1 => "ZUGFeRD-invoice.xml",
+            Flavor::FacturX => "factur-x.xml",
         }
     }
 
@@ -172,6 +227,7 @@ impl Profile {
             Profile::Basic => "basic",
             Profile::En16931 | Profile::XRechnung => "en16931",
             Profile::Extended | Profile::ExtendedCtcFr => "extended",
+            Profile::Zugferd1Basic | Profile::Zugferd1Comfort | Profile::Zugferd1Extended => "zugferd1",
         }
     }
 
@@ -189,7 +245,7 @@ impl Profile {
     /// Whether the EN 16931 business rules apply (Factur-X 1.0 §7.2: not
     /// to MINIMUM and BASIC WL, which are not complete invoices).
     pub fn follows_en16931_rules(self) -> bool {
-        !matches!(self, Profile::Minimum | Profile::BasicWl)
+        !matches!(self, Profile::Minimum | Profile::BasicWl) && self.flavor() != Flavor::Zugferd1
     }
 }
 

@@ -13,9 +13,9 @@ mod syntax;
 mod xmp;
 mod xref;
 
-pub use embed::{Embedding, embed};
 pub use common::pdf::{FontFile, Typeface};
+pub use embed::{Embedding, embed};
 pub use layout::render;
 pub use preflight::{Issue, preflight};
 pub use read::{Attachment, Pdf, PdfError};
-pub use xmp::FacturxXmp;
+pub use xmp::{FX as FACTURX_XMP, FacturxXmp, ZUGFERD1 as ZUGFERD1_XMP};

@@ -269,8 +269,9 @@ impl<'a> Pdf<'a> {
     }
 
     /// The Factur-X properties of the XMP, when there is one.
-    pub fn facturx_xmp(&self) -> Option<FacturxXmp> {
-        xmp::read_facturx(&self.metadata()?)
+    /// The invoice's XMP properties in the extension schema `namespace`.
+    pub fn facturx_xmp(&self, namespace: &str) -> Option<FacturxXmp> {
+        xmp::read_facturx(&self.metadata()?, namespace)
     }
 
     pub fn info(&self) -> Option<&Dictionary> {

@@ -6,6 +6,8 @@ use roxmltree::{Document, Node, ParsingOptions};
 
 const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 pub const FX: &str = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#";
+/// ZUGFeRD 1.0's extension schema, where its PDFs describe their invoice.
+pub const ZUGFERD1: &str = "urn:ferd:pdfa:CrossIndustryDocument:invoice:1p0#";
 const PDFAID: &str = "http://www.aiim.org/pdfa/ns/id/";
 const PDFA_EXTENSION: &str = "http://www.aiim.org/pdfa/ns/extension/";
 const DC: &str = "http://purl.org/dc/elements/1.1/";
@@ -50,14 +52,16 @@ fn is(node: Node, namespace: &str, name: &str) -> bool {
     node.is_element() && node.tag_name().namespace() == Some(namespace) && node.tag_name().name() == name
 }
 
-pub fn read_facturx(bytes: &[u8]) -> Option<FacturxXmp> {
+/// The invoice's XMP properties, in the extension schema `namespace`
+/// (Factur-X's, or ZUGFeRD 1.0's).
+pub fn read_facturx(bytes: &[u8], namespace: &str) -> Option<FacturxXmp> {
     let text = String::from_utf8_lossy(bytes);
     let document = parse(text.as_bytes())?;
     Some(FacturxXmp {
-        document_type: property(&document, FX, "DocumentType"),
-        document_file_name: property(&document, FX, "DocumentFileName"),
-        version: property(&document, FX, "Version"),
-        conformance_level: property(&document, FX, "ConformanceLevel"),
+        document_type: property(&document, namespace, "DocumentType"),
+        document_file_name: property(&document, namespace, "DocumentFileName"),
+        version: property(&document, namespace, "Version"),
+        conformance_level: property(&document, namespace, "ConformanceLevel"),
         pdfa_part: property(&document, PDFAID, "part"),
         pdfa_conformance: property(&document, PDFAID, "conformance"),
     })
@@ -207,7 +211,7 @@ mod tests {
             ..InfoMirror::default()
         };
         let merged = merge(Some(theirs.as_bytes()), &ours, &info);
-        assert_eq!(read_facturx(&merged), Some(ours));
+        assert_eq!(read_facturx(&merged, FX), Some(ours));
         let text = String::from_utf8(merged).expect("present");
         assert!(
             text.contains("<photoshop:City>Lyon</photoshop:City>")

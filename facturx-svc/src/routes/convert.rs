@@ -144,14 +144,15 @@ pub(super) fn invoice_json(form: &mut Form) -> Result<Option<Invoice>, ApiError>
         .map_err(|error| ApiError::new(ErrorCode::BadRequest, format!("`metadata` is not an invoice: {error}.")))
 }
 
-/// The `profile` field, if given.
+/// The `profile` field, if given: a profile the service writes.
 pub(super) fn profile_field(form: &mut Form) -> Result<Option<Profile>, ApiError> {
     form.text("profile")
         .map(|name| {
-            Profile::from_name(&name).ok_or_else(|| {
+            Profile::from_name(&name).filter(|profile| profile.is_written()).ok_or_else(|| {
                 ApiError::new(
                     ErrorCode::BadRequest,
-                    "`profile` is MINIMUM, BASIC WL, BASIC, EN 16931, EXTENDED or XRECHNUNG.",
+                    "`profile` is MINIMUM, BASIC WL, BASIC, EN 16931, EXTENDED, EXTENDED-CTC-FR or XRECHNUNG \
+                     (ZUGFeRD 1.0 is read, not written: Factur-X replaces it).",
                 )
             })
         })

@@ -42,7 +42,7 @@ impl From<InvoiceError> for ApiError {
             InvoiceError::Pdf(_) => ErrorCode::UnreadableDocument,
             InvoiceError::NoEmbeddedInvoice => ErrorCode::NoEmbeddedInvoice,
             InvoiceError::UnknownFormat => ErrorCode::UnsupportedFile,
-            InvoiceError::UnknownProfile => ErrorCode::ValidationFailed,
+            InvoiceError::UnknownProfile | InvoiceError::NotWritten(_) => ErrorCode::ValidationFailed,
         };
         ApiError::new(code, format!("{}.", capitalised(&error.to_string())))
     }

@@ -143,6 +143,9 @@ pub struct Report {
     pub valid: bool,
     pub profile: Option<Profile>,
     pub flavor: Option<Flavor>,
+    /// The version of its specification the XML names (Factur-X 1.0,
+    /// ZUGFeRD 2.1, XRechnung 2.3…).
+    pub version: Option<String>,
     pub errors: Vec<Finding>,
     pub warnings: Vec<Finding>,
     /// Rules broken more than 100 times: how many of their findings are
@@ -160,6 +163,7 @@ impl Report {
             valid: errors.is_empty(),
             profile,
             flavor: profile.map(Profile::flavor),
+            version: None,
             errors,
             warnings,
             omitted: Vec::new(),

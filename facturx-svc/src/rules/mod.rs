@@ -14,7 +14,7 @@ pub use findings::{Finding, Findings, MAX_FINDINGS_PER_RULE, Omitted, Report, Ru
 pub use xml::XmlError;
 
 use crate::cii::Element;
-use crate::domain::Profile;
+use crate::domain::{Flavor, Profile};
 
 /// Fits a built CII tree to the profile: what the profile marks as not
 /// used goes, then what its structure has no place for.
@@ -33,7 +33,8 @@ pub fn validate_xml(bytes: &[u8], rule_set: Option<RuleSet>) -> Result<Report, X
     let document = xml::parse(text)?;
     let root = document.root_element();
     let mut findings = Findings::default();
-    let profile = match xml::guideline(root) {
+    let guideline = xml::guideline(root);
+    let profile = match guideline.clone() {
         None => {
             findings.error_at(
                 "BR-01",
@@ -58,6 +59,9 @@ pub fn validate_xml(bytes: &[u8], rule_set: Option<RuleSet>) -> Result<Report, X
     };
     if let Some(profile) = profile {
         structure::check(root, profile.structure(), &mut findings);
+    }
+    // ZUGFeRD 1.0 predates EN 16931 and Factur-X: its XSD is its check.
+    if let Some(profile) = profile.filter(|profile| profile.flavor() != Flavor::Zugferd1) {
         usage::check(root, profile.structure(), &mut findings);
         if matches!(profile, Profile::XRechnung | Profile::ExtendedCtcFr) {
             // The Factur-X list of guideline URNs (BT-24) names neither
@@ -80,6 +84,7 @@ pub fn validate_xml(bytes: &[u8], rule_set: Option<RuleSet>) -> Result<Report, X
         france::check(root, version, &mut findings);
     }
     let mut report = findings.into_report(profile);
+    report.version = profile.map(|profile| profile.version(guideline.as_ref().map(|(urn, _)| urn.as_str())));
     report.rule_sets = std::iter::once(RuleSet::En16931).chain(french).collect();
     Ok(report)
 }

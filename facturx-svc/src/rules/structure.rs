@@ -45,7 +45,12 @@ fn parse(table: &'static str) -> HashMap<&'static str, Grammar> {
                     "rsm" => xml::RSM,
                     "ram" => xml::RAM,
                     "qdt" => xml::QDT,
-                    _ => xml::UDT,
+                    "udt" => xml::UDT,
+                    "rsm1" => xml::ZUGFERD1_RSM,
+                    "ram12" => xml::ZUGFERD1_RAM,
+                    "qdt12" => xml::ZUGFERD1_QDT,
+                    "udt15" => xml::ZUGFERD1_UDT,
+                    other => panic!("structure.txt: unknown namespace {other}"),
                 };
                 grammar.insert(
                     name,
@@ -70,7 +75,7 @@ fn parse(table: &'static str) -> HashMap<&'static str, Grammar> {
 
 pub(super) fn check(root: Node, profile: Profile, findings: &mut Findings) {
     let grammar = &GRAMMARS[profile.table_name()];
-    check_element(grammar, root, "CrossIndustryInvoiceType", findings);
+    check_element(grammar, root, profile.root_type(), findings);
 }
 
 /// Keeps the elements and attributes the profile's structure allows, in
@@ -284,7 +289,7 @@ mod tests {
     #[test]
     fn every_profile_has_its_structure() {
         for profile in Profile::ALL {
-            assert!(GRAMMARS[profile.table_name()].contains_key("CrossIndustryInvoiceType"));
+            assert!(GRAMMARS[profile.table_name()].contains_key(profile.root_type()));
         }
     }
 

@@ -259,7 +259,8 @@ mod tests {
 
     #[test]
     fn every_profile_has_its_usage_and_lists() {
-        for profile in Profile::ALL {
+        // ZUGFeRD 1.0 predates the Factur-X usage tables: its XSD is its check.
+        for profile in Profile::ALL.into_iter().filter(|profile| profile.flavor() != crate::domain::Flavor::Zugferd1) {
             let usage = &USAGES[profile.table_name()];
             assert!(!usage.paths.is_empty() && !usage.lists.is_empty());
             for rules in usage.paths.values() {

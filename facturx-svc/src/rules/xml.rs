@@ -8,6 +8,12 @@ pub const RAM: &str = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusi
 pub const QDT: &str = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100";
 pub const UDT: &str = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100";
 
+/// ZUGFeRD 1.0's namespaces: its own root, and older CEFACT libraries.
+pub const ZUGFERD1_RSM: &str = "urn:ferd:CrossIndustryDocument:invoice:1p0";
+pub const ZUGFERD1_RAM: &str = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12";
+pub const ZUGFERD1_QDT: &str = "urn:un:unece:uncefact:data:standard:QualifiedDataType:12";
+pub const ZUGFERD1_UDT: &str = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15";
+
 /// Far above any real invoice (a 10 MB EXTENDED file has ~400,000 nodes).
 const MAX_NODES: u32 = 2_000_000;
 
@@ -48,10 +54,10 @@ pub fn parse(text: &str) -> Result<Document<'_>, XmlError> {
 
 pub fn prefix_of(namespace: Option<&str>) -> &'static str {
     match namespace {
-        Some(RSM) => "rsm",
-        Some(RAM) => "ram",
-        Some(QDT) => "qdt",
-        Some(UDT) => "udt",
+        Some(RSM | ZUGFERD1_RSM) => "rsm",
+        Some(RAM | ZUGFERD1_RAM) => "ram",
+        Some(QDT | ZUGFERD1_QDT) => "qdt",
+        Some(UDT | ZUGFERD1_UDT) => "udt",
         _ => "*",
     }
 }
@@ -97,12 +103,14 @@ pub fn text<'a>(node: Option<Node<'a, '_>>) -> Option<&'a str> {
     node.and_then(|node| node.text()).map(str::trim).filter(|text| !text.is_empty())
 }
 
-/// BT-24 and where it is.
+/// BT-24 and where it is, in a CII invoice or a ZUGFeRD 1.0 one.
 pub fn guideline(root: Node) -> Option<(String, String)> {
-    if root.tag_name().name() != "CrossIndustryInvoice" || root.tag_name().namespace() != Some(RSM) {
-        return None;
-    }
-    let id = descend(root, &["ExchangedDocumentContext", "GuidelineSpecifiedDocumentContextParameter", "ID"])?;
+    let context = match (root.tag_name().name(), root.tag_name().namespace()) {
+        ("CrossIndustryInvoice", Some(RSM)) => "ExchangedDocumentContext",
+        ("CrossIndustryDocument", Some(ZUGFERD1_RSM)) => "SpecifiedExchangedDocumentContext",
+        _ => return None,
+    };
+    let id = descend(root, &[context, "GuidelineSpecifiedDocumentContextParameter", "ID"])?;
     Some((text(Some(id)).unwrap_or_default().to_owned(), path_of(id)))
 }
 

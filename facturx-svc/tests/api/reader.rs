@@ -123,6 +123,9 @@ fn the_xmp_says_which_xrechnung_version_is_embedded() {
     for (xml, version) in [(version_3, "3.0"), (version_2, "2.3")] {
         let converted = invoice::convert(plain.clone(), &xml, &options, "test").expect("converted").pdf();
         let pdf = Pdf::parse(&converted).expect("readable");
-        assert_eq!(pdf.facturx_xmp().and_then(|xmp| xmp.version).as_deref(), Some(version));
+        assert_eq!(
+            pdf.facturx_xmp(facturx_svc::pdf::FACTURX_XMP).and_then(|xmp| xmp.version).as_deref(),
+            Some(version)
+        );
     }
 }
