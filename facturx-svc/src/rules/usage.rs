@@ -2,7 +2,7 @@
 //! elements that must occur once (or at most once), attributes required
 //! or not used, and the code list each coded value comes from.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::LazyLock;
 
 use roxmltree::Node;
@@ -36,7 +36,7 @@ struct Usage {
 static USAGES: LazyLock<HashMap<&'static str, Usage>> = LazyLock::new(|| parse(include_str!("usage.txt")));
 
 fn parse(table: &'static str) -> HashMap<&'static str, Usage> {
-    let mut usages: HashMap<&str, Usage> = HashMap::new();
+    let mut usages: HashMap<&str, Usage> = HashMap::default();
     let (mut profile, mut path) = ("", "");
     for line in table.lines().filter(|line| !line.starts_with('#')) {
         let words: Vec<&str> = line.split(' ').collect();

@@ -84,6 +84,12 @@ fn family(code: &str) -> &str {
     if code == "K" { "IC" } else { code }
 }
 
+/// An amount as a message states it, in French and English: "rien" and
+/// "nothing" when the invoice gives none.
+fn stated(amount: Option<Decimal>) -> (String, String) {
+    amount.map_or_else(|| ("rien".to_owned(), "nothing".to_owned()), |amount| (amount.to_string(), amount.to_string()))
+}
+
 fn has_exemption_reason(tax: Node) -> bool {
     text(child(tax, "ExemptionReason")).is_some() || text(child(tax, "ExemptionReasonCode")).is_some()
 }
@@ -708,8 +714,7 @@ impl<'a, 'input> Checker<'a, 'input> {
         basis: Option<Decimal>,
         expected: Decimal,
     ) {
-        let stated = basis.map_or_else(|| "rien".to_owned(), |basis| basis.to_string());
-        let stated_en = basis.map_or_else(|| "nothing".to_owned(), |basis| basis.to_string());
+        let (stated, stated_en) = stated(basis);
         let fr = format!(
             "Base imposable de la catégorie « {} » (BT-116) = Σ montants nets des lignes, frais et remises de cette catégorie et de ce taux : {stated} est déclaré, {expected} est attendu.",
             category.label_fr
@@ -730,8 +735,7 @@ impl<'a, 'input> Checker<'a, 'input> {
         calculated: Option<Decimal>,
         expected: Decimal,
     ) {
-        let stated = calculated.map_or_else(|| "rien".to_owned(), |calculated| calculated.to_string());
-        let stated_en = calculated.map_or_else(|| "nothing".to_owned(), |calculated| calculated.to_string());
+        let (stated, stated_en) = stated(calculated);
         self.error(
             rule,
             tax,

@@ -9,7 +9,7 @@
 //! whose context it matches; values are compared as XPath compares them
 //! (the element's whole text, not trimmed, unless the rule normalizes it).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::LazyLock;
 
 use roxmltree::Node;
@@ -139,7 +139,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| parse(include_str!("r
 /// For each element name, the patterns with a rule for it: one lookup per
 /// node instead of one per pattern.
 static PATTERNS_BY_NAME: LazyLock<HashMap<&'static str, Vec<&'static Pattern>>> = LazyLock::new(|| {
-    let mut index: HashMap<&'static str, Vec<&'static Pattern>> = HashMap::new();
+    let mut index: HashMap<&'static str, Vec<&'static Pattern>> = HashMap::default();
     for pattern in PATTERNS.iter() {
         for name in pattern.by_name.keys() {
             index.entry(name).or_default().push(pattern);
@@ -772,7 +772,7 @@ fn parse(table: &'static str) -> Vec<Pattern> {
     for line in table.lines().filter(|line| !line.starts_with('#') && !line.is_empty()) {
         let words: Vec<&'static str> = line.split(' ').collect();
         match words.as_slice() {
-            ["pattern", _] => patterns.push(Pattern { rules: Vec::new(), by_name: HashMap::new() }),
+            ["pattern", _] => patterns.push(Pattern { rules: Vec::new(), by_name: HashMap::default() }),
             ["rule", ..] => {
                 let pattern = patterns.last_mut().expect("a rule inside a pattern");
                 let context = &line["rule ".len()..];
