@@ -183,12 +183,10 @@ fn scheme_of<'a>(registration: Node<'a, '_>) -> Option<&'a str> {
 }
 
 fn count_children(node: Node, prefixed: &str) -> usize {
+    let Some((prefix, name)) = prefixed.split_once(':') else { return 0 };
     node.children()
         .filter(|child| {
-            child.is_element()
-                && prefixed.split_once(':').is_some_and(|(prefix, name)| {
-                    child.tag_name().name() == name && prefix_of(child.tag_name().namespace()) == prefix
-                })
+            child.is_element() && child.tag_name().name() == name && prefix_of(child.tag_name().namespace()) == prefix
         })
         .count()
 }

@@ -472,19 +472,24 @@ impl<'a, 'input> Checker<'a, 'input> {
         }
     }
 
-    /// Per VAT breakdown (BG-23): BR-45 to 48, BR-DEC-19 and 20; the taxable
+    /// Per VAT breakdown (BG-23): BR-45 to 48, BR-DEC-19 and 20 (for the
+    /// breakdowns no per-category rule matches); the taxable
     /// amount (BR-FXEXT-*-08: fatal when it matches neither by category and
     /// rate nor also by exemption reason, a warning for each it misses);
     /// BR-FXEXT-S-09; BR-Z/E/AE/IC/G-09 and BR-E/AE/IC/G-10.
     fn french_vat_breakdown(&mut self, amounts: &Amounts) {
         let Some(settlement) = self.settlement() else { return };
         for tax in children(settlement, "ApplicableTradeTax").collect::<Vec<_>>() {
-            self.breakdown_terms(tax);
             let code = text(child(tax, "CategoryCode")).unwrap_or_default();
             let is_vat = text(child(tax, "TypeCode")).is_some_and(|code| code.eq_ignore_ascii_case("VAT"));
-            let Some((category, family)) = breakdown_families().find(|(category, _)| category.code == code) else {
-                continue;
-            };
+            let family = breakdown_families().find(|(category, _)| category.code == code);
+            // In the official schematron the per-category rule comes first
+            // in its pattern, so a breakdown it matches is not checked by
+            // the general one (BR-45 to 48, BR-DEC-19 and 20).
+            if family.is_none() || !is_vat {
+                self.breakdown_terms(tax);
+            }
+            let Some((category, family)) = family else { continue };
             let basis = amount(child(tax, "BasisAmount"));
             let calculated = amount(child(tax, "CalculatedAmount"));
             let rate = amount(child(tax, "RateApplicablePercent"));
