@@ -27,7 +27,8 @@ once per process. A file that cannot be read, extracted or parsed, or that is no
 CrossIndustryInvoice, gives {"file", "error"} and the script goes on.
 
 Other scripts reuse this module (importlib, the file name has dashes): `Oracle` checks
-XML bytes, `Oracle.check_path` a file.
+XML bytes, `Oracle.check_path` a file, `Oracle.run_stylesheets` runs given stylesheets
+of the oracles folder whatever the guideline id (optionally with each finding's text).
 
 Runs with the virtual environment that has saxonche, lxml and factur-x
 ($FACTURX_ORACLE_PYTHON in the tests).
@@ -36,6 +37,7 @@ Runs with the virtual environment that has saxonche, lxml and factur-x
 import json
 import logging
 import os
+import re
 import sys
 
 from lxml import etree
@@ -77,17 +79,28 @@ def rule_set_of(tree):
     return "EXTENDED-CTC-FR" if "extended-ctc-fr" in guideline.lower() else "EN16931"
 
 
-def svrl_findings(svrl_text):
-    """Failed asserts and successful reports of an SVRL report, in document order."""
+# Two asserts of EXTENDED-CTC-FR-CII have no id; their message starts with it ("[BR-CO-27]").
+MESSAGE_TAG = re.compile(r"^\[([A-Za-z0-9-]+)\]")
+
+
+def svrl_findings(svrl_text, with_text=False):
+    """Failed asserts and successful reports of an SVRL report, in document order; with
+    with_text, each also has its message ("text", whitespace collapsed). An assert
+    without an id is named by the [ID] tag its message starts with, if any."""
     svrl = etree.fromstring(svrl_text.encode("utf-8"))
-    return [
-        {
-            "id": item.get("id") or "",
+    findings = []
+    for item in svrl.iter(f"{SVRL}failed-assert", f"{SVRL}successful-report"):
+        message = " ".join("".join(item.itertext()).split()) if with_text or not item.get("id") else ""
+        tag = MESSAGE_TAG.match(message)
+        finding = {
+            "id": item.get("id") or (tag.group(1) if tag else ""),
             "flag": item.get("flag") or "fatal",
             "location": item.get("location") or "",
         }
-        for item in svrl.iter(f"{SVRL}failed-assert", f"{SVRL}successful-report")
-    ]
+        if with_text:
+            finding["text"] = message
+        findings.append(finding)
+    return findings
 
 
 class Oracle:
@@ -109,11 +122,22 @@ class Oracle:
         if missing:  # a configuration error, not a property of some file: fail early
             raise FileNotFoundError(f"oracle stylesheets not found in {self.base}: {missing}")
 
-    def _run(self, relpath, node):
+    def _run(self, relpath, node, with_text=False):
         if relpath not in self.compiled:
             path = os.path.join(self.base, relpath)
             self.compiled[relpath] = self.xslt.compile_stylesheet(stylesheet_file=path)
-        return svrl_findings(self.compiled[relpath].transform_to_string(xdm_node=node))
+        return svrl_findings(self.compiled[relpath].transform_to_string(xdm_node=node), with_text)
+
+    def run_stylesheets(self, xml, relpaths, with_text=False):
+        """XML bytes -> {relpath: findings} for the given stylesheets of the oracles folder
+        (paths relative to it), whatever the guideline id; each compiled once per process.
+        Raises ValueError when the bytes are not well-formed XML."""
+        try:
+            tree = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError as err:
+            raise ValueError(f"parse: {err}") from None
+        node = self.saxon.parse_xml(xml_text=etree.tostring(tree, encoding="unicode"))
+        return {relpath: self._run(relpath, node, with_text) for relpath in relpaths}
 
     def check_xml(self, xml):
         """XML bytes -> {"rule_set", "findings"[, "en16931_findings"]}; raises ValueError

@@ -44,6 +44,15 @@ pub fn validate_xml(bytes: &[u8], rule_set: Option<RuleSet>) -> Result<Report, X
             );
             None
         }
+        Some((urn, location)) if urn.is_empty() => {
+            findings.error_at(
+                "BR-01",
+                &location,
+                "L'identifiant de spécification (BT-24) est vide : donnez celui du profil, par exemple urn:cen.eu:en16931:2017.",
+                "An Invoice shall have a Specification identifier (BT-24): it is empty.",
+            );
+            None
+        }
         Some((urn, location)) => {
             let profile = Profile::from_guideline(&urn);
             if profile.is_none() {

@@ -8,6 +8,7 @@
 use roxmltree::Node;
 use rust_decimal::Decimal;
 
+use super::groups::raw;
 use super::{CATEGORIES, Category, Checker, amount, family, has_exemption_reason};
 use crate::rules::Severity;
 use crate::rules::xml::{child, children, descend, text};
@@ -480,14 +481,21 @@ impl<'a, 'input> Checker<'a, 'input> {
     fn french_vat_breakdown(&mut self, amounts: &Amounts) {
         let Some(settlement) = self.settlement() else { return };
         for tax in children(settlement, "ApplicableTradeTax").collect::<Vec<_>>() {
-            let code = text(child(tax, "CategoryCode")).unwrap_or_default();
-            let is_vat = text(child(tax, "TypeCode")).is_some_and(|code| code.eq_ignore_ascii_case("VAT"));
+            // The per-category rules match `CategoryCode = 'S'` and
+            // `upper-case(TypeCode) = 'VAT'` on the text as written: " S"
+            // is no category of theirs.
+            let code = raw(child(tax, "CategoryCode"));
+            let is_vat = raw(child(tax, "TypeCode")).to_uppercase() == "VAT";
             let family = breakdown_families().find(|(category, _)| category.code == code);
             // In the official schematron the per-category rule comes first
             // in its pattern, so a breakdown it matches is not checked by
             // the general one (BR-45 to 48, BR-DEC-19 and 20).
             if family.is_none() || !is_vat {
                 self.breakdown_terms(tax);
+                let anywhere = |name: &str| {
+                    self.root.descendants().any(|node| node.is_element() && node.tag_name().name() == name)
+                };
+                self.tax_point_exclusive(tax, anywhere("TaxPointDate") && anywhere("DueDateTypeCode"));
             }
             let Some((category, family)) = family else { continue };
             let basis = amount(child(tax, "BasisAmount"));

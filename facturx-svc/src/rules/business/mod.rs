@@ -10,6 +10,7 @@ use roxmltree::Node;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 mod french_extended;
+mod groups;
 
 use super::xml::{child, children, descend, text};
 use super::{Findings, Severity};
@@ -133,6 +134,7 @@ struct Checker<'a, 'input> {
 pub(super) fn check(root: Node, profile: Profile, findings: &mut Findings) {
     let mut checker = Checker { profile, root, findings };
     checker.core_terms();
+    checker.optional_groups();
     if profile == Profile::ExtendedCtcFr {
         checker.french_extended();
         return;
@@ -174,9 +176,11 @@ impl<'a, 'input> Checker<'a, 'input> {
             ("BR-02", document.and_then(|d| child(d, "ID")), "le numéro de facture (BT-1)", "an Invoice number (BT-1)"),
             (
                 "BR-03",
-                document.and_then(|d| descend(d, &["IssueDateTime", "DateTimeString"])),
-                "la date d'émission (BT-2)",
-                "an Invoice issue date (BT-2)",
+                document.and_then(|d| child(d, "IssueDateTime")).and_then(|issued| {
+                    children(issued, "DateTimeString").find(|date| date.attribute("format") == Some("102"))
+                }),
+                "la date d'émission (BT-2), au format 102 (AAAAMMJJ)",
+                "an Invoice issue date (BT-2), in format 102 (YYYYMMDD)",
             ),
             (
                 "BR-04",
@@ -232,12 +236,17 @@ impl<'a, 'input> Checker<'a, 'input> {
             ] {
                 let Some(party) = self.party(role) else { continue };
                 match child(party, "PostalTradeAddress") {
-                    None => self.error(
-                        address_rule,
-                        party,
-                        &format!("La facture doit contenir l'adresse postale {who_fr}."),
-                        &format!("An Invoice shall contain the {who_en}."),
-                    ),
+                    None => {
+                        // Without an address there is no country either: both rules fail.
+                        for rule in [address_rule, country_rule] {
+                            self.error(
+                                rule,
+                                party,
+                                &format!("La facture doit contenir l'adresse postale {who_fr}."),
+                                &format!("An Invoice shall contain the {who_en}."),
+                            );
+                        }
+                    }
                     Some(address) if text(child(address, "CountryID")).is_none() => self.error(
                         country_rule,
                         address,
@@ -436,16 +445,46 @@ impl<'a, 'input> Checker<'a, 'input> {
                     self.two_decimals(rule, node, term);
                 }
             }
-            if let Some(node) = children(summation, "TaxTotalAmount").next() {
-                self.two_decimals("BR-DEC-13", node, "BT-110");
+            self.tax_total_decimals();
+        }
+    }
+
+    /// BR-DEC-13 and BR-DEC-15: the VAT total (BT-110) in the invoice
+    /// currency, and the one in the VAT accounting currency (BT-111), have
+    /// at most two decimals in value (trailing zeros allowed). As the
+    /// schematron words it, one total of that currency within bounds is
+    /// enough, and a total without a currency is never checked.
+    fn tax_total_decimals(&mut self) {
+        let Some(settlement) = self.settlement() else { return };
+        let Some(summation) = child(settlement, "SpecifiedTradeSettlementHeaderMonetarySummation") else { return };
+        let totals: Vec<Node> = children(summation, "TaxTotalAmount").collect();
+        for (rule, currency_name, term) in
+            [("BR-DEC-13", "InvoiceCurrencyCode", "BT-110"), ("BR-DEC-15", "TaxCurrencyCode", "BT-111")]
+        {
+            let Some(currency) = child(settlement, currency_name).map(|code| code.text().unwrap_or("")) else {
+                continue;
+            };
+            let within = |total: &Node| {
+                total.attribute("currencyID") != Some(currency)
+                    || amount(Some(*total)).is_some_and(|value| value.normalize().scale() <= 2)
+            };
+            if let Some(first) = totals.first()
+                && !totals.iter().any(within)
+            {
+                self.error(
+                    rule,
+                    *first,
+                    &format!("Le montant {term} a au plus deux décimales."),
+                    &format!("The allowed maximum number of decimals for {term} is 2."),
+                );
             }
         }
     }
 
+    /// A BR-DEC rule on an amount: at most two characters after the point,
+    /// as the schematron counts them (`10.000` has three).
     fn two_decimals(&mut self, rule: &str, node: Node, term: &str) {
-        if let Some(value) = amount(Some(node))
-            && value.normalize().scale() > 2
-        {
+        if groups::decimals_written(node) > 2 {
             self.error(
                 rule,
                 node,
