@@ -49,7 +49,10 @@ Mutations are the MUTANTS table: one small function per (rule, kind, variant), b
 from the BR-FR generator's helpers (imported: el/find/add/set_text/remove, insertion in
 XSD sequence order, here the Factur-X EXTENDED XSD's) and recompute(), which redoes the
 GROUP amounts, the VAT breakdown and the header totals the profile's way, so that a
-mutant breaks only what it means to.
+mutant breaks only what it means to. The files, manifest.json and the warnings are written
+by the BR-FR generator's write_corpus(). en16931-mutants.py imports this module for its
+paths (line(i), breakdown()...), amount helpers, allowance/charge builders, write_totals()
+and address_and_total_mutants().
 
 How the profile counts sub-lines (BT-X-8), as the oracle confirms on these files:
 - BT-106, BT-109 (BR-FREXT-CO-10/13) and the breakdowns (BR-FXEXT-*-08) sum the lines
@@ -114,10 +117,8 @@ Not generated: two BT-110 in the invoice currency, on which the stylesheet stops
 dynamic error (XPTY0004 in BR-FREXT-CO-15: xs:decimal of two items) instead of reporting.
 """
 
-import copy
 import decimal
 import importlib.util
-import json
 import os
 import sys
 import time
@@ -356,25 +357,37 @@ def recompute(doc, omit=()):
     logistics charges (BR-FREXT-CO-12), BT-110 is the sum of the breakdowns written."""
     update_groups(doc)
     bases, lines_total, allowances, charges = {}, Decimal(0), Decimal(0), Decimal(0)
-
-    def count(t, amount):
-        k = key_of(t) if t is not None else None
-        if k is not None:
-            bases[k] = bases.get(k, Decimal(0)) + amount
-
     for li in doc.xpath(LINES, namespaces=NS):
         amount = amount_of(li)
         if counted(li) and amount is not None:
             lines_total += dec(amount)
-            count(li.find(f"{q('ram:SpecifiedLineTradeSettlement')}/{q('ram:ApplicableTradeTax')}"), dec(amount))
+            add_basis(bases, li.find(f"{q('ram:SpecifiedLineTradeSettlement')}/{q('ram:ApplicableTradeTax')}"), dec(amount))
     for ac in doc.xpath(HAC, namespaces=NS):
         amount = dec(find(ac, "ram:ActualAmount"))
         is_charge = find(ac, "ram:ChargeIndicator/udt:Indicator").text == "true"
         charges, allowances = (charges + amount, allowances) if is_charge else (charges, allowances + amount)
-        count(ac.find(q("ram:CategoryTradeTax")), amount if is_charge else -amount)
+        add_basis(bases, ac.find(q("ram:CategoryTradeTax")), amount if is_charge else -amount)
     for lc in doc.xpath(LOGISTICS, namespaces=NS):
         charges += dec(find(lc, "ram:AppliedAmount"))
-        count(lc.find(q("ram:AppliedTradeTax")), dec(find(lc, "ram:AppliedAmount")))
+        add_basis(bases, lc.find(q("ram:AppliedTradeTax")), dec(find(lc, "ram:AppliedAmount")))
+    write_totals(doc, bases, lines_total, allowances, charges, omit)
+
+
+def add_basis(bases, t, amount):
+    """amount added to the taxable amount of t's (category, rate) in bases; nothing when t
+    is None or has no category."""
+    k = key_of(t) if t is not None else None
+    if k is not None:
+        bases[k] = bases.get(k, Decimal(0)) + amount
+
+
+def write_totals(doc, bases, lines_total, allowances, charges, omit=(), new_tax=tax,
+                 tax_total=f"{SUM}/ram:TaxTotalAmount"):
+    """The header VAT breakdowns replaced by one per (category, rate) of bases ({(category,
+    rate): taxable amount}, in its order) except the categories in omit, each new_tax(category,
+    rate) with its tax and taxable amounts; then the header totals (BT-106 to BT-115) from
+    lines_total, allowances, charges and those breakdowns; tax_total: the path of the VAT
+    total (BT-110) to set. Shared with en16931-mutants.py."""
     settlement = find(doc, SET)
     for old in doc.xpath(HTAX, namespaces=NS):
         settlement.remove(old)
@@ -384,7 +397,7 @@ def recompute(doc, omit=()):
             continue
         vat = (basis * rate / 100).quantize(CENT, rounding=decimal.ROUND_HALF_UP) if rate else Decimal(0)
         vat_total += vat
-        bt = tax(category, None if rate is None else str(rate))
+        bt = new_tax(category, None if rate is None else str(rate))
         M.ORDER.insert(bt, el("ram:CalculatedAmount", money(vat)))
         M.ORDER.insert(bt, el("ram:BasisAmount", money(basis)))
         M.ORDER.insert(settlement, bt)
@@ -394,7 +407,7 @@ def recompute(doc, omit=()):
         if value or doc.xpath(f"{SUM}/{name}", namespaces=NS):
             set_text(doc, f"{SUM}/{name}", money(value))
     set_text(doc, f"{SUM}/ram:TaxBasisTotalAmount", money(basis_total))
-    set_text(doc, f"{SUM}/ram:TaxTotalAmount", money(vat_total))
+    set_text(doc, tax_total, money(vat_total))
     set_text(doc, f"{SUM}/ram:GrandTotalAmount", money(basis_total + vat_total))
     prepaid = doc.xpath(f"{SUM}/ram:TotalPrepaidAmount", namespaces=NS)
     rounding = doc.xpath(f"{SUM}/ram:RoundingAmount", namespaces=NS)
@@ -549,8 +562,22 @@ def whitespace_category(doc):
     find(doc, f"{breakdown('S', '5.5')}/ram:CategoryCode").text = " S"
 
 
+def address_and_total_mutants(blank):
+    """[(rule, broken mutation)] for BR-08..BR-15: a seller or buyer without address or with
+    the country code blank (the XSD requires it), a missing total (BT-106, BT-109, BT-112,
+    BT-115). Shared with en16931-mutants.py, whose blank is "" (" " here)."""
+    return [("BR-08", lambda d: remove(d, f"{SELLER}/ram:PostalTradeAddress")),
+            ("BR-09", lambda d: set_text(d, f"{SELLER}/ram:PostalTradeAddress/ram:CountryID", blank)),
+            ("BR-10", lambda d: remove(d, f"{BUYER}/ram:PostalTradeAddress")),
+            ("BR-11", lambda d: set_text(d, f"{BUYER}/ram:PostalTradeAddress/ram:CountryID", blank))] + [
+        (rid, lambda d, n=name: remove(d, f"{SUM}/ram:{n}"))
+        for rid, name in (("BR-12", "LineTotalAmount"), ("BR-13", "TaxBasisTotalAmount"),
+                          ("BR-14", "GrandTotalAmount"), ("BR-15", "DuePayableAmount"))]
+
+
 # ---------------------------------------------------------------------------
-# The mutation table: (rule id, "broken" | "kept", function(doc), variant, base)
+# The mutation table: (rule id, "broken" | "kept", function(doc), variant, base, also),
+# the rows M.write_corpus() takes (also, the findings a kept file may have, is always empty here)
 # ---------------------------------------------------------------------------
 
 MUTANTS = []
@@ -558,7 +585,7 @@ MUTANTS = []
 
 def table(rule, kind, fn, variant=None, base="base"):
     """A mutant: written as <rule>[.<variant>].<kind>.xml from base.xml (or base-plain.xml)."""
-    MUTANTS.append((rule, kind, fn, variant, base))
+    MUTANTS.append((rule, kind, fn, variant, base, ()))
 
 
 # --- sub-lines: BT-X-8 subtype, BT-X-304 parent (BR-FREXT-05/06/08/11/12) ---
@@ -730,13 +757,8 @@ table("BR-04", "broken", lambda d: set_text(d, f"{DOC}/ram:TypeCode", " "))
 table("BR-05", "broken", lambda d: set_text(d, f"{SET}/ram:InvoiceCurrencyCode", " "))
 table("BR-06", "broken", lambda d: remove(d, f"{SELLER}/ram:Name"))
 table("BR-07", "broken", lambda d: remove(d, f"{BUYER}/ram:Name"))
-table("BR-08", "broken", lambda d: remove(d, f"{SELLER}/ram:PostalTradeAddress"))
-table("BR-09", "broken", lambda d: set_text(d, f"{SELLER}/ram:PostalTradeAddress/ram:CountryID", " "))
-table("BR-10", "broken", lambda d: remove(d, f"{BUYER}/ram:PostalTradeAddress"))
-table("BR-11", "broken", lambda d: set_text(d, f"{BUYER}/ram:PostalTradeAddress/ram:CountryID", " "))
-for rid, name in (("BR-12", "LineTotalAmount"), ("BR-13", "TaxBasisTotalAmount"), ("BR-14", "GrandTotalAmount"),
-                  ("BR-15", "DuePayableAmount")):
-    table(rid, "broken", lambda d, n=name: remove(d, f"{SUM}/ram:{n}"))
+for rid, fn in address_and_total_mutants(" "):
+    table(rid, "broken", fn)
 table("BR-16", "broken", lambda d: ([remove(d, line(i)) for i in range(1, 6)], recompute(d)))
 table("BR-21", "broken", lambda d: set_text(d, f"{line(1)}/{ADL}/ram:LineID", " "))
 table("BR-25", "broken", lambda d: set_text(d, f"{line(1)}/ram:SpecifiedTradeProduct/ram:Name", " "))
@@ -832,65 +854,23 @@ def main(argv):
         return 2
     M.ORDER = M.XsdOrder(os.path.join(oracle.base, XSD_DIR))
     schema = etree.XMLSchema(etree.parse(os.path.join(oracle.base, XSD_DIR, XSD_MAIN)))
-    os.makedirs(outdir, exist_ok=True)
-    bases = {"base": base_invoice(), "plain": plain_invoice()}
 
-    manifest, warnings = [], 0
+    def check(data):
+        found = oracle.run_stylesheets(data, (PROFILE_XSLT, BR_FR_XSLT))
+        ids = lambda findings, flag: sorted({f["id"] for f in findings if f["flag"] == flag})
+        return {"expect": ids(found[PROFILE_XSLT], "fatal"), "warnings": ids(found[PROFILE_XSLT], "warning"),
+                "br_fr": ids(found[BR_FR_XSLT], "fatal")}
 
-    def write(name, rule, kind, doc):
-        data = etree.tostring(doc, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-        with open(os.path.join(outdir, name), "wb") as f:
-            f.write(data)
-        entry = {"file": name, "rule": rule, "kind": kind}
-        try:
-            found = oracle.run_stylesheets(data, (PROFILE_XSLT, BR_FR_XSLT))
-            ids = lambda findings, flag: sorted({f["id"] for f in findings if f["flag"] == flag})
-            entry["expect"] = ids(found[PROFILE_XSLT], "fatal")
-            entry["warnings"] = ids(found[PROFILE_XSLT], "warning")
-            entry["br_fr"] = ids(found[BR_FR_XSLT], "fatal")
-        except Exception as err:  # saxon errors: say so in the manifest, go on
-            entry.update(expect=[], warnings=[], br_fr=[], error=str(err))
-        entry["xsd_valid"] = schema.validate(etree.fromstring(data))
-        manifest.append(entry)
-        return entry
-
-    base_entries = [write("base.xml", None, "base", bases["base"]),
-                    write("base-plain.xml", None, "base", bases["plain"])]
-    for rule, kind, fn, variant, base in MUTANTS:
-        name = f"{rule}.{variant}.{kind}.xml" if variant else f"{rule}.{kind}.xml"
-        doc = copy.deepcopy(bases[base])
-        try:
-            fn(doc)
-        except Exception as err:  # a mutation that does not apply is a bug here: say so
-            print(f"warning: {name}: mutation failed: {err!r}", file=sys.stderr)
-            warnings += 1
-            continue
-        entry = write(name, rule, kind, doc)
-        if "error" in entry:
-            print(f"warning: {name}: oracle error: {entry['error']}", file=sys.stderr)
-            warnings += 1
-        elif kind == "broken" and rule not in entry["expect"]:
-            print(f"warning: {name}: target rule not reported (got {entry['expect']})", file=sys.stderr)
-            warnings += 1
-        elif kind == "kept" and entry["expect"]:
-            print(f"warning: {name}: kept file has fatal findings {entry['expect']}", file=sys.stderr)
-            warnings += 1
-
-    with open(os.path.join(outdir, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=1, ensure_ascii=False)
-        f.write("\n")
-
+    corpus = M.write_corpus(outdir, {"base": base_invoice(), "plain": plain_invoice()}, MUTANTS, check,
+                            {"expect": [], "warnings": [], "br_fr": []}, schema)
     ids = profile_ids(oracle.base)
-    broken = {e["rule"] for e in manifest if e["kind"] == "broken" and e["rule"] in e["expect"]}
-    alone = {e["rule"] for e in manifest if e["kind"] == "broken" and e["expect"] == [e["rule"]]}
-    kept = {e["rule"] for e in manifest if e["kind"] == "kept" and not e["expect"] and "error" not in e}
-    missing = [i for i in ids if i not in broken and i not in SKIPPED]
-    print(f"{len(ids)} profile rule ids; rules broken: {len(broken)} (alone: {len(alone)}); "
-          f"rules kept: {len(kept)}; skipped: {len(SKIPPED)}; profile ids without a firing mutant: "
-          f"{missing}; warnings: {warnings}; {len(manifest)} files in {time.monotonic() - started:.1f}s",
+    missing = [i for i in ids if i not in corpus.broken and i not in SKIPPED]
+    print(f"{len(ids)} profile rule ids; rules broken: {len(corpus.broken)} (alone: {len(corpus.alone)}); "
+          f"rules kept: {len(corpus.kept)}; skipped: {len(SKIPPED)}; profile ids without a firing mutant: "
+          f"{missing}; warnings: {corpus.warnings}; {len(corpus.manifest)} files in {time.monotonic() - started:.1f}s",
           file=sys.stderr)
     status = 0
-    for entry in base_entries:
+    for entry in [e for e in corpus.manifest if e["kind"] == "base"]:
         if entry["expect"] or entry["br_fr"] or not entry["xsd_valid"] or "error" in entry:
             print(f"error: {entry['file']} is not clean: {entry['expect']}, BR-FR {entry['br_fr']}, "
                   f"XSD valid {entry['xsd_valid']} {entry.get('error', '')}", file=sys.stderr)

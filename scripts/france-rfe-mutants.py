@@ -25,7 +25,9 @@ run through the official XSLT (scripts/france-rfe-oracle.py, imported). The scri
 warns on stderr for each broken file whose findings lack its target rule and each
 kept file with BR-FR findings, and exits 1 if base.xml has any BR-FR or EN 16931
 fatal finding (2 on a usage or configuration error). Files are overwritten, never
-deleted: give it an empty directory. One run takes about 4 s (300 files).
+deleted: give it an empty directory. One run takes about 4 s (300 files). Writing the
+files, the manifest and those warnings is write_corpus(), which france-rfe-ctc-mutants.py
+and en16931-mutants.py share, as they share the base invoice and the editing helpers.
 
 Mutations are the MUTANTS table: one small function per (rule, kind), most of them a
 line or two built from the helpers below (ensure/add/set_text/remove on paths relative
@@ -62,6 +64,7 @@ import json
 import os
 import sys
 import time
+import types
 
 from lxml import etree
 
@@ -607,14 +610,16 @@ DETAIL = f"{LINES}[ram:AssociatedDocumentLineDocument/ram:LineStatusReasonCode='
 
 
 # ---------------------------------------------------------------------------
-# The mutation table: (rule id, "broken" | "kept", function(doc) editing in place)
+# The mutation table: (rule id, "broken" | "kept", function(doc) editing in place,
+# variant, base, also), the rows write_corpus() takes; here every mutant is
+# <rule>.<kind>.xml from base.xml, and no kept file has an expected finding (also)
 # ---------------------------------------------------------------------------
 
 MUTANTS = []
 
 
 def table(rule, kind, fn):
-    MUTANTS.append((rule, kind, fn))
+    MUTANTS.append((rule, kind, fn, None, "base", ()))
 
 
 # BR-FR-01/02: identifiers at most 35 characters, only A-Z a-z 0-9 + - _ /
@@ -993,6 +998,81 @@ SKIPPED = {
 # Running it
 # ---------------------------------------------------------------------------
 
+def write_corpus(outdir, bases, mutants, check, failed, schema=None, notes=None,
+                 kept_findings="fatal findings", rule_in_warnings=False):
+    """Writes a corpus into outdir and returns what the summary needs; shared by the three
+    generators (this one, france-rfe-ctc-mutants.py and en16931-mutants.py).
+
+    - bases: {key: document}, written first as base.xml (key "base") or base-<key>.xml;
+    - mutants: MUTANTS rows (rule, kind, fn, variant, base key, also): fn applied to a copy
+      of that base, written as <rule>[.<variant>].<kind>.xml;
+    - each file's manifest entry: file, rule, kind, then notes[file] as "note" where there is
+      one, then check(data) (the oracle's verdict, with "expect": its fatal ids) or, when
+      check raises, failed plus "error", then "xsd_valid" against schema unless None;
+    - manifest.json: the entries, in writing order.
+
+    It warns on stderr for each mutation that raises, each oracle error, each broken file
+    whose rule is not in its "expect" (or its "warnings" too, with rule_in_warnings) and
+    each kept file with an "expect" id not in its row's also ("kept file has
+    <kept_findings> [...]"). It returns a namespace: manifest, warnings (their number),
+    broken (the rules with a broken file that fires them), alone (those among them with
+    such a file that has no other "expect" id) and kept (the rules with a kept file with
+    an empty "expect" and no error)."""
+    os.makedirs(outdir, exist_ok=True)
+    manifest, warnings = [], 0
+
+    def write(name, rule, kind, doc):
+        data = etree.tostring(doc, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        with open(os.path.join(outdir, name), "wb") as f:
+            f.write(data)
+        entry = {"file": name, "rule": rule, "kind": kind}
+        if notes and name in notes:
+            entry["note"] = notes[name]
+        try:
+            entry.update(check(data))
+        except Exception as err:  # saxon errors: say so in the manifest, go on
+            entry.update(failed, error=str(err))
+        if schema is not None:
+            entry["xsd_valid"] = schema.validate(etree.fromstring(data))
+        manifest.append(entry)
+        return entry
+
+    def found(entry):
+        return entry["expect"] + entry["warnings"] if rule_in_warnings else entry["expect"]
+
+    for key, doc in bases.items():
+        write("base.xml" if key == "base" else f"base-{key}.xml", None, "base", doc)
+    for rule, kind, fn, variant, base, also in mutants:
+        name = f"{rule}.{variant}.{kind}.xml" if variant else f"{rule}.{kind}.xml"
+        doc = copy.deepcopy(bases[base])
+        try:
+            fn(doc)
+        except Exception as err:  # a mutation that does not apply is a bug here: say so
+            print(f"warning: {name}: mutation failed: {err!r}", file=sys.stderr)
+            warnings += 1
+            continue
+        entry = write(name, rule, kind, doc)
+        if "error" in entry:
+            print(f"warning: {name}: oracle error: {entry['error']}", file=sys.stderr)
+            warnings += 1
+        elif kind == "broken" and rule not in found(entry):
+            print(f"warning: {name}: target rule not reported (got {found(entry)})", file=sys.stderr)
+            warnings += 1
+        elif kind == "kept" and set(entry["expect"]) - set(also):
+            print(f"warning: {name}: kept file has {kept_findings} {entry['expect']}", file=sys.stderr)
+            warnings += 1
+
+    with open(os.path.join(outdir, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+
+    fires = [e for e in manifest if e["kind"] == "broken" and e["rule"] in found(e)]
+    return types.SimpleNamespace(
+        manifest=manifest, warnings=warnings, broken={e["rule"] for e in fires},
+        alone={e["rule"] for e in fires if set(e["expect"]) <= {e["rule"]}},
+        kept={e["rule"] for e in manifest if e["kind"] == "kept" and not e["expect"] and "error" not in e})
+
+
 def schematron_ids(oracle_base):
     """Every assert/report id of the EN16931 BR-FR fatal schematron, in file order."""
     sch = etree.parse(os.path.join(oracle_base, BR_FR_SCH))
@@ -1014,61 +1094,23 @@ def main(argv):
         return 2
     ORDER = XsdOrder(os.path.join(oracle.base, XSD_DIR))
     schema = etree.XMLSchema(etree.parse(os.path.join(oracle.base, XSD_DIR, "CrossIndustryInvoice_100pD22B.xsd")))
-    os.makedirs(outdir, exist_ok=True)
     # Blank text dropped so that pretty_print also indents the inserted elements.
     base = etree.fromstring(BASE_XML.encode("utf-8"), etree.XMLParser(remove_blank_text=True))
 
-    manifest, warnings = [], 0
+    def check(data):
+        report = oracle.check_xml(data)
+        fatal = lambda findings: sorted({f["id"] for f in findings if f["flag"] == "fatal"})
+        return {"expect": fatal(report["findings"]), "en16931_fatal": fatal(report["en16931_findings"])}
 
-    def write(name, rule, kind, doc):
-        data = etree.tostring(doc, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-        with open(os.path.join(outdir, name), "wb") as f:
-            f.write(data)
-        entry = {"file": name, "rule": rule, "kind": kind}
-        try:
-            report = oracle.check_xml(data)
-            entry["expect"] = sorted({f["id"] for f in report["findings"] if f["flag"] == "fatal"})
-            entry["en16931_fatal"] = sorted({f["id"] for f in report["en16931_findings"] if f["flag"] == "fatal"})
-        except Exception as err:
-            entry.update(expect=[], en16931_fatal=[], error=str(err))
-        entry["xsd_valid"] = schema.validate(etree.fromstring(data))
-        manifest.append(entry)
-        return entry
-
-    base_entry = write("base.xml", None, "base", base)
-    for rule, kind, fn in MUTANTS:
-        name = f"{rule}.{kind}.xml"
-        doc = copy.deepcopy(base)
-        try:
-            fn(doc)
-        except Exception as err:  # a mutation that does not apply is a bug here: say so
-            print(f"warning: {name}: mutation failed: {err!r}", file=sys.stderr)
-            warnings += 1
-            continue
-        entry = write(name, rule, kind, doc)
-        if "error" in entry:
-            print(f"warning: {name}: oracle error: {entry['error']}", file=sys.stderr)
-            warnings += 1
-        elif kind == "broken" and rule not in entry["expect"]:
-            print(f"warning: {name}: target rule not reported (got {entry['expect']})", file=sys.stderr)
-            warnings += 1
-        elif kind == "kept" and entry["expect"]:
-            print(f"warning: {name}: kept file has BR-FR findings {entry['expect']}", file=sys.stderr)
-            warnings += 1
-
-    with open(os.path.join(outdir, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=1, ensure_ascii=False)
-        f.write("\n")
-
+    corpus = write_corpus(outdir, {"base": base}, MUTANTS, check, {"expect": [], "en16931_fatal": []},
+                          schema, kept_findings="BR-FR findings")
     ids = schematron_ids(oracle.base)
-    broken = {e["rule"] for e in manifest if e["kind"] == "broken" and e["rule"] in e["expect"]}
-    alone = {e["rule"] for e in manifest if e["kind"] == "broken" and e["expect"] == [e["rule"]]}
-    kept = {e["rule"] for e in manifest if e["kind"] == "kept" and not e["expect"] and "error" not in e}
-    missing = [i for i in ids if i not in broken and i not in SKIPPED]
-    print(f"{len(ids)} BR-FR rule ids; broken mutants firing their rule: {len(broken)} "
-          f"(alone: {len(alone)}); clean kept mutants: {len(kept)}; skipped: {len(SKIPPED)}; "
-          f"without a firing mutant: {missing}; warnings: {warnings}; "
-          f"{len(manifest)} files in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    missing = [i for i in ids if i not in corpus.broken and i not in SKIPPED]
+    print(f"{len(ids)} BR-FR rule ids; broken mutants firing their rule: {len(corpus.broken)} "
+          f"(alone: {len(corpus.alone)}); clean kept mutants: {len(corpus.kept)}; skipped: {len(SKIPPED)}; "
+          f"without a firing mutant: {missing}; warnings: {corpus.warnings}; "
+          f"{len(corpus.manifest)} files in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    base_entry = corpus.manifest[0]
     if base_entry["expect"] or base_entry["en16931_fatal"] or "error" in base_entry:
         print(f"error: base.xml is not clean: BR-FR {base_entry['expect']}, "
               f"EN 16931 {base_entry['en16931_fatal']} {base_entry.get('error', '')}", file=sys.stderr)

@@ -16,7 +16,7 @@ use facturx_svc::rules::RuleSet;
 use serde_json::Value;
 
 use crate::helpers::corpus_files;
-use crate::oracle::{ask_oracle_script, oracle_python};
+use crate::oracle::{Agreement, ask_oracle_script, oracle_python};
 
 const RAM: &str = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100";
 
@@ -47,7 +47,7 @@ fn flagged(findings: &Value) -> BTreeSet<String> {
 }
 
 /// Writes a mutation corpus (`scripts/<generator>`) into `dir` and lists its files.
-fn mutants(python: &Path, generator: &str, dir: &Path) -> Vec<PathBuf> {
+pub fn mutants(python: &Path, generator: &str, dir: &Path) -> Vec<PathBuf> {
     let status = Command::new(python)
         .arg(script(generator))
         .arg(dir)
@@ -75,8 +75,7 @@ fn br_fr_rule_ids_agree_with_the_official_schematron_file_by_file() {
     files.extend(mutated);
     let reports = official(&python, &files);
 
-    let mut disagreements = Vec::new();
-    let (mut compared_files, mut ids_seen) = (0, BTreeSet::new());
+    let mut agreement = Agreement::default();
     for (file, report) in files.iter().zip(&reports) {
         if report.get("error").is_some() {
             continue;
@@ -87,7 +86,7 @@ fn br_fr_rule_ids_agree_with_the_official_schematron_file_by_file() {
             (RuleSet::FrWarning, flagged(&report["warning_version_findings"])),
         ] {
             let Ok(ours) = invoice::validate(&bytes, Some(rule_set)) else {
-                disagreements.push(format!("{}: we could not read it; the oracle found {theirs:?}", file.display()));
+                agreement.disagree(format!("{}: we could not read it; the oracle found {theirs:?}", file.display()));
                 continue;
             };
             let severity = |flag: &str, findings: &[facturx_svc::rules::Finding]| {
@@ -99,27 +98,11 @@ fn br_fr_rule_ids_agree_with_the_official_schematron_file_by_file() {
             };
             let ours: BTreeSet<String> =
                 severity("fatal", &ours.errors).into_iter().chain(severity("warning", &ours.warnings)).collect();
-            ids_seen.extend(theirs.iter().filter_map(|finding| finding.split(' ').next()).map(str::to_owned));
-            if ours != theirs {
-                let missing: Vec<_> = theirs.difference(&ours).collect();
-                let extra: Vec<_> = ours.difference(&theirs).collect();
-                disagreements.push(format!("{} ({rule_set:?}): missing {missing:?}, extra {extra:?}", file.display()));
-            }
+            agreement.compare(&format!("{} ({rule_set:?})", file.display()), &ours, &theirs);
         }
-        compared_files += 1;
+        agreement.count_file();
     }
-    eprintln!(
-        "BR-FR: {compared_files} files, {} rule ids fired, {} disagreements",
-        ids_seen.len(),
-        disagreements.len()
-    );
-    assert!(
-        disagreements.is_empty(),
-        "{} of {compared_files} files disagree:\n{}",
-        disagreements.len(),
-        disagreements.join("\n")
-    );
-    assert!(ids_seen.len() >= 60, "the corpus exercised only {} rule ids", ids_seen.len());
+    agreement.assert_complete("BR-FR", 60);
 }
 
 /// The business rules of EXTENDED-CTC-FR (EXTENDED-CTC-FR-CII) that our
@@ -183,8 +166,7 @@ fn extended_ctc_fr_business_rule_ids_agree_with_the_official_schematron_file_by_
     );
     let reports = ask_oracle_script(&python, "france-rfe-oracle.py", &["--with-en16931"], &files);
 
-    let mut disagreements = Vec::new();
-    let (mut compared_files, mut ids_seen) = (0, BTreeSet::new());
+    let mut agreement = Agreement::default();
     for (file, report) in files.iter().zip(&reports) {
         if report.get("error").is_some() {
             continue;
@@ -207,30 +189,14 @@ fn extended_ctc_fr_business_rule_ids_agree_with_the_official_schematron_file_by_
         let our = |findings: &[facturx_svc::rules::Finding]| -> BTreeSet<String> {
             findings.iter().map(|finding| finding.rule.clone()).filter(|id| compared_in_extended_ctc_fr(id)).collect()
         };
-        compared_files += 1;
+        agreement.count_file();
         for (severity, theirs, ours) in
             [("fatal", official("fatal"), our(&ours.errors)), ("warning", official("warning"), our(&ours.warnings))]
         {
-            ids_seen.extend(theirs.iter().cloned());
-            if ours != theirs {
-                let missing: Vec<_> = theirs.difference(&ours).collect();
-                let extra: Vec<_> = ours.difference(&theirs).collect();
-                disagreements.push(format!("{} ({severity}): missing {missing:?}, extra {extra:?}", file.display()));
-            }
+            agreement.compare(&format!("{} ({severity})", file.display()), &ours, &theirs);
         }
     }
-    eprintln!(
-        "EXTENDED-CTC-FR: {compared_files} files, {} rule ids fired, {} disagreements",
-        ids_seen.len(),
-        disagreements.len()
-    );
-    assert!(
-        disagreements.is_empty(),
-        "{} disagreements over {compared_files} files:\n{}",
-        disagreements.len(),
-        disagreements.join("\n")
-    );
-    assert!(ids_seen.len() >= 100, "the files exercised only {} rule ids", ids_seen.len());
+    agreement.assert_complete("EXTENDED-CTC-FR", 100);
 }
 
 /// The README's smallest invoice, with the buyer's SIREN.

@@ -37,7 +37,8 @@ fn values(xml: &str) -> Vec<(String, String)> {
         let path = names.join("/");
         let leaf = node.children().all(|child| !child.is_element());
         if let Some(text) = node.text().map(str::trim).filter(|text| leaf && !text.is_empty()) {
-            let text = text.parse::<Decimal>().map_or_else(|_| text.to_owned(), |number| number.normalize().to_string());
+            let text =
+                text.parse::<Decimal>().map_or_else(|_| text.to_owned(), |number| number.normalize().to_string());
             values.push((path.clone(), text));
         }
         for attribute in node.attributes() {

@@ -343,3 +343,87 @@ fn zugferd_1_invoices_are_read_as_what_they_are_and_checked_against_their_xsd() 
     let options = ConvertOptions { relationship: None, output_intent: true };
     assert!(matches!(invoice::convert(pdf, &xml, &options, "test"), Err(InvoiceError::NotWritten(_))));
 }
+
+/// Our rule ids and an official schematron's, compared file by file.
+#[derive(Default)]
+pub struct Agreement {
+    files: usize,
+    ids_seen: BTreeSet<String>,
+    disagreements: Vec<String>,
+}
+
+impl Agreement {
+    /// One file's findings (`what` names the file and, if any, the severity),
+    /// each a rule id optionally followed by a space and more.
+    pub fn compare(&mut self, what: &str, ours: &BTreeSet<String>, theirs: &BTreeSet<String>) {
+        self.ids_seen.extend(theirs.iter().filter_map(|finding| finding.split(' ').next()).map(str::to_owned));
+        if ours != theirs {
+            let missing: Vec<_> = theirs.difference(ours).collect();
+            let extra: Vec<_> = ours.difference(theirs).collect();
+            self.disagreements.push(format!("{what}: missing {missing:?}, extra {extra:?}"));
+        }
+    }
+
+    pub fn disagree(&mut self, what: String) {
+        self.disagreements.push(what);
+    }
+
+    pub fn count_file(&mut self) {
+        self.files += 1;
+    }
+
+    /// Prints the figures (the README quotes them) and fails on any
+    /// disagreement, or when the files exercised fewer than `min_ids` ids.
+    pub fn assert_complete(self, rules: &str, min_ids: usize) {
+        let Agreement { files, ids_seen, disagreements } = self;
+        eprintln!("{rules}: {files} files, {} rule ids fired, {} disagreements", ids_seen.len(), disagreements.len());
+        assert!(
+            disagreements.is_empty(),
+            "{} disagreements over {files} files:\n{}",
+            disagreements.len(),
+            disagreements.join("\n")
+        );
+        assert!(ids_seen.len() >= min_ids, "the files exercised only {} rule ids", ids_seen.len());
+    }
+}
+
+/// The EN 16931 rules our checks compare with the official schematron's
+/// (BR-*, BR-CO-*, BR-DEC-* and the per-category families).
+fn compared_in_en16931(id: &str) -> bool {
+    id.starts_with("BR-") && !EN16931_NOT_YET_CHECKED.contains(&id)
+}
+
+/// EN 16931 rules of the official schematron that we do not check yet.
+const EN16931_NOT_YET_CHECKED: &[&str] = &[];
+
+#[test]
+fn en16931_business_rule_ids_agree_with_the_official_schematron_file_by_file() {
+    let Some(python) = oracle_python() else { return };
+    let generated = tempfile::tempdir().expect("tempdir");
+    let files = crate::france::mutants(&python, "en16931-mutants.py", generated.path());
+    assert!(files.len() >= 400, "the generator made {} files", files.len());
+    let reports = ask_oracle(&python, &files);
+    let mut agreement = Agreement::default();
+    for (file, report) in files.iter().zip(&reports) {
+        // Without BT-24 the package finds no profile to check against.
+        if report.get("error").is_some() {
+            continue;
+        }
+        let theirs: BTreeSet<String> = report["failed"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|failed| failed["flag"] != "warning")
+            .filter_map(|failed| failed["id"].as_str())
+            .filter(|id| compared_in_en16931(id))
+            .map(str::to_owned)
+            .collect();
+        let ours = invoice::validate(&std::fs::read(file).expect("read"), Some(RuleSet::En16931)).expect("validates");
+        assert_eq!(ours.profile, Some(Profile::En16931), "{}", file.display());
+        let ours: BTreeSet<String> =
+            ours.errors.iter().map(|finding| finding.rule.clone()).filter(|id| compared_in_en16931(id)).collect();
+        agreement.count_file();
+        agreement.compare(&file.file_name().expect("name").to_string_lossy(), &ours, &theirs);
+    }
+    agreement.assert_complete("EN 16931", 180);
+}

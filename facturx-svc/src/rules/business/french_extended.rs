@@ -9,27 +9,11 @@ use roxmltree::Node;
 use rust_decimal::Decimal;
 
 use super::groups::raw;
-use super::{CATEGORIES, Category, Checker, amount, family, has_exemption_reason};
+use super::{Checker, amount, breakdown_families, has_exemption_reason};
 use crate::rules::Severity;
 use crate::rules::xml::{child, children, descend, text};
 
 const SUBTYPES: [&str; 3] = ["DETAIL", "GROUP", "INFORMATION"];
-
-/// Beside EN 16931's seven categories, the two whose breakdown rules the
-/// profile rewrote too (-01, -08): the Canary Islands' IGIC (L, rule
-/// family AF) and Ceuta and Melilla's IPSI (M, rule family AG).
-const REGIONAL: [(Category, &str); 2] = [
-    (Category { code: "L", label_en: "IGIC", label_fr: "IGIC", positive_rate: true, exemption_reason: false }, "AF"),
-    (Category { code: "M", label_en: "IPSI", label_fr: "IPSI", positive_rate: false, exemption_reason: false }, "AG"),
-];
-
-/// The categories of the rewritten breakdown rules, with their rule family.
-fn breakdown_families() -> impl Iterator<Item = (&'static Category, &'static str)> {
-    CATEGORIES
-        .iter()
-        .map(|category| (category, family(category.code)))
-        .chain(REGIONAL.iter().map(|(category, family)| (category, *family)))
-}
 
 /// What a line, allowance, charge or logistics fee brings to a VAT
 /// category: the tax it names and its amount.
@@ -71,7 +55,7 @@ struct Amounts {
 }
 
 /// XPath's `round(x * 100) div 100`: half a cent rounds up.
-fn cents(value: Decimal) -> Decimal {
+pub(super) fn cents(value: Decimal) -> Decimal {
     ((value * Decimal::ONE_HUNDRED) + Decimal::new(5, 1)).floor() / Decimal::ONE_HUNDRED
 }
 
@@ -270,13 +254,7 @@ impl<'a, 'input> Checker<'a, 'input> {
                 );
             }
         }
-        let terms = |name: &str| {
-            self.root.descendants().any(|node| {
-                node.is_element()
-                    && node.tag_name().name() == "SpecifiedTradePaymentTerms"
-                    && child(node, name).is_some()
-            })
-        };
+        let terms = |name: &str| self.named("SpecifiedTradePaymentTerms").any(|node| child(node, name).is_some());
         if get("DuePayableAmount").is_some_and(|due| due > Decimal::ZERO)
             && !terms("DueDateDateTime")
             && !terms("Description")
@@ -402,7 +380,6 @@ impl<'a, 'input> Checker<'a, 'input> {
                 }
             }
         }
-        self.line_rates();
     }
 
     /// BR-FREXT-05, 06, 08, 11 and 12: the sub-lines' subtypes, parents and
@@ -492,9 +469,7 @@ impl<'a, 'input> Checker<'a, 'input> {
             // the general one (BR-45 to 48, BR-DEC-19 and 20).
             if family.is_none() || !is_vat {
                 self.breakdown_terms(tax);
-                let anywhere = |name: &str| {
-                    self.root.descendants().any(|node| node.is_element() && node.tag_name().name() == name)
-                };
+                let anywhere = |name: &str| self.named(name).next().is_some();
                 self.tax_point_exclusive(tax, anywhere("TaxPointDate") && anywhere("DueDateTypeCode"));
             }
             let Some((category, family)) = family else { continue };
@@ -584,26 +559,20 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// do not use.
     fn category_presence(&mut self) {
         let Some(settlement) = self.settlement() else { return };
-        let root = self.root;
-        let used_by = |name: &str, code: &str| {
-            root.descendants()
-                .filter(|node| node.is_element() && node.tag_name().name() == name)
-                .any(|node| children(node, "CategoryCode").any(|category| category.text() == Some(code)))
-        };
+        let (allowance_taxes, line_settlements) = (
+            self.named("CategoryTradeTax").collect::<Vec<_>>(),
+            self.named("SpecifiedLineTradeSettlement").collect::<Vec<_>>(),
+        );
+        let names =
+            |tax: &Node, code: &str| children(*tax, "CategoryCode").any(|category| category.text() == Some(code));
         for (category, family) in breakdown_families() {
             let code = category.code;
-            let breakdowns = children(settlement, "ApplicableTradeTax")
-                .filter(|tax| children(*tax, "CategoryCode").any(|category| category.text() == Some(code)))
-                .count();
+            let breakdowns = children(settlement, "ApplicableTradeTax").filter(|tax| names(tax, code)).count();
             // The line-level taxes, and every allowance's or charge's.
-            let line_uses = root
-                .descendants()
-                .filter(|node| node.is_element() && node.tag_name().name() == "SpecifiedLineTradeSettlement")
-                .any(|settlement| {
-                    children(settlement, "ApplicableTradeTax")
-                        .any(|tax| children(tax, "CategoryCode").any(|category| category.text() == Some(code)))
-                });
-            let used = line_uses || used_by("CategoryTradeTax", code);
+            let line_uses = line_settlements
+                .iter()
+                .any(|settlement| children(*settlement, "ApplicableTradeTax").any(|tax| names(&tax, code)));
+            let used = line_uses || allowance_taxes.iter().any(|tax| names(tax, code));
             if (breakdowns == 0) == used {
                 let (fr, en) = if used {
                     (

