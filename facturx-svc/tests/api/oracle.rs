@@ -388,9 +388,10 @@ impl Agreement {
 }
 
 /// The EN 16931 rules our checks compare with the official schematron's
-/// (BR-*, BR-CO-*, BR-DEC-* and the per-category families).
+/// (BR-*, BR-CO-*, BR-DEC-*, the per-category families, and the CII
+/// syntax bindings CII-SR-*).
 fn compared_in_en16931(id: &str) -> bool {
-    id.starts_with("BR-") && !EN16931_NOT_YET_CHECKED.contains(&id)
+    (id.starts_with("BR-") || id.starts_with("CII-")) && !EN16931_NOT_YET_CHECKED.contains(&id)
 }
 
 /// EN 16931 rules of the official schematron that we do not check yet.

@@ -282,7 +282,6 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// BR-16, BR-21, BR-25, BR-DEC-23 on every line; BR-FREXT-BR-22 to 26
     /// and BR-FREXT-CO-04 on the detail lines; CII-SR-465; BR-*-05.
     fn french_lines(&mut self) {
-        self.one_seller_contact();
         let lines = self.line_items();
         if !self.has_lines(&lines) {
             return;

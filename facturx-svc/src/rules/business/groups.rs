@@ -129,6 +129,7 @@ impl<'a, 'input> Checker<'a, 'input> {
         self.vat_identifiers();
         self.split_payment();
         self.tax_currency();
+        self.syntax_bindings();
         if !self.french_wording() {
             for tax in self.settlement().into_iter().flat_map(|settlement| children(settlement, "ApplicableTradeTax")) {
                 let own = |name| child(tax, name).is_some();
@@ -268,7 +269,8 @@ impl<'a, 'input> Checker<'a, 'input> {
     }
 
     /// BR-49 (a payment means' type code), BR-50 and BR-61 (a credit
-    /// transfer's account), BR-CO-27 (IBAN or proprietary id, not both),
+    /// transfer's account), BR-CO-27 or CII-SR-470 (IBAN or proprietary id,
+    /// not both),
     /// BR-51 (at most 10 digits of a card number).
     fn payment_means(&mut self) {
         for means in self.named("SpecifiedTradeSettlementPaymentMeans").collect::<Vec<_>>() {
@@ -302,13 +304,13 @@ impl<'a, 'input> Checker<'a, 'input> {
                     );
                 }
             }
-            if self.french_wording()
-                && matches!(raw(Some(code)).split_whitespace().collect::<Vec<_>>()[..], ["30" | "58"])
-            {
+            if matches!(raw(Some(code)).split_whitespace().collect::<Vec<_>>()[..], ["30" | "58"]) {
                 let has = |name| accounts.iter().any(|account| child(*account, name).is_some());
                 if has("IBANID") == has("ProprietaryID") {
+                    // One test, named CII-SR-470 by EN 16931's CII binding
+                    // and BR-CO-27 by EXTENDED-CTC-FR.
                     self.error(
-                        "BR-CO-27",
+                        if self.french_wording() { "BR-CO-27" } else { "CII-SR-470" },
                         means,
                         "Un virement donne le compte à créditer (BT-84) soit par son IBAN, soit par un identifiant propriétaire, pas les deux.",
                         "Either the IBAN or a Proprietary ID (BT-84) shall be used.",
@@ -622,6 +624,130 @@ impl<'a, 'input> Checker<'a, 'input> {
                 "Avec une devise de comptabilisation de la TVA (BT-6) autre que celle de la facture, le total de TVA est aussi donné dans cette devise (BT-111, TaxTotalAmount currencyID).",
                 "If the VAT accounting currency code (BT-6) is present, then the Invoice total VAT amount in accounting currency (BT-111) shall be provided, and BT-6 shall differ from the Invoice currency code (BT-5).",
             );
+        }
+    }
+
+    /// EN 16931's CII syntax binding rules: CII-SR-463 and 471 to 473 (one
+    /// indicator, at most one category, rate and amount per allowance or
+    /// charge), 465 and 466 (a contact is a person or a department), 467
+    /// and 468 (one payment means code and text for the invoice), 469 (one
+    /// payment reference), 474 to 476 (warnings: one invoiced object per
+    /// line, one name and file per tender or lot reference).
+    fn syntax_bindings(&mut self) {
+        for item in self.named("SpecifiedTradeAllowanceCharge").collect::<Vec<_>>() {
+            for (rule, name, limit, fr, en) in [
+                (
+                    "CII-SR-463",
+                    "ChargeIndicator",
+                    None,
+                    "un indicateur remise ou charge (ChargeIndicator)",
+                    "a charge indicator",
+                ),
+                ("CII-SR-471", "CategoryTradeTax", Some(1), "au plus une catégorie de TVA", "at most one VAT category"),
+                ("CII-SR-472", "RateApplicablePercent", Some(1), "au plus un taux de TVA", "at most one VAT rate"),
+                ("CII-SR-473", "ActualAmount", Some(1), "au plus un montant", "at most one amount"),
+            ] {
+                let count = children(item, name).count();
+                if limit.map_or(count == 0, |limit| count > limit) {
+                    self.error(
+                        rule,
+                        item,
+                        &format!("Chaque remise ou charge a {fr}."),
+                        &format!("Each allowance or charge shall have {en}."),
+                    );
+                }
+            }
+        }
+        for agreement in self.named("ApplicableHeaderTradeAgreement").collect::<Vec<_>>() {
+            for (rule, role, who_fr, who_en) in [
+                ("CII-SR-465", "SellerTradeParty", "du vendeur (BT-41)", "seller contact (BT-41)"),
+                ("CII-SR-466", "BuyerTradeParty", "de l'acheteur (BT-56)", "buyer contact (BT-56)"),
+            ] {
+                let contacts: Vec<Node> =
+                    children(agreement, role).flat_map(|party| children(party, "DefinedTradeContact")).collect();
+                let has = |name| contacts.iter().any(|contact| child(*contact, name).is_some());
+                if has("PersonName") && has("DepartmentName") {
+                    self.error(
+                        rule,
+                        agreement,
+                        &format!("Le contact {who_fr} est une personne ou un service, pas les deux : gardez PersonName ou DepartmentName."),
+                        &format!("Only one {who_en} element is allowed: a person or a department."),
+                    );
+                }
+            }
+            for (rule, part, what_fr, what_en) in [
+                ("CII-SR-475", "Name", "un nom", "one name"),
+                ("CII-SR-476", "AttachmentBinaryObject", "un fichier joint", "one attached file"),
+            ] {
+                let count = children(agreement, "AdditionalReferencedDocument")
+                    .filter(|document| raw(child(*document, "TypeCode")).trim() == "916")
+                    .flat_map(|document| children(document, part))
+                    .count();
+                if count > 1 {
+                    self.warning(
+                        rule,
+                        agreement,
+                        &format!("Les références d'appel d'offres ou de lot (code 916) n'ont qu'{what_fr}."),
+                        &format!("Tender or lot references (code 916) shall have only {what_en}."),
+                    );
+                }
+            }
+        }
+        let root = self.root;
+        for (rule, name, what_fr, what_en) in [
+            (
+                "CII-SR-467",
+                "TypeCode",
+                "le même code de moyen de paiement (BT-81)",
+                "the same Payment means type code (BT-81)",
+            ),
+            (
+                "CII-SR-468",
+                "Information",
+                "le même libellé de moyen de paiement (BT-82)",
+                "the same Payment means text (BT-82)",
+            ),
+        ] {
+            let values: Vec<String> = self
+                .named("SpecifiedTradeSettlementPaymentMeans")
+                .flat_map(|means| children(means, name).collect::<Vec<_>>())
+                .map(|value| raw(Some(value)).split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect();
+            if values.iter().any(|value| Some(value) != values.first()) {
+                self.error(
+                    rule,
+                    root,
+                    &format!("Tous les moyens de paiement (BG-16) d'une facture ont {what_fr}."),
+                    &format!("Every payment instruction (BG-16) of an invoice shall have {what_en}."),
+                );
+            }
+        }
+        let references: usize = self
+            .named("ApplicableHeaderTradeSettlement")
+            .map(|settlement| children(settlement, "PaymentReference").count())
+            .sum();
+        if references > 1 {
+            self.error(
+                "CII-SR-469",
+                root,
+                "Une facture n'a qu'une référence de paiement (BT-83).",
+                "Only one Remittance information (BT-83) is allowed on an invoice.",
+            );
+        }
+        for settlement in self.named("SpecifiedLineTradeSettlement").collect::<Vec<_>>() {
+            let invoiced_objects = children(settlement, "AdditionalReferencedDocument")
+                .filter(|document| raw(child(*document, "TypeCode")).trim() == "130")
+                .count();
+            if invoiced_objects > 1
+                && settlement.parent().is_some_and(|line| line.tag_name().name() == "IncludedSupplyChainTradeLineItem")
+            {
+                self.warning(
+                    "CII-SR-474",
+                    settlement,
+                    "Une ligne n'a qu'un objet facturé (BT-128, code 130).",
+                    "Only one invoiced object identifier (BT-128, code 130) is allowed per invoice line.",
+                );
+            }
         }
     }
 }

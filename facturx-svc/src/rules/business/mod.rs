@@ -191,6 +191,12 @@ impl<'a, 'input> Checker<'a, 'input> {
         }
     }
 
+    fn warning(&mut self, rule: &str, at: Node, fr: &str, en: &str) {
+        if profiles::states(rule, self.profile) {
+            self.findings.add(rule, Severity::Warning, at, fr, en);
+        }
+    }
+
     fn extended(&self) -> bool {
         self.profile == Profile::Extended
     }
@@ -629,26 +635,6 @@ impl<'a, 'input> Checker<'a, 'input> {
             .collect()
     }
 
-    /// CII-SR-465: the seller's contact (BT-41) is a person or a department.
-    fn one_seller_contact(&mut self) {
-        let Some(agreement) =
-            self.transaction().and_then(|transaction| child(transaction, "ApplicableHeaderTradeAgreement"))
-        else {
-            return;
-        };
-        let contact = descend(agreement, &["SellerTradeParty", "DefinedTradeContact"]);
-        if contact
-            .is_some_and(|contact| child(contact, "PersonName").is_some() && child(contact, "DepartmentName").is_some())
-        {
-            self.error(
-                "CII-SR-465",
-                agreement,
-                "Un seul élément BT-41 (contact du vendeur : nom de la personne ou du service) est permis.",
-                "Only one BT-41 element is allowed on an invoice (seller contact person or department).",
-            );
-        }
-    }
-
     /// BR-16: at least one line.
     fn has_lines(&mut self, lines: &[Node<'a, 'input>]) -> bool {
         if lines.is_empty()
@@ -666,7 +652,6 @@ impl<'a, 'input> Checker<'a, 'input> {
 
     /// BR-16, BR-21 to BR-27, BR-CO-04, BR-DEC-23: every line; CII-SR-465.
     fn lines(&mut self) {
-        self.one_seller_contact();
         let lines = self.line_items();
         if !self.has_lines(&lines) {
             return;

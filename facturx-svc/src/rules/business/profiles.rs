@@ -1,6 +1,7 @@
 //! Which profiles' official schematrons state each EN 16931 business rule
-//! (`profiles.txt`, derived by scripts/facturx-business-rules.py): a rule is
-//! reported on a document only where its profile's schematron states it.
+//! and CII syntax binding rule (`profiles.txt`, derived by
+//! scripts/facturx-business-rules.py): a rule is reported on a document
+//! only where its profile's schematron states it.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
