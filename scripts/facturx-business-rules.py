@@ -30,7 +30,7 @@ LETTERS = {"minimum": "M", "basicwl": "W", "basic": "B", "en16931": "E", "extend
 CTC_FR = os.path.join(
     HERE, "..", "..", "shared", "oracles", "france-rfe", "CII", "EXTENDED-CTC-FR", "schematron", "EXTENDED-CTC-FR-CII.sch"
 )
-BUSINESS_RULE = re.compile(r"^(BR|CII-SR)-[A-Z0-9-]+$")
+BUSINESS_RULE = re.compile(r"^(BR|CII-SR)-[A-Za-z0-9-]+$")
 MESSAGE_TAG = re.compile(r"^\[([A-Za-z0-9-]+)\]")
 
 

@@ -1,3 +1,4 @@
+mod extremes;
 mod france;
 mod helpers;
 mod http;

@@ -9,10 +9,10 @@
 
 use roxmltree::Node;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap as HashMap;
 
-use super::french_extended::cents;
 use super::groups::raw;
-use super::{Category, Checker, amount, breakdown_families};
+use super::{Category, Checker, amount, breakdown_families, cents};
 use crate::domain::Profile;
 use crate::rules::xml::{child, children, descend};
 
@@ -151,6 +151,56 @@ impl Parties {
     }
 }
 
+/// What the lines, or the allowances, or the charges, of each known
+/// category add up to, and of each category and rate: read in one pass, so
+/// that each breakdown's rule 08 is a lookup.
+#[derive(Default)]
+struct CategorySums {
+    by_category: HashMap<&'static str, Decimal>,
+    by_rate: HashMap<(&'static str, Decimal), Decimal>,
+}
+
+impl CategorySums {
+    /// An item counts for every known category one of its taxes names, and
+    /// for every such category with every rate one of its taxes states
+    /// (`ram:ApplicableTradeTax/ram:CategoryCode = 'S' and
+    /// ram:ApplicableTradeTax/xs:decimal(ram:RateApplicablePercent) = $rate`).
+    fn add(&mut self, taxes: &[Node], amount: Option<Decimal>) {
+        let Some(amount) = amount else { return };
+        let mut rates: Vec<Decimal> =
+            taxes.iter().filter_map(|tax| number(child(*tax, "RateApplicablePercent"))).collect();
+        rates.sort();
+        rates.dedup();
+        for (category, _) in breakdown_families() {
+            if taxes.iter().any(|tax| of_category(*tax, category.code)) {
+                *self.by_category.entry(category.code).or_default() += amount;
+                for rate in &rates {
+                    *self.by_rate.entry((category.code, *rate)).or_default() += amount;
+                }
+            }
+        }
+    }
+
+    fn of(&self, code: &'static str, rate: Option<Decimal>) -> Decimal {
+        match rate {
+            Some(rate) => self.by_rate.get(&(code, rate)),
+            None => self.by_category.get(code),
+        }
+        .copied()
+        .unwrap_or_default()
+    }
+}
+
+/// What the breakdown rules read of the whole invoice, once.
+struct Contributions {
+    lines: CategorySums,
+    charges: CategorySums,
+    allowances: CategorySums,
+    /// A tax (BR-O-11, 12), and an allowance's or charge's tax (BR-O-13,
+    /// 14), of a category other than O.
+    other_than_not_subject: [bool; 2],
+}
+
 /// Where a category is used: the rules 02/05 (lines), 03/06 (allowances)
 /// and 04/07 (charges).
 const USES: [(&str, &str, &str, &str); 3] = [
@@ -277,13 +327,41 @@ impl<'a, 'input> Checker<'a, 'input> {
                 );
             }
         }
+        let contributions = self.contributions_by_category(settlement);
         for &tax in &breakdowns {
             self.tax_amount_rule(tax);
             if let Some((category, family)) = breakdown_families().find(|(category, _)| of_category(tax, category.code))
             {
-                self.breakdown_of_category(settlement, tax, category, family);
+                self.breakdown_of_category(&contributions, tax, category, family);
             }
         }
+    }
+
+    fn contributions_by_category(&self, settlement: Node) -> Contributions {
+        let other = |name: &'static str| {
+            self.named(name).any(|tax| children(tax, "CategoryCode").any(|code| raw(Some(code)) != "O"))
+        };
+        let mut contributions = Contributions {
+            lines: CategorySums::default(),
+            charges: CategorySums::default(),
+            allowances: CategorySums::default(),
+            other_than_not_subject: [other("ApplicableTradeTax"), other("CategoryTradeTax")],
+        };
+        for line in self.line_items().into_iter().flat_map(|line| children(line, "SpecifiedLineTradeSettlement")) {
+            let taxes: Vec<Node> = children(line, "ApplicableTradeTax").collect();
+            let net = number(descend(line, &["SpecifiedTradeSettlementLineMonetarySummation", "LineTotalAmount"]));
+            contributions.lines.add(&taxes, net);
+        }
+        for item in children(settlement, "SpecifiedTradeAllowanceCharge") {
+            let taxes: Vec<Node> = children(item, "CategoryTradeTax").collect();
+            let sums = match indicator(item) {
+                Some(true) => &mut contributions.charges,
+                Some(false) => &mut contributions.allowances,
+                None => continue,
+            };
+            sums.add(&taxes, number(child(item, "ActualAmount")));
+        }
+        contributions
     }
 
     /// BR-CO-17: a breakdown's VAT amount (BT-117) is its base times its
@@ -313,7 +391,7 @@ impl<'a, 'input> Checker<'a, 'input> {
     }
 
     /// Rules 08 to 14 on one breakdown of a known category.
-    fn breakdown_of_category(&mut self, settlement: Node, tax: Node, category: &Category, family: &str) {
+    fn breakdown_of_category(&mut self, contributions: &Contributions, tax: Node, category: &Category, family: &str) {
         let code = category.code;
         let basis = number(child(tax, "BasisAmount"));
         let calculated = number(child(tax, "CalculatedAmount"));
@@ -321,24 +399,8 @@ impl<'a, 'input> Checker<'a, 'input> {
         // S matches the lines, allowances and charges by category and rate,
         // the others by category only; each sum is rounded to the cent.
         let by_rate = code == "S";
-        let matching =
-            |tax: Node| of_category(tax, code) && (!by_rate || number(child(tax, "RateApplicablePercent")) == rate);
-        let lines: Decimal = self
-            .line_items()
-            .into_iter()
-            .flat_map(|line| children(line, "SpecifiedLineTradeSettlement"))
-            .filter(|line| children(*line, "ApplicableTradeTax").any(matching))
-            .filter_map(|line| {
-                number(descend(line, &["SpecifiedTradeSettlementLineMonetarySummation", "LineTotalAmount"]))
-            })
-            .sum();
-        let items = |charge: bool| -> Decimal {
-            children(settlement, "SpecifiedTradeAllowanceCharge")
-                .filter(|item| indicator(*item) == Some(charge) && children(*item, "CategoryTradeTax").any(matching))
-                .filter_map(|item| number(child(item, "ActualAmount")))
-                .sum()
-        };
-        let expected = cents(lines) + cents(items(true)) - cents(items(false));
+        let sum = |sums: &CategorySums| cents(sums.of(code, rate.filter(|_| by_rate)));
+        let expected = sum(&contributions.lines) + sum(&contributions.charges) - sum(&contributions.allowances);
         let basis_fits = match code {
             // `every $rate in ../ram:RateApplicablePercent`: none to check without one.
             "S" => rate.is_none() || basis == Some(expected),
@@ -406,25 +468,14 @@ impl<'a, 'input> Checker<'a, 'input> {
             }
         }
         if code == "O" {
-            let other = |name: &'static str| {
-                self.named(name).any(|tax| children(tax, "CategoryCode").any(|code| raw(Some(code)) != "O"))
-            };
-            let others = [other("ApplicableTradeTax"), other("CategoryTradeTax")];
-            for (rules, name, fr, en) in [
-                (
-                    ["BR-O-11", "BR-O-12"],
-                    "ApplicableTradeTax",
-                    "une ligne ni un récapitulatif",
-                    "an Invoice line nor a VAT breakdown",
-                ),
-                (
-                    ["BR-O-13", "BR-O-14"],
-                    "CategoryTradeTax",
-                    "une remise ni une charge",
-                    "a Document level allowance nor charge",
-                ),
-            ] {
-                if others[usize::from(name == "CategoryTradeTax")] {
+            for ((rules, fr, en), other) in [
+                (["BR-O-11", "BR-O-12"], "une ligne ni un récapitulatif", "an Invoice line nor a VAT breakdown"),
+                (["BR-O-13", "BR-O-14"], "une remise ni une charge", "a Document level allowance nor charge"),
+            ]
+            .into_iter()
+            .zip(contributions.other_than_not_subject)
+            {
+                if other {
                     for rule in rules {
                         self.error(
                             rule,

@@ -9,7 +9,7 @@ use roxmltree::Node;
 use rust_decimal::Decimal;
 
 use super::groups::raw;
-use super::{Checker, amount, breakdown_families, has_exemption_reason};
+use super::{Checker, amount, breakdown_families, cents, has_exemption_reason};
 use crate::rules::Severity;
 use crate::rules::xml::{child, children, descend, text};
 
@@ -52,11 +52,6 @@ struct Amounts {
     allowances: Vec<Taxed>,
     charges: Vec<Taxed>,
     logistics_fees: Vec<Taxed>,
-}
-
-/// XPath's `round(x * 100) div 100`: half a cent rounds up.
-pub(super) fn cents(value: Decimal) -> Decimal {
-    ((value * Decimal::ONE_HUNDRED) + Decimal::new(5, 1)).floor() / Decimal::ONE_HUNDRED
 }
 
 fn sum(items: &[&Taxed]) -> Decimal {
@@ -456,6 +451,8 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// BR-FXEXT-S-09; BR-Z/E/AE/IC/G-09 and BR-E/AE/IC/G-10.
     fn french_vat_breakdown(&mut self, amounts: &Amounts) {
         let Some(settlement) = self.settlement() else { return };
+        let anywhere = |name: &str| self.named(name).next().is_some();
+        let tax_point_and_code = anywhere("TaxPointDate") && anywhere("DueDateTypeCode");
         for tax in children(settlement, "ApplicableTradeTax").collect::<Vec<_>>() {
             // The per-category rules match `CategoryCode = 'S'` and
             // `upper-case(TypeCode) = 'VAT'` on the text as written: " S"
@@ -468,8 +465,7 @@ impl<'a, 'input> Checker<'a, 'input> {
             // the general one (BR-45 to 48, BR-DEC-19 and 20).
             if family.is_none() || !is_vat {
                 self.breakdown_terms(tax);
-                let anywhere = |name: &str| self.named(name).next().is_some();
-                self.tax_point_exclusive(tax, anywhere("TaxPointDate") && anywhere("DueDateTypeCode"));
+                self.tax_point_exclusive(tax, tax_point_and_code);
             }
             let Some((category, family)) = family else { continue };
             let basis = amount(child(tax, "BasisAmount"));

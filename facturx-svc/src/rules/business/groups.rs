@@ -107,13 +107,13 @@ const ALLOWANCES_AND_CHARGES: [AllowanceCharge; 4] = [
 ];
 
 impl<'a, 'input> Checker<'a, 'input> {
-    fn french_wording(&self) -> bool {
+    pub(super) fn french_wording(&self) -> bool {
         self.profile == Profile::ExtendedCtcFr
     }
 
     /// A text is given: normalised in EXTENDED-CTC-FR, raw (`x != ''`) in
     /// the EN 16931 schematrons.
-    fn given(&self, node: Option<Node>) -> bool {
+    pub(super) fn given(&self, node: Option<Node>) -> bool {
         if self.french_wording() { !blank(node) } else { !raw(node).is_empty() }
     }
 
@@ -308,13 +308,16 @@ impl<'a, 'input> Checker<'a, 'input> {
                 let has = |name| accounts.iter().any(|account| child(*account, name).is_some());
                 if has("IBANID") == has("ProprietaryID") {
                     // One test, named CII-SR-470 by EN 16931's CII binding
-                    // and BR-CO-27 by EXTENDED-CTC-FR.
-                    self.error(
-                        if self.french_wording() { "BR-CO-27" } else { "CII-SR-470" },
-                        means,
-                        "Un virement donne le compte à créditer (BT-84) soit par son IBAN, soit par un identifiant propriétaire, pas les deux.",
-                        "Either the IBAN or a Proprietary ID (BT-84) shall be used.",
-                    );
+                    // and BR-CO-27 by BASIC's and EXTENDED-CTC-FR's
+                    // schematrons: each profile reports the name it states.
+                    for rule in ["CII-SR-470", "BR-CO-27"] {
+                        self.error(
+                            rule,
+                            means,
+                            "Un virement donne le compte à créditer (BT-84) soit par son IBAN, soit par un identifiant propriétaire, pas les deux.",
+                            "Either the IBAN or a Proprietary ID (BT-84) shall be used.",
+                        );
+                    }
                 }
             }
         }

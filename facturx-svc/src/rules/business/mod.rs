@@ -4,6 +4,7 @@
 //! breakdown per category. Amounts are exact decimals, never floats.
 //! EXTENDED-CTC-FR replaces some of them with its own (`french_extended`).
 
+use std::rc::Rc;
 use std::str::FromStr;
 
 use roxmltree::Node;
@@ -19,8 +20,8 @@ use super::xml::{child, children, descend, text};
 use super::{Findings, Severity};
 use crate::domain::Profile;
 
-/// One VAT category of the five the rules below know (reverse charge,
-/// exempt, zero rated, intra-community, export, not subject, standard).
+/// One VAT category of EN 16931's seven (standard, zero rated, exempt,
+/// reverse charge, intra-community, export, not subject).
 struct Category {
     code: &'static str,
     label_en: &'static str,
@@ -98,6 +99,11 @@ fn breakdown_families() -> impl Iterator<Item = (&'static Category, &'static str
         .chain(REGIONAL.iter().map(|(category, family)| (category, *family)))
 }
 
+/// XPath's `round(x * 100) div 100`: half a cent rounds up.
+fn cents(value: Decimal) -> Decimal {
+    ((value * Decimal::ONE_HUNDRED) + Decimal::new(5, 1)).floor() / Decimal::ONE_HUNDRED
+}
+
 /// The rule family of a category in rule ids (`BR-IC-08` for K).
 fn family(code: &str) -> &str {
     if code == "K" { "IC" } else { code }
@@ -118,8 +124,14 @@ fn has_exemption_reason(tax: Node) -> bool {
     text(child(tax, "ExemptionReason")).is_some() || text(child(tax, "ExemptionReasonCode")).is_some()
 }
 
+/// A number of the invoice, or `None` when it is not one or is 10^13 or
+/// more (then read as unreadable by the sums: no invoice holds such an
+/// amount, and the bound keeps every sum of at most 2 million nodes and
+/// every product below `Decimal`'s limit, where its arithmetic panics).
 fn amount(node: Option<Node>) -> Option<Decimal> {
-    text(node).and_then(|value| Decimal::from_str(value).ok())
+    text(node)
+        .and_then(|value| Decimal::from_str(value).ok())
+        .filter(|value| value.abs() < Decimal::new(10_000_000_000_000, 0))
 }
 
 /// An amount line of the totals or of a group, with where it is.
@@ -153,15 +165,16 @@ struct Checker<'a, 'input> {
     root: Node<'a, 'input>,
     /// The document's elements by local name, in document order, read in
     /// one walk: the rules that look anywhere (`//ram:X`) read them here.
-    elements: HashMap<&'input str, Vec<Node<'a, 'input>>>,
+    elements: HashMap<&'input str, Rc<[Node<'a, 'input>]>>,
     findings: &'a mut Findings,
 }
 
 pub(super) fn check(root: Node, profile: Profile, findings: &mut Findings) {
-    let mut elements: HashMap<&str, Vec<Node>> = HashMap::default();
+    let mut by_name: HashMap<&str, Vec<Node>> = HashMap::default();
     for node in root.descendants().filter(Node::is_element) {
-        elements.entry(node.tag_name().name()).or_default().push(node);
+        by_name.entry(node.tag_name().name()).or_default().push(node);
     }
+    let elements = by_name.into_iter().map(|(name, nodes)| (name, Rc::from(nodes))).collect();
     let mut checker = Checker { profile, root, elements, findings };
     checker.core_terms();
     checker.optional_groups();
@@ -181,8 +194,10 @@ pub(super) fn check(root: Node, profile: Profile, findings: &mut Findings) {
 
 impl<'a, 'input> Checker<'a, 'input> {
     /// Every element of the document with this local name (`//ram:X`).
-    fn named(&self, name: &str) -> std::vec::IntoIter<Node<'a, 'input>> {
-        self.elements.get(name).cloned().unwrap_or_default().into_iter()
+    /// Shared, not copied, so that a rule may call it in a loop.
+    fn named(&self, name: &str) -> impl Iterator<Item = Node<'a, 'input>> + use<'a, 'input> {
+        let nodes: Rc<[Node<'a, 'input>]> = self.elements.get(name).cloned().unwrap_or_else(|| Rc::from([]));
+        (0..nodes.len()).map(move |index| nodes[index])
     }
 
     fn error(&mut self, rule: &str, at: Node, fr: &str, en: &str) {
@@ -287,20 +302,20 @@ impl<'a, 'input> Checker<'a, 'input> {
                     "Buyer postal address (BG-8) and country code (BT-55)",
                 ),
             ] {
-                let Some(party) = self.party(role) else { continue };
-                match child(party, "PostalTradeAddress") {
+                let party = self.party(role);
+                match party.and_then(|party| child(party, "PostalTradeAddress")) {
                     None => {
                         // Without an address there is no country either: both rules fail.
                         for rule in [address_rule, country_rule] {
                             self.error(
                                 rule,
-                                party,
+                                party.unwrap_or(root),
                                 &format!("La facture doit contenir l'adresse postale {who_fr}."),
                                 &format!("An Invoice shall contain the {who_en}."),
                             );
                         }
                     }
-                    Some(address) if text(child(address, "CountryID")).is_none() => self.error(
+                    Some(address) if !self.given(child(address, "CountryID")) => self.error(
                         country_rule,
                         address,
                         &format!("L'adresse postale {who_fr} doit avoir un code pays."),
@@ -324,7 +339,8 @@ impl<'a, 'input> Checker<'a, 'input> {
         let has_lines = self.profile.follows_en16931_rules();
         self.summation_terms(summation, has_lines);
         let Contributions { lines: line_nets, allowances, charges } = contributions;
-        let sum = |items: &[Contribution]| items.iter().map(|item| item.amount).sum::<Decimal>();
+        // Each sum rounded to the cent, as `round(sum(...) * 100) div 100`.
+        let sum = |items: &[Contribution]| cents(items.iter().map(|item| item.amount).sum::<Decimal>());
         let tolerance = |count: usize| Decimal::new(count as i64, 2);
         // What BT-109 and BT-112 add up: every line, allowance and charge.
         let contribution_count = line_nets.len() + allowances.len() + charges.len();
@@ -374,7 +390,8 @@ impl<'a, 'input> Checker<'a, 'input> {
                 self,
                 "BR-CO-11",
                 "BR-FXEXT-CO-11",
-                Some(allowance_total),
+                // EN 16931 compares with the stated total: none fails.
+                if extended { Some(allowance_total) } else { totals.get("AllowanceTotalAmount") },
                 Some(sum(allowances)),
                 allowances.len(),
                 "Total des remises (BT-107) = Σ remises au niveau document (BT-92)",
@@ -386,7 +403,7 @@ impl<'a, 'input> Checker<'a, 'input> {
                 self,
                 "BR-CO-12",
                 "BR-FXEXT-CO-12",
-                Some(charge_total),
+                if extended { Some(charge_total) } else { totals.get("ChargeTotalAmount") },
                 Some(sum(charges)),
                 charges.len(),
                 "Total des frais (BT-108) = Σ frais au niveau document (BT-99)",
@@ -398,7 +415,7 @@ impl<'a, 'input> Checker<'a, 'input> {
             "BR-CO-13",
             "BR-FXEXT-CO-13",
             totals.get("TaxBasisTotalAmount"),
-            totals.get("LineTotalAmount").map(|line_total| line_total - allowance_total + charge_total),
+            totals.get("LineTotalAmount").map(|line_total| cents(line_total - allowance_total + charge_total)),
             contribution_count,
             "Total hors TVA (BT-109) = Σ montants nets de ligne (BT-131) - remises (BT-107) + frais (BT-108)",
             "Invoice total amount without VAT (BT-109) = Σ Invoice line net amount (BT-131) - Sum of allowances (BT-107) + Sum of charges (BT-108)",
@@ -447,13 +464,21 @@ impl<'a, 'input> Checker<'a, 'input> {
                     "An Invoice shall at least have one VAT breakdown group (BG-23).",
                 );
             }
-            let tax_sum: Decimal = breakdown.iter().filter_map(|tax| amount(child(*tax, "CalculatedAmount"))).sum();
-            if let Some(stated) = tax_total
-                && stated != tax_sum
+            let tax_sum =
+                cents(breakdown.iter().filter_map(|tax| amount(child(*tax, "CalculatedAmount"))).sum::<Decimal>());
+            // Each VAT total whose currencyID is the invoice's, as written.
+            let invoice_currency = child(settlement, "InvoiceCurrencyCode").and_then(|code| code.text());
+            for total in children(summation, "TaxTotalAmount")
+                .filter(|total| invoice_currency.is_some() && total.attribute("currencyID") == invoice_currency)
+                .collect::<Vec<_>>()
             {
-                self.error("BR-CO-14", summation,
-                        &format!("Total TVA (BT-110) = Σ montants de TVA par catégorie (BT-117) : {stated} est déclaré, {tax_sum} est attendu."),
-                        &format!("Invoice total VAT amount (BT-110) = Σ VAT category tax amount (BT-117): {stated} stated, {tax_sum} expected."));
+                let stated = amount(Some(total));
+                if stated != Some(tax_sum) {
+                    let (shown, shown_en) = self::stated(stated);
+                    self.error("BR-CO-14", total,
+                        &format!("Total TVA (BT-110) = Σ montants de TVA par catégorie (BT-117) : {shown} est déclaré, {tax_sum} est attendu."),
+                        &format!("Invoice total VAT amount (BT-110) = Σ VAT category tax amount (BT-117): {shown_en} stated, {tax_sum} expected."));
+                }
             }
         }
     }
@@ -468,7 +493,7 @@ impl<'a, 'input> Checker<'a, 'input> {
                 .filter(|total| total.attribute("currencyID") == Some(currency))
                 .collect();
             let with_tax = match in_currency[..] {
-                [total] => basis.zip(amount(Some(total))).map(|(basis, tax)| french_extended::cents(basis + tax)),
+                [total] => basis.zip(amount(Some(total))).map(|(basis, tax)| cents(basis + tax)),
                 _ => None,
             };
             grand.is_some() && (grand == with_tax || grand == basis)
@@ -487,7 +512,6 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// BR-12 to BR-15 and BR-DEC-09 to BR-DEC-18: the totals' terms and
     /// their decimals (BT-106 only where the profile has lines).
     fn summation_terms(&mut self, summation: Node<'a, 'input>, has_lines: bool) {
-        let totals = Amounts { node: summation };
         let required: &[(&str, &str, &str, &str)] = &[
             (
                 "BR-12",
@@ -510,7 +534,8 @@ impl<'a, 'input> Checker<'a, 'input> {
             ("BR-15", "DuePayableAmount", "le montant à payer (BT-115)", "the Amount due for payment (BT-115)"),
         ];
         for (rule, name, fr, en) in required {
-            if (has_lines || *rule != "BR-12") && totals.get(name).is_none() {
+            // `(ram:X)`: present, whatever it holds.
+            if (has_lines || *rule != "BR-12") && child(summation, name).is_none() {
                 self.error(
                     rule,
                     summation,
@@ -596,8 +621,17 @@ impl<'a, 'input> Checker<'a, 'input> {
         let Some(settlement) = self.settlement() else { return Vec::new() };
         children(settlement, "SpecifiedTradeAllowanceCharge")
             .filter(|item| {
-                text(descend(*item, &["ChargeIndicator", "Indicator"]))
-                    .is_some_and(|flag| (flag == "true" || flag == "1") == charge)
+                if self.extended() {
+                    text(descend(*item, &["ChargeIndicator", "Indicator"]))
+                        .is_some_and(|flag| (flag == "true" || flag == "1") == charge)
+                } else {
+                    // BR-CO-11 and 12 select `[ram:ChargeIndicator/udt:Indicator = 'false']`
+                    // (or 'true') as written: "0" and "1" are neither.
+                    let flag = if charge { "true" } else { "false" };
+                    children(*item, "ChargeIndicator")
+                        .flat_map(|indicator| children(indicator, "Indicator"))
+                        .any(|value| value.text() == Some(flag))
+                }
             })
             .filter_map(|item| {
                 Some(Contribution {
@@ -748,8 +782,7 @@ impl<'a, 'input> Checker<'a, 'input> {
             if let Some(net) = descend(
                 line,
                 &["SpecifiedLineTradeSettlement", "SpecifiedTradeSettlementLineMonetarySummation", "LineTotalAmount"],
-            ) && !extended
-            {
+            ) {
                 self.two_decimals("BR-DEC-23", net, "BT-131");
             }
         }
@@ -875,14 +908,14 @@ impl<'a, 'input> Checker<'a, 'input> {
 
     /// BR-45 to BR-48, BR-DEC-19, BR-DEC-20: the terms of a VAT breakdown (BG-23).
     fn breakdown_terms(&mut self, tax: Node<'a, 'input>) {
-        let code = text(child(tax, "CategoryCode")).unwrap_or_default();
-        let (basis, calculated) = (amount(child(tax, "BasisAmount")), amount(child(tax, "CalculatedAmount")));
-        let rate = amount(child(tax, "RateApplicablePercent"));
+        // `(ram:X)`: present, whatever it holds; `ram:CategoryCode = 'O'` as written.
+        let has = |name| child(tax, name).is_some();
+        let not_subject = children(tax, "CategoryCode").any(|code| code.text() == Some("O"));
         for (rule, present, fr, en) in [
-            ("BR-45", basis.is_some(), "une base imposable (BT-116)", "a VAT category taxable amount (BT-116)"),
-            ("BR-46", calculated.is_some(), "un montant de TVA (BT-117)", "a VAT category tax amount (BT-117)"),
-            ("BR-47", !code.is_empty(), "un code de catégorie (BT-118)", "a VAT category code (BT-118)"),
-            ("BR-48", rate.is_some() || code == "O", "un taux (BT-119)", "a VAT category rate (BT-119)"),
+            ("BR-45", has("BasisAmount"), "une base imposable (BT-116)", "a VAT category taxable amount (BT-116)"),
+            ("BR-46", has("CalculatedAmount"), "un montant de TVA (BT-117)", "a VAT category tax amount (BT-117)"),
+            ("BR-47", has("CategoryCode"), "un code de catégorie (BT-118)", "a VAT category code (BT-118)"),
+            ("BR-48", has("RateApplicablePercent") || not_subject, "un taux (BT-119)", "a VAT category rate (BT-119)"),
         ] {
             if !present {
                 self.error(
