@@ -735,6 +735,39 @@ pub fn cii_with_unexpected_children_in_document(count: usize) -> Vec<u8> {
     cii_invoice("", &"<ram:Zz/>".repeat(count))
 }
 
+/// Case 8b: the invoice with `count` lines and `count` VAT breakdowns,
+/// each line and breakdown of its own rate, under the guideline `guideline`:
+/// rules that match each breakdown with the lines would do `count`² work.
+pub fn cii_with_lines_and_breakdowns(count: usize, guideline: &str) -> Vec<u8> {
+    let invoice = String::from_utf8(cii_invoice("", "")).expect("utf-8");
+    let block = |start: &str, end: &str| -> (usize, usize) {
+        let from = invoice.find(start).expect("the block's start");
+        (from, from + invoice[from..].find(end).expect("the block's end") + end.len())
+    };
+    let (line_start, line_end) =
+        block("<ram:IncludedSupplyChainTradeLineItem>", "</ram:IncludedSupplyChainTradeLineItem>\n");
+    let (tax_start, tax_end) = block("<ram:ApplicableTradeTax><ram:CalculatedAmount>", "</ram:ApplicableTradeTax>\n");
+    let rate = "<ram:RateApplicablePercent>20</ram:RateApplicablePercent>";
+    let repeated = |text: &str| -> String {
+        (1..=count)
+            .map(|index| {
+                text.replace(
+                    rate,
+                    &format!(
+                        "<ram:RateApplicablePercent>{}.{:02}</ram:RateApplicablePercent>",
+                        index / 100,
+                        index % 100
+                    ),
+                )
+            })
+            .collect()
+    };
+    let (lines, taxes) = (repeated(&invoice[line_start..line_end]), repeated(&invoice[tax_start..tax_end]));
+    let xml =
+        format!("{}{lines}{}{taxes}{}", &invoice[..line_start], &invoice[line_end..tax_start], &invoice[tax_end..]);
+    xml.replace("<ram:ID>urn:cen.eu:en16931:2017</ram:ID>", &format!("<ram:ID>{guideline}</ram:ID>")).into_bytes()
+}
+
 /// Case 9: the invoice's root holding elements nested `depth` deep
 /// (`<a><a>…</a></a>`, 7 bytes a level).
 pub fn cii_nested(depth: usize) -> Vec<u8> {

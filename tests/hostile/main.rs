@@ -379,6 +379,34 @@ async fn facturx_xml_with_80000_unexpected_children_gets_a_bounded_report() {
     failures.assert_none("a CII with 80,000 unexpected children");
 }
 
+/// Case 8b: an invoice of 7,000 lines and 7,000 VAT breakdowns, each of
+/// its own rate (~8.7 MB, under the upload limit), in the profiles whose rules
+/// add up lines per breakdown (EN 16931, EXTENDED, EXTENDED-CTC-FR), to
+/// validate with the French rules → answered within 15 s and 256 MB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn facturx_xml_with_7000_lines_and_7000_vat_breakdowns_gets_a_bounded_report() {
+    const COUNT: usize = 7_000;
+    let platform = Platform::start().await;
+    let mut failures = Failures::default();
+    for guideline in [
+        "urn:cen.eu:en16931:2017",
+        "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended",
+        "urn:cen.eu:en16931:2017#conformant#urn.cpro.gouv.fr:1p0:extended-ctc-fr",
+    ] {
+        let xml = generate::cii_with_lines_and_breakdowns(COUNT, guideline);
+        assert!((xml.len() as u64) < FACTURX_UPLOAD_LIMIT, "{} bytes: over the upload limit", xml.len());
+        let form = Multipart::new().file("file", b"factur-x.xml", "text/xml", &xml).text("rules", "fr").finish();
+        let measured = platform
+            .measure(
+                format!("{FACTURX_VALIDATE} with {COUNT} lines and breakdowns, {guideline} ({} KB)", xml.len() / 1024),
+                platform.post_multipart(FACTURX_VALIDATE, form),
+            )
+            .await;
+        failures.note(check_bounded(&platform, &measured, bounded()).await);
+    }
+    failures.assert_none("an invoice of 7,000 lines and 7,000 VAT breakdowns");
+}
+
 /// Case 9: nesting 100,000 deep: XML elements (raw, and as a PDF's
 /// attachment), a PDF array `[[[…]]]`, a PDF dictionary chain
 /// `<< /A << /A … >> >>`, and a chain of 20,000 indirect references → a

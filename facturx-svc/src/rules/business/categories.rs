@@ -199,6 +199,11 @@ struct Contributions {
     /// A tax (BR-O-11, 12), and an allowance's or charge's tax (BR-O-13,
     /// 14), of a category other than O.
     other_than_not_subject: [bool; 2],
+    /// What BR-IC-11 and 12 ask of the invoice: the actual delivery date
+    /// (BT-72), the invoicing period (BG-14), the deliver-to country (BT-80).
+    delivery_date: bool,
+    invoicing_period: bool,
+    deliver_to_country: bool,
 }
 
 /// Where a category is used: the rules 02/05 (lines), 03/06 (allowances)
@@ -341,11 +346,25 @@ impl<'a, 'input> Checker<'a, 'input> {
         let other = |name: &'static str| {
             self.named(name).any(|tax| children(tax, "CategoryCode").any(|code| raw(Some(code)) != "O"))
         };
+        // Read once: the transaction and the settlement each hold every line
+        // or breakdown before these.
+        let delivery = self.transaction().and_then(|transaction| child(transaction, "ApplicableHeaderTradeDelivery"));
         let mut contributions = Contributions {
             lines: CategorySums::default(),
             charges: CategorySums::default(),
             allowances: CategorySums::default(),
             other_than_not_subject: [other("ApplicableTradeTax"), other("CategoryTradeTax")],
+            delivery_date: delivery
+                .and_then(|delivery| {
+                    descend(delivery, &["ActualDeliverySupplyChainEvent", "OccurrenceDateTime", "DateTimeString"])
+                })
+                .is_some(),
+            invoicing_period: child(settlement, "BillingSpecifiedPeriod").is_some_and(|period| {
+                child(period, "StartDateTime").is_some() || child(period, "EndDateTime").is_some()
+            }),
+            deliver_to_country: delivery
+                .and_then(|delivery| descend(delivery, &["ShipToTradeParty", "PostalTradeAddress", "CountryID"]))
+                .is_some(),
         };
         for line in self.line_items().into_iter().flat_map(|line| children(line, "SpecifiedLineTradeSettlement")) {
             let taxes: Vec<Node> = children(line, "ApplicableTradeTax").collect();
@@ -436,17 +455,8 @@ impl<'a, 'input> Checker<'a, 'input> {
         if has_reason != category.exemption_reason {
             self.exemption_reason(&format!("BR-{family}-10"), tax, category);
         }
-        let delivery = self.transaction().and_then(|transaction| child(transaction, "ApplicableHeaderTradeDelivery"));
         if code == "K" {
-            let delivered = delivery
-                .and_then(|delivery| {
-                    descend(delivery, &["ActualDeliverySupplyChainEvent", "OccurrenceDateTime", "DateTimeString"])
-                })
-                .is_some();
-            let period = tax.parent().and_then(|settlement| child(settlement, "BillingSpecifiedPeriod"));
-            let invoiced = period.is_some_and(|period| {
-                child(period, "StartDateTime").is_some() || child(period, "EndDateTime").is_some()
-            });
+            let (delivered, invoiced) = (contributions.delivery_date, contributions.invoicing_period);
             if !delivered && !invoiced {
                 self.error(
                     "BR-IC-11",
@@ -455,10 +465,7 @@ impl<'a, 'input> Checker<'a, 'input> {
                     "In an Invoice with a VAT breakdown (BG-23) where the VAT category code is \"Intra-community supply\" the Actual delivery date (BT-72) or the Invoicing period (BG-14) shall not be blank.",
                 );
             }
-            if delivery
-                .and_then(|delivery| descend(delivery, &["ShipToTradeParty", "PostalTradeAddress", "CountryID"]))
-                .is_none()
-            {
+            if !contributions.deliver_to_country {
                 self.error(
                     "BR-IC-12",
                     tax,

@@ -7,6 +7,7 @@
 
 use roxmltree::Node;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::groups::raw;
 use super::{Checker, amount, breakdown_families, cents, has_exemption_reason};
@@ -52,6 +53,57 @@ struct Amounts {
     allowances: Vec<Taxed>,
     charges: Vec<Taxed>,
     logistics_fees: Vec<Taxed>,
+}
+
+/// Items' amounts and counts by category and rate, and also by exemption
+/// reason: read once, so that each breakdown's sums are lookups. A rate
+/// must match but for O (not subject to VAT), which has none.
+#[derive(Default)]
+struct Grouped<'t> {
+    by_rate: HashMap<(&'t str, Option<Decimal>), SumAndCount>,
+    by_reason: HashMap<ReasonKey<'t>, SumAndCount>,
+}
+
+/// A category, a rate (none for O), an exemption reason code and text.
+type ReasonKey<'t> = (&'t str, Option<Decimal>, &'t str, &'t str);
+type SumAndCount = (Decimal, usize);
+
+impl<'t> Grouped<'t> {
+    fn of_items(items: &'t [Taxed]) -> Self {
+        let mut grouped = Grouped::default();
+        for item in items {
+            let rate = match (item.category == "O", item.rate) {
+                (true, _) => None,
+                (false, Some(rate)) => Some(rate),
+                // A rate must match: without one, no breakdown counts it.
+                (false, None) => continue,
+            };
+            let amount = item.amount.unwrap_or_default();
+            let by_rate = grouped.by_rate.entry((item.category.as_str(), rate)).or_default();
+            *by_rate = (by_rate.0 + amount, by_rate.1 + 1);
+            let key = (item.category.as_str(), rate, item.reason_code.as_str(), item.reason_text.as_str());
+            let by_reason = grouped.by_reason.entry(key).or_default();
+            *by_reason = (by_reason.0 + amount, by_reason.1 + 1);
+        }
+        grouped
+    }
+
+    /// The sum (to the cent) and count of the items of a breakdown's
+    /// category and rate, and reason when given.
+    fn of(&self, code: &str, rate: Option<Decimal>, reason: Option<(&str, &str)>) -> (Decimal, usize) {
+        let rate = if code == "O" {
+            None
+        } else if rate.is_some() {
+            rate
+        } else {
+            return (Decimal::ZERO, 0);
+        };
+        let found = match reason {
+            None => self.by_rate.get(&(code, rate)),
+            Some((reason_code, reason_text)) => self.by_reason.get(&(code, rate, reason_code, reason_text)),
+        };
+        found.map_or((Decimal::ZERO, 0), |(sum, count)| (cents(*sum), *count))
+    }
 }
 
 fn sum(items: &[&Taxed]) -> Decimal {
@@ -453,6 +505,8 @@ impl<'a, 'input> Checker<'a, 'input> {
         let Some(settlement) = self.settlement() else { return };
         let anywhere = |name: &str| self.named(name).next().is_some();
         let tax_point_and_code = anywhere("TaxPointDate") && anywhere("DueDateTypeCode");
+        let groups = [&amounts.detail_lines, &amounts.allowances, &amounts.charges, &amounts.logistics_fees]
+            .map(|items| Grouped::of_items(items));
         for tax in children(settlement, "ApplicableTradeTax").collect::<Vec<_>>() {
             // The per-category rules match `CategoryCode = 'S'` and
             // `upper-case(TypeCode) = 'VAT'` on the text as written: " S"
@@ -473,20 +527,13 @@ impl<'a, 'input> Checker<'a, 'input> {
             let rate = amount(child(tax, "RateApplicablePercent"));
             let taxed = Taxed::read(Some(tax), None);
             // By category and rate ("ini"), and also by exemption reason ("rev").
-            let matches = |item: &Taxed, by_reason: bool| {
-                item.category == code
-                    && (code == "O" || (rate.is_some() && item.rate == rate))
-                    && (!by_reason || (item.reason_code == taxed.reason_code && item.reason_text == taxed.reason_text))
-            };
             let expected = |by_reason: bool| {
-                let of = |items: &[Taxed]| -> (Decimal, usize) {
-                    let matching: Vec<&Taxed> = items.iter().filter(|item| matches(item, by_reason)).collect();
-                    (sum(&matching), matching.len())
-                };
-                let (lines, lines_count) = of(&amounts.detail_lines);
-                let (allowances, allowances_count) = of(&amounts.allowances);
-                let (charges, charges_count) = of(&amounts.charges);
-                let (fees, fees_count) = of(&amounts.logistics_fees);
+                let reason = by_reason.then_some((taxed.reason_code.as_str(), taxed.reason_text.as_str()));
+                let of = |items: &Grouped| items.of(code, rate, reason);
+                let (lines, lines_count) = of(&groups[0]);
+                let (allowances, allowances_count) = of(&groups[1]);
+                let (charges, charges_count) = of(&groups[2]);
+                let (fees, fees_count) = of(&groups[3]);
                 (lines - allowances + charges + fees, lines_count + allowances_count + charges_count + fees_count)
             };
             if is_vat {

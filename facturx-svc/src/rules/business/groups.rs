@@ -9,6 +9,7 @@
 //! splits a few rules (BR-FREXT-BR-38, BR-FREXT-BR-44, BR-FREXT-54-1/2).
 
 use roxmltree::Node;
+use rustc_hash::FxHashSet as HashSet;
 
 use super::{Checker, amount};
 use crate::domain::Profile;
@@ -203,22 +204,22 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// BR-17 (the payee, BG-10) and BR-18 to 20 and BR-56 (the seller's tax
     /// representative, BG-11).
     fn other_parties(&mut self) {
+        // EXTENDED-CTC-FR compares the payee with the seller; the EN 16931
+        // schematrons look for the seller beside the payee, where it never
+        // is, so they only ask for a name. The seller's values, read once.
+        let seller = self.party("SellerTradeParty").filter(|_| self.french_wording());
+        let paths: [&[&str]; 3] = [&["Name"], &["ID"], &["SpecifiedLegalOrganization", "ID"]];
+        let seller_values: [HashSet<&str>; 3] = paths.map(|path| {
+            seller
+                .map(|seller| descend_all(seller, path).iter().map(|node| raw(Some(*node))).collect())
+                .unwrap_or_default()
+        });
         for payee in self.named("PayeeTradeParty").collect::<Vec<_>>() {
             let name = child(payee, "Name");
-            // EXTENDED-CTC-FR compares the payee with the seller; the EN
-            // 16931 schematrons look for the seller beside the payee,
-            // where it never is, so they only ask for a name.
-            let seller = payee
-                .parent()
-                .and_then(|settlement| settlement.parent())
-                .and_then(|transaction| descend(transaction, &["ApplicableHeaderTradeAgreement", "SellerTradeParty"]))
-                .filter(|_| self.french_wording());
-            let same = |path: &[&str]| -> bool {
-                let ours: Vec<&str> = descend_all(payee, path).iter().map(|node| raw(Some(*node))).collect();
-                seller
-                    .is_some_and(|seller| descend_all(seller, path).iter().any(|node| ours.contains(&raw(Some(*node)))))
+            let same = |index: usize| {
+                descend_all(payee, paths[index]).iter().any(|node| seller_values[index].contains(raw(Some(*node))))
             };
-            if name.is_none() || same(&["Name"]) || same(&["ID"]) || same(&["SpecifiedLegalOrganization", "ID"]) {
+            if name.is_none() || (0..paths.len()).any(same) {
                 self.error(
                     "BR-17",
                     payee,

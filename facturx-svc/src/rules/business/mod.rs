@@ -793,14 +793,14 @@ impl<'a, 'input> Checker<'a, 'input> {
         let Some(settlement) = self.settlement() else { return };
         let lines = found.lines.len();
         let count = lines + found.charges.len() + found.allowances.len();
-        // Each contribution with its signed amount: allowances lower the base.
-        let contributions: Vec<(&Contribution, Decimal)> = found
-            .lines
-            .iter()
-            .chain(&found.charges)
-            .map(|item| (item, item.amount))
-            .chain(found.allowances.iter().map(|allowance| (allowance, -allowance.amount)))
-            .collect();
+        // Each contribution's signed amount (allowances lower the base), by
+        // category and rate (none read as 0; O's rate ignored), read once.
+        let mut bases: HashMap<(&str, Decimal), Decimal> = HashMap::default();
+        let signed = found.lines.iter().chain(&found.charges).map(|item| (item, item.amount));
+        for (item, amount) in signed.chain(found.allowances.iter().map(|allowance| (allowance, -allowance.amount))) {
+            let rate = if item.category == "O" { Decimal::ZERO } else { item.rate.unwrap_or_default() };
+            *bases.entry((item.category.as_str(), rate)).or_default() += amount;
+        }
         for tax in children(settlement, "ApplicableTradeTax").collect::<Vec<_>>() {
             self.breakdown_terms(tax);
             if !self.extended() {
@@ -813,11 +813,8 @@ impl<'a, 'input> Checker<'a, 'input> {
             let code = text(child(tax, "CategoryCode")).unwrap_or_default().to_owned();
             let rate = amount(child(tax, "RateApplicablePercent"));
             let Some(category) = CATEGORIES.iter().find(|category| category.code == code) else { continue };
-            let same_rate = |(item, _): &&(&Contribution, Decimal)| {
-                item.category == category.code
-                    && (category.code == "O" || item.rate.unwrap_or_default() == rate.unwrap_or_default())
-            };
-            let expected_basis: Decimal = contributions.iter().filter(same_rate).map(|(_, amount)| *amount).sum();
+            let key_rate = if category.code == "O" { Decimal::ZERO } else { rate.unwrap_or_default() };
+            let expected_basis = bases.get(&(category.code, key_rate)).copied().unwrap_or_default();
             let tolerance = Decimal::new(count as i64, 2);
             if let Some(basis) = basis
                 && lines > 0
