@@ -46,10 +46,12 @@ fn flagged(findings: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// Writes a mutation corpus (`scripts/<generator>`) into `dir` and lists its files.
-pub fn mutants(python: &Path, generator: &str, dir: &Path) -> Vec<PathBuf> {
+/// Writes a mutation corpus (`scripts/<generator> [ARGS] DIR`) into `dir`
+/// and lists the XML files there.
+pub fn mutants(python: &Path, generator: &str, args: &[&str], dir: &Path) -> Vec<PathBuf> {
     let status = Command::new(python)
         .arg(script(generator))
+        .args(args)
         .arg(dir)
         .stdout(Stdio::null())
         .status()
@@ -69,7 +71,7 @@ pub fn mutants(python: &Path, generator: &str, dir: &Path) -> Vec<PathBuf> {
 fn br_fr_rule_ids_agree_with_the_official_schematron_file_by_file() {
     let Some(python) = oracle_python() else { return };
     let generated = tempfile::tempdir().expect("tempdir");
-    let mutated = mutants(&python, "france-rfe-mutants.py", generated.path());
+    let mutated = mutants(&python, "france-rfe-mutants.py", &[], generated.path());
     assert!(mutated.len() >= 100, "the generator made {} files", mutated.len());
     let mut files = corpus_files();
     files.extend(mutated);
@@ -155,8 +157,11 @@ fn extended_ctc_fr_business_rule_ids_agree_with_the_official_schematron_file_by_
     let mut files = corpus_as_extended_ctc_fr(generated.path());
     assert!(files.len() >= 60, "only {} corpus files relabelled", files.len());
     let mutated = tempfile::tempdir().expect("tempdir");
-    let mutants = mutants(&python, "france-rfe-ctc-mutants.py", mutated.path());
-    assert!(mutants.len() >= 150, "the generator made {} files", mutants.len());
+    let mutant_count = mutants(&python, "france-rfe-ctc-mutants.py", &[], mutated.path()).len();
+    assert!(mutant_count >= 150, "the generator made {mutant_count} files");
+    // Then, beside them, the cases its mutants do not reach.
+    let mutants = mutants(&python, "edge-cases.py", &["extended-ctc-fr"], mutated.path());
+    assert!(mutants.len() > mutant_count, "the edge cases were not written");
     // Without BT-24 a file is no longer EXTENDED-CTC-FR, for the oracle
     // script as for us: BR-01 is the EN 16931 mutants' (tests/api/oracle.rs).
     files.extend(

