@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::groups::raw;
-use super::{Category, Checker, amount, breakdown_families, cents};
+use super::{Category, Checker, amount, breakdown_families, cents, is_vat};
 use crate::domain::Profile;
 use crate::rules::xml::{child, children, descend};
 
@@ -59,15 +59,6 @@ fn requirements(code: &str) -> (Rate, Identifiers) {
 /// written.
 fn of_category(tax: Node, code: &str) -> bool {
     children(tax, "CategoryCode").any(|category| raw(Some(category)) == code)
-}
-
-fn is_vat(tax: Node) -> bool {
-    raw(child(tax, "TypeCode")).to_uppercase() == "VAT"
-}
-
-/// A number as XPath reads an untyped value (spaces allowed around it).
-fn number(node: Option<Node>) -> Option<Decimal> {
-    amount(node)
 }
 
 /// XPath's `round()`: half rounds up.
@@ -165,17 +156,17 @@ impl CategorySums {
     /// for every such category with every rate one of its taxes states
     /// (`ram:ApplicableTradeTax/ram:CategoryCode = 'S' and
     /// ram:ApplicableTradeTax/xs:decimal(ram:RateApplicablePercent) = $rate`).
-    fn add(&mut self, taxes: &[Node], amount: Option<Decimal>) {
-        let Some(amount) = amount else { return };
+    fn add(&mut self, taxes: &[Node], value: Option<Decimal>) {
+        let Some(value) = value else { return };
         let mut rates: Vec<Decimal> =
-            taxes.iter().filter_map(|tax| number(child(*tax, "RateApplicablePercent"))).collect();
+            taxes.iter().filter_map(|tax| amount(child(*tax, "RateApplicablePercent"))).collect();
         rates.sort();
         rates.dedup();
         for (category, _) in breakdown_families() {
             if taxes.iter().any(|tax| of_category(*tax, category.code)) {
-                *self.by_category.entry(category.code).or_default() += amount;
+                *self.by_category.entry(category.code).or_default() += value;
                 for rate in &rates {
-                    *self.by_rate.entry((category.code, *rate)).or_default() += amount;
+                    *self.by_rate.entry((category.code, *rate)).or_default() += value;
                 }
             }
         }
@@ -258,7 +249,7 @@ impl<'a, 'input> Checker<'a, 'input> {
                         );
                     }
                     let rates: Vec<Option<Decimal>> =
-                        children(tax, "RateApplicablePercent").map(|rate| number(Some(rate))).collect();
+                        children(tax, "RateApplicablePercent").map(|rate| amount(Some(rate))).collect();
                     let fits = match rate_rule {
                         Rate::None => rates.is_empty(),
                         Rate::Positive => rates.iter().flatten().any(|rate| *rate > Decimal::ZERO),
@@ -368,7 +359,7 @@ impl<'a, 'input> Checker<'a, 'input> {
         };
         for line in self.line_items().into_iter().flat_map(|line| children(line, "SpecifiedLineTradeSettlement")) {
             let taxes: Vec<Node> = children(line, "ApplicableTradeTax").collect();
-            let net = number(descend(line, &["SpecifiedTradeSettlementLineMonetarySummation", "LineTotalAmount"]));
+            let net = amount(descend(line, &["SpecifiedTradeSettlementLineMonetarySummation", "LineTotalAmount"]));
             contributions.lines.add(&taxes, net);
         }
         for item in children(settlement, "SpecifiedTradeAllowanceCharge") {
@@ -378,7 +369,7 @@ impl<'a, 'input> Checker<'a, 'input> {
                 Some(false) => &mut contributions.allowances,
                 None => continue,
             };
-            sums.add(&taxes, number(child(item, "ActualAmount")));
+            sums.add(&taxes, amount(child(item, "ActualAmount")));
         }
         contributions
     }
@@ -386,9 +377,9 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// BR-CO-17: a breakdown's VAT amount (BT-117) is its base times its
     /// rate, within a unit (VAT type only; none without a VAT rate).
     fn tax_amount_rule(&mut self, tax: Node) {
-        let rate = if is_vat_trimmed(tax) { number(child(tax, "RateApplicablePercent")) } else { None };
-        let calculated = number(child(tax, "CalculatedAmount"));
-        let basis = number(child(tax, "BasisAmount"));
+        let rate = if is_vat_trimmed(tax) { amount(child(tax, "RateApplicablePercent")) } else { None };
+        let calculated = amount(child(tax, "CalculatedAmount"));
+        let basis = amount(child(tax, "BasisAmount"));
         let zero = |value: Option<Decimal>| value.is_some_and(|value| rounded(value).is_zero());
         let fits = match rate {
             Some(rate) if rounded(rate).is_zero() => zero(calculated),
@@ -412,9 +403,9 @@ impl<'a, 'input> Checker<'a, 'input> {
     /// Rules 08 to 14 on one breakdown of a known category.
     fn breakdown_of_category(&mut self, contributions: &Contributions, tax: Node, category: &Category, family: &str) {
         let code = category.code;
-        let basis = number(child(tax, "BasisAmount"));
-        let calculated = number(child(tax, "CalculatedAmount"));
-        let rate = number(child(tax, "RateApplicablePercent"));
+        let basis = amount(child(tax, "BasisAmount"));
+        let calculated = amount(child(tax, "CalculatedAmount"));
+        let rate = amount(child(tax, "RateApplicablePercent"));
         // S matches the lines, allowances and charges by category and rate,
         // the others by category only; each sum is rounded to the cent.
         let by_rate = code == "S";

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::groups::raw;
-use super::{Checker, amount, breakdown_families, cents, has_exemption_reason};
+use super::{Checker, amount, breakdown_families, cents, has_exemption_reason, is_vat};
 use crate::rules::Severity;
 use crate::rules::xml::{child, children, descend, text};
 
@@ -512,7 +512,7 @@ impl<'a, 'input> Checker<'a, 'input> {
             // `upper-case(TypeCode) = 'VAT'` on the text as written: " S"
             // is no category of theirs.
             let code = raw(child(tax, "CategoryCode"));
-            let is_vat = raw(child(tax, "TypeCode")).to_uppercase() == "VAT";
+            let is_vat = is_vat(tax);
             let family = breakdown_families().find(|(category, _)| category.code == code);
             // In the official schematron the per-category rule comes first
             // in its pattern, so a breakdown it matches is not checked by

@@ -11,7 +11,7 @@
 use roxmltree::Node;
 use rustc_hash::FxHashSet as HashSet;
 
-use super::{Checker, amount};
+use super::{Checker, amount, is_vat};
 use crate::domain::Profile;
 use crate::rules::xml::{child, children, descend};
 
@@ -416,9 +416,8 @@ impl<'a, 'input> Checker<'a, 'input> {
                 );
             }
             if let Some(rule) = kind.category_rule {
-                let categorised = children(item, "CategoryTradeTax").any(|tax| {
-                    raw(child(tax, "TypeCode")).to_uppercase() == "VAT" && child(tax, "CategoryCode").is_some()
-                });
+                let categorised =
+                    children(item, "CategoryTradeTax").any(|tax| is_vat(tax) && child(tax, "CategoryCode").is_some());
                 if !categorised {
                     self.error(
                         rule,

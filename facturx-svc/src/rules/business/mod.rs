@@ -115,9 +115,10 @@ fn stated(amount: Option<Decimal>) -> (String, String) {
     amount.map_or_else(|| ("rien".to_owned(), "nothing".to_owned()), |amount| (amount.to_string(), amount.to_string()))
 }
 
-/// A tax's type code (BT-118-0, VAT) as written.
-fn tax_type<'a>(tax: Node<'a, '_>) -> &'a str {
-    child(tax, "TypeCode").and_then(|code| code.text()).unwrap_or("")
+/// A tax is VAT as the schematrons' `upper-case(ram:TypeCode) = 'VAT'`
+/// reads its type code (BT-118-0): as written, spaces kept.
+fn is_vat(tax: Node) -> bool {
+    groups::raw(child(tax, "TypeCode")).to_uppercase() == "VAT"
 }
 
 fn has_exemption_reason(tax: Node) -> bool {
@@ -733,7 +734,7 @@ impl<'a, 'input> Checker<'a, 'input> {
                     "BR-CO-04",
                     child(line, "SpecifiedLineTradeSettlement").and_then(|settlement| {
                         children(settlement, "ApplicableTradeTax")
-                            .filter(|tax| tax_type(*tax).to_uppercase() == "VAT")
+                            .filter(|tax| is_vat(*tax))
                             .find_map(|tax| child(tax, "CategoryCode"))
                     }),
                     "le code de catégorie de TVA (BT-151)",
@@ -908,7 +909,7 @@ impl<'a, 'input> Checker<'a, 'input> {
         // `(ram:X)`: present, whatever it holds; `ram:CategoryCode = 'O'` as written.
         // EXTENDED-CTC-FR asks the code and the rate of VAT breakdowns only
         // (`.[upper-case(ram:TypeCode) = 'VAT']/ram:CategoryCode`).
-        let vat = self.profile != Profile::ExtendedCtcFr || tax_type(tax).to_uppercase() == "VAT";
+        let vat = self.profile != Profile::ExtendedCtcFr || is_vat(tax);
         let has = |name| vat && child(tax, name).is_some();
         let not_subject = vat && children(tax, "CategoryCode").any(|code| code.text() == Some("O"));
         for (rule, present, fr, en) in [
