@@ -6,6 +6,9 @@
 //! wiring differs: ports are picked by the OS and one internal key, made
 //! up at start, ties the gateway to the services.
 
+pub mod backup;
+pub mod commands;
+
 use std::collections::HashMap;
 
 use anyhow::Context;

@@ -32,20 +32,37 @@ struct Running {
     _data: tempfile::TempDir,
 }
 
+/// Where the embedded platform keeps its data: SQLite files and objects
+/// under `root`.
+fn data_vars(root: &Path) -> HashMap<String, String> {
+    let root = root.display();
+    let mut vars = HashMap::from([("PLATFORM__OBJECT_STORE__LOCAL_DIR".to_owned(), format!("{root}/objects"))]);
+    for service in ["gateway", "ocr", "erp", "checks"] {
+        vars.insert(format!("{}__DATABASE__URL", service.to_uppercase()), format!("sqlite://{root}/{service}.db"));
+    }
+    vars
+}
+
 async fn start(mut vars: HashMap<String, String>) -> Running {
     init_telemetry();
     let data = tempfile::tempdir().expect("tempdir");
-    let root = data.path().display().to_string();
-    vars.insert("GATEWAY__SERVER__PORT".into(), "0".into());
-    vars.insert("PLATFORM__OBJECT_STORE__LOCAL_DIR".into(), format!("{root}/objects"));
     if !vars.contains_key("DATABASE_URL") {
-        for service in ["gateway", "ocr", "erp", "checks"] {
-            vars.insert(format!("{}__DATABASE__URL", service.to_uppercase()), format!("sqlite://{root}/{service}.db"));
-        }
+        vars.extend(data_vars(data.path()));
+    } else {
+        vars.insert("PLATFORM__OBJECT_STORE__LOCAL_DIR".into(), format!("{}/objects", data.path().display()));
     }
-    let platform = platform::build(vars).await.expect("the platform builds");
+    let platform = platform::build(with_any_port(vars)).await.expect("the platform builds");
     assert_eq!(platform.gateway.key_store().count().await.expect("count"), 1, "first-start admin key");
     let (_, key) = platform.gateway.key_store().create("test", &gateway::domain::Scopes::All, None).await.expect("key");
+    serve(platform, key, data)
+}
+
+fn with_any_port(mut vars: HashMap<String, String>) -> HashMap<String, String> {
+    vars.insert("GATEWAY__SERVER__PORT".into(), "0".into());
+    vars
+}
+
+fn serve(platform: platform::Platform, key: String, data: tempfile::TempDir) -> Running {
     let gateway = format!("http://127.0.0.1:{}", platform.gateway.port());
     let services = platform
         .services
@@ -243,7 +260,8 @@ struct TracedJob {
 async fn submit_traced_job(client: &reqwest::Client, gateway: &str, key: &str, webhook_url: String) -> TracedJob {
     let job = TracedJob { trace_id: format!("{:032x}", unique()), caller_span: "00f067aa0ba902b7" };
     let bill = BillSpec::generate(70, EnergyType::Electricite, 0);
-    let pdf = Part::bytes(render(&bill).expect("a bill")).file_name("facture.pdf").mime_str("application/pdf").expect("mime");
+    let pdf =
+        Part::bytes(render(&bill).expect("a bill")).file_name("facture.pdf").mime_str("application/pdf").expect("mime");
     let response = client
         .post(format!("{gateway}/ocr/v1/jobs/pdf"))
         .header("X-API-Key", key)
@@ -835,4 +853,183 @@ async fn erp_users_sign_in_the_legacy_way_and_see_what_their_role_allows() {
         .await
         .expect("request");
     assert_eq!(other.status(), 404);
+}
+
+fn files_under(folder: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(folder).expect("read_dir").map(|entry| entry.expect("entry").path()) {
+        if entry.is_dir() { files.extend(files_under(&entry)) } else { files.push(entry) }
+    }
+    files
+}
+
+/// `platform backup DIR` of a running platform, then `platform restore DIR`
+/// into a fresh data folder and `platform check` (the real binary): the
+/// same users, API key, ERP records with their document and Check du Matin
+/// clients come out of the restored platform's API.
+#[tokio::test]
+async fn a_backup_restored_into_a_fresh_folder_gives_the_same_data_back() {
+    let first = start(HashMap::new()).await;
+    let send = |running: &Running, method: reqwest::Method, path: &str| {
+        running.client.request(method, format!("{}{path}", running.gateway)).header("X-API-Key", running.key.clone())
+    };
+    let created = |response: reqwest::Response| async move {
+        let status = response.status();
+        let body: Value = response.json().await.expect("json");
+        assert!(status.is_success(), "{status} {body}");
+        body
+    };
+    let user = serde_json::json!({"name": "Łucja Żółć", "email": "lucja@example.fr",
+        "password": "une phrase de passe assez longue", "roles": {"erp": {"role": "responsable"}}});
+    created(send(&first, reqwest::Method::POST, "/api/users").json(&user).send().await.expect("user")).await;
+    let client = serde_json::json!({"reference": "ACME", "name": "Acmé SARL"});
+    let client =
+        created(send(&first, reqwest::Method::POST, "/erp/api/v1/clients").json(&client).send().await.expect("client"))
+            .await;
+    let site = serde_json::json!({"client_id": client["id"], "name": "Usine de Łódź"});
+    let site =
+        created(send(&first, reqwest::Method::POST, "/erp/api/v1/sites").json(&site).send().await.expect("site")).await;
+    let intervention = serde_json::json!({"site_id": site["id"], "title": "Fuite d'eau"});
+    let intervention = created(
+        send(&first, reqwest::Method::POST, "/erp/api/v1/interventions")
+            .json(&intervention)
+            .send()
+            .await
+            .expect("intervention"),
+    )
+    .await;
+    let document = b"relev\xc3\xa9 d'index 1234".to_vec();
+    let form = Form::new().part("file", Part::bytes(document.clone()).file_name("relevé.txt"));
+    let upload = format!("/erp/api/v1/documents/upload?intervention_id={}", intervention["id"]);
+    let uploaded =
+        created(send(&first, reqwest::Method::POST, &upload).multipart(form).send().await.expect("upload")).await;
+    let check_client = serde_json::json!({"reference": "acme", "label": "Acmé", "check_time": "08:30"});
+    created(
+        send(&first, reqwest::Method::POST, "/checks/api/clients")
+            .json(&check_client)
+            .send()
+            .await
+            .expect("checks client"),
+    )
+    .await;
+
+    let backups = tempfile::tempdir().expect("tempdir");
+    let folder = backups.path().join("2026-12-03");
+    let folder_argument = folder.display().to_string();
+    let arguments = |words: &[&str]| words.iter().map(|word| (*word).to_owned()).collect::<Vec<_>>();
+    let report = platform::commands::run(data_vars(first._data.path()), &arguments(&["backup", &folder_argument]))
+        .await
+        .expect("backup");
+    assert!(report.contains("4 databases and 1 objects"), "{report}");
+    let again = platform::commands::run(data_vars(first._data.path()), &arguments(&["backup", &folder_argument])).await;
+    let again = format!("{:#}", again.expect_err("a used folder"));
+    assert!(again.contains("not empty"), "{again}");
+
+    let fresh = tempfile::tempdir().expect("tempdir");
+    let vars = data_vars(fresh.path());
+    let report =
+        platform::commands::run(vars.clone(), &arguments(&["restore", &folder_argument])).await.expect("restore");
+    assert!(report.contains("restored 4 databases and 1 objects"), "{report}");
+    let twice = platform::commands::run(vars.clone(), &arguments(&["restore", &folder_argument])).await;
+    let twice = format!("{:#}", twice.expect_err("not fresh"));
+    assert!(twice.contains("already exists"), "{twice}");
+
+    let binary = |words: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_platform"))
+            .args(words)
+            .envs(&vars)
+            .env("PLATFORM__TELEMETRY__LOG_LEVEL", "warn")
+            .output()
+            .expect("the platform binary runs")
+    };
+    let checked = binary(&["check"]);
+    let printed = String::from_utf8_lossy(&checked.stdout).into_owned();
+    assert!(checked.status.success(), "{printed} {}", String::from_utf8_lossy(&checked.stderr));
+    for service in ["gateway", "ocr", "erp", "checks"] {
+        assert!(printed.lines().any(|line| line.starts_with(service) && line.ends_with(" ok")), "{printed}");
+    }
+    let help = binary(&["help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("backup DIR"));
+    let unknown = binary(&["admin", "backup"]);
+    assert!(!unknown.status.success(), "a command with a missing argument must not start the platform");
+
+    let platform = platform::build(with_any_port(vars.clone())).await.expect("the restored platform builds");
+    assert_eq!(platform.gateway.key_store().count().await.expect("count"), 2, "no new first-start key");
+    let restored = serve(platform, first.key.clone(), fresh);
+    let users: Value =
+        created(send(&restored, reqwest::Method::GET, "/api/users?q=lucja").send().await.expect("users")).await;
+    assert!(users.to_string().contains("Łucja Żółć"), "{users}");
+    let path = format!("/erp/api/v1/interventions/{}", intervention["id"]);
+    let record = created(send(&restored, reqwest::Method::GET, &path).send().await.expect("intervention")).await;
+    assert_eq!(record["title"], "Fuite d'eau");
+    let file = format!("/erp/api/v1/documents/file/{}", uploaded["id"]);
+    let content = send(&restored, reqwest::Method::GET, &file).send().await.expect("document");
+    assert_eq!(content.status(), 200);
+    assert_eq!(content.bytes().await.expect("bytes").to_vec(), document);
+    let clients =
+        created(send(&restored, reqwest::Method::GET, "/checks/api/clients").send().await.expect("clients")).await;
+    assert!(clients.to_string().contains("Acmé"), "{clients}");
+
+    // An object the ERP names but the store lost: `check` says which.
+    let objects = files_under(&restored._data.path().join("objects"));
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    std::fs::remove_file(&objects[0]).expect("remove");
+    let broken = binary(&["check"]);
+    assert!(!broken.status.success());
+    let said = String::from_utf8_lossy(&broken.stderr);
+    assert!(said.contains("1 of 1 named objects missing"), "{said}");
+}
+
+/// The same on PostgreSQL, filled by the platform's own commands (`admin
+/// create-user`, `erp seed`, `checks delete-old`): `pg_dump` of each
+/// service's schema, restored into an empty database.
+#[tokio::test]
+async fn a_postgres_platform_is_backed_up_with_pg_dump_and_restored_into_an_empty_database() {
+    init_telemetry();
+    let (source, target) = (fresh_postgres("gateway").await, fresh_postgres("gateway").await);
+    let folders = tempfile::tempdir().expect("tempdir");
+    let vars_for = |database: &common::configuration::DatabaseSettings, objects: &str| {
+        HashMap::from([
+            ("DATABASE_URL".to_owned(), database.url.expose_secret().to_owned()),
+            ("PLATFORM__OBJECT_STORE__LOCAL_DIR".to_owned(), folders.path().join(objects).display().to_string()),
+        ])
+    };
+    let (from, to) = (vars_for(&source, "objects-a"), vars_for(&target, "objects-b"));
+    let command = |vars: &HashMap<String, String>, words: &[&str]| {
+        let (vars, words) = (vars.clone(), words.iter().map(|word| (*word).to_owned()).collect::<Vec<_>>());
+        async move { platform::commands::run(vars, &words).await }
+    };
+    let created = command(&from, &["admin", "create-user", "--email", "ops@example.fr", "--name", "Ops"]).await;
+    assert!(created.expect("create-user").contains("temporary password"));
+    assert!(command(&from, &["erp", "seed"]).await.expect("seed").contains("demonstration clients"));
+    let purged = command(&from, &["checks", "delete-old", "--days", "60"]).await.expect("delete-old");
+    assert_eq!(purged, "0 checks older than 60 days deleted");
+
+    let folder = folders.path().join("backup").display().to_string();
+    assert!(command(&from, &["backup", &folder]).await.expect("backup").contains("4 databases"));
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(Path::new(&folder).join("manifest.json")).expect("manifest"))
+            .expect("json");
+    assert!(
+        manifest["databases"].as_array().expect("databases").iter().all(|d| d["engine"] == "postgres"),
+        "{manifest}"
+    );
+    command(&to, &["restore", &folder]).await.expect("restore");
+    let again = format!("{:#}", command(&to, &["restore", &folder]).await.expect_err("not empty"));
+    assert!(again.contains("already holds"), "{again}");
+    command(&to, &["check"]).await.expect("check");
+
+    let count = |database: &common::configuration::DatabaseSettings, table: &'static str| {
+        let url = database.url.expose_secret().to_owned();
+        async move {
+            let pool = sqlx::PgPool::connect(&url).await.expect("connect");
+            let query = format!("SELECT COUNT(*) FROM {table}");
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(query)).fetch_one(&pool).await.expect("count")
+        }
+    };
+    for table in ["gateway.users", "erp.clients", "erp.interventions", "erp._sqlx_migrations"] {
+        let before = count(&source, table).await;
+        assert!(before > 0, "{table} is empty");
+        assert_eq!(count(&target, table).await, before, "{table}");
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod cli;
 pub mod configuration;
 pub mod domain;
 pub mod notifications;

@@ -1,6 +1,7 @@
 //! What every service of the platform shares. Nothing service-specific
 //! lives here.
 
+pub mod backup;
 pub mod configuration;
 pub mod database;
 pub mod destination;

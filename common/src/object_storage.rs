@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures_util::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
@@ -50,6 +51,9 @@ pub struct ObjectStorage {
     store: Arc<dyn ObjectStore>,
     prefix: String,
     backend: &'static str,
+    /// Where the objects are, for telling two services' stores apart:
+    /// `local:DIR/PREFIX` or `s3:ENDPOINT/BUCKET/PREFIX`.
+    location: String,
 }
 
 impl ObjectStorage {
@@ -72,7 +76,33 @@ impl ObjectStorage {
                 (Arc::new(LocalFileSystem::new_with_prefix(&settings.local_dir)?), "local")
             }
         };
-        Ok(Self { store, prefix: environment.to_owned(), backend })
+        let location = match &settings.s3 {
+            Some(s3) => format!("s3:{}/{}/{environment}", s3.endpoint.as_deref().unwrap_or("aws"), s3.bucket),
+            None => {
+                let directory = std::fs::canonicalize(&settings.local_dir).map_err(StorageError::Directory)?;
+                format!("local:{}/{environment}", directory.display())
+            }
+        };
+        Ok(Self { store, prefix: environment.to_owned(), backend, location })
+    }
+
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// Every key under this store's prefix, sorted (for backups).
+    pub async fn keys(&self) -> Result<Vec<String>, StorageError> {
+        let prefix = Path::from(self.prefix.as_str());
+        let mut listing = self.store.list(Some(&prefix));
+        let mut keys = Vec::new();
+        while let Some(meta) = listing.try_next().await? {
+            let full = meta.location.to_string();
+            if let Some(key) = full.strip_prefix(&format!("{}/", self.prefix)) {
+                keys.push(key.to_owned());
+            }
+        }
+        keys.sort();
+        Ok(keys)
     }
 
     pub fn backend(&self) -> &'static str {
@@ -163,6 +193,9 @@ mod tests {
         assert_eq!(storage.get("reports/a.pdf").await.expect("get"), Bytes::from_static(b"%PDF"));
         assert!(dir.path().join("test/reports/a.pdf").exists());
         assert_eq!(storage.check().await, Ok(()));
+        storage.put("runs/b.png", Bytes::from_static(b"png")).await.expect("put");
+        assert_eq!(storage.keys().await.expect("keys"), ["reports/a.pdf", "runs/b.png"]);
+        assert!(storage.location().starts_with("local:/") && storage.location().ends_with("/test"));
         storage.delete("reports/a.pdf").await.expect("delete");
         assert!(matches!(storage.get("reports/a.pdf").await, Err(StorageError::NotFound(_))));
     }

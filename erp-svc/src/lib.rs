@@ -3,6 +3,7 @@
 //! planning, notifications, reports, audit.
 
 pub mod access;
+pub mod cli;
 pub mod configuration;
 pub mod domain;
 pub mod notifications;

@@ -16,6 +16,7 @@
 
 use std::path::Path;
 
+use common::backup::{sqlite_integrity, sqlite_literal};
 use common::database::Database;
 use secrecy::ExposeSecret;
 
@@ -53,38 +54,19 @@ fn sqlite_only(database: &Database) -> anyhow::Result<&sqlx::SqlitePool> {
     }
 }
 
-async fn integrity(pool: &sqlx::SqlitePool, schema: &str) -> anyhow::Result<()> {
-    let report: Vec<String> =
-        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("PRAGMA {schema}.integrity_check"))).fetch_all(pool).await?;
-    if report != ["ok"] {
-        anyhow::bail!("integrity check failed: {}", report.join("; "));
-    }
-    let orphans: Vec<(String,)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("PRAGMA {schema}.foreign_key_check"))).fetch_all(pool).await?;
-    if !orphans.is_empty() {
-        anyhow::bail!("{} rows point to missing rows (foreign_key_check)", orphans.len());
-    }
-    Ok(())
-}
-
-fn quoted_path(file: &Path) -> anyhow::Result<String> {
-    let path = file.to_str().ok_or_else(|| anyhow::anyhow!("the file name is not UTF-8"))?;
-    Ok(format!("'{}'", path.replace('\'', "''")))
-}
-
 async fn backup(database: &Database, file: &Path) -> anyhow::Result<String> {
     let pool = sqlite_only(database)?;
     if file.exists() {
         anyhow::bail!("{} already exists; choose a new file", file.display());
     }
-    sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM INTO {}", quoted_path(file)?))).execute(pool).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM INTO {}", sqlite_literal(file)?))).execute(pool).await?;
     let copy = Database::connect(&common::configuration::DatabaseSettings {
         url: secrecy::SecretString::from(format!("sqlite://{}", file.display())),
         schema: "gateway".into(),
         max_connections: 1,
     })
     .await?;
-    integrity(sqlite_only(&copy)?, "main").await?;
+    sqlite_integrity(sqlite_only(&copy)?, "main").await?;
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(sqlite_only(&copy)?).await?;
     Ok(format!("backed up to {} ({users} users); integrity ok", file.display()))
 }
@@ -95,7 +77,7 @@ async fn restore(database: &Database, file: &Path) -> anyhow::Result<String> {
         anyhow::bail!("{} is not a file", file.display());
     }
     let mut connection = pool.acquire().await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("ATTACH DATABASE {} AS backup", quoted_path(file)?)))
+    sqlx::query(sqlx::AssertSqlSafe(format!("ATTACH DATABASE {} AS backup", sqlite_literal(file)?)))
         .execute(&mut *connection)
         .await?;
     let outcome = async {
@@ -145,7 +127,7 @@ async fn restore(database: &Database, file: &Path) -> anyhow::Result<String> {
 async fn check(database: &Database) -> anyhow::Result<String> {
     let applied = match database {
         Database::Sqlite(pool) => {
-            integrity(pool, "main").await?;
+            sqlite_integrity(pool, "main").await?;
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(pool).await?
         }
         Database::Postgres(pool) => {

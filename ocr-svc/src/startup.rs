@@ -10,13 +10,14 @@ use utoipa::OpenApi;
 
 use crate::backup::Backup;
 use crate::configuration::Settings;
-use common::destination::Destinations;
 use crate::engine::Engine;
 use crate::jobs::metrics::JobMetrics;
 use crate::jobs::store::JobStore;
 use crate::jobs::worker::{Worker, WorkerParts};
 use crate::routes::invoices;
 use crate::routes::jobs::{self, JobsApi};
+use common::destination::Destinations;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
 #[derive(OpenApi)]
@@ -163,4 +164,30 @@ pub fn worker_endpoints(settings: &Settings, components: &Components) -> anyhow:
     )?
     .with_metrics(components.metrics.clone());
     Ok(Application::build(&settings.server, definition)?)
+}
+
+/// `ocr-worker` (and `platform ocr worker`): takes jobs from RabbitMQ until
+/// SIGTERM or Ctrl-C, then finishes the ones in progress.
+pub async fn run_worker(settings: &Settings) -> anyhow::Result<()> {
+    let components = Components::connect(settings, "ocr-worker").await?;
+    anyhow::ensure!(
+        !matches!(components.queue, JobQueue::InProcess(_)),
+        "ocr-worker needs RabbitMQ (AMQP_URL): with the in-process queue the API runs the jobs itself"
+    );
+    let worker = Arc::new(components.worker(settings)?);
+    let endpoints = worker_endpoints(settings, &components)?;
+    tracing::info!(port = endpoints.port(), "health, readiness and metrics served");
+    tokio::spawn(endpoints.run_until_stopped());
+    let shutdown = CancellationToken::new();
+    let mut terminate = signal(SignalKind::terminate())?;
+    let trigger = shutdown.clone();
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        tracing::info!("shutdown requested: finishing the jobs in progress");
+        trigger.cancel();
+    });
+    worker.run(shutdown).await
 }

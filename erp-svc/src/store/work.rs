@@ -343,6 +343,12 @@ impl Store {
         page_with_total!(self.database(), DocumentRow, query, count, page, [company, technician])
     }
 
+    /// Every object key the documents name, for `platform check`.
+    pub async fn document_object_keys(&self) -> Result<Vec<String>, sqlx::Error> {
+        let query = "SELECT object_key FROM documents ORDER BY object_key";
+        on_database!(self.database(), pool => sqlx::query_scalar(query).fetch_all(pool).await)
+    }
+
     /// Records (or replaces) the signature of `signer_role`.
     pub async fn sign(
         &self,

@@ -99,6 +99,17 @@ pub struct JobError {
     pub detail: String,
 }
 
+/// The object keys of the uploads that unfinished jobs still need, for
+/// `platform check`.
+pub async fn pending_upload_keys(jobs: &store::JobStore) -> anyhow::Result<Vec<String>> {
+    let mut keys = Vec::new();
+    for request in jobs.unfinished_requests().await? {
+        let request: JobRequest = serde_json::from_str(&request)?;
+        keys.extend(request.files.into_iter().map(|(key, _)| key));
+    }
+    Ok(keys)
+}
+
 /// Removes a job's uploads: when it ends, or when it could not be accepted.
 pub async fn delete_uploads(storage: &ObjectStorage, files: &[(String, FileKind)]) {
     for (key, _) in files {

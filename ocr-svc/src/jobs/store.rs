@@ -103,6 +103,13 @@ impl JobStore {
         Ok(())
     }
 
+    /// The stored requests of the jobs not finished yet, whose uploads
+    /// wait in the object store.
+    pub async fn unfinished_requests(&self) -> Result<Vec<String>, sqlx::Error> {
+        let query = "SELECT request FROM invoice_jobs WHERE status IN ('queued', 'processing') ORDER BY task_id";
+        on_database!(&self.database, pool => sqlx::query_scalar(query).fetch_all(pool).await)
+    }
+
     /// Undoes [`JobStore::insert`] when the broker would not take the job.
     pub async fn delete(&self, task_id: &str) -> Result<(), sqlx::Error> {
         on_database!(&self.database, pool => sqlx::query("DELETE FROM invoice_jobs WHERE task_id = $1")

@@ -3,6 +3,7 @@
 //! as digital PDFs or as scans (rasterised, skewed, noisy JPEGs).
 
 pub mod bill;
+pub mod cli;
 pub mod render;
 pub mod scan;
 pub mod typeface;
