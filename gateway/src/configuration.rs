@@ -113,6 +113,9 @@ pub struct AuthSettings {
     /// On a fresh installation, create and print a first admin user and
     /// API key.
     pub bootstrap_admin_key: bool,
+    /// `/api/stats` without credentials (the users server's monitoring);
+    /// the counts per role and of API keys stay for administrators.
+    pub public_stats: bool,
     /// The first admin's e-mail address.
     pub bootstrap_admin_email: String,
     pub access_token_minutes: i64,

@@ -13,7 +13,6 @@ use common::http::security::{cors, guard_host_and_scheme};
 use common::http::{configure_extractors, not_found};
 use common::identity::InternalKey;
 use common::service::operational_routes;
-use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::Authenticator;
 use crate::auth::api_keys::ApiKeyStore;
@@ -34,6 +33,7 @@ pub struct GatewayState {
     pub internal_key: InternalKey,
     pub client: reqwest::Client,
     pub identity: Identity,
+    pub public_stats: bool,
 }
 
 pub fn migrations() -> Migrations {
@@ -74,6 +74,7 @@ impl Application {
         let state = web::Data::new(GatewayState {
             upstreams: settings.upstreams.clone(),
             uploads: settings.uploads,
+            public_stats: settings.auth.public_stats,
             authenticator,
             rate_limiter,
             internal_key,
@@ -110,8 +111,7 @@ impl Application {
                 .configure(api_keys::routes)
                 .route("/api/stats", web::get().to(stats::stats))
                 .configure(admin::routes)
-                .route("/openapi.json", web::get().to(docs::merged_openapi))
-                .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new(["/openapi.json"])))
+                .configure(|config| docs::routes(config, &upstream_names))
                 .configure(|config| proxy::routes(config, &upstream_names))
                 .default_service(web::to(not_found))
         })

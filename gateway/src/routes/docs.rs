@@ -4,13 +4,16 @@
 
 use std::time::Duration;
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::header;
+use actix_web::{HttpResponse, ResponseError, web};
+use common::error::{ApiError, ErrorCode};
 use common::http::is_public_path;
 use common::http::openapi::{add_answers_before_handlers, add_problem_answers};
 use futures_util::future::join_all;
 use serde_json::{Map, Value, json};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::startup::GatewayState;
 
@@ -46,12 +49,27 @@ impl Modify for Credentials {
     }
 }
 
-pub async fn merged_openapi(state: web::Data<GatewayState>) -> HttpResponse {
+#[derive(serde::Deserialize)]
+pub struct DocumentQuery {
+    /// One service's part of the document (its paths under its prefix), as
+    /// `/{service}/docs` shows it.
+    service: Option<String>,
+}
+
+pub async fn merged_openapi(state: web::Data<GatewayState>, query: web::Query<DocumentQuery>) -> HttpResponse {
     let mut document =
         serde_json::to_value(GatewayApi::openapi().merge_from(common::service::OperationalApi::openapi()))
             .unwrap_or_else(|_| json!({}));
     add_answers_before_handlers(&mut document, is_public_path);
-    let fetches = state.upstreams.iter().map(|(name, upstream)| {
+    if let Some(service) = &query.service {
+        if !state.upstreams.contains_key(service) {
+            let detail = format!("No service is named {service}.");
+            return ApiError::new(ErrorCode::NotFound, detail).error_response();
+        }
+        document["paths"] = json!({});
+    }
+    let wanted = |name: &String| query.service.as_ref().is_none_or(|service| service == name);
+    let fetches = state.upstreams.iter().filter(|(name, _)| wanted(name)).map(|(name, upstream)| {
         let client = state.client.clone();
         let url = format!("{}/openapi.json", upstream.url.trim_end_matches('/'));
         async move {
@@ -144,6 +162,25 @@ fn add_gateway_answers(item: &mut Value) {
             add_problem_answers(operation, &GATEWAY_BODY_ANSWERS);
         }
     }
+}
+
+/// `/docs/` (the whole platform) and `/{service}/docs/` (that service's
+/// part), the Swagger UI served from the binary; without the final slash
+/// they redirect.
+pub fn routes(config: &mut web::ServiceConfig, services: &[String]) {
+    config.route("/openapi.json", web::get().to(merged_openapi));
+    let documents = std::iter::once(("/docs".to_owned(), "/openapi.json".to_owned()))
+        .chain(services.iter().map(|name| (format!("/{name}/docs"), format!("/openapi.json?service={name}"))));
+    for (page, document) in documents {
+        let slashed = format!("{page}/");
+        config
+            .route(&page, web::get().to(move || std::future::ready(found(&slashed))))
+            .service(SwaggerUi::new(format!("{page}/{{_:.*}}")).config(Config::new([document])));
+    }
+}
+
+fn found(location: &str) -> HttpResponse {
+    HttpResponse::Found().insert_header((header::LOCATION, location)).finish()
 }
 
 #[cfg(test)]

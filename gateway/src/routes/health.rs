@@ -43,6 +43,8 @@ pub async fn health(state: web::Data<GatewayState>) -> HttpResponse {
         "status": if all_up { "ok" } else { "degraded" },
         "service": "gateway",
         "version": env!("CARGO_PKG_VERSION"),
+        // The users server's field, which its monitoring scripts log.
+        "timestamp": chrono::Utc::now(),
         "upstreams": upstreams,
     }))
 }

@@ -4,7 +4,7 @@
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use common::database::Database;
-use common::error::ApiError;
+use common::error::{ApiError, ErrorCode};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -16,8 +16,12 @@ use crate::startup::GatewayState;
 pub struct Stats {
     total_users: i64,
     active_users: i64,
-    users_per_role: RoleCounts,
-    api_keys: i64,
+    /// Administrators only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    users_per_role: Option<RoleCounts>,
+    /// Administrators only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_keys: Option<i64>,
     /// `sqlite` or `postgres`.
     database_engine: &'static str,
     /// The identity tables' size, in bytes.
@@ -49,21 +53,36 @@ async fn database_size(database: &Database) -> Result<i64, sqlx::Error> {
 
 #[utoipa::path(
     get, path = "/api/stats", tag = "identity",
+    description = "Public unless `GATEWAY__AUTH__PUBLIC_STATS=false`; the counts per role and of API keys \
+                   only for administrators.",
     responses((status = 200, body = Stats)),
-    security(("bearer" = []), ("api_key" = []))
+    security((), ("bearer" = []), ("api_key" = []))
 )]
-pub async fn stats(caller: Authenticated, state: web::Data<GatewayState>) -> Result<web::Json<Stats>, ApiError> {
-    caller.authorize_admin()?;
+pub async fn stats(
+    caller: Option<Authenticated>,
+    state: web::Data<GatewayState>,
+) -> Result<web::Json<Stats>, ApiError> {
+    let admin = caller.as_ref().is_some_and(|caller| caller.authorize_admin().is_ok());
+    if !admin && !state.public_stats {
+        caller
+            .ok_or_else(|| ApiError::new(ErrorCode::MissingCredentials, "Send an administrator's credentials."))?
+            .authorize_admin()?;
+    }
     let users = &state.identity.users;
     let database = users.database();
     let size = database_size(database).await.map_err(ApiError::internal)?;
-    let api_keys = state.authenticator.keys().count().await.map_err(ApiError::internal)?;
+    let (users_per_role, api_keys) = if admin {
+        let keys = state.authenticator.keys().count().await.map_err(ApiError::internal)?;
+        (Some(users.role_counts().await.map_err(ApiError::internal)?), Some(keys))
+    } else {
+        (None, None)
+    };
     #[expect(clippy::cast_precision_loss, reason = "a size in MB, rounded to 2 decimals")]
     let size_mb = (size as f64 / 1_048_576.0 * 100.0).round() / 100.0;
     Ok(web::Json(Stats {
         total_users: users.count(false).await.map_err(ApiError::internal)?,
         active_users: users.count(true).await.map_err(ApiError::internal)?,
-        users_per_role: users.role_counts().await.map_err(ApiError::internal)?,
+        users_per_role,
         api_keys,
         database_engine: database.engine(),
         database_size_bytes: size,

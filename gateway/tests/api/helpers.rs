@@ -46,6 +46,7 @@ pub struct Options {
     pub legacy_jwt_secret: Option<&'static str>,
     /// The slowest body accepted after the grace period (bytes/s, seconds).
     pub uploads: Option<(u64, f64)>,
+    pub public_stats: bool,
 }
 
 impl Default for Options {
@@ -66,6 +67,7 @@ impl Default for Options {
             trusted_proxies: Vec::new(),
             legacy_jwt_secret: None,
             uploads: None,
+            public_stats: true,
         }
     }
 }
@@ -93,6 +95,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.auth.jwt_signing_kid = options.jwt_signing_kid.map(str::to_owned);
     settings.auth.login.trusted_proxies = options.trusted_proxies.iter().map(|p| (*p).to_owned()).collect();
     settings.auth.bootstrap_admin_key = options.bootstrap_admin_key;
+    settings.auth.public_stats = options.public_stats;
     settings.auth.legacy_jwt_secret = options.legacy_jwt_secret.map(SecretString::from);
     if let Some((min_bytes_per_sec, grace_secs)) = options.uploads {
         settings.uploads = gateway::configuration::UploadSettings { min_bytes_per_sec, grace_secs };

@@ -10,10 +10,15 @@ async fn health_is_public_and_reports_each_upstream() {
     assert_eq!(body["status"], "degraded");
     assert_eq!(body["upstreams"]["echo"]["status"], "up");
     assert_eq!(body["upstreams"]["down"]["status"], "down");
-    for public in ["/ready", "/metrics", "/openapi.json", "/api/health"] {
+    for public in ["/ready", "/metrics", "/openapi.json", "/api/health", "/api/stats"] {
         let response = app.client.get(app.url(public)).send().await.expect("request");
         assert_eq!(response.status(), 200, "{public}");
     }
+    // The users server's fields.
+    let legacy: Value =
+        app.client.get(app.url("/api/health")).send().await.expect("request").json().await.expect("json");
+    assert!(chrono::DateTime::parse_from_rfc3339(legacy["timestamp"].as_str().expect("timestamp")).is_ok(), "{legacy}");
+    assert!(legacy["service"].is_string() && legacy["status"].is_string(), "{legacy}");
 }
 
 #[tokio::test]
@@ -150,6 +155,39 @@ async fn one_openapi_document_covers_the_gateway_and_its_upstreams_and_swagger_u
     assert!(html.contains("swagger-ui"), "{html}");
     let script = app.client.get(app.url("/docs/swagger-ui-bundle.js")).send().await.expect("request");
     assert_eq!(script.status(), 200);
+
+    // The seeds' paths: /docs, and each service's own page, without a key.
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    for (path, target) in [("/docs", "/docs/"), ("/echo/docs", "/echo/docs/")] {
+        let moved = no_redirects.get(app.url(path)).send().await.expect("request");
+        assert_eq!(moved.status(), 302, "{path}");
+        assert_eq!(moved.headers()["location"], target, "{path}");
+    }
+    let page = app.client.get(app.url("/echo/docs/")).send().await.expect("request");
+    assert_eq!(page.status(), 200);
+    let initializer = app
+        .client
+        .get(app.url("/echo/docs/swagger-initializer.js"))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("js");
+    assert!(initializer.contains("/openapi.json?service=echo"), "{initializer}");
+    let one: Value = app
+        .client
+        .get(app.url("/openapi.json?service=echo"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let paths: Vec<&String> = one["paths"].as_object().expect("paths").keys().collect();
+    assert!(!paths.is_empty() && paths.iter().all(|path| path.starts_with("/echo/")), "{paths:?}");
+    let unknown = app.client.get(app.url("/openapi.json?service=nope")).send().await.expect("request");
+    assert_eq!(unknown.status(), 404);
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, problem, spawn_app};
+use crate::helpers::{Options, PASSWORD, TestApp, problem, spawn_app, spawn_app_with};
 
 fn fields(problem: &Value) -> Vec<String> {
     problem["errors"]
@@ -236,9 +236,9 @@ async fn only_platform_administrators_manage_users() {
     assert_eq!(app.get_with_key("/erp/x", &identity_key).await.status(), 403);
     let anonymous = app.client.get(app.url("/api/users")).send().await.expect("request");
     assert_eq!(problem(anonymous).await["code"], "missing_credentials");
-    for path in ["/api/stats", "/api/keys"] {
-        assert_eq!(app.get_with_key(path, &erp_key).await.status(), 403, "{path}");
-    }
+    assert_eq!(app.get_with_key("/api/keys", &erp_key).await.status(), 403);
+    let stats: Value = app.get_with_key("/api/stats", &erp_key).await.json().await.expect("stats");
+    assert!(stats.get("users_per_role").is_none() && stats.get("api_keys").is_none(), "{stats}");
 }
 
 #[tokio::test]
@@ -294,6 +294,27 @@ async fn stats_count_users_per_role_and_report_the_database_size() {
     assert!(stats["database_size_bytes"].as_i64().expect("size") > 0);
     assert!(stats["database_size_mb"].is_number());
     assert!(chrono::DateTime::parse_from_rfc3339(stats["timestamp"].as_str().expect("timestamp")).is_ok());
+
+    // The users server's monitor.sh reads total_users and database_size_mb
+    // without a key; what an administrator alone may see stays out.
+    let public: Value =
+        app.client.get(app.url("/api/stats")).send().await.expect("request").json().await.expect("json");
+    assert_eq!(public["total_users"], 4);
+    assert!(public["database_size_mb"].is_number() && public["timestamp"].is_string(), "{public}");
+    assert!(public.get("users_per_role").is_none() && public.get("api_keys").is_none(), "{public}");
+}
+
+#[tokio::test]
+async fn stats_can_be_kept_for_administrators() {
+    let app = spawn_app_with(Options { public_stats: false, ..Options::default() }).await;
+    let anonymous = app.client.get(app.url("/api/stats")).send().await.expect("request");
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(problem(anonymous).await["code"], "missing_credentials");
+    let erp_key = app.key("erp").await;
+    assert_eq!(app.get_with_key("/api/stats", &erp_key).await.status(), 403);
+    let key = app.admin_key().await;
+    let stats: Value = app.get_with_key("/api/stats", &key).await.json().await.expect("stats");
+    assert_eq!(stats["api_keys"], 2);
 }
 
 #[tokio::test]
