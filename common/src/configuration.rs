@@ -33,7 +33,8 @@ upload_wait_seconds = 30
 
 [telemetry]
 log_level = "info"
-json_logs = true
+# json_logs: true (one JSON object per line, for collectors) or false (the
+# pretty form); unset, JSON unless the standard output is a terminal.
 
 [http]
 allowed_origins = []
@@ -297,7 +298,8 @@ impl ServerSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct TelemetrySettings {
     pub log_level: String,
-    pub json_logs: bool,
+    /// Unset: JSON unless the standard output is a terminal.
+    pub json_logs: Option<bool>,
     pub otlp_endpoint: Option<String>,
 }
 

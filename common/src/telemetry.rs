@@ -6,6 +6,7 @@
 //! exported over OTLP/HTTP.
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::sync::OnceLock;
 
 use actix_web::http::header::{HeaderMap as ActixHeaderMap, HeaderName};
@@ -76,7 +77,8 @@ pub fn init_with(
     // trace context propagates even when logs are quiet.
     let filter = EnvFilter::try_new(&settings.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
     let otel = tracing_opentelemetry::layer().with_tracer(tracer).with_filter(LevelFilter::INFO);
-    let logs = if settings.json_logs {
+    let json = settings.json_logs.unwrap_or_else(|| !std::io::stdout().is_terminal());
+    let logs = if json {
         tracing_subscriber::fmt::layer()
             .json()
             .flatten_event(true)

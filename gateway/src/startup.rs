@@ -159,16 +159,30 @@ async fn bootstrap_first_admin(settings: &AuthSettings, identity: &Identity, key
             other => other?,
         };
         println!(
-            "\nFirst start: created the administrator {email} with the temporary password\n\n    {}\n\nSign in at /admin; you will be asked to choose a new password.",
-            secrecy::ExposeSecret::expose_secret(password.secret())
+            "{}",
+            banner(&format!(
+                "First start: created the administrator {email} with the temporary password\n\n    {}\n\nSign in at /admin; you will be asked to choose a new password.",
+                secrecy::ExposeSecret::expose_secret(password.secret())
+            ))
         );
     }
     if settings.legacy_api_keys.is_empty() && keys.count().await? == 0 {
         let (record, token) = keys.create("admin (created on first start)", &Scopes::All, None).await?;
         println!(
-            "\nFirst start: created an admin API key (id {}). It is shown only this once; keep it:\n\n    X-API-Key: {token}\n",
-            record.id
+            "{}",
+            banner(&format!(
+                "First start: created an admin API key (id {}). It is shown only this once; keep it:\n\n    X-API-Key: {token}",
+                record.id
+            ))
         );
     }
     Ok(())
+}
+
+/// The first-start secrets between two rules, printed rather than logged
+/// (logs are kept and shipped), so they stand out among log lines of
+/// either form.
+fn banner(text: &str) -> String {
+    let rule = "═".repeat(72);
+    format!("\n{rule}\n{text}\n{rule}\n")
 }

@@ -31,7 +31,7 @@ pub fn init_telemetry() {
     TELEMETRY.get_or_init(|| {
         let settings = TelemetrySettings {
             log_level: std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned()),
-            json_logs: false,
+            json_logs: Some(false),
             otlp_endpoint: None,
         };
         telemetry::init_with("tests", &settings, |provider| provider.with_simple_exporter(&SPANS))
