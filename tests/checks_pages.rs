@@ -148,7 +148,8 @@ async fn an_operator_signs_in_fills_the_check_with_the_keyboard_and_finishes_it(
     let typing = client.find(Locator::Css(&format!("#comment-{nas}"))).await.expect("comment");
     typing.send_keys(&format!("{}{}", '\u{E009}', '\u{E007}')).await.expect("ctrl+enter");
     wait_for_new_page(&client, before).await;
-    assert!(body_text(&client).await.contains("Enregistré."));
+    let saved_page = text_appearing(&client, "Enregistré.").await;
+    assert!(saved_page.contains("Enregistré."), "{saved_page}");
     let saved = running.api(reqwest::Method::GET, &format!("/checks/api/checks/{check}"), None).await;
     assert_eq!(saved["services"][0]["status"], "success", "{saved}");
     assert_eq!(saved["services"][1]["status"], "warning", "{saved}");
@@ -242,4 +243,22 @@ async fn pages_need_a_session_and_only_their_own_forms_change_anything() {
     assert_eq!(post(&[("Sec-Fetch-Site", "same-origin")]).await.expect("post").status(), 303);
     let saved = running.api(reqwest::Method::GET, &format!("/checks/api/checks/{check}"), None).await;
     assert_eq!(saved["notes"], "posted");
+}
+
+/// The page's text once it shows `expected`, or after 5 s: a page that has
+/// loaded may still be the one before the redirect that carries it.
+async fn text_appearing(client: &Client, expected: &str) -> String {
+    let mut text = String::new();
+    for _ in 0..100 {
+        if let Ok(body) = client.find(Locator::Css("body")).await
+            && let Ok(shown) = body.text().await
+        {
+            text = shown;
+            if text.contains(expected) {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    text
 }
