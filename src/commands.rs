@@ -16,6 +16,10 @@ pub const USAGE: &str = "usage: platform [COMMAND]
                                  the gateway's identity database (as `gateway admin ...`)
   erp seed                       demonstration data (as `erp-svc seed`)
   checks delete-old [--days N]   purge old checks (as `checks-svc delete-old`)
+  checks import [--dry-run] FILE...
+                                 clients, mailing lists, categories and services from one .json export
+                                 or CSV tables (clients.csv, mailing.csv, categories.csv, services.csv)
+  checks export [--csv DIR]      that configuration as JSON (printed), or as the four CSV tables in DIR
   ocr worker                     analyse queued OCR jobs from RabbitMQ (as `ocr-worker`)
   ocr bills generate DIR [COUNT] [TYPEFACE] | evaluate [COUNT] [KINDS] [TYPEFACE]
                                  synthetic bills (as `ocr-bills`)

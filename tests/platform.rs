@@ -106,6 +106,70 @@ async fn embedded_defaults_run_everything_behind_the_gateway() {
         running.get(format!("{}/ocr/ready", running.gateway), Some(&running.key)).await.json().await.expect("json");
     assert_eq!(ocr["checks"]["queue"]["status"], "up");
     assert_eq!(ocr["checks"]["object_store"]["status"], "up");
+    every_form_documents_its_fields_with_their_types(&running).await;
+}
+
+/// The properties of a form's schema, through `$ref` and `allOf`.
+fn form_properties(document: &Value, schema: &Value) -> serde_json::Map<String, Value> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return form_properties(document, &document["components"]["schemas"][name]);
+    }
+    let mut properties = schema["properties"].as_object().cloned().unwrap_or_default();
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        properties.extend(form_properties(document, part));
+    }
+    properties
+}
+
+/// Swagger UI's "Try it out" shows a file picker for a binary field and a
+/// typed input for the rest: a form documented as `{}` cannot be sent.
+async fn every_form_documents_its_fields_with_their_types(running: &Running) {
+    let document: Value =
+        running.get(format!("{}/openapi.json", running.gateway), None).await.json().await.expect("json");
+    let mut forms = Vec::new();
+    for (path, operations) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in operations.as_object().expect("operations") {
+            let Some(schema) = operation["requestBody"]["content"].get("multipart/form-data").map(|c| &c["schema"])
+            else {
+                continue;
+            };
+            let properties = form_properties(&document, schema);
+            let resolve = |property: &Value| -> Value {
+                match property["$ref"].as_str() {
+                    Some(reference) => {
+                        document["components"]["schemas"][reference.trim_start_matches("#/components/schemas/")].clone()
+                    }
+                    None => property.clone(),
+                }
+            };
+            let binary = properties.values().map(resolve).any(|property| {
+                property["format"] == "binary"
+                    || property["items"]["format"] == "binary"
+                    || property["oneOf"].as_array().is_some_and(|one| one.iter().any(|p| p["format"] == "binary"))
+            });
+            for (name, property) in &properties {
+                let property = resolve(property);
+                let typed = property.get("type").is_some()
+                    || property.get("enum").is_some()
+                    || property["oneOf"]
+                        .as_array()
+                        .is_some_and(|one| one.iter().all(|p| p.get("type").is_some() || p.get("$ref").is_some()));
+                assert!(typed, "{method} {path}: the field {name} has no type: {property}");
+            }
+            forms.push((format!("{method} {path}"), binary));
+        }
+    }
+    let uploads = [
+        "post /facturx/v1/validate",
+        "post /ocr/v1/invoices/pdf",
+        "post /ocr/v1/jobs/images",
+        "post /erp/api/v1/documents/upload",
+        "post /checks/api/import",
+    ];
+    for upload in uploads {
+        assert!(forms.contains(&(upload.to_owned(), true)), "{upload} has a file field: {forms:?}");
+    }
 }
 
 #[tokio::test]

@@ -166,15 +166,11 @@ impl Report<'_> {
             text_left = MARGIN + width * scale + 16.0;
         }
         page.text(text_left, MARGIN + 16.0, Font::Bold, 18.0, INK, "Check du Matin");
-        page.text(text_left, MARGIN + 34.0, Font::Regular, 12.0, INK, self.client_label);
-        page.text(
-            text_left,
-            MARGIN + 50.0,
-            Font::Regular,
-            10.0,
-            MUTED,
-            &crate::calendar::french_date(self.check.check_date),
-        );
+        // A long label wraps rather than running under the badge or off the page.
+        let width = A4_WIDTH - MARGIN - text_left;
+        let mut baseline = page.paragraph(text_left, MARGIN + 34.0, width, Font::Regular, 12.0, INK, self.client_label);
+        let date = crate::calendar::french_date(self.check.check_date);
+        page.text(text_left, baseline, Font::Regular, 10.0, MUTED, &date);
         let status = self.check.status;
         let badge_width = Font::Bold.width(status.label(), 12.0) + 24.0;
         page.fill_rect(A4_WIDTH - MARGIN - badge_width, MARGIN, badge_width, 24.0, check_rgb(status));
@@ -184,8 +180,9 @@ impl Report<'_> {
             (Some(at), None) => format!("Terminé le {}", self.local(at)),
             _ => format!("Ouvert le {}", self.local(self.check.created_at)),
         };
-        page.text_right(A4_WIDTH - MARGIN, MARGIN + 40.0, Font::Regular, 9.0, MUTED, &finished);
-        let top = MARGIN + 66.0;
+        baseline += 14.0;
+        page.text(text_left, baseline, Font::Regular, 9.0, MUTED, &finished);
+        let top = (baseline + 12.0).max(MARGIN + 58.0);
         page.line((MARGIN, top), (A4_WIDTH - MARGIN, top), 1.0, RULE);
         top + 16.0
     }

@@ -11,7 +11,7 @@ use utoipa::OpenApi;
 use crate::configuration::Settings;
 use crate::notifications::Notifier;
 use crate::prober::{ProbeMetrics, Prober};
-use crate::routes::{self, checks, clients, exports, holidays, services};
+use crate::routes::{self, checks, clients, exports, holidays, services, transfer};
 use crate::scheduler::Scheduler;
 use crate::store::Store;
 
@@ -45,15 +45,17 @@ use crate::store::Store;
         holidays::list_holidays,
         holidays::add_holiday,
         holidays::remove_holiday,
+        transfer::export,
+        transfer::import,
     ),
     components(schemas(
-        clients::ClientInput,
+        crate::inputs::ClientInput,
         clients::ClientView,
-        clients::MailingLists,
+        crate::inputs::MailingLists,
         clients::CategoryView,
         clients::ServiceView,
-        services::CategoryInput,
-        services::ServiceInput,
+        crate::inputs::CategoryInput,
+        crate::inputs::ServiceInput,
         services::MaintenanceInput,
         services::Created,
         services::ProbeResult,
@@ -69,6 +71,14 @@ use crate::store::Store;
         checks::ProbeDayView,
         holidays::Holiday,
         holidays::HolidayInput,
+        transfer::ImportForm,
+        crate::transfer::ConfigurationDocument,
+        crate::transfer::ClientEntry,
+        crate::transfer::CategoryEntry,
+        crate::transfer::ImportReport,
+        crate::transfer::tables::Table,
+        crate::store::ImportCounts,
+        crate::store::Changes,
         crate::domain::ProbeSpecDocument,
         crate::domain::ServiceStatus,
         crate::domain::CheckStatus,

@@ -4,15 +4,16 @@
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use common::error::{ApiError, ErrorCode, FieldError};
-use serde::{Deserialize, Serialize};
+use common::error::{ApiError, ErrorCode};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{not_found, visible_client};
 use crate::access::Operator;
-use crate::domain::{ClientReference, EmailAddress, Label, LocalTime, ProbeSpec, ProbeSpecDocument};
+use crate::domain::{LocalTime, ProbeSpec, ProbeSpecDocument};
+use crate::inputs::{ClientInput, MailingLists, client_fields};
 use crate::startup::AppState;
-use crate::store::{ClientFields, ClientRow, Recipients, ServiceRow};
+use crate::store::{ClientRow, ServiceRow};
 
 /// Logos are shown in e-mails: small images only.
 pub const MAX_LOGO_BYTES: usize = 512 * 1024;
@@ -28,45 +29,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/api/clients/{id}", web::delete().to(delete_client))
         .route("/api/clients/{id}/logo", web::put().to(put_logo))
         .route("/api/clients/{id}/logo", web::get().to(get_logo));
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ClientInput {
-    /// Stable name a gestionnaire's roles refer to: `acme`.
-    pub reference: String,
-    pub label: String,
-    /// When the day's check opens, Europe/Paris: `08:30`.
-    pub check_time: String,
-    /// When a still-open check sends a reminder: `10:00`.
-    #[serde(default)]
-    pub reminder_time: Option<String>,
-    /// Sender address of this client's e-mails (the service's by default).
-    #[serde(default)]
-    pub sender: Option<String>,
-    #[serde(default)]
-    pub report_template: Option<String>,
-    #[serde(default = "active_by_default")]
-    pub active: bool,
-    #[serde(default)]
-    pub mailing: MailingLists,
-}
-
-fn active_by_default() -> bool {
-    true
-}
-
-#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MailingLists {
-    /// Who receives the morning report.
-    #[serde(default)]
-    pub to: Vec<String>,
-    #[serde(default)]
-    pub cc: Vec<String>,
-    /// Who is reminded when the check is still open at the reminder time.
-    #[serde(default)]
-    pub reminder: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -101,71 +63,6 @@ pub struct ServiceView {
     pub probe: Option<ProbeSpecDocument>,
     /// For heartbeat probes: the URL the job calls (GET or POST).
     pub heartbeat_url: Option<String>,
-}
-
-/// Checks every field, reporting all problems at once.
-pub fn client_fields(input: &ClientInput) -> Result<(ClientFields, Recipients), ApiError> {
-    let mut errors = Vec::new();
-    let reference =
-        ClientReference::parse(&input.reference).map_err(|message| errors.push(FieldError::new("reference", message)));
-    let label = Label::parse(&input.label).map_err(|message| errors.push(FieldError::new("label", message)));
-    let check_time =
-        LocalTime::parse(&input.check_time).map_err(|message| errors.push(FieldError::new("check_time", message)));
-    let reminder_time = input
-        .reminder_time
-        .as_deref()
-        .filter(|time| !time.trim().is_empty())
-        .map(LocalTime::parse)
-        .transpose()
-        .map_err(|message| errors.push(FieldError::new("reminder_time", message)));
-    let sender = input
-        .sender
-        .as_deref()
-        .filter(|sender| !sender.trim().is_empty())
-        .map(EmailAddress::parse)
-        .transpose()
-        .map_err(|message| errors.push(FieldError::new("sender", message)));
-    let template = input.report_template.as_deref().unwrap_or("standard");
-    if Label::parse(template).is_err() {
-        errors.push(FieldError::new("report_template", "must be a short name"));
-    }
-    let mut lists = [Vec::new(), Vec::new(), Vec::new()];
-    for ((name, addresses), list) in [
-        ("mailing.to", &input.mailing.to),
-        ("mailing.cc", &input.mailing.cc),
-        ("mailing.reminder", &input.mailing.reminder),
-    ]
-    .into_iter()
-    .zip(lists.iter_mut())
-    {
-        for address in addresses {
-            match EmailAddress::parse(address) {
-                Ok(address) => list.push(address.as_str().to_owned()),
-                Err(message) => errors.push(FieldError::new(name, format!("{address:?} {message}"))),
-            }
-        }
-        list.sort();
-        list.dedup();
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let [to, cc, reminder] = lists;
-    match (reference, label, check_time, reminder_time, sender) {
-        (Ok(reference), Ok(label), Ok(check_time), Ok(reminder_time), Ok(sender)) => Ok((
-            ClientFields {
-                reference: reference.as_str().to_owned(),
-                label: label.as_str().to_owned(),
-                report_template: template.trim().to_owned(),
-                check_minute: check_time.minutes(),
-                reminder_minute: reminder_time.map(LocalTime::minutes),
-                sender: sender.map(|sender| sender.as_str().to_owned()),
-                active: input.active,
-            },
-            Recipients { to, cc, reminder },
-        )),
-        _ => Err(ApiError::validation(errors)),
-    }
 }
 
 pub fn time_of(minutes: i32) -> String {

@@ -6,6 +6,7 @@ pub mod clients;
 pub mod exports;
 pub mod holidays;
 pub mod services;
+pub mod transfer;
 mod ui;
 
 use actix_web::web;
@@ -22,6 +23,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(checks::routes)
         .configure(exports::routes)
         .configure(holidays::routes)
+        .configure(transfer::routes)
         .configure(ui::routes);
 }
 

@@ -8,12 +8,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{not_found, visible_client};
-use common::destination::is_public;
-
 use crate::access::Operator;
-use crate::domain::{Label, ProbeSpec, ProbeSpecDocument};
+use crate::inputs::{CategoryInput, ServiceInput, category_label, check_probe_destination, service_fields};
 use crate::startup::AppState;
-use crate::store::{CategoryRow, ServiceFields, ServiceRow};
+use crate::store::{CategoryRow, ServiceRow};
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
@@ -27,25 +25,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/api/services/{id}/probe", web::post().to(probe_now))
         .route("/api/heartbeat/{token}", web::get().to(heartbeat))
         .route("/api/heartbeat/{token}", web::post().to(heartbeat));
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CategoryInput {
-    pub label: String,
-    #[serde(default)]
-    pub position: i32,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ServiceInput {
-    pub label: String,
-    #[serde(default)]
-    pub position: i32,
-    /// What pre-fills the service's status; none for services only people check.
-    #[serde(default)]
-    pub probe: Option<ProbeSpecDocument>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -80,46 +59,6 @@ pub async fn visible_service(state: &AppState, operator: &Operator, id: i64) -> 
     let service = state.store.service(id).await?.ok_or_else(|| not_found("service"))?;
     visible_client(state, operator, service.client_id).await.map_err(|_| not_found("service"))?;
     Ok(service)
-}
-
-pub fn category_label(input: &CategoryInput) -> Result<String, ApiError> {
-    Label::parse(&input.label)
-        .map(|label| label.as_str().to_owned())
-        .map_err(|message| ApiError::validation(vec![FieldError::new("label", message)]))
-}
-
-/// A service's fields as `operator` saves them; a heartbeat probe keeps
-/// its token, or gets one; only an admin's probe may reach allowed networks.
-fn service_fields(
-    operator: &Operator,
-    input: &ServiceInput,
-    current: Option<&ServiceRow>,
-) -> Result<ServiceFields, ApiError> {
-    let mut errors = Vec::new();
-    let label = Label::parse(&input.label).map_err(|message| errors.push(FieldError::new("label", message)));
-    let probe = input
-        .probe
-        .clone()
-        .map(ProbeSpec::parse)
-        .transpose()
-        .map_err(|message| errors.push(FieldError::new("probe", message)));
-    match (label, probe) {
-        (Ok(label), Ok(probe)) => {
-            let heartbeat_token = probe.as_ref().filter(|spec| spec.is_heartbeat()).map(|_| {
-                current
-                    .and_then(|service| service.heartbeat_token.clone())
-                    .unwrap_or_else(|| common::identity::random_token(24))
-            });
-            Ok(ServiceFields {
-                label: label.as_str().to_owned(),
-                position: input.position,
-                probe: probe.map(|spec| spec.to_json()),
-                heartbeat_token,
-                probe_reaches_allowed_networks: operator.is_admin(),
-            })
-        }
-        _ => Err(ApiError::validation(errors)),
-    }
 }
 
 #[utoipa::path(post, path = "/api/clients/{id}/categories", tag = "configuration", request_body = CategoryInput,
@@ -183,7 +122,7 @@ pub async fn add_service(
     input: &ServiceInput,
 ) -> Result<i64, ApiError> {
     let fields = service_fields(operator, input, None)?;
-    check_probe_destination(state, operator, input).await?;
+    check_probe_destination(state.prober.destinations(), operator, input).await?;
     state.store.create_service(category.id, &fields).await
 }
 
@@ -207,34 +146,9 @@ pub async fn change_service(
     input: &ServiceInput,
 ) -> Result<(), ApiError> {
     let fields = service_fields(operator, input, Some(service))?;
-    check_probe_destination(state, operator, input).await?;
+    check_probe_destination(state.prober.destinations(), operator, input).await?;
     state.store.update_service(service.id, &fields).await?;
     Ok(())
-}
-
-/// A probe's target must be public, or for an admin in
-/// `probes.allowed_networks` (a client's LAN let in explicitly). A host
-/// that does not resolve yet is accepted: the probe will report it, and
-/// every connection is guarded again.
-async fn check_probe_destination(state: &AppState, operator: &Operator, input: &ServiceInput) -> Result<(), ApiError> {
-    let Some((host, port)) = input.probe.as_ref().and_then(ProbeSpecDocument::destination) else { return Ok(()) };
-    let Ok(addresses) = tokio::net::lookup_host((host.trim_matches(['[', ']']), port)).await else { return Ok(()) };
-    let destinations = state.prober.destinations();
-    let refused = addresses.map(|address| address.ip()).find(|&address| {
-        let allowed = if operator.is_admin() { destinations.permits(address) } else { is_public(address) };
-        !allowed
-    });
-    match refused {
-        None => Ok(()),
-        Some(address) => Err(ApiError::validation(vec![FieldError::new(
-            "probe",
-            if operator.is_admin() || !destinations.permits(address) {
-                format!("`{host}` resolves to {address}, an internal address probes may not reach")
-            } else {
-                format!("`{host}` resolves to {address}, an internal network only an admin may point a probe at")
-            },
-        )])),
-    }
 }
 
 #[utoipa::path(delete, path = "/api/services/{id}", tag = "configuration", responses((status = 204), (status = 404)))]

@@ -2,6 +2,7 @@
 
 mod checks;
 mod clients;
+mod imports;
 mod probes;
 
 use common::database::Database;
@@ -9,6 +10,7 @@ use common::error::{ApiError, ErrorCode};
 
 pub use checks::{CheckRow, CheckSummaryRow, DayStatus, ServiceCheckRow, ServiceCheckUpdate};
 pub use clients::{CategoryRow, ClientFields, ClientRow, Recipients, ServiceFields, ServiceRow};
+pub use imports::{CategoryImport, Changes, ClientImport, ImportCounts};
 pub use probes::{ProbeDay, ProbeTarget};
 
 #[derive(Debug, Clone)]

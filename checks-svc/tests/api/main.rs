@@ -9,3 +9,4 @@ mod helpers;
 mod pages;
 mod probes;
 mod schedule;
+mod transfer;

@@ -10,6 +10,12 @@
 //! mathematical signs…), is compiled into the binary from the files of
 //! Debian's `fonts-dejavu-core` (see `build.rs`), so reports look the same
 //! wherever they are made.
+//!
+//! Right-to-left text is laid out as a reader expects it: the Unicode
+//! bidirectional algorithm orders the runs of a line (`unicode-bidi`), and
+//! each run of Arabic or Hebrew is shaped (`rustybuzz`), so that Arabic
+//! letters join in their initial, medial and final forms. Other text keeps
+//! one glyph per character, its widths straight from the font's metrics.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -89,9 +95,10 @@ impl FontFile {
     }
 }
 
-/// Width of `text` in `face`; characters the face lacks count as `?`.
+/// Width of `text` in `face`, as [`glyphs`] draws it.
 pub(crate) fn text_width(face: &Face, text: &str, size: f32) -> f32 {
-    let units: u32 = text.chars().map(|c| u32::from(face.glyph_hor_advance(glyph(face, c)).unwrap_or_default())).sum();
+    let units: u32 =
+        glyphs(face, text).iter().map(|(glyph, _)| u32::from(face.glyph_hor_advance(*glyph).unwrap_or_default())).sum();
     units as f32 * size / f32::from(face.units_per_em())
 }
 
@@ -99,6 +106,60 @@ pub(crate) fn text_width(face: &Face, text: &str, size: f32) -> f32 {
 /// (PDF/A forbids drawing .notdef).
 fn glyph(face: &Face, c: char) -> GlyphId {
     face.glyph_index(c).or_else(|| face.glyph_index('?')).unwrap_or(GlyphId(0))
+}
+
+/// Whether `text` has right-to-left letters (Hebrew, Arabic, Syriac,
+/// Thaana, N'Ko and their presentation forms), which need reordering and
+/// shaping.
+fn has_right_to_left(text: &str) -> bool {
+    text.chars().any(|c| matches!(c, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}'))
+}
+
+/// The glyphs that draw `text`, left to right, each with the characters it
+/// stands for (empty for the second glyph of one character).
+fn glyphs(face: &Face, text: &str) -> Vec<(GlyphId, String)> {
+    if !has_right_to_left(text) {
+        return text
+            .chars()
+            .map(|c| (glyph(face, c), if face.glyph_index(c).is_some() { c } else { '?' }.to_string()))
+            .collect();
+    }
+    let shaper = rustybuzz::Face::from_face(face.clone());
+    let question_mark = glyph(face, '?');
+    // The platform's documents are French: a line is left to right, with
+    // its Arabic or Hebrew runs right to left inside it.
+    let bidi = unicode_bidi::BidiInfo::new(text, Some(unicode_bidi::Level::ltr()));
+    let mut drawn = Vec::new();
+    for paragraph in &bidi.paragraphs {
+        let (levels, runs) = bidi.visual_runs(paragraph, paragraph.range.clone());
+        for run in runs {
+            let piece = &text[run.clone()];
+            let mut buffer = rustybuzz::UnicodeBuffer::new();
+            buffer.push_str(piece);
+            buffer.set_direction(if levels[run.start].is_rtl() {
+                rustybuzz::Direction::RightToLeft
+            } else {
+                rustybuzz::Direction::LeftToRight
+            });
+            buffer.guess_segment_properties();
+            let shaped = rustybuzz::shape(&shaper, &[], buffer);
+            let mut starts: Vec<usize> = shaped.glyph_infos().iter().map(|info| info.cluster as usize).collect();
+            starts.sort_unstable();
+            starts.dedup();
+            let mut named = std::collections::HashSet::new();
+            for info in shaped.glyph_infos() {
+                let start = info.cluster as usize;
+                let end = starts.iter().copied().find(|&next| next > start).unwrap_or(piece.len());
+                let characters = if named.insert(start) { piece.get(start..end).unwrap_or("?") } else { "" };
+                // A glyph id from the font's own tables fits its 16 bits.
+                match u16::try_from(info.glyph_id).ok().filter(|&id| id != 0) {
+                    Some(id) => drawn.push((GlyphId(id), characters.to_owned())),
+                    None => drawn.push((question_mark, "?".to_owned())),
+                }
+            }
+        }
+    }
+    drawn
 }
 
 /// The regular and bold faces a document is set in.
@@ -146,7 +207,7 @@ pub struct UsedFont<'a> {
     file: &'a FontFile,
     remapper: GlyphRemapper,
     /// New glyph id → the text it stands for (for ToUnicode).
-    text_of: BTreeMap<u16, char>,
+    text_of: BTreeMap<u16, String>,
 }
 
 /// What a PDF writer needs to embed a subset font, whatever its object
@@ -189,10 +250,11 @@ impl<'a> UsedFont<'a> {
     pub fn encode(&mut self, text: &str) -> String {
         let mut encoded = String::with_capacity(text.len() * 4 + 2);
         encoded.push('<');
-        for c in text.chars() {
-            let glyph = glyph(&self.face, c);
+        for (glyph, characters) in glyphs(&self.face, text) {
             let new = self.remapper.remap(glyph.0);
-            self.text_of.entry(new).or_insert(if glyph.0 == 0 { '?' } else { c });
+            if !characters.is_empty() {
+                self.text_of.entry(new).or_insert(characters);
+            }
             let _ = write!(encoded, "{new:04X}");
         }
         encoded.push('>');
@@ -245,12 +307,11 @@ impl<'a> UsedFont<'a> {
              /CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
              1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
         );
-        let entries: Vec<(&u16, &char)> = self.text_of.iter().collect();
+        let entries: Vec<(&u16, &String)> = self.text_of.iter().collect();
         for chunk in entries.chunks(100) {
             let _ = writeln!(cmap, "{} beginbfchar", chunk.len());
-            for (glyph, c) in chunk {
-                let mut units = [0u16; 2];
-                let hex: String = c.encode_utf16(&mut units).iter().map(|unit| format!("{unit:04X}")).collect();
+            for (glyph, characters) in chunk {
+                let hex: String = characters.encode_utf16().map(|unit| format!("{unit:04X}")).collect();
                 let _ = writeln!(cmap, "<{glyph:04X}> <{hex}>");
             }
             cmap.push_str("endbfchar\n");
@@ -291,5 +352,29 @@ mod tests {
         assert_eq!(embedded.widths.len(), 5);
         assert!(embedded.program_length < 20_000, "{}", embedded.program_length);
         assert!(embedded.base_font.ends_with("+DejaVuSans"), "{}", embedded.base_font);
+    }
+
+    #[test]
+    fn arabic_is_joined_and_drawn_right_to_left_within_a_left_to_right_line() {
+        let face = Typeface::builtin().regular.face();
+        // "Mohammed": meem, hah, meem, dal, in logical order.
+        let name = "\u{0645}\u{062D}\u{0645}\u{062F}";
+        let drawn = glyphs(&face, name);
+        let characters: Vec<&str> = drawn.iter().map(|(_, characters)| characters.as_str()).collect();
+        assert_eq!(characters, ["\u{062F}", "\u{0645}", "\u{062D}", "\u{0645}"], "the last letter is drawn leftmost");
+        let isolated = |c: char| face.glyph_index(c).expect("DejaVu Sans has Arabic");
+        assert_ne!(drawn[3].0, isolated('\u{0645}'), "the first meem takes its initial form");
+        assert_ne!(drawn[2].0, isolated('\u{062D}'), "hah takes its medial form");
+
+        let drawn =
+            |line: &str| -> String { glyphs(&face, line).into_iter().map(|(_, characters)| characters).collect() };
+        assert_eq!(drawn(&format!("Client {name} (Lyon)")), "Client \u{062F}\u{0645}\u{062D}\u{0645} (Lyon)");
+        assert_eq!(
+            drawn(&format!("{name} (Lyon)")),
+            "\u{062F}\u{0645}\u{062D}\u{0645} (Lyon)",
+            "a line starting in Arabic"
+        );
+        // A number after Arabic letters belongs to their run (rule W2), as a browser shows it.
+        assert_eq!(drawn(&format!("Client {name} 42")), "Client 42 \u{062F}\u{0645}\u{062D}\u{0645}");
     }
 }

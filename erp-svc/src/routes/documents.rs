@@ -52,10 +52,18 @@ async fn read_file(request: &HttpRequest, payload: Multipart, limit: u64) -> Res
     Ok((file.file_name.unwrap_or_default(), file.bytes))
 }
 
+/// The form of an upload (documentation: `read_file` reads it).
+#[derive(utoipa::ToSchema)]
+pub struct UploadForm {
+    /// A photo (JPEG, PNG, GIF, WebP, BMP, TIFF), a PDF or a plain text file.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
 /// Uploads a photo or a file to an intervention (those who work on it,
 /// while it is open). Its type is read from its content.
 #[utoipa::path(post, path = "/api/v1/documents/upload", tag = "documents", params(UploadQuery),
-    request_body(content_type = "multipart/form-data", description = "file"),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = DocumentView), (status = 403), (status = 404), (status = 409, description = "the intervention is closed"),
         (status = 413), (status = 415, description = "not an image, a PDF or plain text"), (status = 422)))]
 pub async fn upload(

@@ -166,9 +166,13 @@ fn add_gateway_answers(item: &mut Value) {
 
 /// `/docs/` (the whole platform) and `/{service}/docs/` (that service's
 /// part), the Swagger UI served from the binary; without the final slash
-/// they redirect.
+/// they redirect. The seeds' `/redoc` leads to `/docs/`: ReDoc's bundle
+/// is not part of the binary (it would have to be committed or fetched
+/// from npm while building, and the pages must work offline).
 pub fn routes(config: &mut web::ServiceConfig, services: &[String]) {
-    config.route("/openapi.json", web::get().to(merged_openapi));
+    config
+        .route("/openapi.json", web::get().to(merged_openapi))
+        .route("/redoc", web::get().to(|| std::future::ready(found("/docs/"))));
     let documents = std::iter::once(("/docs".to_owned(), "/openapi.json".to_owned()))
         .chain(services.iter().map(|name| (format!("/{name}/docs"), format!("/openapi.json?service={name}"))));
     for (page, document) in documents {

@@ -158,7 +158,7 @@ async fn one_openapi_document_covers_the_gateway_and_its_upstreams_and_swagger_u
 
     // The seeds' paths: /docs, and each service's own page, without a key.
     let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    for (path, target) in [("/docs", "/docs/"), ("/echo/docs", "/echo/docs/")] {
+    for (path, target) in [("/docs", "/docs/"), ("/echo/docs", "/echo/docs/"), ("/redoc", "/docs/")] {
         let moved = no_redirects.get(app.url(path)).send().await.expect("request");
         assert_eq!(moved.status(), 302, "{path}");
         assert_eq!(moved.headers()["location"], target, "{path}");

@@ -71,7 +71,7 @@ pub(crate) struct Form {
     post,
     path = "/v1/invoices/pdf",
     tag = "invoices",
-    request_body(content_type = "multipart/form-data", description = "file (PDF), type, confidence_min, strict, user_id, invoice_id, external_ref, customer_name"),
+    request_body(content = super::forms::PdfForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, body = AnalysisResponse),
         (status = 400, description = "not a PDF, bad extension or bad type"),
@@ -95,7 +95,7 @@ pub async fn analyse_pdf(
     post,
     path = "/v1/invoices/images",
     tag = "invoices",
-    request_body(content_type = "multipart/form-data", description = "files (1 to 8 images: jpg, jpeg, png, bmp, tif, tiff), and the same fields as /v1/invoices/pdf"),
+    request_body(content = super::forms::ImagesForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, body = AnalysisResponse),
         (status = 400, description = "not an image, bad extension, no image or more than 8, or bad type"),

@@ -72,7 +72,7 @@ pub struct WebhookStatus {
     post,
     path = "/v1/jobs/pdf",
     tag = "jobs",
-    request_body(content_type = "multipart/form-data", description = "the /v1/invoices/pdf fields plus webhook_url"),
+    request_body(content = super::forms::PdfJobForm, content_type = "multipart/form-data"),
     responses(
         (status = 202, body = Accepted),
         (status = 400, description = "not a PDF, bad extension or bad type"),
@@ -97,7 +97,7 @@ pub async fn submit_pdf(
     post,
     path = "/v1/jobs/images",
     tag = "jobs",
-    request_body(content_type = "multipart/form-data", description = "the /v1/invoices/images fields plus webhook_url"),
+    request_body(content = super::forms::ImagesJobForm, content_type = "multipart/form-data"),
     responses(
         (status = 202, body = Accepted),
         (status = 400, description = "not an image, bad extension, no image or more than 8, or bad type"),

@@ -1,2 +1,3 @@
+pub mod forms;
 pub mod invoices;
 pub mod jobs;

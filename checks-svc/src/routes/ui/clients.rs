@@ -11,13 +11,12 @@ use maud::{Markup, html};
 use super::{Form, Links, PageResult, Viewer, document, layout, messages, see_other};
 use crate::access::Operator;
 use crate::domain::ProbeSpecDocument;
+use crate::inputs::{CategoryInput, ClientInput, MailingLists, ServiceInput, category_label};
 use crate::routes::clients::{
-    ClientInput, ClientView, MAX_LOGO_BYTES, MailingLists, ServiceView, add_client, change_client, client_view,
-    service_view, store_logo, time_of,
+    ClientView, MAX_LOGO_BYTES, ServiceView, add_client, change_client, client_view, service_view, store_logo, time_of,
 };
 use crate::routes::services::{
-    CategoryInput, ServiceInput, add_category as create_category, add_service as create_service, category_label,
-    change_service, visible_category, visible_service,
+    add_category as create_category, add_service as create_service, change_service, visible_category, visible_service,
 };
 use crate::routes::visible_client;
 use crate::startup::AppState;
@@ -107,7 +106,7 @@ fn client_input(form: &Form) -> ClientInput {
         sender: form.optional("sender"),
         report_template: None,
         active: form.get("active") == "on",
-        mailing: MailingLists { to: form.lines("to"), cc: form.lines("cc"), reminder: form.lines("reminder") },
+        mailing: Some(MailingLists { to: form.lines("to"), cc: form.lines("cc"), reminder: form.lines("reminder") }),
     }
 }
 
