@@ -28,7 +28,8 @@ use crate::store::{ProbeTarget, Store};
 
 /// Largest body read to look for a keyword or a JSON value.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// How often the list of probed services is reloaded.
+/// How often the list of probed services is reloaded, at most (and at
+/// least once per interval, so a new service runs within one interval).
 const RELOAD_EVERY: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +173,19 @@ impl Prober {
         self.interval().mul_f64(fraction)
     }
 
+    /// The first instant at or after `after` on the service's offset. A
+    /// service added long after the start, or a loop held up, runs once at
+    /// its next slot: never the runs it missed, all at once.
+    fn next_slot(&self, started: Instant, service_id: i64, after: Instant) -> Instant {
+        let first = started + self.offset(service_id);
+        if first >= after {
+            return first;
+        }
+        let interval = self.interval().as_secs_f64();
+        let periods = (after.duration_since(first).as_secs_f64() / interval).ceil();
+        first + Duration::from_secs_f64(periods * interval)
+    }
+
     /// Runs every probe when due until cancelled.
     pub async fn run(self: Arc<Self>, stop: CancellationToken) {
         let permits = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
@@ -185,13 +199,13 @@ impl Prober {
                     Ok(targets) => {
                         for target in targets {
                             if scheduled.insert(target.id) {
-                                due.push(Reverse((started + self.offset(target.id), target.id)));
+                                due.push(Reverse((self.next_slot(started, target.id, Instant::now()), target.id)));
                             }
                         }
                     }
                     Err(error) => tracing::error!(%error, "cannot load the probed services"),
                 }
-                next_reload = Instant::now() + RELOAD_EVERY;
+                next_reload = Instant::now() + RELOAD_EVERY.min(self.interval());
             }
             let wake = due.peek().map_or(next_reload, |Reverse((at, _))| (*at).min(next_reload));
             tokio::select! {
@@ -213,7 +227,12 @@ impl Prober {
                     }
                 });
                 // Deleted services and removed probes drop out when due.
-                due.push(Reverse((at + self.interval(), service_id)));
+                let next = at + self.interval();
+                let now = Instant::now();
+                due.push(Reverse((
+                    if next > now { next } else { self.next_slot(started, service_id, now) },
+                    service_id,
+                )));
             }
         }
     }

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use secrecy::ExposeSecret;
 
-use crate::helpers::{TestApp, Who, spawn_app, spawn_app_on_with};
+use crate::helpers::{TestApp, Who, spawn_app, spawn_app_on_with, spawn_app_with};
 
 /// A client's system as probes see it: a health endpoint, a failing one, a
 /// slow one.
@@ -336,4 +336,41 @@ async fn probes_reach_internal_addresses_only_where_an_admin_allowed_them() {
     assert_eq!(result["status"], "error", "{result}");
     let detail = result["detail"].as_str().unwrap();
     assert!(detail.contains("an object") && !detail.contains("2.4"), "{detail}");
+}
+
+/// When the probes of one service ran, in order.
+async fn probe_times(app: &TestApp, service: i64) -> Vec<chrono::DateTime<chrono::Utc>> {
+    let database = common::database::Database::connect(&app.settings.database).await.expect("database");
+    common::on_database!(&database, pool => sqlx::query_scalar::<_, chrono::DateTime<chrono::Utc>>(
+        "SELECT at FROM probe_results WHERE service_id = $1 ORDER BY at",
+    )
+    .bind(service)
+    .fetch_all(pool)
+    .await)
+    .expect("probe results")
+}
+
+#[tokio::test]
+async fn a_service_added_while_probes_run_is_probed_once_per_interval_never_in_a_burst() {
+    let app = spawn_app_with(&[("CHECKS__PROBES__INTERVAL_SECS", "1")]).await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let client = app.create_client("acme", "08:00").await;
+    let category = app.create(&format!("/api/clients/{client}/categories"), json!({"label": "Réseau"})).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(std::sync::Arc::clone(&app.components().await.prober).run(stop.clone()));
+    // The prober has run for several intervals when the service appears:
+    // its first run must not make up for them.
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let service =
+        service_with_probe(&app, category, "Base", json!({"kind": "tcp", "host": "127.0.0.1", "port": port})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(4_500)).await;
+    stop.cancel();
+    let times = probe_times(&app, service).await;
+    assert!((3..=6).contains(&times.len()), "about one run per second: {times:?}");
+    for pair in times.windows(2) {
+        let gap = (pair[1] - pair[0]).num_milliseconds();
+        assert!((500..=1_500).contains(&gap), "runs {gap} ms apart: {times:?}");
+    }
+    drop(listener);
 }
