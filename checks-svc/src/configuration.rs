@@ -18,6 +18,8 @@ schema = "checks"
 
 [smtp]
 from = "Check du Matin <check-du-matin@localhost>"
+# The name shown with a bare address (MAIL_FROM_ADDRESS=check@example.fr).
+from_name = "Check du Matin"
 
 [schedule]
 # false: this replica serves the API only (no check creation, no probes).
@@ -62,6 +64,7 @@ public_url = "http://localhost:8080"
         LegacyVariable { name: "MAIL_PASSWORD", key: "smtp.password", conversion: Conversion::AsIs },
         LegacyVariable { name: "MAIL_ENCRYPTION", key: "smtp.encryption", conversion: Conversion::AsIs },
         LegacyVariable { name: "MAIL_FROM_ADDRESS", key: "smtp.from", conversion: Conversion::AsIs },
+        LegacyVariable { name: "MAIL_FROM_NAME", key: "smtp.from_name", conversion: Conversion::AsIs },
         LegacyVariable { name: "APP_URL", key: "web.public_url", conversion: Conversion::AsIs },
         LegacyVariable { name: "API_KEY", key: "standalone.api_keys", conversion: Conversion::List },
     ],
@@ -126,8 +129,9 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn the_original_mail_variables_are_read_as_laravel_meant_them() {
+    // The mailer's transport lives on a Tokio runtime.
+    #[tokio::test]
+    async fn the_original_mail_variables_are_read_as_laravel_meant_them() {
         for (encryption, expected) in
             [("tls", SmtpEncryption::Starttls), ("ssl", SmtpEncryption::Smtps), ("null", SmtpEncryption::None)]
         {
@@ -142,6 +146,19 @@ mod tests {
             assert_eq!(settings.smtp.port, 587);
             assert_eq!(settings.smtp.encryption, expected, "MAIL_ENCRYPTION={encryption}");
             assert_eq!(settings.smtp.from, "check@example.fr");
+            let mailer = common::mail::Mailer::from_settings(&settings.smtp).expect("mailer");
+            assert_eq!(
+                mailer.sender().to_string(),
+                "Check du Matin <check@example.fr>",
+                "a bare address gets the name"
+            );
         }
+        let variables = HashMap::from([
+            ("MAIL_FROM_ADDRESS".to_owned(), "check@example.fr".to_owned()),
+            ("MAIL_FROM_NAME".to_owned(), "Exploitation DSI".to_owned()),
+        ]);
+        let settings: Settings = common::configuration::load_from(&CONFIG, variables).expect("settings");
+        let mailer = common::mail::Mailer::from_settings(&settings.smtp).expect("mailer");
+        assert_eq!(mailer.sender().to_string(), "Exploitation DSI <check@example.fr>");
     }
 }

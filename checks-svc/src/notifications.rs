@@ -122,7 +122,7 @@ impl Notifier {
             None => related,
         };
         let body = MultiPart::alternative().singlepart(SinglePart::plain(text)).multipart(related);
-        let mut builder = Message::builder().from(self.sender(Some(client))).subject(subject);
+        let mut builder = self.mailer.message(self.sender(Some(client))).subject(subject);
         for address in to {
             builder = builder.to(address.parse()?);
         }
@@ -151,8 +151,9 @@ impl Notifier {
             check.client_label,
             check.check_date.format("%d/%m/%Y")
         );
-        let mut builder = Message::builder()
-            .from(self.sender(client.as_ref()))
+        let mut builder = self
+            .mailer
+            .message(self.sender(client.as_ref()))
             .subject(format!("Rappel : Check du Matin {} à terminer", check.client_label));
         for address in &recipients.reminder {
             builder = builder.to(address.parse()?);
@@ -187,8 +188,9 @@ impl Notifier {
             check.check_date.format("%d/%m/%Y"),
             service.status.label(),
         );
-        let message = Message::builder()
-            .from(self.sender(None))
+        let message = self
+            .mailer
+            .message(self.sender(None))
             .to(intervenant.parse()?)
             .subject(format!("Intervention demandée : {} ({})", service.service_label, check.client_label))
             .singlepart(SinglePart::plain(text))?;

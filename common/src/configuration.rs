@@ -407,6 +407,10 @@ pub struct SmtpSettings {
     /// The sender address, `Name <address>` or a bare address.
     #[serde(default = "default_smtp_from")]
     pub from: String,
+    /// The name shown with a bare `from` address (Laravel's
+    /// `MAIL_FROM_NAME`): spam filters and people distrust a bare From.
+    #[serde(default)]
+    pub from_name: Option<String>,
     /// Waits between attempts when the relay refuses or is unreachable.
     #[serde(default = "default_smtp_retry_delays", deserialize_with = "number_list")]
     pub retry_delays_secs: Vec<f64>,

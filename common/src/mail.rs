@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use lettre::message::Mailbox;
+use lettre::message::{Mailbox, MessageBuilder};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
@@ -32,7 +32,10 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn from_settings(settings: &SmtpSettings) -> Result<Self, MailError> {
-        let sender: Mailbox = settings.from.parse().map_err(|_| MailError::InvalidSender(settings.from.clone()))?;
+        let mut sender: Mailbox = settings.from.parse().map_err(|_| MailError::InvalidSender(settings.from.clone()))?;
+        if sender.name.is_none() {
+            sender.name = settings.from_name.clone().filter(|name| !name.trim().is_empty());
+        }
         let transport = settings.host.as_deref().filter(|host| !host.is_empty()).map(|host| transport(host, settings));
         Ok(Self {
             transport: transport.transpose().map_err(MailError::Transport)?,
@@ -49,6 +52,14 @@ impl Mailer {
     /// (a client's sender).
     pub fn sender(&self) -> &Mailbox {
         &self.sender
+    }
+
+    /// A message from `from` with what mail servers expect of it: a `Date`
+    /// (lettre adds it) and a `Message-ID` in the sender's domain, not the
+    /// container's host name.
+    pub fn message(&self, from: Mailbox) -> MessageBuilder {
+        let id = format!("<{}@{}>", uuid::Uuid::new_v4().simple(), from.email.domain());
+        Message::builder().message_id(Some(id)).from(from)
     }
 
     pub fn is_configured(&self) -> bool {

@@ -18,6 +18,8 @@ schema = "erp"
 
 [smtp]
 from = "Maintenance <maintenance@localhost>"
+# The name shown with a bare address (EMAILS_FROM_EMAIL=no-reply@example.com).
+from_name = "Maintenance"
 
 [documents]
 # Largest document or photo accepted per upload.
@@ -45,6 +47,7 @@ public_url = "http://localhost:8080"
         LegacyVariable { name: "SMTP_USER", key: "smtp.username", conversion: Conversion::AsIs },
         LegacyVariable { name: "SMTP_PASSWORD", key: "smtp.password", conversion: Conversion::AsIs },
         LegacyVariable { name: "EMAILS_FROM_EMAIL", key: "smtp.from", conversion: Conversion::AsIs },
+        LegacyVariable { name: "EMAILS_FROM_NAME", key: "smtp.from_name", conversion: Conversion::AsIs },
         LegacyVariable { name: "ENABLE_SCHEDULER", key: "scheduler.enabled", conversion: Conversion::AsIs },
         LegacyVariable { name: "UPLOAD_DIRECTORY", key: "object_store.local_dir", conversion: Conversion::AsIs },
         LegacyVariable { name: "API_KEY", key: "standalone.api_keys", conversion: Conversion::List },

@@ -286,8 +286,9 @@ impl Notifier {
                 .singlepart(Attachment::new(name).body(pdf, ContentType::parse("application/pdf")?)),
             None => alternative,
         };
-        let mut builder = Message::builder()
-            .from(self.mailer.sender().clone())
+        let mut builder = self
+            .mailer
+            .message(self.mailer.sender().clone())
             .subject(&notice.subject)
             .header(TemplateHeader(notice.template.name().to_owned()));
         for address in recipients {
