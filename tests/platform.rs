@@ -191,6 +191,7 @@ async fn a_service_reached_without_the_gateway_refuses_the_request() {
             scopes: vec!["*".into()],
             limited_to: Default::default(),
             email: None,
+            name: None,
         };
         let forged = stranger.sign(&caller, service).expect("sign");
         let response = running

@@ -15,8 +15,8 @@ const SERVICE: &str = "checks";
 
 #[derive(Debug, Clone)]
 pub struct Operator {
-    /// Who is recorded as having done something: the e-mail address of a
-    /// user, the id of a key.
+    /// Who is recorded as having done something, as people read it: a
+    /// user's name, a key's label (an e-mail address or id without them).
     pub name: String,
     pub scope: Scope,
 }
@@ -29,16 +29,16 @@ pub enum Scope {
 
 impl Operator {
     pub fn from_caller(caller: &Caller) -> Result<Self, ApiError> {
-        let name = caller.email.clone().unwrap_or_else(|| caller.subject.clone());
+        let name = caller.name.clone().or_else(|| caller.email.clone()).unwrap_or_else(|| caller.subject.clone());
         let roles = caller.roles.get(SERVICE).map(Vec::as_slice).unwrap_or_default();
         let scope = match caller.kind {
             CallerKind::ApiKey => Scope::Admin,
-            CallerKind::User if roles.iter().any(|role| role == "admin") => Scope::Admin,
+            CallerKind::User if caller.is_platform_admin() || roles.iter().any(|role| role == "admin") => Scope::Admin,
             CallerKind::User if roles.iter().any(|role| role == "gestionnaire") => {
                 Scope::Clients(caller.limited_to.get(SERVICE).into_iter().flatten().cloned().collect())
             }
             CallerKind::User => {
-                return Err(ApiError::new(ErrorCode::Forbidden, "Your account has no Check du Matin role."));
+                return Err(ApiError::new(ErrorCode::Forbidden, "Votre compte n'a aucun rôle dans Check du Matin."));
             }
             CallerKind::Anonymous => {
                 return Err(ApiError::new(ErrorCode::MissingCredentials, "Sign in or send an API key."));

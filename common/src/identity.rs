@@ -69,6 +69,20 @@ pub struct Caller {
     /// The user's e-mail address, for services that record who did what.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// What people read as who did it: a user's name, an API key's label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// The roles key that marks a platform administrator (`"platform": ["admin"]`),
+/// whom every service treats as its own administrator.
+pub const PLATFORM_ROLES: &str = "platform";
+
+impl Caller {
+    pub fn is_platform_admin(&self) -> bool {
+        self.kind == CallerKind::User
+            && self.roles.get(PLATFORM_ROLES).is_some_and(|roles| roles.iter().any(|role| role == "admin"))
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -295,6 +309,7 @@ impl IdentityVerifier {
                 scopes: vec![self.audience.clone()],
                 limited_to: BTreeMap::new(),
                 email: None,
+                name: None,
             });
         }
         Err(if self.standalone_keys.is_empty() {
@@ -369,6 +384,7 @@ mod tests {
             scopes: vec!["facturx".into()],
             limited_to: BTreeMap::new(),
             email: None,
+            name: None,
         }
     }
 

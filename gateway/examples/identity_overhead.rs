@@ -43,6 +43,7 @@ async fn time_requests(
         scopes: Vec::new(),
         limited_to: BTreeMap::new(),
         email: None,
+        name: None,
     };
     let mut samples = Vec::with_capacity(ROUNDS);
     for round in 0..ROUNDS + ROUNDS / 10 {

@@ -104,6 +104,12 @@ async fn an_operator_fills_the_check_and_finishing_it_mails_the_report_with_the_
     let report = mailparse::parse_mail(&report.raw).unwrap();
     assert!(report.headers.get_first_value("Subject").unwrap().contains("Attention"));
     assert_eq!(report.headers.get_first_value("Cc").unwrap(), "astreinte@exploitation.test");
+    for mail in [&report, &notice] {
+        let id = mail.headers.get_first_value("Message-ID").expect("a Message-ID, as spam filters expect");
+        assert!(id.starts_with('<') && id.ends_with("@exploitation.test>"), "in the sender's domain: {id}");
+        assert!(mailparse::dateparse(&mail.headers.get_first_value("Date").expect("a Date")).is_ok());
+    }
+    assert_ne!(report.headers.get_first_value("Message-ID"), notice.headers.get_first_value("Message-ID"));
     let html = body_of_type(&report, "text/html").expect("an HTML part");
     assert!(html.contains("cid:logo"));
     assert!(html.contains("Disque 3 dégradé") && html.contains("#e37400"), "amber for the warning");
@@ -195,4 +201,33 @@ async fn a_check_still_open_at_the_reminder_time_reminds_once() {
     let reminder = mailparse::parse_mail(&messages[0].raw).unwrap();
     assert!(reminder.headers.get_first_value("Subject").unwrap().starts_with("Rappel"));
     assert!(reminder.get_body().unwrap().contains("https://checking.example.fr/checks/ui/checks/"));
+}
+
+#[tokio::test]
+async fn the_platform_administrator_runs_checks_and_is_named_by_their_name() {
+    let app = spawn_app().await;
+    let created = app
+        .call(
+            Method::POST,
+            "/api/clients",
+            Who::PlatformAdmin,
+            Some(json!({"reference": "globex", "label": "Globex", "check_time": "08:00"})),
+        )
+        .await;
+    assert_eq!(created.status(), 201, "a platform administrator administers Check du Matin");
+    let (_, check) = open_todays_check(&app).await;
+    let check_id = check["id"].as_i64().unwrap();
+    for service in check["services"].as_array().unwrap() {
+        let path = format!("/api/checks/{check_id}/services/{}", service["service_id"]);
+        let set = app.call(Method::PUT, &path, Who::PlatformAdmin, Some(json!({"status": "success"}))).await;
+        assert_eq!(set.status(), 200, "{path}");
+    }
+    let finished = app.call(Method::POST, &format!("/api/checks/{check_id}/finish"), Who::PlatformAdmin, None).await;
+    let finished: Value = finished.json().await.unwrap();
+    assert_eq!(finished["finished_by"], "Alice Martin", "{finished}");
+
+    let refused = app.call(Method::GET, "/api/clients", Who::Stranger, None).await;
+    assert_eq!(refused.status(), 403);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["detail"], "Votre compte n'a aucun rôle dans Check du Matin.");
 }

@@ -16,6 +16,9 @@ pub enum Who<'a> {
     Gestionnaire(&'a [&'a str]),
     /// A user without any Check du Matin role.
     Stranger,
+    /// The platform's administrator (no Check du Matin role of their own),
+    /// named Alice Martin.
+    PlatformAdmin,
     /// No credentials, as the gateway forwards a public path (heartbeats).
     Anonymous,
 }
@@ -106,6 +109,7 @@ impl TestApp {
                 (HashMap::from([("checks", vec!["gestionnaire"])]), HashMap::from([("checks", clients.to_vec())]))
             }
             Who::Stranger => (HashMap::from([("erp", vec!["technicien"])]), HashMap::new()),
+            Who::PlatformAdmin => (HashMap::from([("platform", vec!["admin"])]), HashMap::new()),
             Who::Anonymous => (HashMap::new(), HashMap::new()),
         };
         let owned = |map: HashMap<&str, Vec<&str>>| {
@@ -120,8 +124,10 @@ impl TestApp {
             email: match who {
                 Who::Admin => Some("admin@exploitation.test".into()),
                 Who::Anonymous => None,
+                Who::PlatformAdmin => Some("alice@exploitation.test".into()),
                 _ => Some("gestionnaire@exploitation.test".into()),
             },
+            name: matches!(who, Who::PlatformAdmin).then(|| "Alice Martin".to_owned()),
         };
         self.key.sign(&caller, "checks").expect("sign")
     }

@@ -86,6 +86,7 @@ impl TestApp {
             scopes: Vec::new(),
             limited_to: Default::default(),
             email: Some(email.to_owned()),
+            name: None,
         };
         let caller = match who {
             Who::Admin => user("admin", "admin@erp.test"),
@@ -106,6 +107,7 @@ impl TestApp {
                 scopes: vec!["erp".into()],
                 limited_to: Default::default(),
                 email: None,
+                name: None,
             },
         };
         self.key.sign(&caller, "erp").expect("sign")

@@ -47,6 +47,9 @@ pub struct AccessClaims {
     pub platform_admin: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The user's name, which services show as who did something.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Until the user picks a new password, the token only lets them do that.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub password_change_required: bool,
@@ -66,6 +69,7 @@ impl AccessClaims {
             limited_to: roles.limited_to(),
             platform_admin: roles.platform_admin,
             email: Some(user.email.clone()),
+            name: Some(user.name.clone()),
             password_change_required: user.must_change_password,
         }
     }
@@ -231,6 +235,7 @@ mod tests {
             limited_to: BTreeMap::new(),
             platform_admin: false,
             email: None,
+            name: None,
             password_change_required: false,
         }
     }

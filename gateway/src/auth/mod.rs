@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use common::error::{ApiError, ErrorCode};
-use common::identity::{Caller, CallerKind, StaticApiKeys};
+use common::identity::{Caller, CallerKind, PLATFORM_ROLES, StaticApiKeys};
 use secrecy::SecretString;
 
 use self::api_keys::ApiKeyStore;
@@ -57,6 +57,7 @@ impl Authenticated {
                 scopes: Vec::new(),
                 limited_to: BTreeMap::new(),
                 email: None,
+                name: None,
             },
             rate_limit_key: format!("anonymous:{client_address}"),
             permission: Permission::Scopes(Scopes::Services(Default::default())),
@@ -166,6 +167,7 @@ impl Authenticator {
                 scopes: scopes.to_list(),
                 limited_to: BTreeMap::new(),
                 email: None,
+                name: Some(record.name.clone()),
             },
             rate_limit_key: format!("key:{}", record.id),
             permission: Permission::Scopes(scopes),
@@ -185,6 +187,7 @@ impl Authenticator {
                 scopes: Scopes::All.to_list(),
                 limited_to: BTreeMap::new(),
                 email: None,
+                name: None,
             },
             rate_limit_key: format!("key:{subject}"),
             permission: Permission::Scopes(Scopes::All),
@@ -211,14 +214,19 @@ impl Authenticator {
                 _ => return Err(unauthorized("The session has ended; sign in again.")),
             }
         }
+        let mut roles = claims.roles.clone();
+        if claims.platform_admin {
+            roles.insert(PLATFORM_ROLES.to_owned(), vec!["admin".to_owned()]);
+        }
         Ok(Authenticated {
             caller: Caller {
                 subject: claims.sub.clone(),
                 kind: CallerKind::User,
-                roles: claims.roles.clone(),
+                roles,
                 scopes: Vec::new(),
                 limited_to: claims.limited_to.clone(),
                 email: claims.email.clone(),
+                name: claims.name.clone(),
             },
             rate_limit_key: format!("user:{}", claims.sub),
             permission: Permission::Claims(claims),

@@ -111,6 +111,7 @@ fn token(kid: &str, secret: &str, roles: &[(&str, &str)], expires_in: Duration) 
         limited_to: BTreeMap::new(),
         platform_admin: false,
         email: None,
+        name: None,
         password_change_required: false,
     };
     let mut header = Header::new(Algorithm::HS256);

@@ -71,6 +71,7 @@ async fn sign_in_everywhere(app: TestApp) {
     assert_eq!(erp["caller"]["kind"], "user");
     assert_eq!(erp["caller"]["sub"], user["id"]);
     assert_eq!(erp["caller"]["email"], "theo.martin@example.fr");
+    assert_eq!(erp["caller"]["name"], "Théo Martin", "services show who did what by name");
     assert_eq!(erp["caller"]["roles"]["erp"][0], "technicien");
     let checks = app.get_with_token("/checks/x", &pair).send().await.expect("request");
     assert_eq!(problem(checks).await["code"], "insufficient_scope");
@@ -580,4 +581,21 @@ async fn a_session_past_its_end_cannot_be_refreshed_and_its_access_tokens_stop()
     sqlx::query("UPDATE sessions SET expires_at = now() - interval '1 second'").execute(&pool).await.expect("expire");
     assert_eq!(refresh(&app, &pair["refresh_token"]).await.status(), 401);
     assert_eq!(app.get_with_token("/auth/me", &pair).send().await.expect("request").status(), 401);
+}
+
+#[tokio::test]
+async fn a_platform_administrator_reaches_every_service_marked_as_such() {
+    let app = spawn_app().await;
+    let admin = app.admin_key().await;
+    app.create_user(
+        &admin,
+        json!({"name": "Camille Admin", "email": "camille@example.fr", "password": PASSWORD,
+               "roles": {"platform_admin": true}}),
+    )
+    .await;
+    let pair: Value = app.login("camille@example.fr", PASSWORD).await.json().await.expect("tokens");
+    let checks: Value =
+        app.get_with_token("/checks/x", &pair).send().await.expect("request").json().await.expect("json");
+    assert_eq!(checks["caller"]["roles"]["platform"], json!(["admin"]), "{checks}");
+    assert_eq!(checks["caller"]["name"], "Camille Admin");
 }

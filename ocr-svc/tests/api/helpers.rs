@@ -74,6 +74,7 @@ impl TestApp {
             scopes: vec!["ocr".into()],
             limited_to: Default::default(),
             email: None,
+            name: None,
         };
         self.key.sign(&caller, "ocr").expect("sign")
     }
