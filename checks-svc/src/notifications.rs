@@ -2,11 +2,12 @@
 //! mailing list (HTML with the client's logo inline, and plain text), the
 //! reminder when a check is still open, and the notice to an intervenant
 //! assigned to a service. Sent in the background, after the change is
-//! stored; a failed delivery is retried by the mailer and logged, never
-//! reported to the operator as a failed request.
+//! stored; a failed delivery is retried by the mailer, never reported to
+//! the operator as a failed request: a report's failure is recorded on its
+//! check, which shows it and can send the report again.
 
 use chrono::Utc;
-use common::mail::Mailer;
+use common::mail::{MailError, Mailer};
 use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
@@ -14,6 +15,23 @@ use maud::{Markup, PreEscaped, html};
 
 use crate::domain::{CheckStatus, ServiceStatus};
 use crate::store::{CheckRow, ClientRow, ServiceCheckRow, Store};
+
+/// Why a report did not go.
+#[derive(Debug, thiserror::Error)]
+enum Undelivered {
+    #[error("the client has no recipient")]
+    NoRecipient,
+    #[error(transparent)]
+    Mail(MailError),
+    #[error(transparent)]
+    Other(anyhow::Error),
+}
+
+impl Undelivered {
+    fn other(error: impl Into<anyhow::Error>) -> Self {
+        Self::Other(error.into())
+    }
+}
 
 #[derive(Clone)]
 pub struct Notifier {
@@ -66,28 +84,44 @@ impl Notifier {
     }
 
     /// Sends the morning report of a finished check to the client's list,
-    /// then records when it went.
+    /// then records when it went, or why it did not (the check page shows
+    /// it, and the report can be sent again).
     pub fn send_report(&self, check: CheckRow) {
         let notifier = self.clone();
         tokio::spawn(async move {
-            if let Err(error) = notifier.report(&check).await {
-                tracing::error!(check = check.id, error = format!("{error:#}"), "the morning report was not sent");
+            let failure = match notifier.report(&check).await {
+                Ok(()) => return,
+                Err(Undelivered::NoRecipient) => "Aucun destinataire : la liste « À » du client est vide.".to_owned(),
+                Err(Undelivered::Mail(MailError::NotConfigured)) => "Aucun relais SMTP n'est configuré.".to_owned(),
+                Err(Undelivered::Mail(MailError::NotDelivered { attempts, last })) => {
+                    format!("Le relais SMTP a refusé le rapport ({attempts} tentatives) : {last}")
+                }
+                Err(error) => {
+                    tracing::error!(check = check.id, error = format!("{error:#}"), "the morning report was not sent");
+                    "Le rapport n'a pas pu être préparé.".to_owned()
+                }
+            };
+            tracing::warn!(check = check.id, reason = failure.as_str(), "the morning report was not sent");
+            if let Err(error) = notifier.store.mark_report_failed(check.id, &failure).await {
+                tracing::error!(check = check.id, %error, "cannot record that the report was not sent");
             }
         });
     }
 
-    async fn report(&self, check: &CheckRow) -> anyhow::Result<()> {
-        let Some(client) = self.store.client(check.client_id).await? else { return Ok(()) };
-        let recipients = self.store.recipients(client.id).await?;
+    async fn report(&self, check: &CheckRow) -> Result<(), Undelivered> {
+        let client = self.store.client(check.client_id).await.map_err(Undelivered::other)?;
+        let Some(client) = client else { return Ok(()) };
+        let recipients = self.store.recipients(client.id).await.map_err(Undelivered::other)?;
         if recipients.to.is_empty() {
-            tracing::info!(check = check.id, "no mailing list: the report is not sent");
-            return Ok(());
+            return Err(Undelivered::NoRecipient);
         }
-        let services = self.store.service_checks(check.id).await?;
-        let logo = self.store.logo(client.id).await?;
-        let message = self.report_message(&client, check, &services, logo, &recipients.to, &recipients.cc)?;
-        self.mailer.send(&message).await?;
-        Ok(self.store.mark_report_sent(check.id, Utc::now()).await?)
+        let services = self.store.service_checks(check.id).await.map_err(Undelivered::other)?;
+        let logo = self.store.logo(client.id).await.map_err(Undelivered::other)?;
+        let message = self
+            .report_message(&client, check, &services, logo, &recipients.to, &recipients.cc)
+            .map_err(Undelivered::Other)?;
+        self.mailer.send(&message).await.map_err(Undelivered::Mail)?;
+        self.store.mark_report_sent(check.id, Utc::now()).await.map_err(Undelivered::other)
     }
 
     fn sender(&self, client: Option<&ClientRow>) -> Mailbox {

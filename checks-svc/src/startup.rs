@@ -40,6 +40,7 @@ use crate::store::Store;
         checks::put_service_check,
         checks::put_notes,
         checks::finish_check,
+        checks::send_report_again,
         checks::history,
         exports::export,
         holidays::list_holidays,

@@ -23,6 +23,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/api/checks/{id}/notes", web::put().to(put_notes))
         .route("/api/checks/{id}/services/{service_check_id}", web::put().to(put_service_check))
         .route("/api/checks/{id}/finish", web::post().to(finish_check))
+        .route("/api/checks/{id}/report", web::post().to(send_report_again))
         .route("/api/clients/{id}/history", web::get().to(history));
 }
 
@@ -65,6 +66,8 @@ pub struct CheckView {
     pub finished_at: Option<DateTime<Utc>>,
     pub finished_by: Option<String>,
     pub email_sent_at: Option<DateTime<Utc>>,
+    /// Why the last sending of the report failed (`POST …/report` sends it again).
+    pub email_error: Option<String>,
     pub services: Vec<ServiceCheckView>,
 }
 
@@ -72,7 +75,8 @@ pub struct CheckView {
 pub struct ServiceCheckView {
     /// The id to update this service's verdict with.
     pub id: i64,
-    pub service_id: i64,
+    /// None for a service deleted since this check finished.
+    pub service_id: Option<i64>,
     pub service_label: String,
     pub category_id: i64,
     pub category_label: String,
@@ -224,6 +228,7 @@ pub async fn check_view(state: &AppState, check: CheckRow) -> Result<CheckView, 
         finished_at: check.finished_at,
         finished_by: check.finished_by,
         email_sent_at: check.email_sent_at,
+        email_error: check.email_error,
         services: services.into_iter().map(ServiceCheckView::from).collect(),
     })
 }
@@ -369,6 +374,33 @@ pub async fn finish_check(
     let check = visible_check(&state, &operator, *id).await?;
     let finished = finish(&state, &operator, &check).await?;
     Ok(HttpResponse::Ok().json(check_view(&state, finished).await?))
+}
+
+/// Sends a finished check's report again (after a failure, or to a list
+/// corrected since); its sending state is then in `email_sent_at` and
+/// `email_error`.
+pub fn resend(state: &AppState, check: &CheckRow) -> Result<(), ApiError> {
+    if !check.status.is_finished() {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "Ce check n'est pas terminé : son rapport part quand il l'est.",
+        ));
+    }
+    state.notifier.send_report(check.clone());
+    Ok(())
+}
+
+#[utoipa::path(post, path = "/api/checks/{id}/report", tag = "checks",
+    responses((status = 202, body = CheckView, description = "the report is on its way"), (status = 404),
+        (status = 409, description = "the check is not finished")))]
+pub async fn send_report_again(
+    state: web::Data<AppState>,
+    operator: Operator,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let check = visible_check(&state, &operator, *id).await?;
+    resend(&state, &check)?;
+    Ok(HttpResponse::Accepted().json(check_view(&state, check).await?))
 }
 
 /// The client's checks per day and its probes' daily results.

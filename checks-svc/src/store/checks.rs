@@ -39,12 +39,15 @@ pub struct CheckRow {
     pub finished_by: Option<String>,
     pub email_sent_at: Option<DateTime<Utc>>,
     pub reminder_sent_at: Option<DateTime<Utc>>,
+    /// Why the last sending of the report failed, until one succeeds.
+    pub email_error: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ServiceCheckRow {
     pub id: i64,
-    pub service_id: i64,
+    /// None once the service is deleted: a finished check keeps its copy.
+    pub service_id: Option<i64>,
     pub service_label: String,
     pub category_id: i64,
     pub category_label: String,
@@ -85,7 +88,19 @@ const SUMMARY_QUERY: &str = "SELECT ch.id, ch.client_id, cl.reference AS client_
 
 const CHECK_QUERY: &str = "SELECT ch.id, ch.client_id, cl.reference AS client_reference, cl.label AS client_label, \
      ch.check_date, ch.status, ch.notes, ch.created_at, ch.finished_at, ch.finished_by, ch.email_sent_at, \
-     ch.reminder_sent_at FROM checks ch JOIN clients cl ON cl.id = ch.client_id";
+     ch.reminder_sent_at, ch.email_error FROM checks ch JOIN clients cl ON cl.id = ch.client_id";
+
+/// What a finished check keeps of its services and categories, copied
+/// from the configuration of the moment.
+const SNAPSHOT_SERVICE_CHECKS: &str = "UPDATE service_checks SET \
+     service_label = (SELECT s.label FROM services s WHERE s.id = service_checks.service_id), \
+     service_position = (SELECT s.position FROM services s WHERE s.id = service_checks.service_id), \
+     category_id = (SELECT s.category_id FROM services s WHERE s.id = service_checks.service_id), \
+     category_label = (SELECT c.label FROM services s JOIN categories c ON c.id = s.category_id \
+                       WHERE s.id = service_checks.service_id), \
+     category_position = (SELECT c.position FROM services s JOIN categories c ON c.id = s.category_id \
+                          WHERE s.id = service_checks.service_id) \
+     WHERE check_id = $1";
 
 impl Store {
     /// Opens `day`'s check of every active client whose check time
@@ -156,10 +171,14 @@ impl Store {
 
     pub async fn service_checks(&self, check_id: i64) -> Result<Vec<ServiceCheckRow>, ApiError> {
         let rows = on_database!(self.database(), pool => sqlx::query_as::<_, ServiceCheckRow>(
-            "SELECT sc.id, sc.service_id, s.label AS service_label, c.id AS category_id, c.label AS category_label, \
+            "SELECT sc.id, sc.service_id, COALESCE(sc.service_label, s.label) AS service_label, \
+             COALESCE(sc.category_id, c.id) AS category_id, COALESCE(sc.category_label, c.label) AS category_label, \
              sc.status, sc.status_source, sc.comment, sc.intervenant, sc.probe_detail, sc.updated_at, sc.updated_by \
-             FROM service_checks sc JOIN services s ON s.id = sc.service_id JOIN categories c ON c.id = s.category_id \
-             WHERE sc.check_id = $1 ORDER BY c.position, c.id, s.position, s.id",
+             FROM service_checks sc LEFT JOIN services s ON s.id = sc.service_id \
+             LEFT JOIN categories c ON c.id = s.category_id \
+             WHERE sc.check_id = $1 AND (sc.service_label IS NOT NULL OR s.id IS NOT NULL) \
+             ORDER BY COALESCE(sc.category_position, c.position), COALESCE(sc.category_id, c.id), \
+             COALESCE(sc.service_position, s.position), sc.service_id, sc.id",
         )
         .bind(check_id)
         .fetch_all(pool)
@@ -238,23 +257,45 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, ApiError> {
-        let finished = on_database!(self.database(), pool => sqlx::query(
-            "UPDATE checks SET status = $1, finished_at = $2, finished_by = $3 \
-             WHERE id = $4 AND status IN ('pending', 'in_progress')",
-        )
-        .bind(outcome.as_str())
-        .bind(now)
-        .bind(by)
-        .bind(check_id)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected() == 1));
+        let finished: Result<bool, sqlx::Error> = on_database!(self.database(), pool => async {
+            let mut transaction = pool.begin().await?;
+            let finished = sqlx::query(
+                "UPDATE checks SET status = $1, finished_at = $2, finished_by = $3 \
+                 WHERE id = $4 AND status IN ('pending', 'in_progress')",
+            )
+            .bind(outcome.as_str())
+            .bind(now)
+            .bind(by)
+            .bind(check_id)
+            .execute(&mut *transaction)
+            .await?
+            .rows_affected()
+                == 1;
+            if finished {
+                sqlx::query(SNAPSHOT_SERVICE_CHECKS).bind(check_id).execute(&mut *transaction).await?;
+            }
+            transaction.commit().await?;
+            Ok(finished)
+        }
+        .await);
         finished.map_err(ApiError::internal)
     }
 
+    /// The report went: the last failure, if any, is over.
     pub async fn mark_report_sent(&self, check_id: i64, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
-        on_database!(self.database(), pool => sqlx::query("UPDATE checks SET email_sent_at = $1 WHERE id = $2")
-            .bind(at)
+        on_database!(self.database(), pool => sqlx::query(
+            "UPDATE checks SET email_sent_at = $1, email_error = NULL WHERE id = $2",
+        )
+        .bind(at)
+        .bind(check_id)
+        .execute(pool)
+        .await
+        .map(drop))
+    }
+
+    pub async fn mark_report_failed(&self, check_id: i64, reason: &str) -> Result<(), sqlx::Error> {
+        on_database!(self.database(), pool => sqlx::query("UPDATE checks SET email_error = $1 WHERE id = $2")
+            .bind(reason)
             .bind(check_id)
             .execute(pool)
             .await

@@ -231,7 +231,7 @@ impl Store {
     }
 
     pub async fn delete_category(&self, id: i64) -> Result<bool, ApiError> {
-        self.delete_by_id("categories", id).await
+        self.delete_configuration("categories", "SELECT id FROM services WHERE category_id = $1", id).await
     }
 
     pub async fn category(&self, id: i64) -> Result<Option<CategoryRow>, ApiError> {
@@ -288,7 +288,7 @@ impl Store {
     }
 
     pub async fn delete_service(&self, id: i64) -> Result<bool, ApiError> {
-        self.delete_by_id("services", id).await
+        self.delete_configuration("services", "SELECT id FROM services WHERE id = $1", id).await
     }
 
     pub async fn service(&self, id: i64) -> Result<Option<ServiceRow>, ApiError> {
@@ -312,6 +312,32 @@ impl Store {
             .fetch_all(pool)
             .await);
         rows.map_err(ApiError::internal)
+    }
+
+    /// Deletes one row of `table` with the services `services_of` selects
+    /// (both constants of this module): the checks still open lose those
+    /// services, the finished ones keep them as they were copied at finish
+    /// (`ON DELETE SET NULL`).
+    async fn delete_configuration(
+        &self,
+        table: &'static str,
+        services_of: &'static str,
+        id: i64,
+    ) -> Result<bool, ApiError> {
+        let open_rows = format!(
+            "DELETE FROM service_checks WHERE service_id IN ({services_of}) \
+             AND check_id IN (SELECT id FROM checks WHERE status IN ('pending', 'in_progress'))"
+        );
+        let statement = format!("DELETE FROM {table} WHERE id = $1");
+        let deleted: Result<bool, sqlx::Error> = on_database!(self.database(), pool => async {
+            let mut transaction = pool.begin().await?;
+            sqlx::query(sqlx::AssertSqlSafe(open_rows)).bind(id).execute(&mut *transaction).await?;
+            let deleted = sqlx::query(sqlx::AssertSqlSafe(statement)).bind(id).execute(&mut *transaction).await?;
+            transaction.commit().await?;
+            Ok(deleted.rows_affected() == 1)
+        }
+        .await);
+        deleted.map_err(ApiError::internal)
     }
 
     /// Deletes one row of `table` (a constant of this module); what

@@ -218,7 +218,7 @@ async fn the_platform_administrator_runs_checks_and_is_named_by_their_name() {
     let (_, check) = open_todays_check(&app).await;
     let check_id = check["id"].as_i64().unwrap();
     for service in check["services"].as_array().unwrap() {
-        let path = format!("/api/checks/{check_id}/services/{}", service["service_id"]);
+        let path = format!("/api/checks/{check_id}/services/{}", service["id"]);
         let set = app.call(Method::PUT, &path, Who::PlatformAdmin, Some(json!({"status": "success"}))).await;
         assert_eq!(set.status(), 200, "{path}");
     }
@@ -230,4 +230,150 @@ async fn the_platform_administrator_runs_checks_and_is_named_by_their_name() {
     assert_eq!(refused.status(), 403);
     let problem: Value = refused.json().await.unwrap();
     assert_eq!(problem["detail"], "Votre compte n'a aucun rôle dans Check du Matin.");
+}
+
+/// Sets every service of a check to OK and finishes it.
+async fn finish_all_ok(app: &TestApp, check: &Value) -> Value {
+    let check_id = check["id"].as_i64().unwrap();
+    for service in check["services"].as_array().unwrap() {
+        let path = format!("/api/checks/{check_id}/services/{}", service["id"]);
+        let set = app.call(Method::PUT, &path, Who::Admin, Some(json!({"status": "success", "comment": "RAS"}))).await;
+        assert_eq!(set.status(), 200, "{path}");
+    }
+    let finished = app.call(Method::POST, &format!("/api/checks/{check_id}/finish"), Who::Admin, None).await;
+    assert_eq!(finished.status(), 200);
+    finished.json().await.unwrap()
+}
+
+fn service_labels(check: &Value) -> Vec<(String, String, String)> {
+    check["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let text = |key: &str| s[key].as_str().unwrap_or_default().to_owned();
+            (text("category_label"), text("service_label"), text("status"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_finished_check_stays_as_it_was_mailed_whatever_the_configuration_becomes() {
+    let app = spawn_app().await;
+    let (client, check) = open_todays_check(&app).await;
+    let finished = finish_all_ok(&app, &check).await;
+    let check_id = finished["id"].as_i64().unwrap();
+    let mailed = service_labels(&finished);
+    assert_eq!(mailed.len(), 2, "{finished}");
+    app.smtp.wait_for(1).await;
+
+    // The configuration moves on: a category renamed, a service renamed,
+    // the other deleted, a new one added.
+    let configured = app.get_json(&format!("/api/clients/{client}"), Who::Admin).await;
+    let category = configured["categories"][0]["id"].as_i64().unwrap();
+    let services = configured["categories"][0]["services"].as_array().unwrap().clone();
+    let renamed = app
+        .call(
+            Method::PUT,
+            &format!("/api/categories/{category}"),
+            Who::Admin,
+            Some(json!({"label": "Sauvegarde externalisée"})),
+        )
+        .await;
+    assert_eq!(renamed.status(), 204);
+    let first = services[0]["id"].as_i64().unwrap();
+    let renamed =
+        app.call(Method::PUT, &format!("/api/services/{first}"), Who::Admin, Some(json!({"label": "Veeam 12"}))).await;
+    assert_eq!(renamed.status(), 204);
+    let second = services[1]["id"].as_i64().unwrap();
+    assert_eq!(app.call(Method::DELETE, &format!("/api/services/{second}"), Who::Admin, None).await.status(), 204);
+    app.create(&format!("/api/categories/{category}/services"), json!({"label": "Bandes"})).await;
+
+    let now = app.get_json(&format!("/api/checks/{check_id}"), Who::Admin).await;
+    assert_eq!(service_labels(&now), mailed, "the check reads as it was mailed");
+    assert!(now["services"][1]["service_id"].is_null(), "the deleted service's row stays, unlinked");
+    let summary = app.checks_of(&finished["date"].as_str().unwrap().to_owned()).await;
+    assert_eq!(summary[0]["counts"]["success"], 2, "{summary:?}");
+    let export = app.call(Method::GET, &format!("/api/checks/{check_id}/export.xlsx"), Who::Admin, None).await;
+    assert_eq!(export.status(), 200);
+
+    // Deleting the whole category leaves it too.
+    assert_eq!(app.call(Method::DELETE, &format!("/api/categories/{category}"), Who::Admin, None).await.status(), 204);
+    let now = app.get_json(&format!("/api/checks/{check_id}"), Who::Admin).await;
+    assert_eq!(service_labels(&now), mailed);
+}
+
+#[tokio::test]
+async fn an_open_check_follows_the_configuration_and_loses_a_deleted_service() {
+    let app = spawn_app().await;
+    let (client, check) = open_todays_check(&app).await;
+    let check_id = check["id"].as_i64().unwrap();
+    let configured = app.get_json(&format!("/api/clients/{client}"), Who::Admin).await;
+    let nas = configured["categories"][0]["services"][1]["id"].as_i64().unwrap();
+    assert_eq!(app.call(Method::DELETE, &format!("/api/services/{nas}"), Who::Admin, None).await.status(), 204);
+    let open = app.get_json(&format!("/api/checks/{check_id}"), Who::Admin).await;
+    let labels: Vec<String> = service_labels(&open).into_iter().map(|(_, service, _)| service).collect();
+    assert_eq!(labels, ["Veeam"]);
+    let finished = finish_all_ok(&app, &open).await;
+    assert_eq!(finished["status"], "success");
+}
+
+#[tokio::test]
+async fn a_report_that_could_not_go_says_why_and_is_sent_again_on_request() {
+    let app = spawn_app().await;
+    let (client, check) = open_todays_check(&app).await;
+    let check_id = check["id"].as_i64().unwrap();
+    let too_early = app.call(Method::POST, &format!("/api/checks/{check_id}/report"), Who::Admin, None).await;
+    assert_eq!(too_early.status(), 409, "an open check has no report yet");
+    // Nobody to send it to.
+    let emptied = app
+        .call(
+            Method::PUT,
+            &format!("/api/clients/{client}"),
+            Who::Admin,
+            Some(json!({"reference": "acme", "label": "Client acme", "check_time": "00:00", "mailing": {"to": []}})),
+        )
+        .await;
+    assert_eq!(emptied.status(), 200);
+    finish_all_ok(&app, &check).await;
+    let mut state = Value::Null;
+    for _ in 0..100 {
+        state = app.get_json(&format!("/api/checks/{check_id}"), Who::Admin).await;
+        if !state["email_error"].is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(state["email_error"], "Aucun destinataire : la liste « À » du client est vide.", "{state}");
+    let page = app.page(&format!("/ui/checks/{check_id}"), Who::Admin, 200).await;
+    assert!(page.contains("Rapport non envoyé") && page.contains("Renvoyer le rapport"), "{page}");
+
+    // The list corrected, the report goes.
+    let corrected = app
+        .call(
+            Method::PUT,
+            &format!("/api/clients/{client}"),
+            Who::Admin,
+            Some(json!({"reference": "acme", "label": "Client acme", "check_time": "00:00", "mailing": {"to": ["dsi@acme.test"]}})),
+        )
+        .await;
+    assert_eq!(corrected.status(), 200);
+    let again = app.post_form(&format!("/ui/checks/{check_id}"), Who::Admin, &[("action", "resend")]).await;
+    assert_eq!(again.status(), 303);
+    let mails = app.smtp.wait_for(1).await;
+    assert_eq!(mails[0].recipients, ["dsi@acme.test"]);
+    for _ in 0..100 {
+        state = app.get_json(&format!("/api/checks/{check_id}"), Who::Admin).await;
+        if !state["email_sent_at"].is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(state["email_sent_at"].is_string() && state["email_error"].is_null(), "{state}");
+    let sent_again = app.call(Method::POST, &format!("/api/checks/{check_id}/report"), Who::Admin, None).await;
+    assert_eq!(sent_again.status(), 202);
+    assert_eq!(app.smtp.wait_for(2).await.len(), 2, "sent once more on request");
+    let other =
+        app.call(Method::POST, &format!("/api/checks/{check_id}/report"), Who::Gestionnaire(&["globex"]), None).await;
+    assert_eq!(other.status(), 404, "another client's gestionnaire cannot");
 }

@@ -16,7 +16,7 @@ use crate::access::Operator;
 use crate::domain::ServiceStatus;
 use crate::notifications::by_category;
 use crate::routes::checks::{
-    ServiceCheckInput, checked_notes, finish, save_service_check, service_check_update, visible_check,
+    ServiceCheckInput, checked_notes, finish, resend, save_service_check, service_check_update, visible_check,
 };
 use crate::startup::AppState;
 use crate::store::{CheckRow, ServiceCheckRow, ServiceCheckUpdate};
@@ -36,6 +36,7 @@ pub async fn page(
     let services = state.store.service_checks(check.id).await?;
     let notice = match outcome.saved.as_deref() {
         Some("finished") => Some("Check terminé : le rapport part vers la liste de diffusion du client."),
+        Some("resent") => Some("Le rapport repart vers la liste de diffusion du client."),
         Some(_) => Some("Enregistré."),
         None => None,
     };
@@ -50,8 +51,13 @@ pub async fn save(
     body: web::Bytes,
 ) -> PageResult {
     let check = visible_check(&state, &operator, *id).await?;
-    let services = state.store.service_checks(check.id).await?;
     let form = Form::parse(&body)?;
+    let link = Links(&state).to(&format!("/checks/{}", check.id));
+    if form.get("action") == "resend" {
+        resend(&state, &check)?;
+        return Ok(see_other(format!("{link}?saved=resent")));
+    }
+    let services = state.store.service_checks(check.id).await?;
     let view = CheckPage { state: &state, check: &check, services: &services, typed: Some(&form) };
     let Changes { updates, notes } = match verdicts(&services, &form) {
         Ok(changes) => changes,
@@ -63,7 +69,6 @@ pub async fn save(
     if notes.as_deref() != check.notes.as_deref() {
         state.store.set_notes(check.id, notes.as_deref()).await?;
     }
-    let link = Links(&state).to(&format!("/checks/{}", check.id));
     if form.get("action") != "finish" {
         return Ok(see_other(format!("{link}?saved=1#main")));
     }
@@ -177,7 +182,17 @@ impl CheckPage<'_> {
                 p {
                     "Terminé à " (check.finished_at.map(|at| local_time(self.state, at)).unwrap_or_default())
                     @if let Some(by) = &check.finished_by { " par " (by) }
-                    @if let Some(at) = check.email_sent_at { " ; rapport envoyé à " (local_time(self.state, at)) "." }
+                    "."
+                }
+                form.report method="post" action=(links.to(&format!("/checks/{}", check.id))) {
+                    @if let Some(error) = &check.email_error {
+                        div.error role="alert" { "Rapport non envoyé : " (error) }
+                    } @else if let Some(at) = check.email_sent_at {
+                        p { "Rapport envoyé à " (local_time(self.state, at)) "." }
+                    } @else {
+                        p { "Rapport en cours d'envoi." }
+                    }
+                    button.secondary type="submit" name="action" value="resend" { "Renvoyer le rapport" }
                 }
                 (self.categories(false))
                 (self.notes(false))
