@@ -154,7 +154,7 @@ async fn an_operator_signs_in_fills_the_check_with_the_keyboard_and_finishes_it(
     assert_eq!(saved["services"][0]["status"], "success", "{saved}");
     assert_eq!(saved["services"][1]["status"], "warning", "{saved}");
     assert_eq!(saved["services"][1]["comment"], "Volume à 91 %, purge planifiée");
-    assert_eq!(saved["services"][0]["status_source"], EMAIL);
+    assert_eq!(saved["services"][0]["status_source"], "Opératrice", "who set it, by name");
 
     navigate(&client, Locator::Css("button[value=finish]")).await;
     let finished = body_text(&client).await;

@@ -41,7 +41,7 @@ impl Operator {
                 return Err(ApiError::new(ErrorCode::Forbidden, "Votre compte n'a aucun rôle dans Check du Matin."));
             }
             CallerKind::Anonymous => {
-                return Err(ApiError::new(ErrorCode::MissingCredentials, "Sign in or send an API key."));
+                return Err(ApiError::new(ErrorCode::MissingCredentials, "Connectez-vous ou envoyez une clé d'API."));
             }
         };
         Ok(Self { name, scope })
@@ -62,7 +62,7 @@ impl Operator {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(ApiError::new(ErrorCode::Forbidden, "Only Check du Matin administrators may do this."))
+            Err(ApiError::new(ErrorCode::Forbidden, "Seuls les administrateurs de Check du Matin peuvent le faire."))
         }
     }
 }

@@ -212,7 +212,7 @@ pub async fn visible_check(state: &AppState, operator: &Operator, id: i64) -> Re
         .check(id)
         .await?
         .filter(|check| operator.may_see(&check.client_reference))
-        .ok_or_else(|| not_found("check"))
+        .ok_or_else(|| not_found("Check introuvable."))
 }
 
 pub async fn check_view(state: &AppState, check: CheckRow) -> Result<CheckView, ApiError> {
@@ -353,13 +353,13 @@ pub async fn finish(state: &AppState, operator: &Operator, check: &CheckRow) -> 
             .collect();
         return Err(ApiError::new(
             ErrorCode::Conflict,
-            format!("Give every service a status before finishing; still to check: {}.", pending.join(", ")),
+            format!("Donnez un état à chaque service avant de terminer ; reste à vérifier : {}.", pending.join(", ")),
         ));
     };
     if !state.store.finish(check.id, outcome, &operator.name, Utc::now()).await? {
-        return Err(ApiError::new(ErrorCode::Conflict, "This check is already finished."));
+        return Err(ApiError::new(ErrorCode::Conflict, "Ce check est déjà terminé."));
     }
-    let finished = state.store.check(check.id).await?.ok_or_else(|| not_found("check"))?;
+    let finished = state.store.check(check.id).await?.ok_or_else(|| not_found("Check introuvable."))?;
     state.notifier.send_report(finished.clone());
     Ok(finished)
 }

@@ -139,7 +139,7 @@ pub async fn add_client(state: &AppState, operator: &Operator, input: &ClientInp
     let (fields, recipients) = client_fields(input)?;
     let id = state.store.create_client(&fields, Utc::now()).await?;
     state.store.set_recipients(id, &recipients).await?;
-    state.store.client(id).await?.ok_or_else(|| not_found("client"))
+    state.store.client(id).await?.ok_or_else(|| not_found("Client introuvable."))
 }
 
 /// Replaces a client's settings and mailing lists; only administrators
@@ -156,7 +156,7 @@ pub async fn change_client(
     }
     state.store.update_client(client.id, &fields).await?;
     state.store.set_recipients(client.id, &recipients).await?;
-    state.store.client(client.id).await?.ok_or_else(|| not_found("client"))
+    state.store.client(client.id).await?.ok_or_else(|| not_found("Client introuvable."))
 }
 
 #[utoipa::path(get, path = "/api/clients/{id}", tag = "clients", responses((status = 200, body = ClientView), (status = 404)))]
@@ -195,7 +195,7 @@ pub async fn delete_client(
     if state.store.delete_client(*id).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
-        Err(not_found("client"))
+        Err(not_found("Client introuvable."))
     }
 }
 
@@ -215,10 +215,10 @@ pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
 /// Checks and stores a logo; what the API and the configuration page share.
 pub async fn store_logo(state: &AppState, client_id: i64, bytes: &[u8]) -> Result<(), ApiError> {
     if bytes.len() > MAX_LOGO_BYTES {
-        return Err(ApiError::new(ErrorCode::PayloadTooLarge, "A logo may be 512 KiB at most."));
+        return Err(ApiError::new(ErrorCode::PayloadTooLarge, "Un logo fait au plus 512 Kio."));
     }
     let media_type = image_type(bytes)
-        .ok_or_else(|| ApiError::new(ErrorCode::UnsupportedMediaType, "A logo must be a PNG, JPEG or GIF image."))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::UnsupportedMediaType, "Un logo est une image PNG, JPEG ou GIF."))?;
     state.store.set_logo(client_id, bytes, media_type).await?;
     Ok(())
 }
@@ -244,7 +244,7 @@ pub async fn get_logo(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let client = visible_client(&state, &operator, *id).await?;
-    let (bytes, media_type) = state.store.logo(client.id).await?.ok_or_else(|| not_found("logo"))?;
+    let (bytes, media_type) = state.store.logo(client.id).await?.ok_or_else(|| not_found("Logo introuvable."))?;
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, media_type))
         .insert_header((CACHE_CONTROL, "private, max-age=300"))

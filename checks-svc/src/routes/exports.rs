@@ -40,7 +40,7 @@ pub async fn export(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             report.xlsx().map_err(ApiError::internal)?,
         ),
-        _ => return Err(ApiError::new(ErrorCode::NotFound, "Exports are pdf, png or xlsx.")),
+        _ => return Err(ApiError::new(ErrorCode::NotFound, "Les exports sont pdf, png ou xlsx.")),
     };
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, media_type))

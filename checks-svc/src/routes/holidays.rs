@@ -103,6 +103,6 @@ pub async fn remove_holiday(
     if state.store.remove_holiday(*date).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
-        Err(not_found("closure"))
+        Err(not_found("Fermeture introuvable."))
     }
 }

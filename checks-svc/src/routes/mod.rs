@@ -27,8 +27,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(ui::routes);
 }
 
-fn not_found(what: &str) -> ApiError {
-    ApiError::new(ErrorCode::NotFound, format!("No such {what}."))
+/// `detail`: what is missing, in French (`Client introuvable.`).
+fn not_found(detail: &str) -> ApiError {
+    ApiError::new(ErrorCode::NotFound, detail)
 }
 
 /// The client, if it exists and the operator may see it; a client they may
@@ -39,5 +40,5 @@ pub(crate) async fn visible_client(state: &AppState, operator: &Operator, id: i6
         .client(id)
         .await?
         .filter(|client| operator.may_see(&client.reference))
-        .ok_or_else(|| not_found("client"))
+        .ok_or_else(|| not_found("Client introuvable."))
 }

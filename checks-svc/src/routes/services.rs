@@ -50,14 +50,14 @@ pub struct ProbeResult {
 }
 
 pub async fn visible_category(state: &AppState, operator: &Operator, id: i64) -> Result<CategoryRow, ApiError> {
-    let category = state.store.category(id).await?.ok_or_else(|| not_found("category"))?;
-    visible_client(state, operator, category.client_id).await.map_err(|_| not_found("category"))?;
+    let category = state.store.category(id).await?.ok_or_else(|| not_found("Catégorie introuvable."))?;
+    visible_client(state, operator, category.client_id).await.map_err(|_| not_found("Catégorie introuvable."))?;
     Ok(category)
 }
 
 pub async fn visible_service(state: &AppState, operator: &Operator, id: i64) -> Result<ServiceRow, ApiError> {
-    let service = state.store.service(id).await?.ok_or_else(|| not_found("service"))?;
-    visible_client(state, operator, service.client_id).await.map_err(|_| not_found("service"))?;
+    let service = state.store.service(id).await?.ok_or_else(|| not_found("Service introuvable."))?;
+    visible_client(state, operator, service.client_id).await.map_err(|_| not_found("Service introuvable."))?;
     Ok(service)
 }
 
@@ -190,7 +190,7 @@ pub async fn probe_now(
 ) -> Result<HttpResponse, ApiError> {
     let service = visible_service(&state, &operator, *id).await?;
     if service.probe.is_none() {
-        return Err(not_found("probe on this service"));
+        return Err(not_found("Ce service n'a pas de sonde."));
     }
     let outcome = state.prober.probe_service(service.id, Utc::now()).await.map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().json(match outcome {
@@ -208,6 +208,6 @@ pub async fn probe_now(
 pub async fn heartbeat(state: web::Data<AppState>, token: web::Path<String>) -> Result<HttpResponse, ApiError> {
     match state.store.heartbeat(&token, Utc::now()).await? {
         Some(_) => Ok(HttpResponse::NoContent().finish()),
-        None => Err(not_found("heartbeat")),
+        None => Err(not_found("Battement introuvable.")),
     }
 }

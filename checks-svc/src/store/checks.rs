@@ -210,7 +210,7 @@ impl Store {
             let Some((previous,)) = previous else {
                 return Ok(Err(ApiError::new(
                     ErrorCode::Conflict,
-                    "This service is not part of an open check (finished checks are read-only).",
+                    "Ce service ne fait partie d'aucun check ouvert (un check terminé ne change plus).",
                 )));
             };
             sqlx::query(

@@ -251,9 +251,10 @@ impl Store {
         }
         .await);
         outcome.map_err(|error| match error {
-            sqlx::Error::RowNotFound => {
-                ApiError::new(ErrorCode::Conflict, "A client the import names only by reference was deleted meanwhile.")
-            }
+            sqlx::Error::RowNotFound => ApiError::new(
+                ErrorCode::Conflict,
+                "Un client que l'import nomme par sa seule référence a été supprimé entre-temps.",
+            ),
             error => conflict_on_unique(error, "Another client with a reference of the import was created meanwhile."),
         })
     }

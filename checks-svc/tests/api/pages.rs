@@ -115,7 +115,7 @@ async fn finishing_with_services_still_pending_names_them_and_keeps_the_check_op
     let response =
         app.post_form(&format!("/ui/checks/{id}"), Who::Admin, &[(&veeam, "success"), ("action", "finish")]).await;
     assert_eq!(response.status(), 409);
-    assert!(response.text().await.unwrap().contains("still to check: NAS"));
+    assert!(response.text().await.unwrap().contains("reste à vérifier : NAS"));
     let after = app.get_json(&format!("/api/checks/{id}"), Who::Admin).await;
     assert_eq!(
         (after["status"].as_str(), after["services"][0]["status"].as_str()),
