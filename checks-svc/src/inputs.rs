@@ -80,7 +80,7 @@ pub fn client_fields(input: &ClientInput) -> Result<(ClientFields, Recipients), 
         .map_err(|message| errors.push(FieldError::new("sender", message)));
     let template = input.report_template.as_deref().unwrap_or("standard");
     if Label::parse(template).is_err() {
-        errors.push(FieldError::new("report_template", "must be a short name"));
+        errors.push(FieldError::new("report_template", "est un nom court"));
     }
     let mut lists = [Vec::new(), Vec::new(), Vec::new()];
     let mailing = input.mailing.clone().unwrap_or_default();
@@ -201,9 +201,11 @@ pub async fn check_probe_destination(
         Some(address) => Err(ApiError::validation(vec![FieldError::new(
             "probe",
             if operator.is_admin() || !destinations.permits(address) {
-                format!("`{host}` resolves to {address}, an internal address probes may not reach")
+                format!("`{host}` se résout en {address}, une adresse interne que les sondes n'atteignent pas")
             } else {
-                format!("`{host}` resolves to {address}, an internal network only an admin may point a probe at")
+                format!(
+                    "`{host}` se résout en {address}, un réseau interne où seul un administrateur peut diriger une sonde"
+                )
             },
         )])),
     }

@@ -19,6 +19,25 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 const MAX_URL_LENGTH: usize = 2048;
 
+/// Why a destination is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the URL is longer than {MAX_URL_LENGTH} characters")]
+    TooLong,
+    #[error("not a URL: {0}")]
+    NotUrl(String),
+    #[error("must be an http or https URL")]
+    NotHttp,
+    #[error("must not carry credentials in the URL")]
+    Credentials,
+    #[error("the URL has no host")]
+    NoHost,
+    #[error("the host `{0}` does not resolve")]
+    DoesNotResolve(String),
+    #[error("`{host}` resolves to {address}, a loopback, private, link-local or reserved address")]
+    Internal { host: String, address: IpAddr },
+}
+
 /// Which destinations requests may reach.
 #[derive(Debug, Clone, Default)]
 pub struct Destinations {
@@ -57,31 +76,28 @@ impl Destinations {
 
     /// Parses `raw`, an http(s) URL without credentials, and resolves its
     /// host: every address must be permitted.
-    pub async fn check(&self, raw: &str) -> Result<Url, String> {
+    pub async fn check(&self, raw: &str) -> Result<Url, Refusal> {
         if raw.len() > MAX_URL_LENGTH {
-            return Err(format!("the URL is longer than {MAX_URL_LENGTH} characters"));
+            return Err(Refusal::TooLong);
         }
-        let url = Url::parse(raw).map_err(|error| format!("not a URL: {error}"))?;
+        let url = Url::parse(raw).map_err(|error| Refusal::NotUrl(error.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err("must be an http or https URL".into());
+            return Err(Refusal::NotHttp);
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err("must not carry credentials in the URL".into());
+            return Err(Refusal::Credentials);
         }
-        let host = url.host_str().ok_or("the URL has no host")?;
+        let host = url.host_str().ok_or(Refusal::NoHost)?;
         let port = url.port_or_known_default().unwrap_or(443);
         self.check_host(host, port).await?;
         Ok(url)
     }
 
     /// Resolves `host`: every address must be permitted.
-    pub async fn check_host(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
-        let addresses = resolve(host, port).await.map_err(|_| format!("the host `{host}` does not resolve"))?;
+    pub async fn check_host(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, Refusal> {
+        let addresses = resolve(host, port).await.map_err(|_| Refusal::DoesNotResolve(host.to_owned()))?;
         if let Some(refused) = addresses.iter().find(|address| !self.permits(address.ip())) {
-            return Err(format!(
-                "`{host}` resolves to {}, a loopback, private, link-local or reserved address",
-                refused.ip()
-            ));
+            return Err(Refusal::Internal { host: host.to_owned(), address: refused.ip() });
         }
         Ok(addresses)
     }

@@ -17,9 +17,9 @@ impl Label {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
         let value = raw.trim();
         if value.is_empty() {
-            Err("must not be empty")
+            Err("ne doit pas être vide")
         } else if value.chars().count() > MAX_LABEL_CHARACTERS || value.chars().any(char::is_control) {
-            Err("must be at most 200 characters, without control characters")
+            Err("fait au plus 200 caractères, sans caractère de contrôle")
         } else {
             Ok(Self(value.to_owned()))
         }
@@ -36,7 +36,7 @@ pub struct LocalTime(u16);
 
 impl LocalTime {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let invalid = "must be a time of day, HH:MM";
+        let invalid = "est une heure, HH:MM";
         let (hours, minutes) = raw.trim().split_once(':').ok_or(invalid)?;
         let hours: u16 = hours.parse().map_err(|_| invalid)?;
         let minutes: u16 = minutes.parse().map_err(|_| invalid)?;
@@ -72,7 +72,7 @@ pub struct EmailAddress(String);
 impl EmailAddress {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
         let value = raw.trim().to_lowercase();
-        value.parse::<lettre::Address>().map(|_| Self(value)).map_err(|_| "must be an e-mail address")
+        value.parse::<lettre::Address>().map(|_| Self(value)).map_err(|_| "n'est pas une adresse e-mail")
     }
 
     pub fn as_str(&self) -> &str {

@@ -14,7 +14,7 @@ impl ClientReference {
         let valid = !value.is_empty()
             && value.len() <= MAX_REFERENCE_CHARACTERS
             && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-        if valid { Ok(Self(value.to_owned())) } else { Err("use 1 to 100 lowercase letters, digits, '-' or '_'") }
+        if valid { Ok(Self(value.to_owned())) } else { Err("de 1 à 100 minuscules, chiffres, « - » ou « _ »") }
     }
 
     pub fn as_str(&self) -> &str {

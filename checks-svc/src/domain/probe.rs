@@ -101,39 +101,39 @@ impl ProbeSpec {
     pub fn parse(document: ProbeSpecDocument) -> Result<Self, String> {
         match &document {
             ProbeSpecDocument::Http { url, expected_status, json_pointer, json_equals, .. } => {
-                let parsed = reqwest::Url::parse(url).map_err(|_| "url must be an absolute URL".to_owned())?;
+                let parsed = reqwest::Url::parse(url).map_err(|_| "url doit être une URL complète".to_owned())?;
                 if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-                    return Err("url must be an http:// or https:// URL with a host".to_owned());
+                    return Err("url doit être une URL http:// ou https:// avec un hôte".to_owned());
                 }
                 if expected_status.iter().any(|status| !(100..=599).contains(status)) {
-                    return Err("expected_status holds HTTP statuses (100-599)".to_owned());
+                    return Err("expected_status contient des statuts HTTP (100 à 599)".to_owned());
                 }
                 if json_pointer.as_deref().is_some_and(|pointer| !pointer.is_empty() && !pointer.starts_with('/')) {
-                    return Err("json_pointer must start with '/' (RFC 6901)".to_owned());
+                    return Err("json_pointer commence par « / » (RFC 6901)".to_owned());
                 }
                 if json_equals.is_some() && json_pointer.is_none() {
-                    return Err("json_equals needs a json_pointer".to_owned());
+                    return Err("json_equals demande un json_pointer".to_owned());
                 }
             }
             ProbeSpecDocument::Tcp { host, port, .. } => {
                 check_host(host)?;
                 if *port == 0 {
-                    return Err("port must be between 1 and 65535".to_owned());
+                    return Err("port est compris entre 1 et 65535".to_owned());
                 }
             }
             ProbeSpecDocument::Tls { host, port, warn_days, .. } => {
                 check_host(host)?;
                 if *port == 0 {
-                    return Err("port must be between 1 and 65535".to_owned());
+                    return Err("port est compris entre 1 et 65535".to_owned());
                 }
                 if *warn_days > 365 {
-                    return Err("warn_days must be at most 365".to_owned());
+                    return Err("warn_days vaut au plus 365".to_owned());
                 }
             }
             ProbeSpecDocument::Dns { name, .. } => check_host(name)?,
             ProbeSpecDocument::Heartbeat { period_secs, .. } => {
                 if !(60..=31 * 86_400).contains(period_secs) {
-                    return Err("period_secs must be between 60 and 2678400 (31 days)".to_owned());
+                    return Err("period_secs est compris entre 60 et 2678400 (31 jours)".to_owned());
                 }
             }
         }
@@ -163,7 +163,7 @@ fn check_host(host: &str) -> Result<(), String> {
     let valid = !host.is_empty()
         && host.len() <= MAX_HOST_CHARACTERS
         && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'));
-    if valid { Ok(()) } else { Err("host must be a host name or an IP address".to_owned()) }
+    if valid { Ok(()) } else { Err("host est un nom d'hôte ou une adresse IP".to_owned()) }
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ impl ServerCertVerifier for Recording {
             .platform
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
             .err()
-            .map(|error| error.to_string());
+            .map(|error| super::details::untrusted(&error));
         *self.verdict.lock().unwrap_or_else(PoisonError::into_inner) = verdict;
         Ok(ServerCertVerified::assertion())
     }
@@ -81,7 +81,7 @@ pub async fn probe(request: &CertificateProbe<'_>, timeout: Duration, now: DateT
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let platform = match rustls_platform_verifier::Verifier::new(Arc::clone(&provider)) {
         Ok(platform) => platform,
-        Err(error) => return ProbeOutcome::error(format!("no trust store: {error}")),
+        Err(error) => return ProbeOutcome::error(format!("magasin de certificats indisponible ({error})")),
     };
     let recording = Arc::new(Recording { platform, verdict: Mutex::new(None) });
     let config = match ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions() {
@@ -89,10 +89,10 @@ pub async fn probe(request: &CertificateProbe<'_>, timeout: Duration, now: DateT
             .dangerous()
             .with_custom_certificate_verifier(Arc::clone(&recording) as Arc<dyn ServerCertVerifier>)
             .with_no_client_auth(),
-        Err(error) => return ProbeOutcome::error(format!("TLS configuration: {error}")),
+        Err(error) => return ProbeOutcome::error(format!("configuration TLS impossible ({error})")),
     };
     let Ok(server_name) = ServerName::try_from(host.to_owned()) else {
-        return ProbeOutcome::error(format!("{host} is not a valid TLS server name"));
+        return ProbeOutcome::error(format!("{host} n'est pas un nom de serveur TLS valide"));
     };
     let handshake = async {
         let stream = request.destinations.connect(host, port).await?;
@@ -100,12 +100,17 @@ pub async fn probe(request: &CertificateProbe<'_>, timeout: Duration, now: DateT
     };
     let stream = match tokio::time::timeout(timeout, handshake).await {
         Ok(Ok(stream)) => stream,
-        Ok(Err(error)) => return ProbeOutcome::error(format!("{host}:{port}: TLS handshake failed: {error}")),
-        Err(_) => return ProbeOutcome::error(format!("{host}:{port}: no answer within {timeout:?}")),
+        Ok(Err(error)) => {
+            return ProbeOutcome::error(format!(
+                "{host}:{port} : échec de la négociation TLS ({})",
+                super::details::io(&error)
+            ));
+        }
+        Err(_) => return ProbeOutcome::error(super::details::no_answer(&format!("{host}:{port}"), timeout)),
     };
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let Some(leaf) = stream.get_ref().1.peer_certificates().and_then(|chain| chain.first()) else {
-        return ProbeOutcome::error(format!("{host}:{port} sent no certificate"));
+        return ProbeOutcome::error(format!("{host}:{port} n'a présenté aucun certificat"));
     };
     let untrusted = recording.verdict.lock().unwrap_or_else(PoisonError::into_inner).clone();
     let mut outcome = judge(leaf, request, untrusted.as_deref(), now);
@@ -121,23 +126,23 @@ fn judge(
     now: DateTime<Utc>,
 ) -> ProbeOutcome {
     let Ok((_, certificate)) = x509_parser::parse_x509_certificate(leaf.as_ref()) else {
-        return ProbeOutcome::error("the certificate could not be read");
+        return ProbeOutcome::error("le certificat est illisible");
     };
     let validity = certificate.validity();
     let not_after = DateTime::from_timestamp(validity.not_after.timestamp(), 0).unwrap_or(now);
     let not_before = DateTime::from_timestamp(validity.not_before.timestamp(), 0).unwrap_or(now);
     let days_left = (not_after - now).num_days();
-    let expiry = format!("expires {} ({days_left} days left)", not_after.format("%Y-%m-%d"));
+    let expiry = format!("expire le {} (encore {days_left} jours)", not_after.format("%d/%m/%Y"));
     let (status, detail) = if now >= not_after {
-        (ServiceStatus::Error, format!("certificate expired on {}", not_after.format("%Y-%m-%d")))
+        (ServiceStatus::Error, format!("certificat expiré le {}", not_after.format("%d/%m/%Y")))
     } else if now < not_before {
-        (ServiceStatus::Error, format!("certificate not valid before {}", not_before.format("%Y-%m-%d")))
+        (ServiceStatus::Error, format!("certificat valable seulement à partir du {}", not_before.format("%d/%m/%Y")))
     } else if let Some(reason) = untrusted.filter(|_| request.verify_chain) {
-        (ServiceStatus::Error, format!("certificate not trusted: {reason}; {expiry}"))
+        (ServiceStatus::Error, format!("certificat non reconnu : {reason} ; {expiry}"))
     } else if u64::try_from(days_left).unwrap_or(0) < request.warn_days {
-        (ServiceStatus::Warning, format!("certificate {expiry}, renew it"))
+        (ServiceStatus::Warning, format!("certificat qui {expiry} : à renouveler"))
     } else {
-        (ServiceStatus::Success, format!("certificate {expiry}"))
+        (ServiceStatus::Success, format!("certificat qui {expiry}"))
     };
     ProbeOutcome { status, latency_ms: None, detail }
 }

@@ -6,6 +6,7 @@
 //! unless an operator already set the service, and feed the metrics.
 
 mod certificate;
+mod details;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
@@ -48,7 +49,7 @@ impl ProbeOutcome {
         let latency_ms = latency.as_secs_f64() * 1000.0;
         let slow = warn_latency_ms.is_some_and(|limit| latency_ms > limit as f64);
         let status = if slow { ServiceStatus::Warning } else { ServiceStatus::Success };
-        let detail = if slow { format!("{detail}, slow: {latency_ms:.0} ms") } else { detail };
+        let detail = if slow { format!("{detail}, lent : {latency_ms:.0} ms") } else { detail };
         Self { status, latency_ms: Some(latency_ms), detail }
     }
 }
@@ -110,9 +111,9 @@ impl Reach {
                 attempt.url().host_str().and_then(|host| host.trim_matches(['[', ']']).parse::<IpAddr>().ok());
             let refused = written.is_some_and(|address| !guard.permits(address));
             if refused {
-                attempt.error("redirected to a refused address")
+                attempt.error("vers une adresse interne")
             } else if attempt.previous().len() >= MAX_REDIRECTS {
-                attempt.error("too many redirects")
+                attempt.error("trop de redirections")
             } else {
                 attempt.follow()
             }
@@ -277,14 +278,12 @@ impl Prober {
                 let started = std::time::Instant::now();
                 // An address written in the URL is not resolved, so not guarded by the resolver.
                 if let Err(refused) = reach.destinations.check(url).await {
-                    return ProbeOutcome::error(format!("refused: {refused}"));
+                    return ProbeOutcome::error(details::refusal(&refused));
                 }
                 let response = match reach.client.get(url).send().await {
                     Ok(response) => response,
-                    Err(error) if error.is_timeout() => {
-                        return ProbeOutcome::error(format!("no answer within {timeout:?}"));
-                    }
-                    Err(error) => return ProbeOutcome::error(format!("request failed: {}", root_cause(&error))),
+                    Err(error) if error.is_timeout() => return ProbeOutcome::error(details::no_answer(url, timeout)),
+                    Err(error) => return ProbeOutcome::error(details::request(&error)),
                 };
                 let status = response.status().as_u16();
                 let accepted = if expected_status.is_empty() {
@@ -300,23 +299,25 @@ impl Prober {
                 }
                 let body = match body {
                     Ok(body) => body,
-                    Err(error) => return ProbeOutcome::error(format!("reading the body failed: {error}")),
+                    Err(error) => return ProbeOutcome::error(format!("HTTP {status}, réponse illisible : {error}")),
                 };
                 if let Some(keyword) = keyword
                     && !String::from_utf8_lossy(&body).contains(keyword.as_str())
                 {
-                    return ProbeOutcome::error(format!("HTTP {status}, keyword {keyword:?} not found"));
+                    return ProbeOutcome::error(format!("HTTP {status}, mot-clé « {keyword} » absent"));
                 }
                 if let Some(pointer) = json_pointer {
                     let value = serde_json::from_slice::<serde_json::Value>(&body)
                         .ok()
                         .and_then(|json| json.pointer(pointer).cloned());
                     match (value, json_equals) {
-                        (None, _) => return ProbeOutcome::error(format!("HTTP {status}, no JSON value at {pointer}")),
+                        (None, _) => {
+                            return ProbeOutcome::error(format!("HTTP {status}, aucune valeur JSON en {pointer}"));
+                        }
                         (Some(found), Some(expected)) if found != *expected => {
                             return ProbeOutcome::error(format!(
-                                "HTTP {status}, {pointer} is {}, expected {expected}",
-                                shown(&found)
+                                "HTTP {status}, {pointer} vaut {} au lieu de {expected}",
+                                details::shown(&found)
                             ));
                         }
                         _ => {}
@@ -330,10 +331,10 @@ impl Prober {
                     Ok(Ok(_)) => ProbeOutcome::timed(
                         started.elapsed(),
                         *warn_latency_ms,
-                        format!("{host}:{port} accepts connections"),
+                        format!("{host}:{port} accepte les connexions"),
                     ),
-                    Ok(Err(error)) => ProbeOutcome::error(format!("{host}:{port}: {error}")),
-                    Err(_) => ProbeOutcome::error(format!("{host}:{port}: no answer within {timeout:?}")),
+                    Ok(Err(error)) => ProbeOutcome::error(format!("{host}:{port} : {}", details::io(&error))),
+                    Err(_) => ProbeOutcome::error(details::no_answer(&format!("{host}:{port}"), timeout)),
                 }
             }
             ProbeSpecDocument::Tls { host, port, warn_days, verify_chain } => {
@@ -351,14 +352,20 @@ impl Prober {
                 let lookup = tokio::time::timeout(timeout, tokio::net::lookup_host((name.as_str(), 0))).await;
                 let addresses: Vec<_> = match lookup {
                     Ok(Ok(addresses)) => addresses.map(|address| address.ip()).collect(),
-                    Ok(Err(error)) => return ProbeOutcome::error(format!("{name} does not resolve: {error}")),
-                    Err(_) => return ProbeOutcome::error(format!("{name}: no answer within {timeout:?}")),
+                    // The resolver's own message is English and says no more.
+                    Ok(Err(_)) => return ProbeOutcome::error(format!("{name} ne se résout pas")),
+                    Err(_) => return ProbeOutcome::error(details::no_answer(name, timeout)),
                 };
                 match expected_address {
-                    Some(expected) if !addresses.contains(expected) => {
-                        ProbeOutcome::error(format!("{name} resolves to {addresses:?}, not {expected}"))
-                    }
-                    _ => ProbeOutcome::timed(started.elapsed(), None, format!("{name} resolves to {addresses:?}")),
+                    Some(expected) if !addresses.contains(expected) => ProbeOutcome::error(format!(
+                        "{name} se résout en {}, pas en {expected}",
+                        details::addresses(&addresses)
+                    )),
+                    _ => ProbeOutcome::timed(
+                        started.elapsed(),
+                        None,
+                        format!("{name} se résout en {}", details::addresses(&addresses)),
+                    ),
                 }
             }
             ProbeSpecDocument::Heartbeat { period_secs, grace_secs } => {
@@ -376,21 +383,21 @@ pub fn heartbeat_outcome(
     grace_secs: u64,
 ) -> ProbeOutcome {
     let Some(last) = last else {
-        return ProbeOutcome::error("no heartbeat received yet");
+        return ProbeOutcome::error("aucun signal reçu pour l'instant");
     };
     let age = (now - last).num_seconds().max(0);
     let allowed = i64::try_from(period_secs.saturating_add(grace_secs)).unwrap_or(i64::MAX);
-    let detail = format!("last heartbeat {} UTC ({} min ago)", last.format("%Y-%m-%d %H:%M"), age / 60);
+    let detail = format!("dernier signal le {} UTC (il y a {} min)", last.format("%d/%m/%Y à %H:%M"), age / 60);
     if age <= allowed {
         ProbeOutcome { status: ServiceStatus::Success, latency_ms: None, detail }
     } else {
-        ProbeOutcome::error(format!("late: {detail}"))
+        ProbeOutcome::error(format!("en retard : {detail}"))
     }
 }
 
 async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|error| root_cause(&error))? {
+    while let Some(chunk) = response.chunk().await.map_err(|error| details::request(&error))? {
         let room = MAX_BODY_BYTES - body.len();
         body.extend_from_slice(&chunk[..chunk.len().min(room)]);
         if body.len() >= MAX_BODY_BYTES {
@@ -398,27 +405,6 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, String
         }
     }
     Ok(body)
-}
-
-/// A value read from a probed body, as a detail shows it: a short scalar;
-/// anything else is described, never echoed (the body may be an internal
-/// service's whole answer).
-fn shown(value: &serde_json::Value) -> String {
-    const LONGEST: usize = 64;
-    match value {
-        serde_json::Value::Array(items) => format!("an array of {} items", items.len()),
-        serde_json::Value::Object(_) => "an object".to_owned(),
-        serde_json::Value::String(text) if text.chars().count() > LONGEST => "a longer text".to_owned(),
-        scalar => scalar.to_string(),
-    }
-}
-
-fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = error;
-    while let Some(source) = cause.source() {
-        cause = source;
-    }
-    cause.to_string()
 }
 
 #[cfg(test)]
@@ -432,7 +418,7 @@ mod tests {
         assert_eq!(on_time.status, ServiceStatus::Success);
         let late = heartbeat_outcome(Some(now - chrono::Duration::hours(26)), now, 86_400, 3_600);
         assert_eq!(late.status, ServiceStatus::Error);
-        assert!(late.detail.starts_with("late:"), "{}", late.detail);
+        assert!(late.detail.starts_with("en retard :"), "{}", late.detail);
         assert_eq!(heartbeat_outcome(None, now, 60, 0).status, ServiceStatus::Error);
     }
 }

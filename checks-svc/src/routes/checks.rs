@@ -258,7 +258,7 @@ pub fn service_check_update(input: &ServiceCheckInput) -> Result<ServiceCheckUpd
     let mut errors = Vec::new();
     let comment = input.comment.as_deref().map(str::trim).filter(|comment| !comment.is_empty());
     if comment.is_some_and(|comment| comment.chars().count() > MAX_COMMENT_CHARACTERS) {
-        errors.push(FieldError::new("comment", "must be at most 2000 characters"));
+        errors.push(FieldError::new("comment", "fait au plus 2000 caractères"));
     }
     let intervenant = input
         .intervenant
@@ -335,7 +335,7 @@ pub async fn put_notes(
 pub fn checked_notes(notes: Option<&str>) -> Result<Option<&str>, ApiError> {
     let notes = notes.map(str::trim).filter(|notes| !notes.is_empty());
     if notes.is_some_and(|notes| notes.chars().count() > MAX_COMMENT_CHARACTERS * 5) {
-        return Err(ApiError::validation(vec![FieldError::new("notes", "must be at most 10000 characters")]));
+        return Err(ApiError::validation(vec![FieldError::new("notes", "fait au plus 10000 caractères")]));
     }
     Ok(notes)
 }
@@ -434,10 +434,7 @@ pub fn history_range(state: &AppState, query: &HistoryQuery) -> Result<(NaiveDat
     let to = query.to.unwrap_or_else(|| state.scheduler.today(Utc::now()));
     let from = query.from.unwrap_or(to - Duration::days(30));
     if from > to || (to - from).num_days() > MAX_HISTORY_DAYS {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "from",
-            "must be before `to`, at most 400 days before",
-        )]));
+        return Err(ApiError::validation(vec![FieldError::new("from", "précède `to`, de 400 jours au plus")]));
     }
     Ok((from, to))
 }

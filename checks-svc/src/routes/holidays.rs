@@ -58,7 +58,7 @@ pub async fn list_holidays(
     if !YEARS.contains(&year) {
         return Err(ApiError::validation(vec![FieldError::new(
             "year",
-            format!("must be between {} and {}", YEARS.start(), YEARS.end()),
+            format!("est compris entre {} et {}", YEARS.start(), YEARS.end()),
         )]));
     }
     let mut holidays: Vec<Holiday> = NaiveDate::from_ymd_opt(year, 1, 1)

@@ -173,7 +173,7 @@ pub async fn add_maintenance(
 ) -> Result<HttpResponse, ApiError> {
     let service = visible_service(&state, &operator, *id).await?;
     if input.ends_at <= input.starts_at {
-        return Err(ApiError::validation(vec![FieldError::new("ends_at", "must be after starts_at")]));
+        return Err(ApiError::validation(vec![FieldError::new("ends_at", "suit starts_at")]));
     }
     let id = state.store.add_maintenance(service.id, input.starts_at, input.ends_at, input.reason.as_deref()).await?;
     Ok(HttpResponse::Created().json(Created { id }))
@@ -199,7 +199,7 @@ pub async fn probe_now(
             latency_ms: outcome.latency_ms,
             detail: outcome.detail,
         },
-        None => ProbeResult { status: None, latency_ms: None, detail: "in a maintenance window".to_owned() },
+        None => ProbeResult { status: None, latency_ms: None, detail: "en fenêtre de maintenance".to_owned() },
     }))
 }
 

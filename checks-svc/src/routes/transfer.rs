@@ -87,11 +87,11 @@ pub async fn export(
             ("text/csv; charset=utf-8", format!("{}.csv", table.name()), tables::write(&document, table))
         }
         (ExportFormat::Json, Some(_)) => {
-            return Err(ApiError::validation(vec![FieldError::new("table", "is for format=csv")]));
+            return Err(ApiError::validation(vec![FieldError::new("table", "va avec format=csv")]));
         }
         (ExportFormat::Csv, None) => {
             let names = Table::ALL.map(Table::name).join(", ");
-            return Err(ApiError::validation(vec![FieldError::new("table", format!("is one of {names}"))]));
+            return Err(ApiError::validation(vec![FieldError::new("table", format!("est l'une de {names}"))]));
         }
     };
     Ok(HttpResponse::Ok()
@@ -102,7 +102,7 @@ pub async fn export(
 }
 
 fn unreadable(error: actix_web::Error) -> ApiError {
-    ApiError::new(ErrorCode::BadRequest, format!("The body could not be read: {error}"))
+    ApiError::new(ErrorCode::BadRequest, format!("Le corps de la requête est illisible : {error}"))
 }
 
 /// Creates and updates clients, mailing lists, categories and services
@@ -141,18 +141,18 @@ pub async fn import(
         .map(|value| value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
         .unwrap_or_default();
     let too_large =
-        || ApiError::new(ErrorCode::PayloadTooLarge, format!("An import is {MAX_IMPORT_BYTES} bytes at most."));
+        || ApiError::new(ErrorCode::PayloadTooLarge, format!("Un import fait au plus {MAX_IMPORT_BYTES} octets."));
     let draft = match media_type.as_str() {
         "multipart/form-data" => {
             let multipart = Multipart::new(request.headers(), payload.into_inner());
-            let parts = read_multipart(&request, multipart, MAX_IMPORT_BYTES as u64, "the import limit").await?;
+            let parts = read_multipart(&request, multipart, MAX_IMPORT_BYTES as u64, "la limite des imports").await?;
             let mut files = Vec::new();
             for part in &parts {
                 let Some(table) = Table::parse(&part.name) else {
                     let names = Table::ALL.map(Table::name).join(", ");
                     return Err(ApiError::validation(vec![FieldError::new(
                         &part.name,
-                        format!("is not a table; the tables are {names}"),
+                        format!("n'est pas une table ; les tables sont {names}"),
                     )]));
                 };
                 files.push((table, part.bytes.as_slice()));
@@ -163,7 +163,7 @@ pub async fn import(
             let Some(table) = query.table else {
                 return Err(ApiError::validation(vec![FieldError::new(
                     "table",
-                    "names the table a text/csv body holds",
+                    "nomme la table que contient un corps text/csv",
                 )]));
             };
             let body =
@@ -176,7 +176,7 @@ pub async fn import(
             Draft::of_document(transfer::read_document(&body)?)?
         }
         other => {
-            let detail = format!("An import is application/json, multipart/form-data or text/csv, not {other}.");
+            let detail = format!("Un import est en application/json, multipart/form-data ou text/csv, pas en {other}.");
             return Err(ApiError::new(ErrorCode::UnsupportedMediaType, detail));
         }
     };

@@ -100,8 +100,8 @@ impl Place {
         match (self, name) {
             (Place::Json(path), "") => path.clone(),
             (Place::Json(path), name) => format!("{path}.{name}"),
-            (Place::Csv { table, line }, "") => format!("{table}.csv line {line}"),
-            (Place::Csv { table, line }, name) => format!("{table}.csv line {line}, {name}"),
+            (Place::Csv { table, line }, "") => format!("{table}.csv ligne {line}"),
+            (Place::Csv { table, line }, name) => format!("{table}.csv ligne {line}, {name}"),
         }
     }
 
@@ -187,7 +187,7 @@ impl Draft {
         if document.format != FORMAT {
             return Err(ApiError::validation(vec![FieldError::new(
                 "format",
-                format!("is {FORMAT:?} (what an export writes), not {:?}", document.format),
+                format!("vaut {FORMAT:?} (ce qu'écrit un export), pas {:?}", document.format),
             )]));
         }
         let clients = document.clients.into_iter().enumerate().map(|(index, mut entry)| {
@@ -245,8 +245,8 @@ pub fn read_document(bytes: &[u8]) -> Result<ConfigurationDocument, ApiError> {
         let place = format!(" at line {} column {}", error.line(), error.column());
         let message = error.to_string();
         ApiError::validation(vec![FieldError::new(
-            &format!("line {}, column {}", error.line(), error.column()),
-            format!("not a {FORMAT} document: {}", message.strip_suffix(&place).unwrap_or(&message)),
+            &format!("ligne {}, colonne {}", error.line(), error.column()),
+            format!("pas un document {FORMAT} : {}", message.strip_suffix(&place).unwrap_or(&message)),
         )])
     })
 }
@@ -270,7 +270,7 @@ pub async fn check(
     operator.require_admin()?;
     let services = draft.clients.iter().flat_map(|client| &client.categories).map(|c| c.services.len()).sum::<usize>();
     if draft.clients.len() > MAX_CLIENTS || services > MAX_SERVICES {
-        let detail = format!("An import holds at most {MAX_CLIENTS} clients and {MAX_SERVICES} services.");
+        let detail = format!("Un import compte au plus {MAX_CLIENTS} clients et {MAX_SERVICES} services.");
         return Err(ApiError::new(ErrorCode::PayloadTooLarge, detail));
     }
     let existing: HashSet<String> = store.clients().await?.into_iter().map(|client| client.reference).collect();
@@ -288,7 +288,7 @@ pub async fn check(
             }
         };
         if !references.insert(reference.clone()) {
-            problems.push(place.problem("reference", format!("{reference:?} is already given earlier in the import")));
+            problems.push(place.problem("reference", format!("{reference:?} figure déjà plus haut dans l'import")));
             continue;
         }
         // `Some(None)`: an existing client named without its settings.
@@ -302,7 +302,7 @@ pub async fn check(
             },
             None if existing.contains(&reference) => Some(None),
             None => {
-                let message = format!("no client has the reference {reference:?}: add it to clients.csv");
+                let message = format!("aucun client n'a la référence {reference:?} : ajoutez-le à clients.csv");
                 problems.push(place.problem("client", message));
                 None
             }
@@ -351,7 +351,7 @@ pub async fn check(
     problems.truncate(MAX_REPORTED_PROBLEMS);
     if total > MAX_REPORTED_PROBLEMS {
         let more = total - MAX_REPORTED_PROBLEMS;
-        problems.push(FieldError::new("import", format!("and {more} more problems")));
+        problems.push(FieldError::new("import", format!("et {more} autres problèmes")));
     }
     Err(ApiError::validation(problems))
 }
@@ -366,8 +366,7 @@ fn unique_label(
     match Label::parse(raw) {
         Ok(label) if seen.insert(label.as_str().to_owned()) => Some(label.as_str().to_owned()),
         Ok(label) => {
-            problems
-                .push(place.problem("label", format!("{:?} is already given earlier in the import", label.as_str())));
+            problems.push(place.problem("label", format!("{:?} figure déjà plus haut dans l'import", label.as_str())));
             None
         }
         Err(message) => {

@@ -141,7 +141,7 @@ pub fn read(files: &[(Table, &[u8])]) -> Draft {
     let mut tables: Vec<(Table, Records)> = Vec::new();
     for &(table, bytes) in files {
         if tables.iter().any(|(seen, _)| *seen == table) {
-            problems.push(FieldError::new(table.name(), "is given twice"));
+            problems.push(FieldError::new(table.name(), "est donné deux fois"));
             continue;
         }
         match records(table, bytes) {
@@ -173,21 +173,21 @@ fn records(table: Table, bytes: &[u8]) -> Result<Records, Vec<FieldError>> {
     let commas = first_line.iter().filter(|byte| **byte == b',').count();
     let delimiter = if semicolons > commas { b';' } else { b',' };
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text);
-    let problem = |line: u64, message: String| FieldError::new(&format!("{name}.csv line {line}"), message);
+    let problem = |line: u64, message: String| FieldError::new(&format!("{name}.csv ligne {line}"), message);
     let header: Vec<String> = match reader.headers() {
         Ok(header) => header.iter().map(|column| column.trim().to_lowercase()).collect(),
-        Err(error) => return Err(vec![problem(1, format!("unreadable header: {}", plain(&error)))]),
+        Err(error) => return Err(vec![problem(1, format!("en-tête illisible : {}", plain(&error)))]),
     };
     let mut problems = Vec::new();
     for column in &header {
         if !table.columns().contains(&column.as_str()) {
             let known = table.columns().join(", ");
-            problems.push(problem(1, format!("unknown column {column:?}; the columns are {known}")));
+            problems.push(problem(1, format!("colonne inconnue {column:?} ; les colonnes sont {known}")));
         }
     }
     for column in table.required() {
         if !header.iter().any(|name| name == column) {
-            problems.push(problem(1, format!("the column {column:?} is missing")));
+            problems.push(problem(1, format!("la colonne {column:?} manque")));
         }
     }
     if !problems.is_empty() {
@@ -200,7 +200,7 @@ fn records(table: Table, bytes: &[u8]) -> Result<Records, Vec<FieldError>> {
             Ok(record) => {
                 let line = record.position().map_or(0, csv::Position::line);
                 if record.len() > header.len() {
-                    problems.push(problem(line, format!("{} cells for {} columns", record.len(), header.len())));
+                    problems.push(problem(line, format!("{} cellules pour {} colonnes", record.len(), header.len())));
                 } else {
                     rows.push((line, record));
                 }
@@ -217,7 +217,7 @@ fn records(table: Table, bytes: &[u8]) -> Result<Records, Vec<FieldError>> {
 /// A CSV error without the position, which the problem already names.
 fn plain(error: &csv::Error) -> String {
     match error.kind() {
-        csv::ErrorKind::Utf8 { .. } => "the file is not UTF-8 text".to_owned(),
+        csv::ErrorKind::Utf8 { .. } => "le fichier n'est pas du texte UTF-8".to_owned(),
         _ => error.to_string(),
     }
 }
@@ -234,7 +234,7 @@ fn read_row(table: Table, row: &Row<'_>, draft: &mut Draft, problems: &mut Vec<F
                 "" | "true" | "1" | "oui" | "yes" | "vrai" => true,
                 "false" | "0" | "non" | "no" | "faux" => false,
                 other => {
-                    problems.push(place.problem("active", format!("is true or false, not {other:?}")));
+                    problems.push(place.problem("active", format!("vaut oui ou non (true, false), pas {other:?}")));
                     true
                 }
             };
@@ -258,7 +258,7 @@ fn read_row(table: Table, row: &Row<'_>, draft: &mut Draft, problems: &mut Vec<F
         }
         Table::Mailing => {
             let Some(list) = MailingList::parse(row.get("list")) else {
-                problems.push(place.problem("list", format!("is to, cc or reminder, not {:?}", row.get("list"))));
+                problems.push(place.problem("list", format!("vaut to, cc ou reminder, pas {:?}", row.get("list"))));
                 return;
             };
             let address = DraftAddress { place: place.clone(), list, address: row.get("address").to_owned() };
@@ -284,7 +284,7 @@ fn read_row(table: Table, row: &Row<'_>, draft: &mut Draft, problems: &mut Vec<F
                 Some(json) => match serde_json::from_str::<ProbeSpecDocument>(&json) {
                     Ok(probe) => Some(probe),
                     Err(error) => {
-                        problems.push(place.problem("probe", format!("not a probe: {error}")));
+                        problems.push(place.problem("probe", format!("pas une sonde : {error}")));
                         return;
                     }
                 },
@@ -317,7 +317,7 @@ fn position(row: &Row<'_>, problems: &mut Vec<FieldError>) -> Option<Option<i32>
         value => match value.parse() {
             Ok(position) => Some(Some(position)),
             Err(_) => {
-                problems.push(row.place.problem("position", format!("is a whole number, not {value:?}")));
+                problems.push(row.place.problem("position", format!("est un nombre entier, pas {value:?}")));
                 None
             }
         },

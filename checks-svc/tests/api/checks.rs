@@ -292,7 +292,7 @@ async fn a_finished_check_stays_as_it_was_mailed_whatever_the_configuration_beco
     let now = app.get_json(&format!("/api/checks/{check_id}"), Who::Admin).await;
     assert_eq!(service_labels(&now), mailed, "the check reads as it was mailed");
     assert!(now["services"][1]["service_id"].is_null(), "the deleted service's row stays, unlinked");
-    let summary = app.checks_of(&finished["date"].as_str().unwrap().to_owned()).await;
+    let summary = app.checks_of(finished["date"].as_str().unwrap()).await;
     assert_eq!(summary[0]["counts"]["success"], 2, "{summary:?}");
     let export = app.call(Method::GET, &format!("/api/checks/{check_id}/export.xlsx"), Who::Admin, None).await;
     assert_eq!(export.status(), 200);

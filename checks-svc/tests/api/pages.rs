@@ -245,3 +245,93 @@ async fn history_draws_the_days_and_the_probe_latency() {
     assert!(html.contains("<h2>Base</h2>") && html.contains("<polyline class=\"avg\" points=\""), "{html}");
     assert!(html.contains("1 mesures, 0 échec(s)"), "{html}");
 }
+
+/// English words that no French sentence of these pages or mails uses.
+const ENGLISH: [&str; 16] = [
+    " the ", " and ", " not ", " no ", " with ", " within ", " is ", " of ", "failed", "received", "refused",
+    "resolves", "accepts", "answer", "must ", "slow",
+];
+
+/// What a reader sees of a page: its text, without markup, styles or scripts.
+fn visible_text(html: &str) -> String {
+    let mut html = html.to_owned();
+    for element in ["style", "script"] {
+        while let Some(start) = html.find(&format!("<{element}")) {
+            let end =
+                html[start..].find(&format!("</{element}>")).map_or(html.len(), |end| start + end + element.len() + 3);
+            html.replace_range(start..end, " ");
+        }
+    }
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+fn english_in(text: &str) -> Vec<&'static str> {
+    let text = format!(" {} ", text.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" "));
+    ENGLISH.into_iter().filter(|word| text.contains(word)).collect()
+}
+
+#[tokio::test]
+async fn the_check_page_and_the_report_speak_french_even_for_what_probes_saw() {
+    let app = spawn_app().await;
+    let (client, check) = open_todays_check(&app).await;
+    let check_id = check["id"].as_i64().unwrap();
+    let category = app.create(&format!("/api/clients/{client}/categories"), json!({"label": "Sondes"})).await;
+    let closed = common::testing::free_port();
+    let probes = [
+        json!({"kind": "tcp", "host": "127.0.0.1", "port": closed}),
+        json!({"kind": "http", "url": format!("http://127.0.0.1:{closed}/sante")}),
+        json!({"kind": "tls", "host": "localhost", "port": closed}),
+        json!({"kind": "dns", "name": "inconnu.invalid"}),
+        json!({"kind": "heartbeat", "period_secs": 3600}),
+    ];
+    let mut services = Vec::new();
+    for (index, probe) in probes.into_iter().enumerate() {
+        let path = format!("/api/categories/{category}/services");
+        services.push(app.create(&path, json!({"label": format!("Sonde {index}"), "probe": probe})).await);
+    }
+    let date = check["date"].as_str().unwrap().to_owned();
+    app.components().await.scheduler.tick(crate::helpers::paris_noon(&date)).await.unwrap();
+    for service in &services {
+        let result = app.call(Method::POST, &format!("/api/services/{service}/probe"), Who::Admin, None).await;
+        let result: Value = result.json().await.unwrap();
+        let detail = result["detail"].as_str().unwrap();
+        assert!(english_in(detail).is_empty(), "English in a probe's detail: {detail}");
+    }
+    let page = app.page(&format!("/ui/checks/{check_id}"), Who::Admin, 200).await;
+    assert!(page.contains("Sonde : "), "{page}");
+    let shown = visible_text(&page);
+    assert!(english_in(&shown).is_empty(), "English on the check page: {:?}\n{shown}", english_in(&shown));
+
+    let open = app.get_json(&format!("/api/checks/{check_id}"), Who::Admin).await;
+    for service in open["services"].as_array().unwrap() {
+        let path = format!("/api/checks/{check_id}/services/{}", service["id"]);
+        app.call(Method::PUT, &path, Who::Admin, Some(json!({"status": "error", "comment": "Relancé"}))).await;
+    }
+    let finished = app.call(Method::POST, &format!("/api/checks/{check_id}/finish"), Who::Admin, None).await;
+    assert_eq!(finished.status(), 200);
+    let page = visible_text(&app.page(&format!("/ui/checks/{check_id}"), Who::Admin, 200).await);
+    assert!(english_in(&page).is_empty(), "English on the finished check: {:?}\n{page}", english_in(&page));
+    let mails = app.smtp.wait_for(1).await;
+    let report = mailparse::parse_mail(&mails[0].raw).unwrap();
+    for part in
+        std::iter::once(&report).chain(report.subparts.iter()).chain(report.subparts.iter().flat_map(|p| &p.subparts))
+    {
+        if part.ctype.mimetype.starts_with("text/") {
+            let text = visible_text(&part.get_body().unwrap());
+            assert!(english_in(&text).is_empty(), "English in the report: {:?}\n{text}", english_in(&text));
+        }
+    }
+}

@@ -61,7 +61,7 @@ async fn http_tcp_and_dns_probes_report_what_they_see() {
         (
             json!({"kind": "http", "url": format!("{base}/health"), "json_pointer": "/status", "json_equals": "down"}),
             "error",
-            "/status is \"up\"",
+            "/status vaut \"up\"",
         ),
         (json!({"kind": "http", "url": format!("{base}/down")}), "error", "HTTP 503"),
         (
@@ -69,11 +69,19 @@ async fn http_tcp_and_dns_probes_report_what_they_see() {
             "success",
             "HTTP 503",
         ),
-        (json!({"kind": "http", "url": format!("{base}/slow"), "warn_latency_ms": 100}), "warning", "slow"),
-        (json!({"kind": "tcp", "host": "127.0.0.1", "port": port}), "success", "accepts connections"),
-        (json!({"kind": "tcp", "host": "127.0.0.1", "port": common::testing::free_port()}), "error", "refused"),
-        (json!({"kind": "dns", "name": "localhost", "expected_address": "127.0.0.1"}), "success", "resolves"),
-        (json!({"kind": "dns", "name": "does-not-exist.invalid"}), "error", "does not resolve"),
+        (json!({"kind": "http", "url": format!("{base}/slow"), "warn_latency_ms": 100}), "warning", "lent"),
+        (json!({"kind": "tcp", "host": "127.0.0.1", "port": port}), "success", "accepte les connexions"),
+        (
+            json!({"kind": "tcp", "host": "127.0.0.1", "port": common::testing::free_port()}),
+            "error",
+            "connexion refusée",
+        ),
+        (
+            json!({"kind": "dns", "name": "localhost", "expected_address": "127.0.0.1"}),
+            "success",
+            "se résout en 127.0.0.1",
+        ),
+        (json!({"kind": "dns", "name": "does-not-exist.invalid"}), "error", "ne se résout pas"),
     ];
     for (index, (spec, status, detail)) in cases.into_iter().enumerate() {
         let service = service_with_probe(&app, category, &format!("probe {index}"), spec.clone()).await;
@@ -192,7 +200,7 @@ async fn maintenance_windows_silence_probes_and_bad_probes_are_refused() {
     .await;
     let result = probe(&app, router).await;
     assert_eq!(result["status"], Value::Null, "{result}");
-    assert_eq!(result["detail"], "in a maintenance window");
+    assert_eq!(result["detail"], "en fenêtre de maintenance");
 
     let bad = app
         .call(
@@ -251,12 +259,12 @@ async fn tls_probes_count_the_days_left_on_the_certificate() {
     let tls =
         |port: u16, verify: bool| json!({"kind": "tls", "host": "localhost", "port": port, "verify_chain": verify});
     let cases = [
-        (tls(fine, false), "success", "days left"),
-        (tls(renew_soon, false), "warning", "renew it"),
-        (tls(expired, false), "error", "certificate expired on"),
+        (tls(fine, false), "success", "jours)"),
+        (tls(renew_soon, false), "warning", "à renouveler"),
+        (tls(expired, false), "error", "certificat expiré le"),
         // A self-signed certificate is not trusted unless told so.
-        (tls(fine, true), "error", "not trusted"),
-        (tls(common::testing::free_port(), false), "error", "TLS handshake failed"),
+        (tls(fine, true), "error", "certificat non reconnu : émetteur inconnu"),
+        (tls(common::testing::free_port(), false), "error", "échec de la négociation TLS (connexion refusée)"),
     ];
     for (spec, status, detail) in cases {
         let service = service_with_probe(&app, category, "Portail", spec.clone()).await;
@@ -265,7 +273,7 @@ async fn tls_probes_count_the_days_left_on_the_certificate() {
         assert!(result["detail"].as_str().unwrap().contains(detail), "{spec}: {result}");
     }
     let days = probe(&app, service_with_probe(&app, category, "Portail", tls(fine, false)).await).await;
-    assert!(days["detail"].as_str().unwrap().contains("(59 days left)"), "{days}");
+    assert!(days["detail"].as_str().unwrap().contains("(encore 59 jours)"), "{days}");
 }
 
 /// Internal addresses are refused whatever form they take, when a probe is
@@ -296,9 +304,9 @@ async fn probes_reach_internal_addresses_only_where_an_admin_allowed_them() {
         let service = open.create(&path, body).await;
         let result = probe(&closed, service).await;
         assert_eq!(result["status"], "error", "{spec}: {result}");
-        assert!(result["detail"].as_str().unwrap().contains("loopback"), "{spec}: {result}");
+        assert!(result["detail"].as_str().unwrap().contains("boucle locale"), "{spec}: {result}");
         let reached = probe(&open, service).await;
-        assert!(!reached["detail"].as_str().unwrap().contains("loopback"), "{spec}: {reached}");
+        assert!(!reached["detail"].as_str().unwrap().contains("boucle locale"), "{spec}: {reached}");
     }
 
     let local = json!({"label": "LAN", "probe": {"kind": "tcp", "host": "127.0.0.1", "port": port}});
@@ -306,7 +314,7 @@ async fn probes_reach_internal_addresses_only_where_an_admin_allowed_them() {
     assert_eq!(refused.status(), 422);
     let problem: Value = refused.json().await.unwrap();
     assert_eq!(problem["errors"][0]["field"], "probe", "{problem}");
-    assert!(problem["errors"][0]["message"].as_str().unwrap().contains("only an admin"), "{problem}");
+    assert!(problem["errors"][0]["message"].as_str().unwrap().contains("seul un administrateur"), "{problem}");
     let metadata = json!({"label": "M", "probe": {"kind": "http", "url": "http://169.254.169.254/"}});
     assert_eq!(open.call(Method::POST, &path, Who::Admin, Some(metadata)).await.status(), 422);
 
@@ -323,7 +331,7 @@ async fn probes_reach_internal_addresses_only_where_an_admin_allowed_them() {
         .await
         .expect("update");
     let refused = probe(&open, service).await;
-    assert!(refused["detail"].as_str().unwrap().contains("loopback"), "{refused}");
+    assert!(refused["detail"].as_str().unwrap().contains("boucle locale"), "{refused}");
     // The scheduled loop loads every probed service with what it may reach.
     let targets = open.components().await.store.probe_targets().await.expect("the prober's targets");
     let target = targets.iter().find(|target| target.id == service).expect("the LAN service is probed");
@@ -335,7 +343,7 @@ async fn probes_reach_internal_addresses_only_where_an_admin_allowed_them() {
     let result = probe(&open, service_with_probe(&open, category, "tout", whole).await).await;
     assert_eq!(result["status"], "error", "{result}");
     let detail = result["detail"].as_str().unwrap();
-    assert!(detail.contains("an object") && !detail.contains("2.4"), "{detail}");
+    assert!(detail.contains("un objet") && !detail.contains("2.4"), "{detail}");
 }
 
 /// When the probes of one service ran, in order.

@@ -176,7 +176,7 @@ async fn an_import_with_problems_writes_nothing_and_names_where_each_one_is() {
         .post_raw("/api/import", "application/json", b"{\"format\": \"check-du-matin/1\",\n  \"clients\": [}".to_vec())
         .await;
     assert_eq!(status, 422);
-    assert!(problem.contains("line 2, column 15"), "{problem}");
+    assert!(problem.contains("ligne 2, colonne 15"), "{problem}");
     let (status, problem) = app.import_json("/api/import", &json!({"format": "autre/2", "clients": []})).await;
     assert_eq!((status, fields(&problem)), (422, vec!["format".to_owned()]));
     let (status, _) = app.post_raw("/api/import", "application/xml", b"<clients/>".to_vec()).await;
@@ -205,7 +205,7 @@ async fn csv_tables_from_a_french_spreadsheet_import_and_each_problem_names_its_
     assert_eq!(status, 422, "{problem}");
     assert_eq!(
         fields(&problem),
-        ["services.csv line 4, position", "services.csv line 3, probe", "services.csv line 5, client"],
+        ["services.csv ligne 4, position", "services.csv ligne 3, probe", "services.csv ligne 5, client"],
         "{problem}"
     );
     assert_eq!(app.get_json("/api/clients", Who::Admin).await, json!([]));
@@ -250,7 +250,7 @@ async fn csv_tables_from_a_french_spreadsheet_import_and_each_problem_names_its_
         app.post_raw("/api/import?table=clients", "text/csv", b"reference,label,colour\nx,X,red\n".to_vec()).await;
     assert_eq!(status, 422);
     assert!(
-        problem.contains("clients.csv line 1") && problem.contains("check_time") && problem.contains("colour"),
+        problem.contains("clients.csv ligne 1") && problem.contains("check_time") && problem.contains("colour"),
         "{problem}"
     );
 }
@@ -362,5 +362,5 @@ async fn the_command_line_imports_a_file_and_exports_the_csv_tables() {
 
     std::fs::write(tables.join("clients.csv"), "reference,label,check_time\nzeta,Zeta,8h30\n").unwrap();
     let refused = run(vec!["import".into(), tables.join("clients.csv").display().to_string()]).await.unwrap_err();
-    assert!(refused.to_string().contains("clients.csv line 2, check_time"), "{refused}");
+    assert!(refused.to_string().contains("clients.csv ligne 2, check_time"), "{refused}");
 }

@@ -425,7 +425,7 @@ impl Worker {
         let webhook_id = format!("msg_{task_id}");
         let body = webhook_body(&record).map_err(transient)?;
         let (status, error, retry_after) = match self.destinations.check(url).await {
-            Err(refused) => (None, Some(refused), None),
+            Err(refused) => (None, Some(refused.to_string()), None),
             Ok(url) => self.post(url.as_str(), &webhook_id, &body).await,
         };
         let attempt =

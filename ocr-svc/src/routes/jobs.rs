@@ -15,12 +15,12 @@ use common::queue::JobQueue;
 use serde::Serialize;
 
 use crate::domain::upload::FileKind;
-use common::destination::Destinations;
 use crate::jobs::store::{Delivery, JobStore, NewJob};
 use crate::jobs::{JobError, JobRequest, TaskMessage, delete_uploads};
 use crate::pipeline::Document;
 use crate::routes::invoices::{Form, image_document, pdf_document, read_form};
 use crate::startup::Limits;
+use common::destination::Destinations;
 
 /// What the job routes share.
 pub struct JobsApi {
@@ -120,12 +120,9 @@ pub async fn submit_images(
 
 async fn submit(api: &JobsApi, caller: &Caller, form: Form, document: Document) -> Result<HttpResponse, ApiError> {
     let webhook_url = match &form.webhook_url {
-        Some(raw) => Some(
-            api.destinations
-                .check(raw)
-                .await
-                .map_err(|message| ApiError::validation(vec![FieldError { field: "webhook_url".into(), message }]))?,
-        ),
+        Some(raw) => Some(api.destinations.check(raw).await.map_err(|refusal| {
+            ApiError::validation(vec![FieldError { field: "webhook_url".into(), message: refusal.to_string() }])
+        })?),
         None => None,
     };
     let task_id = uuid::Uuid::new_v4().to_string();
