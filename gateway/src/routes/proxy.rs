@@ -95,6 +95,11 @@ async fn forward(
         let Some(visit) = admin::visit(&request, &state).await else {
             return Ok(sign_in_first(&request));
         };
+        // A temporary password is changed on the sign-in pages, which then
+        // come back here.
+        if visit.caller.claims().is_some_and(|claims| claims.password_change_required) {
+            return Ok(sign_in_first(&request));
+        }
         if !is_safe(request.method()) && !same_origin(&request) {
             return Err(ApiError::new(ErrorCode::Forbidden, "This form was not sent from this site's own pages."));
         }
@@ -186,7 +191,8 @@ fn same_origin(request: &HttpRequest) -> bool {
     header("origin").is_some_and(|origin| origin == format!("{}://{}", info.scheme(), info.host()))
 }
 
-/// A page asked for without a session: the sign-in form, then back here.
+/// A page asked for without a usable session: the sign-in form (or the
+/// choice of a new password), then back here.
 fn sign_in_first(request: &HttpRequest) -> HttpResponse {
     let here = match request.uri().query() {
         Some(query) => format!("{}?{query}", request.uri().path()),

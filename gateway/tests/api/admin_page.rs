@@ -180,3 +180,25 @@ async fn admin_forms_without_the_right_token_are_refused_and_pages_are_locked_do
     let users: Value = app.get_with_key("/api/users?q=mallory", &key).await.json().await.expect("users");
     assert_eq!(users["total"], 0);
 }
+
+#[tokio::test]
+async fn a_link_to_a_service_page_leads_through_sign_in_and_a_new_password_back_to_that_page() {
+    let app = spawn_app().await;
+    let temporary = admin_with_temporary_password(&app).await;
+    let (_driver, client) = browser().await;
+    // A link from a report mail, followed by someone whose password is provisional.
+    let link = app.url("/echo/ui/checks/5?jour=2026-12-04");
+    client.goto(&link).await.expect("open");
+    assert!(body_text(&client).await.contains("Connexion"));
+    fill(&client, "#email", "camille@example.fr").await;
+    fill(&client, "#password", &temporary).await;
+    navigate(&client, Locator::Css("button[type=submit]")).await;
+    let choose = body_text(&client).await;
+    assert!(choose.contains("Choisissez un nouveau mot de passe"), "no raw refusal: {choose}");
+    fill(&client, "#current_password", &temporary).await;
+    fill(&client, "#new_password", PASSWORD).await;
+    navigate(&client, Locator::Css("main button[type=submit]")).await;
+    assert_eq!(client.current_url().await.expect("url").as_str(), link, "back to the page of the link");
+    let page = body_text(&client).await;
+    assert!(page.contains("camille@example.fr"), "the page, as its user: {page}");
+}

@@ -185,7 +185,7 @@ async fn admin_visit(request: &HttpRequest, state: &GatewayState) -> Result<Visi
         return Err(sign_in_page(request, StatusCode::OK, "", None));
     };
     if visit.caller.claims().is_some_and(|claims| claims.password_change_required) {
-        let content = views::choose_password(&visit.csrf, &[]);
+        let content = views::choose_password(&visit.csrf, &[], next_page(request).as_deref());
         return Err(page(request, StatusCode::OK, "Nouveau mot de passe", Some(&visit), &visit.csrf, &content));
     }
     if visit.caller.authorize_admin().is_err() {
@@ -281,6 +281,7 @@ fn field_label(field: &str) -> &str {
 async fn home(request: HttpRequest, state: web::Data<GatewayState>, query: web::Query<ListParameters>) -> HttpResponse {
     if let Some(next) = next_page(&request)
         && let Some(visit) = visit(&request, &state).await
+        && !visit.caller.claims().is_some_and(|claims| claims.password_change_required)
     {
         return redirect(&request, &next, Some(&visit));
     }
@@ -370,12 +371,13 @@ async fn change_password(request: HttpRequest, state: web::Data<GatewayState>, b
     };
     match outcome {
         Ok(pair) => {
-            let mut response = redirect(&request, "/admin", None);
+            let next = next_page(&request);
+            let mut response = redirect(&request, next.as_deref().unwrap_or("/admin"), None);
             store_tokens(&request, &mut response, &pair);
             response
         }
         Err(error) => {
-            let content = views::choose_password(&visit.csrf, &messages(&error));
+            let content = views::choose_password(&visit.csrf, &messages(&error), next_page(&request).as_deref());
             page(
                 &request,
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -76,11 +76,11 @@ pub fn secret_once(label: &str, secret: &str) -> Markup {
     }
 }
 
-/// The sign-in form posts to where it keeps the page to go to next.
-fn sign_in_action(next: Option<&str>) -> String {
+/// A form posts to `action` with the page to go to next in its query.
+fn with_next(action: &str, next: Option<&str>) -> String {
     match next.and_then(|next| serde_urlencoded::to_string([("next", next)]).ok()) {
-        Some(query) => format!("/admin/login?{query}"),
-        None => "/admin/login".to_owned(),
+        Some(query) => format!("{action}?{query}"),
+        None => action.to_owned(),
     }
 }
 
@@ -91,7 +91,7 @@ pub fn sign_in(csrf: &str, email: &str, next: Option<&str>, problem: Option<&str
             @if let Some(problem) = problem {
                 div.error role="alert" { (problem) }
             }
-            form method="post" action=(sign_in_action(next)) {
+            form method="post" action=(with_next("/admin/login", next)) {
                 input type="hidden" name="csrf" value=(csrf);
                 label for="email" { "Adresse e-mail" }
                 input #email type="email" name="email" value=(email) autocomplete="username" required autofocus;
@@ -103,13 +103,13 @@ pub fn sign_in(csrf: &str, email: &str, next: Option<&str>, problem: Option<&str
     }
 }
 
-pub fn choose_password(csrf: &str, messages: &[String]) -> Markup {
+pub fn choose_password(csrf: &str, messages: &[String], next: Option<&str>) -> Markup {
     html! {
         div.card.narrow {
             h1 { "Choisissez un nouveau mot de passe" }
             p { "Votre mot de passe est provisoire. Choisissez-en un de 12 caractères au moins avant de continuer." }
             (errors(messages))
-            form method="post" action="/admin/password" {
+            form method="post" action=(with_next("/admin/password", next)) {
                 input type="hidden" name="csrf" value=(csrf);
                 label for="current_password" { "Mot de passe actuel" }
                 input #current_password type="password" name="current_password" autocomplete="current-password" required;
