@@ -5,7 +5,8 @@
 # the service's own checks_probe_schedule_lag_seconds histogram), peak
 # memory (VmHWM), and the dashboard of the 500 clients' checks.
 # Targets: jitter p99 ≤ 1 s, memory ≤ 200 MB, dashboard ≤ 100 ms.
-# Results go to bench/README.md.
+# The loopback target is let in with probes.allowed_networks, as an
+# admin lets in a client's LAN. Results go to bench/README.md.
 #
 # Usage: bench/checks.sh [cycle_secs] [cycles]
 set -euo pipefail
@@ -31,7 +32,7 @@ CHECKS__SERVER__PORT=$PORT CHECKS__SERVER__HOST=127.0.0.1 \
   CHECKS__DATABASE__URL="postgres://postgres@127.0.0.1:5432/$DATABASE" \
   CHECKS__DATABASE__MAX_CONNECTIONS=20 \
   PLATFORM_INTERNAL_KEY=$(openssl rand -hex 32) CHECKS__STANDALONE__ENABLED=true API_KEY=bench-key CHECKS__PROBES__INTERVAL_SECS=$CYCLE CHECKS__PROBES__TIMEOUT_SECS=5 \
-  CHECKS__SCHEDULE__TICK_SECS=2 RUST_LOG=warn \
+  CHECKS__SCHEDULE__TICK_SECS=2 RUST_LOG=warn CHECKS__PROBES__ALLOWED_NETWORKS=127.0.0.1/32 \
   "$CARGO_TARGET_DIR/release/checks-svc" >"$WORK/service.log" 2>&1 &
 PIDS+=($!)
 SERVICE_PID=$!

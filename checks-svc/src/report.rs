@@ -10,7 +10,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use common::pdf::{A4_HEIGHT, A4_WIDTH, Document, Font, Image, Info, Page, Rgb, wrap};
-use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook};
+use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use crate::domain::{CheckStatus, ServiceStatus};
 use crate::notifications::by_category;
@@ -53,6 +53,11 @@ fn check_rgb(status: CheckStatus) -> Rgb {
 }
 
 impl Report<'_> {
+    /// `at` in the report's zone, as a spreadsheet stores a date and time.
+    fn spreadsheet_time(&self, at: DateTime<Utc>) -> Result<ExcelDateTime, XlsxError> {
+        ExcelDateTime::parse_from_str(&at.with_timezone(&self.zone).format("%Y-%m-%dT%H:%M:%S").to_string())
+    }
+
     fn local(&self, at: DateTime<Utc>) -> String {
         at.with_timezone(&self.zone).format("%d/%m/%Y à %H:%M").to_string()
     }
@@ -224,14 +229,20 @@ impl Report<'_> {
         sheet.write_with_format(0, 0, self.title(), &title)?;
         sheet.write_with_format(1, 0, "Client", &bold)?;
         sheet.write(1, 1, self.client_label)?;
+        // Dates as dates, so that a spreadsheet sorts and filters them.
+        let day = Format::new().set_num_format("dd/mm/yyyy").set_align(FormatAlign::Left);
+        let moment = Format::new().set_num_format("dd/mm/yyyy hh:mm").set_align(FormatAlign::Left);
         sheet.write_with_format(2, 0, "Date", &bold)?;
-        sheet.write(2, 1, self.check.check_date.format("%d/%m/%Y").to_string())?;
+        let check_date = ExcelDateTime::parse_from_str(&self.check.check_date.format("%Y-%m-%d").to_string())?;
+        sheet.write_datetime_with_format(2, 1, &check_date, &day)?;
         sheet.write_with_format(3, 0, "État", &bold)?;
         sheet.write_with_format(3, 1, self.check.status.label(), &status_format(check_rgb(self.check.status)))?;
         if let Some(at) = self.check.finished_at {
             sheet.write_with_format(4, 0, "Terminé", &bold)?;
-            let by = self.check.finished_by.as_deref().map(|by| format!(" par {by}")).unwrap_or_default();
-            sheet.write(4, 1, format!("{}{by}", self.local(at)))?;
+            sheet.write_datetime_with_format(4, 1, &self.spreadsheet_time(at)?, &moment)?;
+            if let Some(by) = self.check.finished_by.as_deref() {
+                sheet.write(4, 2, format!("par {by}"))?;
+            }
         }
         let headings = ["Catégorie", "Service", "État", "Commentaire", "Intervenant", "Sonde", "Vu par", "Le"];
         for (column, text) in (0u16..).zip(headings) {
@@ -245,7 +256,9 @@ impl Report<'_> {
             sheet.write(row, 4, service.intervenant.as_deref().unwrap_or(""))?;
             sheet.write(row, 5, service.probe_detail.as_deref().unwrap_or(""))?;
             sheet.write(row, 6, service.updated_by.as_deref().unwrap_or(""))?;
-            sheet.write(row, 7, service.updated_at.map(|at| self.local(at)).unwrap_or_default())?;
+            if let Some(at) = service.updated_at {
+                sheet.write_datetime_with_format(row, 7, &self.spreadsheet_time(at)?, &moment)?;
+            }
         }
         if let Some(notes) = self.check.notes.as_deref() {
             let row = 8 + u32::try_from(self.services.len()).unwrap_or(u32::MAX - 9);

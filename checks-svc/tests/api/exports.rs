@@ -71,6 +71,15 @@ async fn a_check_exports_to_pdf_png_and_excel() {
     for expected in ["Catégorie", "Sauvegardes", "Veeam", "NAS", "KO", "À vérifier", "espace disque insuffisant"] {
         assert!(strings.contains(expected), "{expected:?} missing from the workbook: {strings}");
     }
+    // The check's date is a date cell (a serial number with a date style), not text.
+    let mut sheet = String::new();
+    archive.by_name("xl/worksheets/sheet1.xml").unwrap().read_to_string(&mut sheet).unwrap();
+    let date_cell = sheet.split("<c r=\"B3\"").nth(1).expect("the date cell").split("</c>").next().unwrap().to_owned();
+    assert!(date_cell.contains(" s=\"") && !date_cell.contains("t=\"s\""), "{date_cell}");
+    let serial: f64 = date_cell.split("<v>").nth(1).unwrap().split("</v>").next().unwrap().parse().expect("a number");
+    let days = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").unwrap()
+        - chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap();
+    assert_eq!(serial, days.num_days() as f64, "Excel's serial of {date}");
 
     let unknown = app.call(Method::GET, &format!("/api/checks/{id}/export.docx"), Who::Admin, None).await;
     assert_eq!(unknown.status(), 404);
