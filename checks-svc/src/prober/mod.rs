@@ -29,9 +29,11 @@ use crate::store::{ProbeTarget, Store};
 
 /// Largest body read to look for a keyword or a JSON value.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// How often the list of probed services is reloaded, at most (and at
-/// least once per interval, so a new service runs within one interval).
-const RELOAD_EVERY: Duration = Duration::from_secs(30);
+/// How often the list of probed services is reloaded: a tenth of the
+/// interval, between these bounds, so a new service runs within 1.1
+/// intervals of being saved.
+const RELOAD_AT_LEAST_EVERY: Duration = Duration::from_secs(30);
+const RELOAD_AT_MOST_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProbeOutcome {
@@ -206,7 +208,7 @@ impl Prober {
                     }
                     Err(error) => tracing::error!(%error, "cannot load the probed services"),
                 }
-                next_reload = Instant::now() + RELOAD_EVERY.min(self.interval());
+                next_reload = Instant::now() + (self.interval() / 10).clamp(RELOAD_AT_MOST_EVERY, RELOAD_AT_LEAST_EVERY);
             }
             let wake = due.peek().map_or(next_reload, |Reverse((at, _))| (*at).min(next_reload));
             tokio::select! {
