@@ -262,3 +262,51 @@ async fn text_appearing(client: &Client, expected: &str) -> String {
     }
     text
 }
+
+/// The page is no wider than the screen: nothing to scroll sideways.
+async fn fits_the_screen(client: &fantoccini::Client, page: &str) {
+    let widths = client
+        .execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![])
+        .await
+        .expect("script");
+    let (scrolled, screen) = (widths[0].as_f64().expect("width"), widths[1].as_f64().expect("width"));
+    assert!(scrolled <= screen, "{page}: {scrolled} px wide on a {screen} px screen");
+}
+
+#[tokio::test]
+async fn on_a_phone_the_check_and_the_dashboard_fit_the_screen_and_each_status_is_one_tap() {
+    let (running, _, check) = start().await;
+    let shots = Screenshots::new("checks-pages");
+    let (_driver, client) = browser().await;
+    client.set_window_size(390, 844).await.expect("a phone's width");
+    client.goto(&format!("{}/checks/ui/checks/{check}", running.gateway)).await.expect("open");
+    fill(&client, "#email", EMAIL).await;
+    fill(&client, "#password", PASSWORD).await;
+    navigate(&client, Locator::Css("button[type=submit]")).await;
+    assert!(body_text(&client).await.contains("Acme Industrie"));
+    fits_the_screen(&client, "the check").await;
+    let taps = client
+        .execute(
+            "return [...document.querySelectorAll('.choices label')].map(label => {
+                const box = label.getBoundingClientRect(); return [box.width, box.height]; });",
+            vec![],
+        )
+        .await
+        .expect("script");
+    let taps = taps.as_array().expect("sizes");
+    assert!(!taps.is_empty());
+    for size in taps {
+        let (width, height) = (size[0].as_f64().expect("width"), size[1].as_f64().expect("height"));
+        assert!(width >= 44.0 && height >= 44.0, "a status button of {width}×{height} px is not one tap");
+    }
+    shots.take(&client, "phone-1-check").await;
+
+    let saved = running.api(reqwest::Method::GET, &format!("/checks/api/checks/{check}"), None).await;
+    let date = saved["date"].as_str().expect("date");
+    client.goto(&format!("{}/checks/ui/?date={date}", running.gateway)).await.expect("dashboard");
+    assert!(body_text(&client).await.contains("Acme Industrie"));
+    fits_the_screen(&client, "the dashboard").await;
+    shots.take(&client, "phone-2-dashboard").await;
+    client.close().await.expect("close");
+    drop(running.data);
+}

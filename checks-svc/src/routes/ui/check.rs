@@ -262,11 +262,13 @@ impl CheckPage<'_> {
 
     fn notes(&self, editable: bool) -> Markup {
         html! {
-            div.card {
-                @if editable {
+            @if editable {
+                div.card {
                     label for="notes" { "Notes du check" }
                     textarea #notes name="notes" maxlength="10000" { (self.typed_or("notes", self.check.notes.as_deref())) }
-                } @else if let Some(notes) = &self.check.notes {
+                }
+            } @else if let Some(notes) = &self.check.notes {
+                div.card {
                     h2 { "Notes" }
                     p { (notes) }
                 }

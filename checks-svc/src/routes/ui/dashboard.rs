@@ -82,8 +82,8 @@ fn row(state: &AppState, links: &Links<'_>, check: &CheckSummary) -> maud::Marku
                     @for (class, x, width) in &segments { rect class=(class) x=(x) y="0" width=(width) height="8" {} }
                 }
             }
-            td { @if let Some(at) = check.finished_at { (local_time(state, at)) } @else { "—" } }
-            td { @if let Some(at) = check.email_sent_at { (local_time(state, at)) } @else { "—" } }
+            td data-label="Terminé" { @if let Some(at) = check.finished_at { (local_time(state, at)) } @else { "—" } }
+            td data-label="Rapport envoyé" { @if let Some(at) = check.email_sent_at { (local_time(state, at)) } @else { "—" } }
         }
     }
 }
