@@ -80,23 +80,24 @@ pub fn next_local_time(now: DateTime<Utc>, zone: Tz, time: NaiveTime) -> DateTim
 }
 
 /// `lundi 23 novembre 2026`.
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
 pub fn french_date(day: chrono::NaiveDate) -> String {
     use chrono::Datelike;
     const DAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
     format!(
         "{} {} {} {}",
         DAYS[day.weekday().num_days_from_monday() as usize],
@@ -104,6 +105,12 @@ pub fn french_date(day: chrono::NaiveDate) -> String {
         MONTHS[day.month0() as usize],
         day.year()
     )
+}
+
+/// `décembre 2026`.
+pub fn french_month(day: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{} {}", MONTHS[day.month0() as usize], day.year())
 }
 
 #[cfg(test)]

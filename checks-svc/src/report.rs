@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use common::pdf::{A4_HEIGHT, A4_WIDTH, Document, Font, Image, Info, Page, Rgb, wrap};
 use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, XlsxError};
@@ -22,6 +22,8 @@ const INK: Rgb = Rgb(29, 39, 51);
 const MUTED: Rgb = Rgb(91, 107, 124);
 const RULE: Rgb = Rgb(213, 221, 230);
 const RASTER_TIMEOUT: Duration = Duration::from_secs(30);
+/// A PNG export stops there: 20 A4 pages at 110 dpi are 26,000 px tall.
+const MAX_PNG_PAGES: usize = 20;
 
 /// Everything a report shows.
 pub struct Report<'a> {
@@ -66,19 +68,21 @@ impl Report<'_> {
         format!("Check du Matin {} du {}", self.client_label, self.check.check_date.format("%d/%m/%Y"))
     }
 
-    /// A file name for downloads: ASCII letters, digits and dashes.
     pub fn file_name(&self, extension: &str) -> String {
-        let client: String = self
-            .client_label
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
-            .collect();
-        let client = client.split('-').filter(|part| !part.is_empty()).collect::<Vec<_>>().join("-");
-        format!("check-{client}-{}.{extension}", self.check.check_date)
+        format!("check-{}-{}.{extension}", slug(self.client_label), self.check.check_date)
     }
 
     pub fn pdf(&self) -> Vec<u8> {
         let mut document = Document::new();
+        self.draw(&mut document);
+        let info =
+            Info { title: self.title(), author: "Check du Matin".to_owned(), subject: self.client_label.to_owned() };
+        document.finish(&info, &Utc::now().format("D:%Y%m%d%H%M%SZ").to_string())
+    }
+
+    /// Adds the check's pages to `document`, numbered among themselves.
+    fn draw(&self, document: &mut Document) {
+        let first = document.page_count();
         let page = document.add_page(A4_WIDTH, A4_HEIGHT);
         let mut top = self.header(page);
         let categories = by_category(self.services);
@@ -95,9 +99,9 @@ impl Report<'_> {
         let columns = [MARGIN, MARGIN + 170.0, MARGIN + 235.0, MARGIN + 420.0];
         for category in &categories {
             if top + 60.0 > BOTTOM {
-                top = continuation(&mut document, self);
+                top = continuation(document, self);
             }
-            let page = last_page(&mut document);
+            let page = last_page(document);
             page.text(MARGIN, top + 12.0, Font::Bold, 12.5, INK, category.label);
             top += 18.0;
             page.fill_rect(MARGIN, top, A4_WIDTH - 2.0 * MARGIN, 16.0, Rgb(238, 242, 246));
@@ -110,9 +114,9 @@ impl Report<'_> {
                 let label = wrap(&service.service_label, Font::Regular, 9.5, 160.0);
                 let height = 8.0 + 12.0 * comment.len().max(label.len()).max(1) as f32;
                 if top + height > BOTTOM {
-                    top = continuation(&mut document, self);
+                    top = continuation(document, self);
                 }
-                let page = last_page(&mut document);
+                let page = last_page(document);
                 for (index, line) in label.iter().enumerate() {
                     page.text(columns[0] + 4.0, top + 13.0 + 12.0 * index as f32, Font::Regular, 9.5, INK, line);
                 }
@@ -137,9 +141,9 @@ impl Report<'_> {
         if let Some(notes) = self.check.notes.as_deref().filter(|notes| !notes.trim().is_empty()) {
             let lines = wrap(notes, Font::Regular, 10.0, A4_WIDTH - 2.0 * MARGIN);
             if top + 24.0 + 13.0 * lines.len() as f32 > BOTTOM {
-                top = continuation(&mut document, self);
+                top = continuation(document, self);
             }
-            let page = last_page(&mut document);
+            let page = last_page(document);
             page.text(MARGIN, top + 12.0, Font::Bold, 12.0, INK, "Notes");
             top += 18.0;
             for line in &lines {
@@ -148,16 +152,13 @@ impl Report<'_> {
             }
         }
 
-        let pages = document.page_count();
+        let pages = document.page_count() - first;
         for index in 0..pages {
-            if let Some(page) = document.page_mut(index) {
+            if let Some(page) = document.page_mut(first + index) {
                 let footer = format!("{} · page {} / {pages}", self.title(), index + 1);
                 page.text(MARGIN, A4_HEIGHT - 24.0, Font::Regular, 8.0, MUTED, &footer);
             }
         }
-        let info =
-            Info { title: self.title(), author: "Check du Matin".to_owned(), subject: self.client_label.to_owned() };
-        document.finish(&info, &Utc::now().format("D:%Y%m%d%H%M%SZ").to_string())
     }
 
     /// Logo, title, outcome and who finished it; returns where the body starts.
@@ -192,23 +193,33 @@ impl Report<'_> {
         top + 16.0
     }
 
-    /// The first page as a PNG, 110 dpi, through Poppler's pdftoppm.
+    /// Every page (up to `MAX_PNG_PAGES`), one under the other, as one PNG
+    /// at 110 dpi, rasterised by Poppler's pdftoppm.
     pub async fn png(&self) -> anyhow::Result<Vec<u8>> {
-        let pdf = tempfile::Builder::new().suffix(".pdf").tempfile()?;
-        tokio::fs::write(pdf.path(), self.pdf()).await?;
+        let folder = tempfile::tempdir()?;
+        let pdf = folder.path().join("check.pdf");
+        tokio::fs::write(&pdf, self.pdf()).await?;
         let child = tokio::process::Command::new("pdftoppm")
-            .args(["-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile"])
-            .arg(pdf.path())
+            .args(["-png", "-r", "110", "-l", &MAX_PNG_PAGES.to_string()])
+            .arg(&pdf)
+            .arg(folder.path().join("page"))
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
+            .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .context("pdftoppm (poppler-utils) could not start")?;
-        let output =
+        let status =
             tokio::time::timeout(RASTER_TIMEOUT, child.wait_with_output()).await.context("pdftoppm timed out")??;
-        anyhow::ensure!(output.status.success(), "pdftoppm failed: {}", output.status);
-        Ok(output.stdout)
+        anyhow::ensure!(status.status.success(), "pdftoppm failed: {}", status.status);
+        let mut pages: Vec<_> = std::fs::read_dir(folder.path())?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|extension| extension == "png"))
+            .collect();
+        // page-1.png … page-9.png, or page-01.png … with more pages: same width.
+        pages.sort();
+        tokio::task::spawn_blocking(move || stack(&pages)).await?
     }
 
     pub fn xlsx(&self) -> anyhow::Result<Vec<u8>> {
@@ -233,8 +244,7 @@ impl Report<'_> {
         let day = Format::new().set_num_format("dd/mm/yyyy").set_align(FormatAlign::Left);
         let moment = Format::new().set_num_format("dd/mm/yyyy hh:mm").set_align(FormatAlign::Left);
         sheet.write_with_format(2, 0, "Date", &bold)?;
-        let check_date = ExcelDateTime::parse_from_str(&self.check.check_date.format("%Y-%m-%d").to_string())?;
-        sheet.write_datetime_with_format(2, 1, &check_date, &day)?;
+        sheet.write_datetime_with_format(2, 1, &spreadsheet_day(self.check.check_date)?, &day)?;
         sheet.write_with_format(3, 0, "État", &bold)?;
         sheet.write_with_format(3, 1, self.check.status.label(), &status_format(check_rgb(self.check.status)))?;
         if let Some(at) = self.check.finished_at {
@@ -271,6 +281,173 @@ impl Report<'_> {
         sheet.set_freeze_panes(7, 0)?;
         Ok(workbook.save_to_buffer()?)
     }
+}
+
+/// A label as a file name's part: ASCII letters, digits and dashes.
+fn slug(label: &str) -> String {
+    let ascii: String =
+        label.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    ascii.split('-').filter(|part| !part.is_empty()).collect::<Vec<_>>().join("-")
+}
+
+/// A client's checks of one month: a summary, then each check as its own
+/// report (PDF), or a row per check and per service (Excel).
+pub struct MonthReport<'a> {
+    pub client_label: &'a str,
+    /// The month's first day.
+    pub month: NaiveDate,
+    pub checks: &'a [Report<'a>],
+    pub zone: Tz,
+}
+
+impl MonthReport<'_> {
+    fn title(&self) -> String {
+        format!("Check du Matin {} — {}", self.client_label, crate::calendar::french_month(self.month))
+    }
+
+    pub fn file_name(&self, extension: &str) -> String {
+        format!("checks-{}-{}.{extension}", slug(self.client_label), self.month.format("%Y-%m"))
+    }
+
+    fn local(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.zone).format("%d/%m/%Y à %H:%M").to_string()
+    }
+
+    pub fn pdf(&self) -> Vec<u8> {
+        let mut document = Document::new();
+        let page = document.add_page(A4_WIDTH, A4_HEIGHT);
+        page.text(MARGIN, MARGIN + 16.0, Font::Bold, 18.0, INK, "Check du Matin");
+        let width = A4_WIDTH - 2.0 * MARGIN;
+        let baseline = page.paragraph(MARGIN, MARGIN + 34.0, width, Font::Regular, 12.0, INK, self.client_label);
+        let month = crate::calendar::french_month(self.month);
+        page.text(MARGIN, baseline, Font::Regular, 10.0, MUTED, &month);
+        let mut top = baseline + 16.0;
+        page.line((MARGIN, top), (A4_WIDTH - MARGIN, top), 1.0, RULE);
+        top += 16.0;
+        if self.checks.is_empty() {
+            page.text(MARGIN, top + 12.0, Font::Regular, 11.0, INK, "Aucun check ce mois-là.");
+        } else {
+            let columns = [MARGIN, MARGIN + 140.0, MARGIN + 225.0, MARGIN + 370.0];
+            page.fill_rect(MARGIN, top, width, 16.0, Rgb(238, 242, 246));
+            for (x, heading) in columns.iter().zip(["Jour", "État", "Terminé", "OK · attention · KO"]) {
+                page.text(x + 4.0, top + 11.5, Font::Bold, 8.5, MUTED, heading);
+            }
+            top += 16.0;
+            for report in self.checks {
+                let check = report.check;
+                page.text(
+                    columns[0] + 4.0,
+                    top + 13.0,
+                    Font::Regular,
+                    9.5,
+                    INK,
+                    &crate::calendar::french_date(check.check_date),
+                );
+                page.text(columns[1] + 4.0, top + 13.0, Font::Bold, 9.5, check_rgb(check.status), check.status.label());
+                let finished = check.finished_at.map(|at| self.local(at)).unwrap_or_else(|| "—".to_owned());
+                page.text(columns[2] + 4.0, top + 13.0, Font::Regular, 9.0, INK, &finished);
+                let count = |status| report.services.iter().filter(|service| service.status == status).count();
+                let counts = format!(
+                    "{} · {} · {}",
+                    count(ServiceStatus::Success),
+                    count(ServiceStatus::Warning),
+                    count(ServiceStatus::Error)
+                );
+                page.text(columns[3] + 4.0, top + 13.0, Font::Regular, 9.0, INK, &counts);
+                top += 19.0;
+                page.line((MARGIN, top), (A4_WIDTH - MARGIN, top), 0.5, RULE);
+            }
+        }
+        page.text(MARGIN, A4_HEIGHT - 24.0, Font::Regular, 8.0, MUTED, &self.title());
+        for report in self.checks {
+            report.draw(&mut document);
+        }
+        let info =
+            Info { title: self.title(), author: "Check du Matin".to_owned(), subject: self.client_label.to_owned() };
+        document.finish(&info, &Utc::now().format("D:%Y%m%d%H%M%SZ").to_string())
+    }
+
+    pub fn xlsx(&self) -> anyhow::Result<Vec<u8>> {
+        let mut workbook = Workbook::new();
+        let bold = Format::new().set_bold();
+        let heading =
+            Format::new().set_bold().set_background_color(Color::RGB(0xEEF2F6)).set_border_bottom(FormatBorder::Thin);
+        let day = Format::new().set_num_format("dd/mm/yyyy").set_align(FormatAlign::Left);
+        let moment = Format::new().set_num_format("dd/mm/yyyy hh:mm").set_align(FormatAlign::Left);
+        let summary = workbook.add_worksheet();
+        summary.set_name("Mois")?;
+        summary.write_with_format(0, 0, self.title(), &bold)?;
+        let columns = ["Jour", "État", "Terminé le", "Par", "OK", "Attention", "KO", "À vérifier"];
+        for (column, text) in (0u16..).zip(columns) {
+            summary.write_with_format(2, column, text, &heading)?;
+        }
+        for (row, report) in (3u32..).zip(self.checks) {
+            let check = report.check;
+            summary.write_datetime_with_format(row, 0, &spreadsheet_day(check.check_date)?, &day)?;
+            summary.write(row, 1, check.status.label())?;
+            if let Some(at) = check.finished_at {
+                summary.write_datetime_with_format(row, 2, &report.spreadsheet_time(at)?, &moment)?;
+            }
+            summary.write(row, 3, check.finished_by.as_deref().unwrap_or(""))?;
+            let statuses =
+                [ServiceStatus::Success, ServiceStatus::Warning, ServiceStatus::Error, ServiceStatus::Pending];
+            for (column, status) in (4u16..).zip(statuses) {
+                let count = report.services.iter().filter(|service| service.status == status).count();
+                summary.write(row, column, u32::try_from(count).unwrap_or(u32::MAX))?;
+            }
+        }
+        for (column, width) in (0u16..).zip([14.0, 12.0, 18.0, 24.0, 8.0, 10.0, 8.0, 10.0]) {
+            summary.set_column_width(column, width)?;
+        }
+        let services = workbook.add_worksheet();
+        services.set_name("Services")?;
+        let columns = ["Jour", "Catégorie", "Service", "État", "Commentaire", "Intervenant", "Sonde", "Vu par", "Le"];
+        for (column, text) in (0u16..).zip(columns) {
+            services.write_with_format(0, column, text, &heading)?;
+        }
+        let mut row = 1u32;
+        for report in self.checks {
+            for service in report.services {
+                services.write_datetime_with_format(row, 0, &spreadsheet_day(report.check.check_date)?, &day)?;
+                services.write(row, 1, &service.category_label)?;
+                services.write(row, 2, &service.service_label)?;
+                services.write(row, 3, service.status.label())?;
+                services.write(row, 4, service.comment.as_deref().unwrap_or(""))?;
+                services.write(row, 5, service.intervenant.as_deref().unwrap_or(""))?;
+                services.write(row, 6, service.probe_detail.as_deref().unwrap_or(""))?;
+                services.write(row, 7, service.updated_by.as_deref().unwrap_or(""))?;
+                if let Some(at) = service.updated_at {
+                    services.write_datetime_with_format(row, 8, &report.spreadsheet_time(at)?, &moment)?;
+                }
+                row += 1;
+            }
+        }
+        for (column, width) in (0u16..).zip([12.0, 22.0, 28.0, 12.0, 48.0, 28.0, 40.0, 28.0, 18.0]) {
+            services.set_column_width(column, width)?;
+        }
+        services.set_freeze_panes(1, 0)?;
+        Ok(workbook.save_to_buffer()?)
+    }
+}
+
+fn spreadsheet_day(day: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    ExcelDateTime::parse_from_str(&day.format("%Y-%m-%d").to_string())
+}
+
+/// Images one under the other, as one PNG.
+fn stack(pages: &[std::path::PathBuf]) -> anyhow::Result<Vec<u8>> {
+    let images = pages.iter().map(|path| Ok(image::open(path)?.to_rgb8())).collect::<anyhow::Result<Vec<_>>>()?;
+    let width = images.iter().map(image::RgbImage::width).max().context("pdftoppm wrote no page")?;
+    let height = images.iter().map(image::RgbImage::height).sum();
+    let mut tall = image::RgbImage::from_pixel(width, height, image::Rgb([255, 255, 255]));
+    let mut top = 0;
+    for page in &images {
+        image::imageops::replace(&mut tall, page, 0, i64::from(top));
+        top += page.height();
+    }
+    let mut png = Vec::new();
+    tall.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+    Ok(png)
 }
 
 fn last_page(document: &mut Document) -> &mut Page {

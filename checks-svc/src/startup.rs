@@ -43,6 +43,7 @@ use crate::store::Store;
         checks::send_report_again,
         checks::history,
         exports::export,
+        exports::month_export,
         holidays::list_holidays,
         holidays::add_holiday,
         holidays::remove_holiday,

@@ -412,7 +412,7 @@ pub async fn client_history(
 ) -> Result<History, ApiError> {
     let days = state
         .store
-        .history(client_id, from, to)
+        .client_checks(client_id, from, to)
         .await?
         .into_iter()
         .map(|day| DayView { date: day.check_date, status: day.status })

@@ -69,14 +69,6 @@ pub struct ServiceCheckUpdate {
     pub intervenant: Option<String>,
 }
 
-/// A client's check of one day, for history.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct DayStatus {
-    pub check_date: NaiveDate,
-    #[sqlx(try_from = "String")]
-    pub status: CheckStatus,
-}
-
 const SUMMARY_QUERY: &str = "SELECT ch.id, ch.client_id, cl.reference AS client_reference, cl.label AS client_label, \
      ch.check_date, ch.status, ch.finished_at, ch.email_sent_at, \
      COALESCE(SUM(CASE WHEN sc.status = 'pending' THEN 1 ELSE 0 END), 0) AS pending, \
@@ -351,16 +343,21 @@ impl Store {
         }
     }
 
-    pub async fn history(&self, client_id: i64, from: NaiveDate, to: NaiveDate) -> Result<Vec<DayStatus>, ApiError> {
-        let rows = on_database!(self.database(), pool => sqlx::query_as::<_, DayStatus>(
-            "SELECT check_date, status FROM checks WHERE client_id = $1 AND check_date BETWEEN $2 AND $3 \
-             ORDER BY check_date",
-        )
-        .bind(client_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(pool)
-        .await);
+    /// A client's checks from `from` to `to`, in date order.
+    pub async fn client_checks(
+        &self,
+        client_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<CheckRow>, ApiError> {
+        let query =
+            format!("{CHECK_QUERY} WHERE ch.client_id = $1 AND ch.check_date BETWEEN $2 AND $3 ORDER BY ch.check_date");
+        let rows = on_database!(self.database(), pool => sqlx::query_as::<_, CheckRow>(sqlx::AssertSqlSafe(query))
+            .bind(client_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await);
         rows.map_err(ApiError::internal)
     }
 

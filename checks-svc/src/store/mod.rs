@@ -8,7 +8,7 @@ mod probes;
 use common::database::Database;
 use common::error::{ApiError, ErrorCode};
 
-pub use checks::{CheckRow, CheckSummaryRow, DayStatus, ServiceCheckRow, ServiceCheckUpdate};
+pub use checks::{CheckRow, CheckSummaryRow, ServiceCheckRow, ServiceCheckUpdate};
 pub use clients::{CategoryRow, ClientFields, ClientRow, Recipients, ServiceFields, ServiceRow};
 pub use imports::{CategoryImport, Changes, ClientImport, ImportCounts};
 pub use probes::{ProbeDay, ProbeTarget};

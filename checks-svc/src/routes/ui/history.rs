@@ -3,6 +3,7 @@
 //! worst) with the days it failed marked. Charts are SVG drawn here.
 
 use actix_web::web;
+use chrono::Datelike as _;
 use maud::{Markup, html};
 
 use super::{Links, PageResult, Viewer, french_date, layout};
@@ -32,6 +33,15 @@ pub async fn page(
             a.button.secondary href=(links.to(&format!("/clients/{}", client.id))) { "Configuration" }
         }
         p { "Du " (french_date(from)) " au " (french_date(to)) "." }
+        p.actions {
+            @for month in [to.with_day(1).unwrap_or(to), (to.with_day(1).unwrap_or(to) - chrono::Duration::days(1)).with_day(1).unwrap_or(to)] {
+                @for (format, label) in [("pdf", "PDF"), ("xlsx", "Excel")] {
+                    a.button.secondary href=(links.to(&format!("/clients/{}/months/{}.{format}", client.id, month.format("%Y-%m")))) download {
+                        (crate::calendar::french_month(month)) " en " (label)
+                    }
+                }
+            }
+        }
         div.card {
             h2 { "Checks par jour" }
             @if history.days.is_empty() {

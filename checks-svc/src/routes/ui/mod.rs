@@ -58,6 +58,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
             .route("/clients/{id}/logo", web::post().to(clients::upload_logo))
             .route("/clients/{id}/categories", web::post().to(clients::add_category))
             .route("/clients/{id}/history", web::get().to(history::page))
+            .route("/clients/{id}/months/{month}.{format}", web::get().to(crate::routes::exports::month_export))
             .route("/categories/{id}", web::post().to(clients::rename_category))
             .route("/categories/{id}/delete", web::post().to(clients::delete_category))
             .route("/categories/{id}/services", web::post().to(clients::add_service))
