@@ -107,6 +107,10 @@ async fn embedded_defaults_run_everything_behind_the_gateway() {
     assert_eq!(ocr["checks"]["queue"]["status"], "up");
     assert_eq!(ocr["checks"]["object_store"]["status"], "up");
     every_form_documents_its_fields_with_their_types(&running).await;
+    // A client's status page opens without credentials (its token is one):
+    // an unknown token is Check du Matin's 404, not the gateway's 401.
+    let status = running.get(format!("{}/checks/public/status/unknown-token", running.gateway), None).await;
+    assert_eq!(status.status(), 404);
 }
 
 /// The properties of a form's schema, through `$ref` and `allOf`.

@@ -79,6 +79,15 @@ impl Notifier {
         Self { mailer, store, web_root: format!("{}{}", public_url.trim_end_matches('/'), path_prefix) }
     }
 
+    /// Where the report's "voir le détail" leads: the client's status page,
+    /// which its recipients can open, or else the check's page (operators).
+    fn detail_link(&self, client: &ClientRow, check: &CheckRow) -> String {
+        match &client.status_token {
+            Some(token) => format!("{}/public/status/{token}", self.web_root),
+            None => self.check_link(check.id),
+        }
+    }
+
     fn check_link(&self, check_id: i64) -> String {
         format!("{}/ui/checks/{check_id}", self.web_root)
     }
@@ -146,7 +155,7 @@ impl Notifier {
         let date = check.check_date.format("%d/%m/%Y");
         let subject = format!("Check du Matin {} du {date} : {}", client.label, check.status.label());
         let categories = by_category(services);
-        let html = report_html(client, check, &categories, logo.is_some(), &self.check_link(check.id));
+        let html = report_html(client, check, &categories, logo.is_some(), &self.detail_link(client, check));
         let text = report_text(client, check, &categories);
         let related = MultiPart::related().singlepart(SinglePart::html(html.into_string()));
         let related = match logo.and_then(|(bytes, media_type)| Some((bytes, ContentType::parse(&media_type).ok()?))) {

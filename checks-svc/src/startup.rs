@@ -26,6 +26,8 @@ use crate::store::Store;
         clients::delete_client,
         clients::put_logo,
         clients::get_logo,
+        clients::open_status_page,
+        clients::close_status_page,
         services::create_category,
         services::update_category,
         services::delete_category,
@@ -56,6 +58,7 @@ use crate::store::Store;
         crate::inputs::MailingLists,
         clients::CategoryView,
         clients::ServiceView,
+        clients::StatusLink,
         crate::inputs::CategoryInput,
         crate::inputs::ServiceInput,
         services::MaintenanceInput,
@@ -110,6 +113,10 @@ impl AppState {
 
     pub fn heartbeat_url(&self, token: &str) -> String {
         self.link(&format!("/api/heartbeat/{token}"))
+    }
+
+    pub fn status_url(&self, token: &str) -> String {
+        self.link(&format!("/public/status/{token}"))
     }
 }
 

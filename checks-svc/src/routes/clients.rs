@@ -28,7 +28,9 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/api/clients/{id}", web::put().to(update_client))
         .route("/api/clients/{id}", web::delete().to(delete_client))
         .route("/api/clients/{id}/logo", web::put().to(put_logo))
-        .route("/api/clients/{id}/logo", web::get().to(get_logo));
+        .route("/api/clients/{id}/logo", web::get().to(get_logo))
+        .route("/api/clients/{id}/status-link", web::post().to(open_status_page))
+        .route("/api/clients/{id}/status-link", web::delete().to(close_status_page));
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -43,6 +45,8 @@ pub struct ClientView {
     pub active: bool,
     /// Where the logo is served, when there is one.
     pub logo_url: Option<String>,
+    /// The client's public status page (behind the gateway), when it has one.
+    pub status_url: Option<String>,
     pub mailing: MailingLists,
     pub categories: Vec<CategoryView>,
 }
@@ -99,6 +103,7 @@ pub async fn client_view(state: &AppState, client: ClientRow) -> Result<ClientVi
     Ok(ClientView {
         id: client.id,
         logo_url: client.has_logo.then(|| state.link(&format!("/api/clients/{}/logo", client.id))),
+        status_url: client.status_token.as_ref().map(|token| state.status_url(token)),
         reference: client.reference,
         label: client.label,
         check_time: time_of(client.check_minute),
@@ -249,4 +254,37 @@ pub async fn get_logo(
         .insert_header((CONTENT_TYPE, media_type))
         .insert_header((CACHE_CONTROL, "private, max-age=300"))
         .body(bytes))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusLink {
+    /// The page anyone with this link reads (behind the gateway's address).
+    pub url: String,
+}
+
+/// Opens the client's public status page, with a new link: the previous
+/// one, if any, stops working.
+#[utoipa::path(post, path = "/api/clients/{id}/status-link", tag = "clients",
+    responses((status = 201, body = StatusLink), (status = 404)))]
+pub async fn open_status_page(
+    state: web::Data<AppState>,
+    operator: Operator,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let client = visible_client(&state, &operator, *id).await?;
+    let token = common::identity::random_token(24);
+    state.store.set_status_token(client.id, Some(&token)).await?;
+    Ok(HttpResponse::Created().json(StatusLink { url: state.status_url(&token) }))
+}
+
+/// Closes the client's public status page: its link answers 404.
+#[utoipa::path(delete, path = "/api/clients/{id}/status-link", tag = "clients", responses((status = 204), (status = 404)))]
+pub async fn close_status_page(
+    state: web::Data<AppState>,
+    operator: Operator,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let client = visible_client(&state, &operator, *id).await?;
+    state.store.set_status_token(client.id, None).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -16,6 +16,8 @@ pub struct ClientRow {
     pub has_logo: bool,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// The token of the client's public status page, if it has one.
+    pub status_token: Option<String>,
 }
 
 /// What a client's configuration form or API call sets.
@@ -68,7 +70,7 @@ pub struct ServiceFields {
 }
 
 const CLIENT_COLUMNS: &str = "id, reference, label, report_template, check_minute, reminder_minute, sender, \
-     logo IS NOT NULL AS has_logo, active, created_at";
+     logo IS NOT NULL AS has_logo, active, created_at, status_token";
 
 const SERVICE_COLUMNS: &str = "s.id, s.category_id, c.client_id, s.label, s.position, s.probe, s.heartbeat_token, \
      s.last_heartbeat_at";
@@ -129,6 +131,28 @@ impl Store {
         let query = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = $1");
         let row = on_database!(self.database(), pool => sqlx::query_as::<_, ClientRow>(sqlx::AssertSqlSafe(query))
             .bind(id)
+            .fetch_optional(pool)
+            .await);
+        row.map_err(ApiError::internal)
+    }
+
+    /// Opens (a new token) or closes (`None`) the client's public status page.
+    pub async fn set_status_token(&self, id: i64, token: Option<&str>) -> Result<bool, ApiError> {
+        let updated = on_database!(self.database(), pool => sqlx::query(
+            "UPDATE clients SET status_token = $1 WHERE id = $2",
+        )
+        .bind(token)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected() == 1));
+        updated.map_err(ApiError::internal)
+    }
+
+    pub async fn client_by_status_token(&self, token: &str) -> Result<Option<ClientRow>, ApiError> {
+        let query = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE status_token = $1");
+        let row = on_database!(self.database(), pool => sqlx::query_as::<_, ClientRow>(sqlx::AssertSqlSafe(query))
+            .bind(token)
             .fetch_optional(pool)
             .await);
         row.map_err(ApiError::internal)

@@ -9,4 +9,5 @@ mod helpers;
 mod pages;
 mod probes;
 mod schedule;
+mod status;
 mod transfer;

@@ -253,7 +253,7 @@ const ENGLISH: [&str; 16] = [
 ];
 
 /// What a reader sees of a page: its text, without markup, styles or scripts.
-fn visible_text(html: &str) -> String {
+pub(crate) fn visible_text(html: &str) -> String {
     let mut html = html.to_owned();
     for element in ["style", "script"] {
         while let Some(start) = html.find(&format!("<{element}")) {
@@ -278,7 +278,7 @@ fn visible_text(html: &str) -> String {
     text
 }
 
-fn english_in(text: &str) -> Vec<&'static str> {
+pub(crate) fn english_in(text: &str) -> Vec<&'static str> {
     let text = format!(" {} ", text.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" "));
     ENGLISH.into_iter().filter(|word| text.contains(word)).collect()
 }

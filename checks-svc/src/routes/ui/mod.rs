@@ -8,6 +8,7 @@ mod check;
 mod clients;
 mod dashboard;
 mod history;
+mod status;
 
 use std::future::{Ready, ready};
 use std::sync::LazyLock;
@@ -40,6 +41,8 @@ static POLICY: LazyLock<String> = LazyLock::new(|| {
 });
 
 pub fn routes(config: &mut web::ServiceConfig) {
+    // Anyone with the link: the gateway opens `/public/status/` without credentials.
+    config.route("/public/status/{token}", web::get().to(status::page));
     config.service(
         web::scope("/ui")
             .route("", web::get().to(dashboard::page))
