@@ -1,7 +1,8 @@
 //! Who may do what. Admins (and API keys scoped to the service) see and
 //! configure every client; a gestionnaire sees and works on the clients
 //! their roles list, by reference, and configures their categories,
-//! services and mailing lists, but neither creates nor deletes clients.
+//! services and mailing lists, but neither creates nor deletes clients; a
+//! client's own person (`client`) reads that client's status page only.
 
 use std::collections::BTreeSet;
 use std::future::{Ready, ready};
@@ -37,6 +38,12 @@ impl Operator {
             CallerKind::User if roles.iter().any(|role| role == "gestionnaire") => {
                 Scope::Clients(caller.limited_to.get(SERVICE).into_iter().flatten().cloned().collect())
             }
+            CallerKind::User if roles.iter().any(|role| role == "client") => {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "Votre compte ouvre la page d'état de votre client : /checks/ui/status.",
+                ));
+            }
             CallerKind::User => {
                 return Err(ApiError::new(ErrorCode::Forbidden, "Votre compte n'a aucun rôle dans Check du Matin."));
             }
@@ -64,6 +71,38 @@ impl Operator {
         } else {
             Err(ApiError::new(ErrorCode::Forbidden, "Seuls les administrateurs de Check du Matin peuvent le faire."))
         }
+    }
+}
+
+/// One of a client's own people (the `client` role): they read that
+/// client's status page, and nothing else.
+#[derive(Debug, Clone)]
+pub struct ClientReader {
+    pub reference: String,
+}
+
+impl ClientReader {
+    pub fn from_caller(caller: &Caller) -> Result<Self, ApiError> {
+        let roles = caller.roles.get(SERVICE).map(Vec::as_slice).unwrap_or_default();
+        let reference = caller.limited_to.get(SERVICE).and_then(|clients| clients.first());
+        match (caller.kind, reference) {
+            (CallerKind::User, Some(reference)) if roles.iter().any(|role| role == "client") => {
+                Ok(Self { reference: reference.clone() })
+            }
+            (CallerKind::Anonymous, _) => {
+                Err(ApiError::new(ErrorCode::MissingCredentials, "Connectez-vous ou envoyez une clé d'API."))
+            }
+            _ => Err(ApiError::new(ErrorCode::Forbidden, "Cette page est celle des comptes des clients.")),
+        }
+    }
+}
+
+impl FromRequest for ClientReader {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready(Caller::from_request(request, payload).into_inner().and_then(|caller| Self::from_caller(&caller)))
     }
 }
 

@@ -19,6 +19,8 @@ pub enum Who<'a> {
     /// The platform's administrator (no Check du Matin role of their own),
     /// named Alice Martin.
     PlatformAdmin,
+    /// One of a client's own people (`client` role) for this reference.
+    ClientOf(&'a str),
     /// No credentials, as the gateway forwards a public path (heartbeats).
     Anonymous,
 }
@@ -110,6 +112,9 @@ impl TestApp {
             }
             Who::Stranger => (HashMap::from([("erp", vec!["technicien"])]), HashMap::new()),
             Who::PlatformAdmin => (HashMap::from([("platform", vec!["admin"])]), HashMap::new()),
+            Who::ClientOf(client) => {
+                (HashMap::from([("checks", vec!["client"])]), HashMap::from([("checks", vec![client])]))
+            }
             Who::Anonymous => (HashMap::new(), HashMap::new()),
         };
         let owned = |map: HashMap<&str, Vec<&str>>| {

@@ -81,3 +81,30 @@ fn html_of(part: &mailparse::ParsedMail<'_>) -> Option<String> {
     part.subparts.iter().find_map(html_of)
 }
 
+#[tokio::test]
+async fn a_clients_own_person_signed_in_reads_that_status_page_and_nothing_else() {
+    let app = spawn_app().await;
+    let (_, check) = open_todays_check(&app).await;
+    let check_id = check["id"].as_i64().unwrap();
+    for service in check["services"].as_array().unwrap() {
+        let path = format!("/api/checks/{check_id}/services/{}", service["id"]);
+        app.call(Method::PUT, &path, Who::Admin, Some(json!({"status": "success", "comment": "Sauvegarde vérifiée"})))
+            .await;
+    }
+    app.call(Method::POST, &format!("/api/checks/{check_id}/finish"), Who::Admin, None).await;
+
+    let page = app.page("/ui/status", Who::ClientOf("acme"), 200).await;
+    let shown = visible_text(&page);
+    assert!(shown.contains("Client acme") && shown.contains("Sauvegarde vérifiée"), "{shown}");
+    assert!(english_in(&shown).is_empty(), "{:?}", english_in(&shown));
+    app.page("/ui/status", Who::ClientOf("inconnu"), 404).await;
+    for (path, expected) in
+        [("/api/clients", 403), ("/api/export", 403), (&format!("/api/checks/{check_id}") as &str, 403)]
+    {
+        let refused = app.call(Method::GET, path, Who::ClientOf("acme"), None).await;
+        assert_eq!(refused.status(), expected, "{path}");
+    }
+    let dashboard = app.page("/ui/", Who::ClientOf("acme"), 403).await;
+    assert!(dashboard.contains("/checks/ui/status"), "the refusal says where to go: {dashboard}");
+    app.page("/ui/status", Who::Admin, 403).await;
+}

@@ -1,7 +1,8 @@
 //! What a user may do, per service. The ERP's roles come from its seed
 //! (admin, responsable, technicien, client); an ERP client belongs to one
 //! client company. The Check du Matin has admins and gestionnaires; a
-//! gestionnaire sees only the clients they manage.
+//! gestionnaire sees only the clients they manage; a client's own person
+//! (`client`) reads that one client's status page.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,6 +32,7 @@ pub enum ErpRole {
 pub enum ChecksRole {
     Admin,
     Gestionnaire { clients: BTreeSet<String> },
+    Client { client: String },
 }
 
 /// Roles as the API reads and writes them.
@@ -57,9 +59,9 @@ pub struct ErpRoleDocument {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ChecksRoleDocument {
-    /// `admin` or `gestionnaire`.
+    /// `admin`, `gestionnaire` or `client`.
     pub role: String,
-    /// The clients a `gestionnaire` manages; only for that role.
+    /// The clients a `gestionnaire` manages, or the one of a `client`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clients: Vec<String>,
 }
@@ -139,7 +141,13 @@ fn parse_checks(document: &ChecksRoleDocument) -> Result<ChecksRole, FieldError>
                 .collect::<Result<_, _>>()?;
             Ok(ChecksRole::Gestionnaire { clients })
         }
-        _ => Err(FieldError::new("roles.checks.role", "must be one of admin, gestionnaire")),
+        "client" => match document.clients.as_slice() {
+            [client] => reference(client)
+                .map(|client| ChecksRole::Client { client })
+                .map_err(|message| FieldError::new("roles.checks.clients[0]", message)),
+            _ => Err(FieldError::new("roles.checks.clients", "a client belongs to exactly one client")),
+        },
+        _ => Err(FieldError::new("roles.checks.role", "must be one of admin, gestionnaire, client")),
     }
 }
 
@@ -159,6 +167,7 @@ impl ChecksRole {
         match self {
             Self::Admin => "admin",
             Self::Gestionnaire { .. } => "gestionnaire",
+            Self::Client { .. } => "client",
         }
     }
 }
@@ -178,6 +187,7 @@ impl Roles {
                 role: checks.name().to_owned(),
                 clients: match checks {
                     ChecksRole::Gestionnaire { clients } => clients.iter().cloned().collect(),
+                    ChecksRole::Client { client } => vec![client.clone()],
                     ChecksRole::Admin => Vec::new(),
                 },
             }),
@@ -203,8 +213,14 @@ impl Roles {
         if let Some(ErpRole::Client { company }) = &self.erp {
             limits.insert("erp".to_owned(), vec![company.clone()]);
         }
-        if let Some(ChecksRole::Gestionnaire { clients }) = &self.checks {
-            limits.insert("checks".to_owned(), clients.iter().cloned().collect());
+        match &self.checks {
+            Some(ChecksRole::Gestionnaire { clients }) => {
+                limits.insert("checks".to_owned(), clients.iter().cloned().collect());
+            }
+            Some(ChecksRole::Client { client }) => {
+                limits.insert("checks".to_owned(), vec![client.clone()]);
+            }
+            _ => {}
         }
         limits
     }
@@ -238,6 +254,20 @@ mod tests {
             let parsed = document(serde_json::json!({"erp": {"role": staff}})).parse().expect("staff");
             assert_eq!(parsed.erp.as_ref().expect("erp").name(), staff);
             assert!(parsed.limited_to().is_empty());
+        }
+    }
+
+    #[test]
+    fn a_checks_client_reads_exactly_one_client() {
+        let roles =
+            document(serde_json::json!({"checks": {"role": "client", "clients": [" acme "]}})).parse().expect("valid");
+        assert_eq!(roles.checks, Some(ChecksRole::Client { client: "acme".into() }));
+        assert_eq!(roles.limited_to()["checks"], vec!["acme".to_owned()]);
+        assert_eq!(roles.by_service()["checks"], vec!["client".to_owned()]);
+        assert_eq!(roles.document().parse(), Ok(roles.clone()));
+        for clients in [serde_json::json!([]), serde_json::json!(["acme", "globex"])] {
+            let refused = document(serde_json::json!({"checks": {"role": "client", "clients": clients}})).parse();
+            assert_eq!(refused.expect_err("refused")[0].field, "roles.checks.clients");
         }
     }
 

@@ -416,6 +416,9 @@ impl RoleColumns {
                 Some(ChecksRole::Gestionnaire { clients }) => {
                     serde_json::to_string(clients).unwrap_or_else(|_| "[]".to_owned())
                 }
+                Some(ChecksRole::Client { client }) => {
+                    serde_json::to_string(&[client]).unwrap_or_else(|_| "[]".to_owned())
+                }
                 _ => "[]".to_owned(),
             },
         }

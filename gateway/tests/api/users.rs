@@ -260,6 +260,21 @@ async fn each_role_reaches_services_with_the_records_it_is_confined_to() {
         app.get_with_token("/checks/x", &pair).send().await.expect("request").json().await.expect("json");
     assert_eq!(checks["caller"]["roles"]["checks"], json!(["gestionnaire"]));
     assert_eq!(checks["caller"]["limited_to"]["checks"], json!(["acme", "globex"]));
+
+    // One of a client's own people: that one client's status page.
+    let reader = app
+        .create_user(
+            &key,
+            json!({"name": "Lecteur", "email": "lecteur@acme.fr", "password": PASSWORD,
+                   "roles": {"checks": {"role": "client", "clients": ["acme"]}}}),
+        )
+        .await;
+    assert_eq!(reader["roles"]["checks"], json!({"role": "client", "clients": ["acme"]}), "{reader}");
+    let pair = app.signed_in("lecteur@acme.fr", PASSWORD).await;
+    let checks: Value =
+        app.get_with_token("/checks/x", &pair).send().await.expect("request").json().await.expect("json");
+    assert_eq!(checks["caller"]["roles"]["checks"], json!(["client"]));
+    assert_eq!(checks["caller"]["limited_to"]["checks"], json!(["acme"]));
 }
 
 #[tokio::test]

@@ -42,7 +42,7 @@ static POLICY: LazyLock<String> = LazyLock::new(|| {
 
 pub fn routes(config: &mut web::ServiceConfig) {
     // Anyone with the link: the gateway opens `/public/status/` without credentials.
-    config.route("/public/status/{token}", web::get().to(status::page));
+    config.route("/public/status/{token}", web::get().to(status::public));
     config.service(
         web::scope("/ui")
             .route("", web::get().to(dashboard::page))
@@ -60,6 +60,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
             .route("/clients/{id}/logo", web::get().to(crate::routes::clients::get_logo))
             .route("/clients/{id}/logo", web::post().to(clients::upload_logo))
             .route("/clients/{id}/categories", web::post().to(clients::add_category))
+            .route("/status", web::get().to(status::own))
             .route("/clients/{id}/history", web::get().to(history::page))
             .route("/clients/{id}/months/{month}.{format}", web::get().to(crate::routes::exports::month_export))
             .route("/categories/{id}", web::post().to(clients::rename_category))

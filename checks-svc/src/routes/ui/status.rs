@@ -1,8 +1,8 @@
-//! A client's public status page: what its own people read without an
-//! account, through the unguessable link an operator made
-//! (`POST /api/clients/{id}/status-link`) and the morning report points
-//! to: the last finished check, the last 30 days, the availability of each
-//! probed service.
+//! A client's status page: what its own people read, signed in with the
+//! `client` role (`/ui/status`) or without an account through the
+//! unguessable link an operator made (`POST /api/clients/{id}/status-link`)
+//! and the morning report points to: the last finished check, the last 30
+//! days, the availability of each probed service.
 
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -11,8 +11,10 @@ use common::error::{ApiError, ErrorCode};
 use maud::html;
 
 use super::{PageError, PageResult, badge, document, french_date, service_badge};
+use crate::access::ClientReader;
 use crate::notifications::by_category;
 use crate::startup::AppState;
+use crate::store::ClientRow;
 
 const DAYS_SHOWN: i64 = 30;
 
@@ -25,9 +27,22 @@ fn availability(runs: i64, failures: i64) -> String {
     format!("{share:.1} %").replace('.', ",")
 }
 
-pub async fn page(state: web::Data<AppState>, token: web::Path<String>) -> PageResult {
+/// The page of a public link.
+pub async fn public(state: web::Data<AppState>, token: web::Path<String>) -> PageResult {
     let closed = || PageError::from(ApiError::new(ErrorCode::NotFound, "Ce lien n'existe pas ou a été fermé."));
     let client = state.store.client_by_status_token(&token).await?.ok_or_else(closed)?;
+    page(&state, client).await
+}
+
+/// The page of a signed-in client's own person.
+pub async fn own(state: web::Data<AppState>, reader: Result<ClientReader, ApiError>) -> PageResult {
+    let reader = reader?;
+    let missing = || PageError::from(ApiError::new(ErrorCode::NotFound, "Votre client n'est pas suivi ici."));
+    let client = state.store.clients().await?.into_iter().find(|client| client.reference == reader.reference);
+    page(&state, client.ok_or_else(missing)?).await
+}
+
+async fn page(state: &AppState, client: ClientRow) -> PageResult {
     let today = state.scheduler.today(Utc::now());
     let from = today - Duration::days(DAYS_SHOWN - 1);
     let checks = state.store.client_checks(client.id, from, today).await?;

@@ -279,8 +279,8 @@ pub fn user_form(action: &str, csrf: &str, fields: &UserFields, creating: bool, 
                         input #erp_client_company type="text" name="erp_client_company" value=(fields.erp_client_company);
                     }
                     div {
-                        (select("checks_role", "Check du Matin", &fields.checks_role, &[("", "aucun accès"), ("admin", "admin"), ("gestionnaire", "gestionnaire")]))
-                        label for="checks_clients" { "Clients gérés " span.hint { "(pour un gestionnaire, séparés par des virgules)" } }
+                        (select("checks_role", "Check du Matin", &fields.checks_role, &[("", "aucun accès"), ("admin", "admin"), ("gestionnaire", "gestionnaire"), ("client", "client (sa page d'état)")]))
+                        label for="checks_clients" { "Clients gérés " span.hint { "(pour un gestionnaire, séparés par des virgules ; pour un client, le sien)" } }
                         textarea #checks_clients name="checks_clients" { (fields.checks_clients) }
                     }
                 }
