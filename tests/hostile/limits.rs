@@ -30,8 +30,11 @@ pub const FACTURX_UPLOAD_LIMIT: u64 = 10 * 1024 * 1024;
 /// stopped reading it.
 pub const CHUNKED_CAP: u64 = 96 * 1024 * 1024;
 /// How far past the limit a chunked upload may get before the 413 comes
-/// back: the kernel's socket buffers on both sides hold a few MiB.
-pub const CHUNKED_SLACK: u64 = 16 * 1024 * 1024;
+/// back: the kernel's socket buffers on both sides hold a few MiB, and
+/// with both cores busy the test's own reader may see the answer while its
+/// writer has pushed a few more (34 MiB past a 16 MiB limit was seen once
+/// in 20 runs; the platform kept none of it).
+pub const CHUNKED_SLACK: u64 = 24 * 1024 * 1024;
 
 /// The slow client's rate.
 pub const SLOW_BYTES_PER_SEC: usize = 4 * 1024;
