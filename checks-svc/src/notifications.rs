@@ -31,6 +31,18 @@ impl Undelivered {
     fn other(error: impl Into<anyhow::Error>) -> Self {
         Self::Other(error.into())
     }
+
+    /// What the check page shows an operator.
+    fn reason(&self) -> String {
+        match self {
+            Undelivered::NoRecipient => "Aucun destinataire : la liste « À » du client est vide.".to_owned(),
+            Undelivered::Mail(MailError::NotConfigured) => "Aucun relais SMTP n'est configuré.".to_owned(),
+            Undelivered::Mail(MailError::NotDelivered { attempts, last }) => {
+                format!("Le relais SMTP a refusé le rapport ({attempts} tentatives) : {last}")
+            }
+            Undelivered::Mail(_) | Undelivered::Other(_) => "Le rapport n'a pas pu être préparé.".to_owned(),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -98,19 +110,9 @@ impl Notifier {
     pub fn send_report(&self, check: CheckRow) {
         let notifier = self.clone();
         tokio::spawn(async move {
-            let failure = match notifier.report(&check).await {
-                Ok(()) => return,
-                Err(Undelivered::NoRecipient) => "Aucun destinataire : la liste « À » du client est vide.".to_owned(),
-                Err(Undelivered::Mail(MailError::NotConfigured)) => "Aucun relais SMTP n'est configuré.".to_owned(),
-                Err(Undelivered::Mail(MailError::NotDelivered { attempts, last })) => {
-                    format!("Le relais SMTP a refusé le rapport ({attempts} tentatives) : {last}")
-                }
-                Err(error) => {
-                    tracing::error!(check = check.id, error = format!("{error:#}"), "the morning report was not sent");
-                    "Le rapport n'a pas pu être préparé.".to_owned()
-                }
-            };
-            tracing::warn!(check = check.id, reason = failure.as_str(), "the morning report was not sent");
+            let Err(error) = notifier.report(&check).await else { return };
+            tracing::warn!(check = check.id, error = format!("{error:#}"), "the morning report was not sent");
+            let failure = error.reason();
             if let Err(error) = notifier.store.mark_report_failed(check.id, &failure).await {
                 tracing::error!(check = check.id, %error, "cannot record that the report was not sent");
             }

@@ -61,7 +61,7 @@ impl Report<'_> {
     }
 
     fn local(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&self.zone).format("%d/%m/%Y à %H:%M").to_string()
+        local_time(at, self.zone)
     }
 
     pub fn title(&self) -> String {
@@ -226,10 +226,8 @@ impl Report<'_> {
         let mut workbook = Workbook::new();
         let sheet = workbook.add_worksheet();
         sheet.set_name("Check")?;
-        let bold = Format::new().set_bold();
+        let SheetFormats { bold, heading, day, moment } = SheetFormats::new();
         let title = Format::new().set_bold().set_font_size(14);
-        let heading =
-            Format::new().set_bold().set_background_color(Color::RGB(0xEEF2F6)).set_border_bottom(FormatBorder::Thin);
         let status_format = |status: Rgb| {
             let Rgb(r, g, b) = status;
             Format::new()
@@ -240,9 +238,6 @@ impl Report<'_> {
         sheet.write_with_format(0, 0, self.title(), &title)?;
         sheet.write_with_format(1, 0, "Client", &bold)?;
         sheet.write(1, 1, self.client_label)?;
-        // Dates as dates, so that a spreadsheet sorts and filters them.
-        let day = Format::new().set_num_format("dd/mm/yyyy").set_align(FormatAlign::Left);
-        let moment = Format::new().set_num_format("dd/mm/yyyy hh:mm").set_align(FormatAlign::Left);
         sheet.write_with_format(2, 0, "Date", &bold)?;
         sheet.write_datetime_with_format(2, 1, &spreadsheet_day(self.check.check_date)?, &day)?;
         sheet.write_with_format(3, 0, "État", &bold)?;
@@ -309,10 +304,6 @@ impl MonthReport<'_> {
         format!("checks-{}-{}.{extension}", slug(self.client_label), self.month.format("%Y-%m"))
     }
 
-    fn local(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&self.zone).format("%d/%m/%Y à %H:%M").to_string()
-    }
-
     pub fn pdf(&self) -> Vec<u8> {
         let mut document = Document::new();
         let page = document.add_page(A4_WIDTH, A4_HEIGHT);
@@ -344,7 +335,7 @@ impl MonthReport<'_> {
                     &crate::calendar::french_date(check.check_date),
                 );
                 page.text(columns[1] + 4.0, top + 13.0, Font::Bold, 9.5, check_rgb(check.status), check.status.label());
-                let finished = check.finished_at.map(|at| self.local(at)).unwrap_or_else(|| "—".to_owned());
+                let finished = check.finished_at.map(|at| local_time(at, self.zone)).unwrap_or_else(|| "—".to_owned());
                 page.text(columns[2] + 4.0, top + 13.0, Font::Regular, 9.0, INK, &finished);
                 let count = |status| report.services.iter().filter(|service| service.status == status).count();
                 let counts = format!(
@@ -369,11 +360,7 @@ impl MonthReport<'_> {
 
     pub fn xlsx(&self) -> anyhow::Result<Vec<u8>> {
         let mut workbook = Workbook::new();
-        let bold = Format::new().set_bold();
-        let heading =
-            Format::new().set_bold().set_background_color(Color::RGB(0xEEF2F6)).set_border_bottom(FormatBorder::Thin);
-        let day = Format::new().set_num_format("dd/mm/yyyy").set_align(FormatAlign::Left);
-        let moment = Format::new().set_num_format("dd/mm/yyyy hh:mm").set_align(FormatAlign::Left);
+        let SheetFormats { bold, heading, day, moment } = SheetFormats::new();
         let summary = workbook.add_worksheet();
         summary.set_name("Mois")?;
         summary.write_with_format(0, 0, self.title(), &bold)?;
@@ -427,6 +414,34 @@ impl MonthReport<'_> {
         }
         services.set_freeze_panes(1, 0)?;
         Ok(workbook.save_to_buffer()?)
+    }
+}
+
+/// `04/12/2026 à 08:30`, in `zone`.
+fn local_time(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone).format("%d/%m/%Y à %H:%M").to_string()
+}
+
+/// The cell styles both workbooks use; dates as dates, so that a
+/// spreadsheet sorts and filters them.
+struct SheetFormats {
+    bold: Format,
+    heading: Format,
+    day: Format,
+    moment: Format,
+}
+
+impl SheetFormats {
+    fn new() -> Self {
+        Self {
+            bold: Format::new().set_bold(),
+            heading: Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(0xEEF2F6))
+                .set_border_bottom(FormatBorder::Thin),
+            day: Format::new().set_num_format("dd/mm/yyyy").set_align(FormatAlign::Left),
+            moment: Format::new().set_num_format("dd/mm/yyyy hh:mm").set_align(FormatAlign::Left),
+        }
     }
 }
 

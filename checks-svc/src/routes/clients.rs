@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::{not_found, visible_client};
 use crate::access::Operator;
-use crate::domain::{LocalTime, ProbeSpec, ProbeSpecDocument};
+use crate::domain::ProbeSpecDocument;
 use crate::inputs::{ClientInput, MailingLists, client_fields};
 use crate::startup::AppState;
 use crate::store::{ClientRow, ServiceRow};
@@ -69,16 +69,12 @@ pub struct ServiceView {
     pub heartbeat_url: Option<String>,
 }
 
-pub fn time_of(minutes: i32) -> String {
-    LocalTime::from_minutes(i64::from(minutes)).map(|time| time.to_string()).unwrap_or_default()
-}
-
 pub fn service_view(state: &AppState, service: &ServiceRow) -> ServiceView {
     ServiceView {
         id: service.id,
         label: service.label.clone(),
         position: service.position,
-        probe: service.probe.as_deref().and_then(ProbeSpec::from_json).map(|spec| spec.document().clone()),
+        probe: service.probe_document(),
         heartbeat_url: service.heartbeat_token.as_ref().map(|token| state.heartbeat_url(token)),
     }
 }
@@ -104,10 +100,10 @@ pub async fn client_view(state: &AppState, client: ClientRow) -> Result<ClientVi
         id: client.id,
         logo_url: client.has_logo.then(|| state.link(&format!("/api/clients/{}/logo", client.id))),
         status_url: client.status_token.as_ref().map(|token| state.status_url(token)),
+        check_time: client.check_time(),
+        reminder_time: client.reminder_time(),
         reference: client.reference,
         label: client.label,
-        check_time: time_of(client.check_minute),
-        reminder_time: client.reminder_minute.map(time_of),
         sender: client.sender,
         report_template: client.report_template,
         active: client.active,

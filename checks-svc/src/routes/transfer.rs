@@ -1,8 +1,8 @@
 //! The configuration exported and imported whole (`crate::transfer`).
 
 use actix_multipart::Multipart;
-use actix_web::http::header::{self, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, web};
 use common::error::{ApiError, ErrorCode, FieldError};
 use common::http::upload::read_multipart;
 use serde::Deserialize;
@@ -101,8 +101,13 @@ pub async fn export(
         .body(body))
 }
 
-fn unreadable(error: actix_web::Error) -> ApiError {
-    ApiError::new(ErrorCode::BadRequest, format!("Le corps de la requête est illisible : {error}"))
+/// A JSON or CSV body, up to the import limit.
+async fn whole_body(payload: web::Payload) -> Result<web::Bytes, ApiError> {
+    let too_large =
+        || ApiError::new(ErrorCode::PayloadTooLarge, format!("Un import fait au plus {MAX_IMPORT_BYTES} octets."));
+    let unreadable =
+        |error| ApiError::new(ErrorCode::BadRequest, format!("Le corps de la requête est illisible : {error}"));
+    payload.to_bytes_limited(MAX_IMPORT_BYTES).await.map_err(|_| too_large())?.map_err(unreadable)
 }
 
 /// Creates and updates clients, mailing lists, categories and services
@@ -134,14 +139,14 @@ pub async fn import(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     operator.require_admin()?;
-    let media_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .map(|value| value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    let too_large =
-        || ApiError::new(ErrorCode::PayloadTooLarge, format!("Un import fait au plus {MAX_IMPORT_BYTES} octets."));
+    let unsupported = |what: &str| {
+        let detail = format!("Un import est en application/json, multipart/form-data ou text/csv, pas en {what}.");
+        ApiError::new(ErrorCode::UnsupportedMediaType, detail)
+    };
+    let media_type = match request.mime_type() {
+        Ok(mime) => mime.map(|mime| mime.essence_str().to_owned()).unwrap_or_default(),
+        Err(_) => return Err(unsupported("un type illisible")),
+    };
     let draft = match media_type.as_str() {
         "multipart/form-data" => {
             let multipart = Multipart::new(request.headers(), payload.into_inner());
@@ -166,19 +171,10 @@ pub async fn import(
                     "nomme la table que contient un corps text/csv",
                 )]));
             };
-            let body =
-                payload.to_bytes_limited(MAX_IMPORT_BYTES).await.map_err(|_| too_large())?.map_err(unreadable)?;
-            tables::read(&[(table, &body)])
+            tables::read(&[(table, &whole_body(payload).await?)])
         }
-        "application/json" | "" => {
-            let body =
-                payload.to_bytes_limited(MAX_IMPORT_BYTES).await.map_err(|_| too_large())?.map_err(unreadable)?;
-            Draft::of_document(transfer::read_document(&body)?)?
-        }
-        other => {
-            let detail = format!("Un import est en application/json, multipart/form-data ou text/csv, pas en {other}.");
-            return Err(ApiError::new(ErrorCode::UnsupportedMediaType, detail));
-        }
+        "application/json" | "" => Draft::of_document(transfer::read_document(&whole_body(payload).await?)?)?,
+        other => return Err(unsupported(other)),
     };
     let report = transfer::import(&state.store, state.prober.destinations(), &operator, draft, query.dry_run).await?;
     Ok(HttpResponse::Ok().json(report))

@@ -3,6 +3,7 @@ use common::error::ApiError;
 use common::on_database;
 
 use super::{Store, conflict_on_unique};
+use crate::domain::{LocalTime, ProbeSpec, ProbeSpecDocument};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClientRow {
@@ -18,6 +19,21 @@ pub struct ClientRow {
     pub created_at: DateTime<Utc>,
     /// The token of the client's public status page, if it has one.
     pub status_token: Option<String>,
+}
+
+impl ClientRow {
+    /// When the day's check opens: `08:30`.
+    pub fn check_time(&self) -> String {
+        time_of(self.check_minute).unwrap_or_default()
+    }
+
+    pub fn reminder_time(&self) -> Option<String> {
+        self.reminder_minute.and_then(time_of)
+    }
+}
+
+fn time_of(minutes: i32) -> Option<String> {
+    LocalTime::from_minutes(i64::from(minutes)).map(|time| time.to_string())
 }
 
 /// What a client's configuration form or API call sets.
@@ -57,6 +73,13 @@ pub struct ServiceRow {
     pub probe: Option<String>,
     pub heartbeat_token: Option<String>,
     pub last_heartbeat_at: Option<DateTime<Utc>>,
+}
+
+impl ServiceRow {
+    /// The probe as the API shows it, if the service has one.
+    pub fn probe_document(&self) -> Option<ProbeSpecDocument> {
+        self.probe.as_deref().and_then(ProbeSpec::from_json).map(|spec| spec.document().clone())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -150,9 +173,18 @@ impl Store {
     }
 
     pub async fn client_by_status_token(&self, token: &str) -> Result<Option<ClientRow>, ApiError> {
-        let query = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE status_token = $1");
+        self.client_where("status_token", token).await
+    }
+
+    pub async fn client_by_reference(&self, reference: &str) -> Result<Option<ClientRow>, ApiError> {
+        self.client_where("reference", reference).await
+    }
+
+    /// The client whose `column` (a unique one, a constant of this module) is `value`.
+    async fn client_where(&self, column: &'static str, value: &str) -> Result<Option<ClientRow>, ApiError> {
+        let query = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE {column} = $1");
         let row = on_database!(self.database(), pool => sqlx::query_as::<_, ClientRow>(sqlx::AssertSqlSafe(query))
-            .bind(token)
+            .bind(value)
             .fetch_optional(pool)
             .await);
         row.map_err(ApiError::internal)

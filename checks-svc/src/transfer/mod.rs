@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::access::Operator;
-use crate::domain::{ClientReference, EmailAddress, Label, LocalTime, ProbeSpec};
+use crate::domain::{ClientReference, EmailAddress, Label};
 use crate::inputs::{ClientInput, MailingLists, ServiceInput, check_probe_destination, client_fields, service_fields};
 use crate::store::{CategoryImport, ClientImport, ImportCounts, Recipients, Store};
 
@@ -425,21 +425,16 @@ pub async fn export(store: &Store, operator: &Operator) -> Result<ConfigurationD
                     .map(|service| ServiceInput {
                         label: service.label.clone(),
                         position: service.position,
-                        probe: service
-                            .probe
-                            .as_deref()
-                            .and_then(ProbeSpec::from_json)
-                            .map(|spec| spec.document().clone()),
+                        probe: service.probe_document(),
                     })
                     .collect(),
                 label: category.label,
                 position: Some(category.position),
             })
             .collect();
-        let time = |minutes: i32| LocalTime::from_minutes(i64::from(minutes)).map(|time| time.to_string());
         let settings = ClientInput {
-            check_time: time(client.check_minute).unwrap_or_default(),
-            reminder_time: client.reminder_minute.and_then(time),
+            check_time: client.check_time(),
+            reminder_time: client.reminder_time(),
             reference: client.reference,
             label: client.label,
             sender: client.sender,

@@ -13,7 +13,7 @@ use crate::access::Operator;
 use crate::domain::ProbeSpecDocument;
 use crate::inputs::{CategoryInput, ClientInput, MailingLists, ServiceInput, category_label};
 use crate::routes::clients::{
-    ClientView, MAX_LOGO_BYTES, ServiceView, add_client, change_client, client_view, service_view, store_logo, time_of,
+    ClientView, MAX_LOGO_BYTES, ServiceView, add_client, change_client, client_view, service_view, store_logo,
 };
 use crate::routes::services::{
     add_category as create_category, add_service as create_service, change_service, visible_category, visible_service,
@@ -42,7 +42,7 @@ pub async fn list(state: web::Data<AppState>, Viewer(operator): Viewer) -> PageR
                     tr {
                         td { a href=(links.to(&format!("/clients/{}", client.id))) { (client.label) } }
                         td { code { (client.reference) } }
-                        td { (time_of(client.check_minute)) }
+                        td { (client.check_time()) }
                         td { @if client.active { "actif" } @else { "suspendu" } }
                         td { a href=(links.to(&format!("/clients/{}/history", client.id))) { "Historique" } }
                     }

@@ -27,6 +27,8 @@ pub async fn page(
     let (from, to) = history_range(&state, &query)?;
     let history = client_history(&state, client.id, from, to).await?;
     let links = Links(&state);
+    // `to`'s month and the one before: the months an operator sends.
+    let this_month = to.with_day(1).unwrap_or(to);
     let content = html! {
         div.toolbar {
             h1 { "Historique de " (client.label) }
@@ -34,7 +36,7 @@ pub async fn page(
         }
         p { "Du " (french_date(from)) " au " (french_date(to)) "." }
         p.actions {
-            @for month in [to.with_day(1).unwrap_or(to), (to.with_day(1).unwrap_or(to) - chrono::Duration::days(1)).with_day(1).unwrap_or(to)] {
+            @for month in [this_month, this_month - chrono::Months::new(1)] {
                 @for (format, label) in [("pdf", "PDF"), ("xlsx", "Excel")] {
                     a.button.secondary href=(links.to(&format!("/clients/{}/months/{}.{format}", client.id, month.format("%Y-%m")))) download {
                         (crate::calendar::french_month(month)) " en " (label)

@@ -38,8 +38,8 @@ pub async fn public(state: web::Data<AppState>, token: web::Path<String>) -> Pag
 pub async fn own(state: web::Data<AppState>, reader: Result<ClientReader, ApiError>) -> PageResult {
     let reader = reader?;
     let missing = || PageError::from(ApiError::new(ErrorCode::NotFound, "Votre client n'est pas suivi ici."));
-    let client = state.store.clients().await?.into_iter().find(|client| client.reference == reader.reference);
-    page(&state, client.ok_or_else(missing)?).await
+    let client = state.store.client_by_reference(&reader.reference).await?.ok_or_else(missing)?;
+    page(&state, client).await
 }
 
 async fn page(state: &AppState, client: ClientRow) -> PageResult {
