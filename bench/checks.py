@@ -74,14 +74,21 @@ for _ in range(300):
         connection.close()
         time.sleep(0.1)
 
-started = time.monotonic()
-for number in range(CLIENTS):
-    client = json.loads(call("POST", "/api/clients", {"reference": f"client-{number}", "label": f"Client {number:03}", "check_time": "00:00"}))
-    category = json.loads(call("POST", f"/api/clients/{client['id']}/categories", {"label": "Supervision"}))
-    for service in range(SERVICES):
-        probe = {"kind": "http", "url": f"http://127.0.0.1:{target_port}/c{number}/s{service}", "keyword": "up"}
-        call("POST", f"/api/categories/{category['id']}/services", {"label": f"Service {service}", "probe": probe})
-setup_secs = time.monotonic() - started
+def add_clients(count, reference, label, path):
+    """`count` clients of SERVICES probed services each, through the API;
+    the seconds it took."""
+    started = time.monotonic()
+    for number in range(count):
+        body = {"reference": f"{reference}-{number}", "label": f"{label} {number:03}", "check_time": "00:00"}
+        client = json.loads(call("POST", "/api/clients", body))
+        category = json.loads(call("POST", f"/api/clients/{client['id']}/categories", {"label": "Supervision"}))
+        for service in range(SERVICES):
+            probe = {"kind": "http", "url": f"http://127.0.0.1:{target_port}{path}/c{number}/s{service}", "keyword": "up"}
+            call("POST", f"/api/categories/{category['id']}/services", {"label": f"Service {service}", "probe": probe})
+    return time.monotonic() - started
+
+
+setup_secs = add_clients(CLIENTS, "client", "Client", "")
 
 # The clients existed last week: the scheduler opens the recent working
 # days' checks, and the dashboard of the latest one lists 500.
@@ -115,18 +122,29 @@ time.sleep(cycle * cycles)
 after = metrics()
 
 
-def delta(name):
-    return after.get(name, 0.0) - before.get(name, 0.0)
+def delta(name, start=None, end=None):
+    start = before if start is None else start
+    end = after if end is None else end
+    return end.get(name, 0.0) - start.get(name, 0.0)
 
 
-lag_count = delta("checks_probe_schedule_lag_seconds_count")
 bounds = sorted(
     (float(name.split('le="')[1].split('"')[0]), name)
     for name in after
     if name.startswith("checks_probe_schedule_lag_seconds_bucket") and "+Inf" not in name
 )
-p99_bound = next((bound for bound, name in bounds if delta(name) >= 0.99 * lag_count), float("inf"))
-p50_bound = next((bound for bound, name in bounds if delta(name) >= 0.50 * lag_count), float("inf"))
+
+
+def lag_bound(share, start=None, end=None):
+    """The histogram bucket bound under which `share` of the probes between
+    two readings of the metrics started."""
+    count = delta("checks_probe_schedule_lag_seconds_count", start, end)
+    return next((bound for bound, name in bounds if delta(name, start, end) >= share * count), float("inf"))
+
+
+lag_count = delta("checks_probe_schedule_lag_seconds_count")
+p99_bound = lag_bound(0.99)
+p50_bound = lag_bound(0.50)
 mean_lag = delta("checks_probe_schedule_lag_seconds_sum") / max(lag_count, 1)
 results = sum(delta(name) for name in after if name.startswith("checks_probe_results_total"))
 failures = sum(delta(name) for name in after if name.startswith("checks_probe_results_total") and 'status="error"' in name)
@@ -136,14 +154,7 @@ failures = sum(delta(name) for name in after if name.startswith("checks_probe_re
 # service started.
 ADDED_CLIENTS = 50
 added_before = metrics()
-added_at = time.monotonic()
-for number in range(ADDED_CLIENTS):
-    client = json.loads(call("POST", "/api/clients", {"reference": f"added-{number}", "label": f"Ajout {number:03}", "check_time": "00:00"}))
-    category = json.loads(call("POST", f"/api/clients/{client['id']}/categories", {"label": "Supervision"}))
-    for service in range(SERVICES):
-        probe = {"kind": "http", "url": f"http://127.0.0.1:{target_port}/added/c{number}/s{service}", "keyword": "up"}
-        call("POST", f"/api/categories/{category['id']}/services", {"label": f"Service {service}", "probe": probe})
-added_secs = time.monotonic() - added_at
+added_secs = add_clients(ADDED_CLIENTS, "added", "Ajout", "/added")
 # Within 1.1 intervals of its saving, every added service has run once.
 time.sleep(cycle * 1.1 + 2)
 added_after = metrics()
@@ -152,12 +163,7 @@ with hits_lock:
 added_count = ADDED_CLIENTS * SERVICES
 added_ran = len(added_runs)
 added_most = max(added_runs.values(), default=0)
-added_lag = added_after.get("checks_probe_schedule_lag_seconds_count", 0) - added_before.get("checks_probe_schedule_lag_seconds_count", 0)
-added_p99 = next(
-    (bound for bound, name in bounds
-     if added_after.get(name, 0) - added_before.get(name, 0) >= 0.99 * added_lag),
-    float("inf"),
-)
+added_p99 = lag_bound(0.99, added_before, added_after)
 
 status = open(f"/proc/{pid}/status").read()
 peak_kib = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
